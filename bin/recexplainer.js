@@ -8,4 +8,5 @@ if (!existsSync(fileURLToPath(main))) {
   console.error('recexplainer: not built yet; run `npm run setup` (or `npm run build`) first');
   process.exit(1);
 }
-await import(main.href);
+const { main: run } = await import(main.href);
+process.exitCode = await run(process.argv.slice(2));

@@ -84,10 +84,12 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
       }
       carry = Buffer.from(buf.subarray(from));
     }
+    if (carry.length) yield { text: decode(carry), line: lineNo };
   } catch (err) {
     if (err instanceof DataError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
     throw new DataError({ file: path, line: lineNo + 1 }, `cannot read: ${msg}`);
+  } finally {
+    raw.destroy(); // a consumer that stops early must not leak the file handle (gzip case)
   }
-  if (carry.length) yield { text: decode(carry), line: lineNo };
 }

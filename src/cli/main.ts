@@ -1,0 +1,41 @@
+// The `recexplainer` command line: one subcommand per pipeline stage. A UserError (bad
+// input, bad flag) prints one line and exits 1; anything else is a bug and exits 2.
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { UserError } from '../engine/errors.js';
+import { dataCommand } from './data.js';
+import { runCommand } from './run.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('recexplainer')
+    .description('RecExplainer: align a language model to a recommender, predict what it would do, and explain why')
+    .version(pkg.version)
+    .showHelpAfterError('(add --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+  program.addCommand(runCommand());
+  program.addCommand(dataCommand());
+  for (const c of program.commands) c.showHelpAfterError('(add --help for usage)');
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode; // commander already printed the message
+    if (err instanceof UserError) {
+      console.error(`recexplainer: ${err.message}`);
+      return 1;
+    }
+    const e = err as Error;
+    console.error(`recexplainer: internal error: ${e?.message ?? String(err)}`);
+    if (process.env.RECEXPLAINER_DEBUG) console.error(e?.stack);
+    else console.error('(set RECEXPLAINER_DEBUG=1 for the stack trace, and please report it)');
+    return 2;
+  }
+}

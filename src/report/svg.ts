@@ -1,0 +1,59 @@
+// Dependency-free SVG charts for Markdown reports (a file a browser or GitHub renders).
+// barChart: one bar per labelled value, axes with a few round ticks.
+
+export interface BarChart {
+  title: string;
+  labels: string[];
+  values: number[];
+  xLabel: string;
+  yLabel: string;
+}
+
+const W = 640;
+const H = 320;
+const M = { left: 64, right: 16, top: 36, bottom: 56 };
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Round tick values covering [0, max]. */
+export function niceTicks(max: number, count = 5): number[] {
+  if (!(max > 0)) return [0];
+  const raw = max / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+  const ticks: number[] = [];
+  for (let v = 0; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  if (ticks[ticks.length - 1] < max) ticks.push(Number((ticks[ticks.length - 1] + step).toPrecision(12)));
+  return ticks;
+}
+
+export function barChart(c: BarChart): string {
+  const ticks = niceTicks(Math.max(0, ...c.values));
+  const top = ticks[ticks.length - 1] || 1;
+  const pw = W - M.left - M.right;
+  const ph = H - M.top - M.bottom;
+  const bw = pw / Math.max(1, c.values.length);
+  const y = (v: number) => M.top + ph - (v / top) * ph;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(c.title)}</text>`,
+  ];
+  for (const t of ticks) {
+    out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/>`);
+    out.push(`<text x="${M.left - 6}" y="${y(t) + 4}" text-anchor="end">${t}</text>`);
+  }
+  const labelEvery = Math.ceil(c.labels.length / 12);
+  c.values.forEach((v, i) => {
+    const x = M.left + i * bw;
+    out.push(`<rect x="${(x + bw * 0.1).toFixed(1)}" y="${y(v).toFixed(1)}" width="${(bw * 0.8).toFixed(1)}" height="${(M.top + ph - y(v)).toFixed(1)}" fill="#4878a8"><title>${esc(c.labels[i])}: ${v}</title></rect>`);
+    if (i % labelEvery === 0) out.push(`<text x="${(x + bw / 2).toFixed(1)}" y="${M.top + ph + 14}" text-anchor="middle">${esc(c.labels[i])}</text>`);
+  });
+  out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${M.top + ph}" y2="${M.top + ph}" stroke="black"/>`);
+  out.push(`<text x="${M.left + pw / 2}" y="${H - 12}" text-anchor="middle">${esc(c.xLabel)}</text>`);
+  out.push(`<text transform="translate(16 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(c.yLabel)}</text>`);
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
