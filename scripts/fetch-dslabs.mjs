@@ -30,6 +30,9 @@ function run(cmd, args, cwd) {
   }
 }
 
+// As root, apt's download sandbox user cannot write into our cache folder; download as root instead.
+const download = ['download', ...(process.getuid?.() === 0 ? ['-o', 'APT::Sandbox::User=root'] : []), PACKAGE];
+
 function debFile() {
   return readdirSync(debDir).filter((f) => f.startsWith(`${PACKAGE}_`) && f.endsWith('.deb')).sort().pop();
 }
@@ -41,10 +44,10 @@ if (present) {
 }
 
 mkdirSync(debDir, { recursive: true });
-if (!debFile() && !run('apt-get', ['download', PACKAGE], debDir)) {
+if (!debFile() && !run('apt-get', download, debDir)) {
   console.log(`apt-get download ${PACKAGE} failed; running apt-get update once and retrying`);
   if (!run('apt-get', ['update'], debDir)) fail('apt-get update failed (are the Debian repositories reachable?)');
-  if (!run('apt-get', ['download', PACKAGE], debDir)) fail(`apt-get download ${PACKAGE} failed`);
+  if (!run('apt-get', download, debDir)) fail(`apt-get download ${PACKAGE} failed`);
 }
 const deb = debFile();
 if (!deb) fail(`apt-get reported success but no ${PACKAGE}_*.deb is in ${debDir}`);
