@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DataError } from '../../src/engine/errors.js';
-import { RawLog, type RawItem } from '../../src/data/rawlog.js';
+import { RawLog } from '../../src/data/rawlog.js';
+import { logEvents, logItems } from './helpers.js';
 import { loadAmazon } from '../../src/data/loaders/amazon.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'amazon-'));
@@ -20,14 +21,7 @@ function write(name: string, lines: string[], gzip = false): string {
   return path;
 }
 
-function events(log: RawLog): [string, string, number][] {
-  const { users, items, times } = log.columns();
-  return Array.from(users, (u, k) => [log.userIds[u], log.itemIds[items[k]], times[k]]);
-}
 
-function items(log: RawLog): Record<string, RawItem | undefined> {
-  return Object.fromEntries(log.itemIds.map((id, k) => [id, log.item(k)]));
-}
 
 async function load(inputs: string[], log = new RawLog()): Promise<RawLog> {
   await loadAmazon({ inputs, quiet: true }, log);
@@ -61,13 +55,13 @@ test('2014: JSON reviews + Python-literal metadata, plain and gzipped, in either
   const gz = [write('meta_2014.json.gz', META_2014, true), write('reviews_2014.json.gz', REVIEWS_2014, true)];
   for (const inputs of [plain, gz]) {
     const log = await load(inputs);
-    assert.deepEqual(events(log), [
+    assert.deepEqual(logEvents(log), [
       ['A2SUAM1J3GNN3B', '0000013714', 1393545600],
       ['A14VAT5EAX3D9S', '0000031852', 1393632000],
       ['A2SUAM1J3GNN3B', '0000031852', 1393718400], // from reviewTime, as unixReviewTime is absent
       ['A3', '0000013714', 1400000000],
     ]);
-    assert.deepEqual(items(log), {
+    assert.deepEqual(logItems(log), {
       '0000013714': { title: undefined, meta: { categories: ['Books'], description: 'compare "asin": "ZZZ"' } },
       '0000031852': {
         title: 'Girls Ballet Tutu Zebra Hot Pink',
@@ -110,11 +104,11 @@ const META_2018 = [
 
 test('2018: JSON reviews + JSON metadata with lists, HTML and a capped description', async () => {
   const log = await load([write('meta_2018.json', META_2018), write('reviews_2018.json', REVIEWS_2018)]);
-  assert.deepEqual(events(log), [
+  assert.deepEqual(logEvents(log), [
     ['A1HP7NVNPFMA4N', '0700026657', 1445040000],
     ['A1JGAP0185YJI6', 'B00LONG', 1451692800],
   ]);
-  const all = items(log);
+  const all = logItems(log);
   assert.deepEqual(all['0700026657'], {
     title: 'Anno 2070',
     meta: {
@@ -136,7 +130,7 @@ test('2018: JSON reviews + JSON metadata with lists, HTML and a capped descripti
 test('ratings-only CSV (item,user,rating,timestamp) with the 2018 metadata', async () => {
   const csv = write('ratings.csv', ['0700026657,A1HP7NVNPFMA4N,5.0,1445040000', 'B00LONG,A1JGAP0185YJI6,4.0,1451692800', 'B00LONG,only,three', 'B00LONG,A2,1.0,']);
   const log = await load([csv, write('meta_2018b.json', META_2018)]);
-  assert.deepEqual(events(log), [
+  assert.deepEqual(logEvents(log), [
     ['A1HP7NVNPFMA4N', '0700026657', 1445040000],
     ['A1JGAP0185YJI6', 'B00LONG', 1451692800],
   ]);
@@ -146,7 +140,7 @@ test('ratings-only CSV (item,user,rating,timestamp) with the 2018 metadata', asy
 
   const headed = write('ratings_header.csv', ['item,user,rating,timestamp', '0700026657,A1,5.0,1445040000']);
   const log2 = await load([headed, write('meta_2018c.json', META_2018)]);
-  assert.deepEqual(events(log2), [['A1', '0700026657', 1445040000]]);
+  assert.deepEqual(logEvents(log2), [['A1', '0700026657', 1445040000]]);
   assert.deepEqual(log2.skipped, {});
 });
 

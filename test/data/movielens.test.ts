@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { DataError } from '../../src/engine/errors.js';
-import { RawLog, type RawItem } from '../../src/data/rawlog.js';
+import { RawLog } from '../../src/data/rawlog.js';
+import { logEvents, logItems } from './helpers.js';
 import { loadMovieLens } from '../../src/data/loaders/movielens.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'movielens-'));
@@ -22,14 +23,7 @@ function folder(name: string, files: Record<string, string | Buffer>): string {
   return dir;
 }
 
-function events(log: RawLog): [string, string, number][] {
-  const { users, items, times } = log.columns();
-  return Array.from(users, (u, k) => [log.userIds[u], log.itemIds[items[k]], times[k]]);
-}
 
-function itemsById(log: RawLog): Record<string, RawItem | undefined> {
-  return Object.fromEntries(log.itemIds.map((id, i) => [id, log.item(i)]));
-}
 
 async function load(inputs: string[]): Promise<RawLog> {
   const log = new RawLog();
@@ -51,12 +45,12 @@ test('ml-latest-small folder: CSV with quoted titles, genres, years, a malformed
     'links.csv': 'movieId,imdbId,tmdbId\n1,0114709,862\n',
   });
   const log = await load([dir]);
-  assert.deepEqual(events(log), [
+  assert.deepEqual(logEvents(log), [
     ['1', '1', 964982703],
     ['1', '2', 964981247],
     ['2', '3', 964982224],
   ]);
-  assert.deepEqual(itemsById(log), {
+  assert.deepEqual(logItems(log), {
     '1': { title: 'Toy Story (1995)', meta: { genres: ['Adventure', 'Animation', 'Children', 'Comedy', 'Fantasy'], year: 1995 } },
     '2': { title: 'American President, The (1995)', meta: { genres: ['Comedy', 'Drama', 'Romance'], year: 1995 } },
     '3': { title: "Amélie (Fabuleux destin d'Amélie Poulain )", meta: {} },
@@ -77,12 +71,12 @@ test('ml-100k folder: tab ratings, Latin-1 u.item with genre flags, a short line
     ),
   });
   const log = await load([dir]);
-  assert.deepEqual(events(log), [
+  assert.deepEqual(logEvents(log), [
     ['196', '242', 881250949],
     ['186', '302', 891717742],
     ['196', '302', 881250950],
   ]);
-  assert.deepEqual(itemsById(log), {
+  assert.deepEqual(logItems(log), {
     '242': { title: 'Kolya (1996)', meta: { genres: ['Comedy'], year: 1996 } },
     '302': { title: 'L.A. Confidential (1997)', meta: { genres: ['Crime', 'Film-Noir', 'Mystery', 'Thriller'], year: 1997 } },
   });
@@ -97,7 +91,7 @@ test('ml-100k: Latin-1 title decodes to é; genre names come from u.genre when p
     'u.genre': Buffer.from('none|0\nDrôle|1\nSad|2\n\n', 'latin1'),
   });
   const log = await load([join(dir, 'u.item'), join(dir, 'u.data')]);
-  assert.deepEqual(itemsById(log), { '7': { title: 'Café au lait (1993)', meta: { genres: ['Drôle', 'Sad'], year: 1993 } } });
+  assert.deepEqual(logItems(log), { '7': { title: 'Café au lait (1993)', meta: { genres: ['Drôle', 'Sad'], year: 1993 } } });
 });
 
 test('ml-1m: gzipped ratings*.dat.gz and Latin-1 movies.dat, given as files in either order or as a folder', async () => {
@@ -122,8 +116,8 @@ test('ml-1m: gzipped ratings*.dat.gz and Latin-1 movies.dat, given as files in e
   };
   for (const inputs of [[dir], [join(dir, 'movies.dat'), join(dir, 'ratings_part.dat.gz')]]) {
     const log = await load(inputs);
-    assert.deepEqual(events(log), expectEvents);
-    assert.deepEqual(itemsById(log), expectItems);
+    assert.deepEqual(logEvents(log), expectEvents);
+    assert.deepEqual(logItems(log), expectItems);
     assert.deepEqual(log.skipped, { malformed_line: 1 });
     assert.equal(log.skipExamples.malformed_line, `${join(dir, 'ratings_part.dat.gz')}:4: expected 4 fields (user, movie, rating, timestamp), got 3`);
   }
@@ -135,8 +129,8 @@ test('ml-1m: é in movies.dat decodes from Latin-1; renamed files are told apart
     'b.txt': gzipSync('9::2::5::978300760\n'),
   });
   const log = await load([join(dir, 'a.txt'), join(dir, 'b.txt')]);
-  assert.deepEqual(events(log), [['9', '2', 978300760]]);
-  assert.deepEqual(itemsById(log), { '2': { title: 'Misérables, Les (1995)', meta: { genres: ['Drama'], year: 1995 } } });
+  assert.deepEqual(logEvents(log), [['9', '2', 978300760]]);
+  assert.deepEqual(logItems(log), { '2': { title: 'Misérables, Les (1995)', meta: { genres: ['Drama'], year: 1995 } } });
 });
 
 test('strict mode: a malformed rating line throws with its file and line', async () => {

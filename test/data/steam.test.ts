@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DataError } from '../../src/engine/errors.js';
-import { RawLog, type RawItem } from '../../src/data/rawlog.js';
+import { RawLog } from '../../src/data/rawlog.js';
+import { logEvents, logItems } from './helpers.js';
 import { parsePyLiteral } from '../../src/data/pylit.js';
 import { dateSeconds, loadSteam } from '../../src/data/loaders/steam.js';
 
@@ -22,14 +23,7 @@ function write(name: string, lines: string[]): string {
   return path;
 }
 
-function events(log: RawLog): [string, string, number][] {
-  const { users, items, times } = log.columns();
-  return Array.from(users, (u, k) => [log.userIds[u], log.itemIds[items[k]], times[k]]);
-}
 
-function items(log: RawLog): Record<string, RawItem | undefined> {
-  return Object.fromEntries(log.itemIds.map((id, k) => [id, log.item(k)]));
-}
 
 const REVIEWS = [
   `{u'username': u'Chaos Syren', u'hours': 0.1, u'products': 41, u'product_id': u'725280', u'page_order': 0, u'date': u'2017-12-17', u'text': u'This would not be acceptable as an entertainment even back in 1990\\'s', u'early_access': False, u'page': 1}`,
@@ -54,12 +48,12 @@ test('reviews (user_id, else username; date at UTC midnight; file order) and gam
   for (const inputs of [[reviews, games], [games, reviews]]) {
     const log = new RawLog();
     await loadSteam({ inputs, quiet: true }, log);
-    assert.deepEqual(events(log), [
+    assert.deepEqual(logEvents(log), [
       ['Chaos Syren', '725280', 1513468800],
       ['76561198069159152', '328100', 1514332800],
       ['Chaos Syren', '328100', 1513468800],
     ]);
-    assert.deepEqual(items(log), {
+    assert.deepEqual(logItems(log), {
       '725280': {
         title: 'Lost Summoner Kitty',
         meta: { tags: ['Strategy', 'Action', 'Indie'], genres: ['Action', 'Casual', 'Indie'], developer: 'Kotoshiro', year: 2018 },

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/engine/errors.js';
-import { RawLog, type RawItem } from '../../src/data/rawlog.js';
+import { RawLog } from '../../src/data/rawlog.js';
+import { logEvents, logItems } from './helpers.js';
 import { loadCsv, loadJsonl, parseTime } from '../../src/data/loaders/table.js';
 import type { ColumnMapping } from '../../src/data/loaders/types.js';
 
@@ -19,14 +20,7 @@ function write(name: string, content: string): string {
   return p;
 }
 
-function events(log: RawLog): [string, string, number][] {
-  const { users, items, times } = log.columns();
-  return Array.from(users, (u, k) => [log.userIds[u], log.itemIds[items[k]], times[k]]);
-}
 
-function itemsById(log: RawLog): Record<string, RawItem | undefined> {
-  return Object.fromEntries(log.itemIds.map((id, i) => [id, log.item(i)]));
-}
 
 const T0 = Date.UTC(2020, 0, 2, 3, 4, 5) / 1000;
 
@@ -43,13 +37,13 @@ const csvColumns: ColumnMapping = { user: 'uid', item: 'iid', time: 'when', item
 test('csv: mapped columns, ISO / zone-less / millisecond / second times, | lists in metadata', async () => {
   const log = new RawLog();
   await loadCsv({ inputs: [csvEvents, csvItems], columns: csvColumns, quiet: true }, log);
-  assert.deepEqual(events(log), [
+  assert.deepEqual(logEvents(log), [
     ['u1', 'i1', T0],
     ['u1', 'i2', T0 + 1],
     ['u2', 'i1', 1_600_000_000],
     ['u2', 'i3', 1_600_000_001],
   ]);
-  assert.deepEqual(itemsById(log), {
+  assert.deepEqual(logItems(log), {
     i1: { title: 'Half-Life, Episode One', meta: { tags: ['action', 'shooter'], price: '9.99' } },
     i2: { title: 'Portal & friends', meta: { tags: 'puzzle' } },
     i3: { title: undefined, meta: {} },
@@ -63,11 +57,11 @@ test('csv: no time column → line numbers order the events; tsv by name', async
   const items = write('plain-items.tsv', 'item\ttitle\nx\tX\n');
   const log = new RawLog();
   await loadCsv({ inputs: [ev, items], columns: { user: 'user', item: 'item', title: 'title', meta: [] }, quiet: true }, log);
-  assert.deepEqual(events(log), [
+  assert.deepEqual(logEvents(log), [
     ['b', 'x', 2],
     ['a', 'y', 3],
   ]);
-  assert.deepEqual(itemsById(log), { x: { title: 'X', meta: {} }, y: undefined });
+  assert.deepEqual(logItems(log), { x: { title: 'X', meta: {} }, y: undefined });
 });
 
 test('csv: a mapped column missing from the header names the file and the header', async () => {
@@ -111,12 +105,12 @@ const jsonColumns: ColumnMapping = { user: 'user', item: 'item', time: 'ts', ite
 test('jsonl: mapped keys, missing keys counted with their field, lists/numbers kept, objects dropped', async () => {
   const log = new RawLog();
   await loadJsonl({ inputs: [jsonEvents, jsonItems], columns: jsonColumns, quiet: true }, log);
-  assert.deepEqual(events(log), [
+  assert.deepEqual(logEvents(log), [
     ['u1', '10', Date.UTC(2021, 4, 6) / 1000],
     ['u1', '11', 1_620_259_200.123],
     ['u2', '12', 1_620_259_300],
   ]);
-  assert.deepEqual(itemsById(log), {
+  assert.deepEqual(logItems(log), {
     '10': { title: 'Alpha', meta: { tags: ['a', 'b'], rank: 3 } },
     '11': undefined,
     '12': { title: undefined, meta: { tags: ['1', 'z'], rank: '7' } },
