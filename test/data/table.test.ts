@@ -2,7 +2,8 @@
 // time column, metadata lists, the missing-column error, missing-key skips and strict mode.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/engine/errors.js';
@@ -147,4 +148,28 @@ test('parseTime: seconds, milliseconds, ISO dates (zone-less = UTC), garbage', (
   assert.equal(parseTime(''), undefined);
   assert.equal(parseTime('soon'), undefined);
   assert.equal(parseTime({}), undefined);
+});
+
+const DEALREC = fileURLToPath(new URL('../../../shared/data/amazon-video-games-dealrec/', import.meta.url));
+
+test('jsonl with the real Amazon Video Games items.jsonl (DEALRec): entities decoded, categories kept', async (t) => {
+  if (!existsSync(join(DEALREC, 'items.jsonl'))) return t.skip(`${DEALREC} not present`);
+  // interactions: the first 300 users of the real training sequences, order = time
+  const lines = readFileSync(join(DEALREC, 'sequential_train.txt'), 'utf8').split('\n').slice(0, 300);
+  const rows = lines.flatMap((l) => {
+    const [user, ...its] = l.trim().split(/\s+/);
+    return its.map((item, k) => JSON.stringify({ user, item: Number(item), ts: k }));
+  });
+  const inter = write('dealrec.jsonl', rows.join('\n') + '\n');
+  const log = new RawLog();
+  const cols: ColumnMapping = { user: 'user', item: 'item', time: 'ts', itemId: 'item_id', title: 'title', meta: ['categories'] };
+  await loadJsonl({ inputs: [inter, join(DEALREC, 'items.jsonl')], columns: cols, quiet: true }, log);
+  assert.equal(log.size, rows.length);
+  const items = logItems(log);
+  const withMeta = Object.values(items).filter((i) => i !== undefined);
+  assert.equal(withMeta.length, log.itemIds.length); // every sequence item has a record
+  assert.ok(withMeta.every((i) => !i!.title || !i!.title.includes('&amp;')));
+  assert.ok(withMeta.some((i) => i!.title === 'Beyond Good & Evil')); // '&amp;' in the file
+  assert.deepEqual(items['1']?.meta.categories, ['Video Games', 'PC', 'Games']);
+  assert.equal(items['1']?.title, 'X: Beyond the Frontier - PC');
 });
