@@ -1,10 +1,10 @@
 // Source `dslabs`: MovieLens latest-small (100,004 ratings) as shipped in Debian's r-cran-dslabs, read
 // from the package's lazy-load database without R. --input: Rdata.rdb, its folder, or the package folder;
 // default: the system R library, then <repo>/.cache/dslabs (filled by `npm run setup`).
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataError, UserError, type Where } from '../../engine/errors.js';
+import { repoRoot } from '../../engine/paths.js';
 import { dataFrameColumns, readLazyLoadDb, type RColumn, type RDataFrame } from '../rdata.js';
 import type { ItemMeta, RawLog } from '../rawlog.js';
 import { cleanTitle } from '../text.js';
@@ -16,8 +16,7 @@ const NO_GENRES = '(no genres listed)';
 /** Where the data is looked for when no --input is given, in order. */
 export function dslabsCandidates(): string[] {
   const paths = ['/' + PACKAGE_DATA, '/usr/local/lib/R/site-library/dslabs/data/Rdata.rdb'];
-  const root = repoRoot();
-  if (root) paths.push(join(root, '.cache', 'dslabs', PACKAGE_DATA));
+  paths.push(join(repoRoot(), '.cache', 'dslabs', PACKAGE_DATA));
   return paths;
 }
 
@@ -107,23 +106,4 @@ function defaultData(): string {
     );
   }
   return found;
-}
-
-/** The folder holding this project's package.json, from src/ (tsx) or dist/ (built) alike. */
-function repoRoot(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (isOurPackage(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
-
-function isOurPackage(file: string): boolean {
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === 'recexplainer';
-  } catch {
-    return false;
-  }
 }

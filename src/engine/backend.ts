@@ -1,0 +1,46 @@
+// Engine start-up: picks the tfjs backend (--backend auto|wasm|node), registers our kernel
+// patches (UnsortedSegmentSum for wasm; native matmul when the addon is built) and reports
+// what it chose. Call initEngine() once before any tensor work.
+import { UserError } from './errors.js';
+import { tf, wasmBinaryDir } from './tf.js';
+import { segmentSumKernel } from './kernels/segment_sum.js';
+
+export type BackendChoice = 'auto' | 'wasm' | 'node';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'wasm', 'node'];
+
+export interface EngineOptions {
+  backend: BackendChoice; // default auto: tfjs-node when installed, else wasm
+}
+
+export interface EngineInfo {
+  backend: string; // the tfjs backend name in use
+}
+
+let current: EngineInfo | undefined;
+
+async function tryNode(): Promise<boolean> {
+  try {
+    // optional: present only where its install could download libtensorflow
+    await import(/* @vite-ignore */ '@tensorflow/tfjs-node' as string);
+    return tf.findBackend('tensorflow') !== null && (await tf.setBackend('tensorflow'));
+  } catch {
+    return false;
+  }
+}
+
+async function useWasm(): Promise<void> {
+  tf.setWasmPaths(wasmBinaryDir());
+  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.registerKernel(segmentSumKernel);
+  if (!(await tf.setBackend('wasm'))) throw new UserError('the tfjs wasm backend failed to start');
+}
+
+export async function initEngine(opts: EngineOptions = { backend: 'auto' }): Promise<EngineInfo> {
+  if (current) return current;
+  if (opts.backend === 'node' || opts.backend === 'auto') {
+    if (await tryNode()) return (current = { backend: 'tensorflow' });
+    if (opts.backend === 'node') throw new UserError('--backend node: @tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node on a machine that can download libtensorflow)');
+  }
+  await useWasm();
+  await tf.ready();
+  return (current = { backend: tf.getBackend() });
+}
