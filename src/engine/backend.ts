@@ -4,6 +4,8 @@
 import { UserError } from './errors.js';
 import { tf, wasmBinaryDir } from './tf.js';
 import { segmentSumKernel } from './kernels/segment_sum.js';
+import { fastGather } from './kernels/gather.js';
+import { overrideKernel } from './kernels/override.js';
 
 export type BackendChoice = 'auto' | 'wasm' | 'node';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'wasm', 'node'];
@@ -32,6 +34,7 @@ async function useWasm(): Promise<void> {
   tf.setWasmPaths(wasmBinaryDir());
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.registerKernel(segmentSumKernel);
   if (!(await tf.setBackend('wasm'))) throw new UserError('the tfjs wasm backend failed to start');
+  overrideKernel('GatherV2', fastGather);
 }
 
 export async function initEngine(opts: EngineOptions = { backend: 'auto' }): Promise<EngineInfo> {

@@ -16,6 +16,21 @@ export class Rng {
     }
   }
 
+  /** The generator's state, to save in a checkpoint. */
+  state(): number[] {
+    return Array.from(this.s);
+  }
+
+  /** A generator that continues exactly where the one that gave `state` stopped. */
+  static fromState(state: readonly number[]): Rng {
+    if (state.length !== 4 || state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
+      throw new RangeError('Rng.fromState: expected four unsigned 32-bit integers');
+    }
+    const r = new Rng(0);
+    r.s.set(state);
+    return r;
+  }
+
   /** Next 32-bit unsigned integer. */
   nextU32(): number {
     const s = this.s;

@@ -28,3 +28,11 @@ test('sampleIndices gives k distinct indices in range; shuffle is a permutation'
   const p = r.shuffle([...Array(20).keys()]);
   assert.deepEqual([...p].sort((x, y) => x - y), [...Array(20).keys()]);
 });
+
+test('state() / fromState() resume the same stream', () => {
+  const a = new Rng(9);
+  a.nextU32();
+  const b = Rng.fromState(a.state());
+  assert.deepEqual(Array.from({ length: 5 }, () => b.nextU32()), Array.from({ length: 5 }, () => a.nextU32()));
+  assert.throws(() => Rng.fromState([1, 2, 3]), RangeError);
+});

@@ -1,0 +1,23 @@
+import { initEngine } from './src/engine/backend.js';
+import { tf } from './src/engine/tf.js';
+import { Rng } from './src/engine/rng.js';
+import { Sasrec, packBatch } from './src/rec/sasrec.js';
+import { bceLoss } from './src/rec/loss.js';
+await initEngine();
+const maxLen = 200, d = 50, nItems = 3496;
+const model = new Sasrec({ nItems, hidden: d, maxLen, blocks: 2, heads: 1, dropout: 0.2 }, 1);
+const opt = tf.train.adam(1e-3, 0.9, 0.98, 1e-8);
+const rng = new Rng(1);
+const hist = Array.from({ length: 128 }, () => Array.from({ length: 200 }, () => 1 + rng.int(nItems)));
+const b = packBatch(hist, maxLen);
+const pos = new Int32Array(b.seq.length).map(() => 1 + rng.int(nItems));
+const neg = new Int32Array(b.seq.length).map(() => 1 + rng.int(nItems));
+const step = () => { const l = opt.minimize(() => bceLoss(model.forward(b, true, rng), model.itemEmb, pos, neg, [b.batch, b.len]) as any, true)!; l.dataSync(); l.dispose(); };
+step();
+const info = await tf.profile(step);
+const agg = new Map<string, [number, number]>();
+for (const k of info.kernels) { const a = agg.get(k.name) ?? [0, 0]; a[0] += k.kernelTimeMs as number; a[1]++; agg.set(k.name, a); }
+const rows = [...agg].sort((x, y) => y[1][0] - x[1][0]);
+let tot = 0; for (const [, [ms]] of rows) tot += ms;
+console.log('total kernel ms', tot.toFixed(0), 'kernels', info.kernels.length);
+for (const [n, [ms, c]] of rows.slice(0, 25)) console.log(n.padEnd(22), ms.toFixed(1).padStart(8), String(c).padStart(5));
