@@ -26,3 +26,12 @@ export function collect(v: string, prev: string[] = []): string[] {
 export function listArg(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter(Boolean);
 }
+
+export function floatArg(min = -Infinity, max = Infinity): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${v}"`);
+    if (n < min || n > max) throw new InvalidArgumentError(`must be in [${min}, ${max}], got ${n}`);
+    return n;
+  };
+}

@@ -7,6 +7,9 @@ import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../engine/tf.js';
 import { Rng } from '../engine/rng.js';
 import { attentionMask, constant, dropout, layerNorm, linear, xavierNormal } from './layers.js';
+import { bceLoss, softmaxCeLoss } from './loss.js';
+import type { TargetModel } from './model.js';
+import { trainBatch, type SplitUsers } from './samples.js';
 
 export interface SasrecConfig {
   nItems: number; // catalogue size; ids 1..nItems, 0 = padding
@@ -15,6 +18,7 @@ export interface SasrecConfig {
   blocks: number; // default 2
   heads: number; // default 1; must divide hidden
   dropout: number; // default 0.2
+  loss: 'bce' | 'ce'; // one sampled negative per position (original) or full softmax (RecExplainer's code)
 }
 
 const LN_EPS = 1e-8;
@@ -34,7 +38,8 @@ export interface SeqBatch {
   len: number;
 }
 
-export class Sasrec {
+export class Sasrec implements TargetModel {
+  readonly kind = 'sasrec';
   readonly itemEmb: Variable; // [nItems+1, d]
   readonly posEmb: Variable; // [maxLen+1, d]
   readonly blocks: Block[] = [];
@@ -103,12 +108,27 @@ export class Sasrec {
     return layerNorm(x, this.lnfg, this.lnfb, LN_EPS);
   }
 
-  /** User embeddings: the hidden state at the last position, [B, d]. */
-  userEmbedding(batch: SeqBatch): Tensor {
+  loss(users: readonly number[], data: SplitUsers, rng: Rng): Tensor {
+    const b = trainBatch(users, data, this.cfg.maxLen, rng);
+    const h = this.forward(b.input, true, rng);
+    return this.cfg.loss === 'bce' ? bceLoss(h, this.itemEmb, b.pos, b.neg, [b.input.batch, b.input.len]) : softmaxCeLoss(h, this.itemEmb, b.pos);
+  }
+
+  /** The hidden state at the last position, [B, d]. */
+  userVectors(_users: readonly number[], histories: readonly (readonly number[])[]): Tensor {
+    const batch = packBatch(histories, this.cfg.maxLen);
     return tf.tidy(() => {
       const h = this.forward(batch, false, new Rng(0));
       return tf.reshape(tf.slice(h, [0, batch.len - 1, 0], [batch.batch, 1, this.cfg.hidden]), [batch.batch, this.cfg.hidden]);
     });
+  }
+
+  itemTable(): Tensor {
+    return this.itemEmb;
+  }
+
+  epochUnits(data: SplitUsers): number {
+    return data.train.filter((t) => t.length > 1).length;
   }
 }
 

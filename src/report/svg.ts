@@ -57,3 +57,46 @@ export function barChart(c: BarChart): string {
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
+
+export interface LineChart {
+  title: string;
+  xLabel: string;
+  series: { name: string; points: [number, number][] }[]; // one panel per series, own y-axis
+}
+
+const PANEL_H = 180;
+
+/** Small multiples: one panel per series, stacked, sharing the x-axis range. */
+export function lineChart(c: LineChart): string {
+  const all = c.series.flatMap((s) => s.points.map((p) => p[0]));
+  const x0 = Math.min(...all, 0);
+  const x1 = Math.max(...all, 1);
+  const pw = W - M.left - M.right;
+  const height = M.top + c.series.length * (PANEL_H + 24) + 24;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${height}" fill="white"/>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(c.title)}</text>`,
+  ];
+  c.series.forEach((s, k) => {
+    const top = M.top + k * (PANEL_H + 24);
+    const ys = s.points.map((p) => p[1]);
+    const lo = Math.min(...ys);
+    const hi = Math.max(...ys);
+    const span = hi - lo || Math.abs(hi) || 1;
+    const y = (v: number) => top + PANEL_H - ((v - lo) / span) * PANEL_H;
+    const x = (v: number) => M.left + ((v - x0) / (x1 - x0)) * pw;
+    out.push(`<text x="${M.left}" y="${top - 4}">${esc(s.name)}</text>`);
+    out.push(`<rect x="${M.left}" y="${top}" width="${pw}" height="${PANEL_H}" fill="none" stroke="#ccc"/>`);
+    for (const v of [lo, lo + span / 2, lo + span]) {
+      out.push(`<text x="${M.left - 6}" y="${y(v) + 4}" text-anchor="end">${Number(v.toPrecision(3))}</text>`);
+    }
+    if (s.points.length) {
+      const d = s.points.map((p, i) => `${i ? 'L' : 'M'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(' ');
+      out.push(`<path d="${d}" fill="none" stroke="#4878a8" stroke-width="1.5"/>`);
+    }
+  });
+  out.push(`<text x="${M.left + pw / 2}" y="${height - 8}" text-anchor="middle">${esc(c.xLabel)} (${x0}–${x1})</text>`);
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}

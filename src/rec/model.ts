@@ -1,0 +1,21 @@
+// The interface every target model implements (SASRec, MF): a two-tower scorer whose user
+// tower reads a history (or a user id) and whose item tower is a table; score = dot product.
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { Rng } from '../engine/rng.js';
+import type { SplitUsers } from './samples.js';
+
+export type ModelKind = 'sasrec' | 'mf';
+
+export interface TargetModel {
+  readonly kind: ModelKind;
+  /** Named trainable variables (their names are the checkpoint keys). */
+  variables(): Variable[];
+  /** The training loss on a batch of user indices (0-based). */
+  loss(users: readonly number[], data: SplitUsers, rng: Rng): Tensor;
+  /** User vectors [B, d] for 0-based users with the given histories (ids 1..nItems). */
+  userVectors(users: readonly number[], histories: readonly (readonly number[])[]): Tensor;
+  /** The item table [nItems + 1, d]; row 0 is padding. */
+  itemTable(): Tensor;
+  /** How many training sequences (SASRec) or interactions (MF) one epoch visits. */
+  epochUnits(data: SplitUsers): number;
+}
