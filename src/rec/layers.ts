@@ -4,14 +4,28 @@ import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../engine/tf.js';
 import type { Rng } from '../engine/rng.js';
 
+let instances = 0;
+
+/**
+ * tfjs variable names are global: each created variable gets a unique suffix, "name__N", so
+ * several models can live in one process. paramName() gives back the checkpoint name.
+ */
+function unique(name: string): string {
+  return `${name}__${++instances}`;
+}
+
+export function paramName(v: Variable): string {
+  return v.name.replace(/__\d+$/, '');
+}
+
 /** Xavier/Glorot normal, as PyTorch's xavier_normal_ on a [fanOut, fanIn] weight. */
 export function xavierNormal(shape: number[], fanIn: number, fanOut: number, rng: Rng, name: string): Variable {
   const std = Math.sqrt(2 / (fanIn + fanOut));
-  return tf.variable(tf.randomNormal(shape, 0, std, 'float32', rng.nextU32()), true, name);
+  return tf.variable(tf.randomNormal(shape, 0, std, 'float32', rng.nextU32()), true, unique(name));
 }
 
 export function constant(shape: number[], value: number, name: string): Variable {
-  return tf.variable(tf.fill(shape, value), true, name);
+  return tf.variable(tf.fill(shape, value), true, unique(name));
 }
 
 /** Layer norm over the last axis: g·(x − μ)/√(σ² + eps) + b. */

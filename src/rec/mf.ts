@@ -54,6 +54,10 @@ export class Mf implements TargetModel {
     return tf.gather(this.userEmb, tf.tensor1d([...users], 'int32'));
   }
 
+  dispose(): void {
+    tf.dispose(this.variables());
+  }
+
   itemTable(): Tensor {
     return this.itemEmb;
   }

@@ -16,6 +16,8 @@ export interface TargetModel {
   userVectors(users: readonly number[], histories: readonly (readonly number[])[]): Tensor;
   /** The item table [nItems + 1, d]; row 0 is padding. */
   itemTable(): Tensor;
+  /** Frees the variables. */
+  dispose(): void;
   /** How many training sequences (SASRec) or interactions (MF) one epoch visits. */
   epochUnits(data: SplitUsers): number;
 }

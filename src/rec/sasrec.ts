@@ -123,6 +123,10 @@ export class Sasrec implements TargetModel {
     });
   }
 
+  dispose(): void {
+    tf.dispose(this.variables());
+  }
+
   itemTable(): Tensor {
     return this.itemEmb;
   }

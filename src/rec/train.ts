@@ -4,14 +4,14 @@
 // metrics.json, train_log.jsonl, a training chart and the embeddings for the explainer.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AdamOptimizer, Scalar } from '@tensorflow/tfjs-core';
+import type { AdamOptimizer, Scalar, Variable } from '@tensorflow/tfjs-core';
 import { writeFileAtomic, writeJsonAtomic, writeJsonlAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint.js';
 import { UserError } from '../engine/errors.js';
 import { Progress } from '../engine/progress.js';
 import { Rng } from '../engine/rng.js';
-import { readSafetensors, writeSafetensors } from '../engine/safetensors.js';
+import { readSafetensors, writeSafetensors, type ReadTensor } from '../engine/safetensors.js';
 import { tf } from '../engine/tf.js';
 import { readDataset } from '../data/dataset.js';
 import { lineChart } from '../report/svg.js';
@@ -56,17 +56,35 @@ function selectMetric(v: EvalResult, cfg: TrainRecConfig): number {
   return cfg.selectOn === 'full' ? v.full['ndcg@10'] : v.sampled100['ndcg@10'];
 }
 
+// tfjs' Adam keeps β1ᵗ and β2ᵗ as running products but restores them with pow(): saving them
+// too makes a resumed run bit-identical to an uninterrupted one.
+type AdamInternals = { accBeta1: Variable; accBeta2: Variable };
+
 async function optimizerState(opt: AdamOptimizer): Promise<Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }>> {
   const weights = await opt.getWeights();
-  return Object.fromEntries(weights.map((w, i) => [`${i}:${w.name}`, { dtype: 'F32' as const, shape: w.tensor.shape, data: Float32Array.from(w.tensor.dataSync()) }]));
+  const { accBeta1, accBeta2 } = opt as unknown as AdamInternals;
+  const named = [...weights.map((w, i) => [`${i}:${w.name}`, w.tensor] as const), ['acc_beta1', accBeta1] as const, ['acc_beta2', accBeta2] as const];
+  return Object.fromEntries(named.map(([k, t]) => [k, { dtype: 'F32' as const, shape: t.shape, data: Float32Array.from(t.dataSync()) }]));
+}
+
+async function restoreOptimizer(opt: AdamOptimizer, saved: Record<string, ReadTensor>): Promise<void> {
+  const { acc_beta1, acc_beta2, ...weights } = saved;
+  const entries = Object.entries(weights).sort((a, b) => parseInt(a[0]) - parseInt(b[0]));
+  await opt.setWeights(entries.map(([k, t]) => ({ name: k.slice(k.indexOf(':') + 1), tensor: tf.tensor(t.data, t.shape, 'float32') })));
+  const internals = opt as unknown as AdamInternals;
+  if (acc_beta1 && acc_beta2) {
+    tf.tidy(() => {
+      internals.accBeta1.assign(tf.scalar(acc_beta1.data[0]));
+      internals.accBeta2.assign(tf.scalar(acc_beta2.data[0]));
+    });
+  }
 }
 
 async function restore(cfg: TrainRecConfig, model: TargetModel, opt: AdamOptimizer, data: SplitUsers): Promise<Progressed> {
   const path = join(cfg.out, CKPT);
   const ck = loadCheckpoint(path, cfg.model, shapeKeys(cfg, data.nItems, data.train.length));
   importWeights(model.variables(), ck.tensors, path);
-  const entries = Object.entries(ck.optimizer).sort((a, b) => parseInt(a[0]) - parseInt(b[0]));
-  await opt.setWeights(entries.map(([k, t]) => ({ name: k.slice(k.indexOf(':') + 1), tensor: tf.tensor(t.data, t.shape, 'float32') })));
+  await restoreOptimizer(opt, ck.optimizer);
   const logPath = join(cfg.out, 'train_log.jsonl');
   const log = existsSync(logPath)
     ? readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EpochLog).filter((e) => e.epoch <= ck.epoch)
