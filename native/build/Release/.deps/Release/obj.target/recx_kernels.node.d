@@ -1,1 +1,0 @@
-cmd_Release/obj.target/recx_kernels.node := g++ -o Release/obj.target/recx_kernels.node -shared -pthread -rdynamic -pthread -m64  -Wl,-soname=recx_kernels.node -Wl,--start-group Release/obj.target/recx_kernels/kernels.o -Wl,--end-group 

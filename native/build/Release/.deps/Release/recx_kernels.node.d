@@ -1,1 +1,0 @@
-cmd_Release/recx_kernels.node := ln -f "Release/obj.target/recx_kernels.node" "Release/recx_kernels.node" 2>/dev/null || (rm -rf "Release/recx_kernels.node" && cp -af "Release/obj.target/recx_kernels.node" "Release/recx_kernels.node")
