@@ -5,17 +5,22 @@ import { UserError } from './errors.js';
 import { tf, wasmBinaryDir } from './tf.js';
 import { segmentSumKernel } from './kernels/segment_sum.js';
 import { fastGather } from './kernels/gather.js';
+import { sharedCast, sharedIdentity } from './kernels/identity.js';
 import { overrideKernel } from './kernels/override.js';
+import { nativeMatMul } from './kernels/matmul.js';
+import { loadNative } from './native.js';
 
 export type BackendChoice = 'auto' | 'wasm' | 'node';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'wasm', 'node'];
 
 export interface EngineOptions {
   backend: BackendChoice; // default auto: tfjs-node when installed, else wasm
+  native?: boolean; // wasm: use the native kernels when built (npm run build:native); default true
 }
 
 export interface EngineInfo {
   backend: string; // the tfjs backend name in use
+  native: boolean; // native kernels in use (wasm only)
 }
 
 let current: EngineInfo | undefined;
@@ -30,20 +35,25 @@ async function tryNode(): Promise<boolean> {
   }
 }
 
-async function useWasm(): Promise<void> {
+async function useWasm(withNative: boolean): Promise<boolean> {
   tf.setWasmPaths(wasmBinaryDir());
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.registerKernel(segmentSumKernel);
   if (!(await tf.setBackend('wasm'))) throw new UserError('the tfjs wasm backend failed to start');
   overrideKernel('GatherV2', fastGather);
+  overrideKernel('Identity', sharedIdentity);
+  overrideKernel('Cast', sharedCast);
+  const native = withNative ? loadNative() : undefined;
+  if (native) overrideKernel('BatchMatMul', nativeMatMul(native));
+  return native !== undefined;
 }
 
 export async function initEngine(opts: EngineOptions = { backend: 'auto' }): Promise<EngineInfo> {
   if (current) return current;
   if (opts.backend === 'node' || opts.backend === 'auto') {
-    if (await tryNode()) return (current = { backend: 'tensorflow' });
+    if (await tryNode()) return (current = { backend: 'tensorflow', native: false });
     if (opts.backend === 'node') throw new UserError('--backend node: @tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node on a machine that can download libtensorflow)');
   }
-  await useWasm();
+  const native = await useWasm(opts.native ?? true);
   await tf.ready();
-  return (current = { backend: tf.getBackend() });
+  return (current = { backend: tf.getBackend(), native });
 }

@@ -1,6 +1,6 @@
 // Building blocks shared by the target models: initialisers, layer norm, linear layers on
 // [B,T,C] tensors (as 2-D matmuls), seeded dropout, and the additive attention mask.
-import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { GradSaveFunc, Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../engine/tf.js';
 import type { Rng } from '../engine/rng.js';
 
@@ -28,10 +28,48 @@ export function constant(shape: number[], value: number, name: string): Variable
   return tf.variable(tf.fill(shape, value), true, unique(name));
 }
 
-/** Layer norm over the last axis: g·(x − μ)/√(σ² + eps) + b. */
+/**
+ * Layer norm over the last axis: g·x̂ + b, x̂ = (x − μ)/√(σ² + eps), with the closed-form
+ * gradient dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·g (tfjs' generic gradient of
+ * mean() materialises a tensor of ones per call).
+ */
 export function layerNorm(x: Tensor, g: Tensor, b: Tensor, eps: number): Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), g), b);
+  const f = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
+    const [xx, gg, bb, save] = args as [Tensor, Tensor, Tensor, GradSaveFunc];
+    const mu = tf.mean(xx, -1, true);
+    const xc = tf.sub(xx, mu);
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps));
+    const xhat = tf.mul(xc, rstd);
+    save([xhat, rstd, gg]);
+    return {
+      value: tf.add(tf.mul(xhat, gg), bb),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [xh, rs, g0] = saved;
+        const d = xh.shape[xh.shape.length - 1] as number;
+        const dxhat = tf.mul(dy, g0);
+        const dx = tf.mul(rs, tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(xh, tf.mean(tf.mul(dxhat, xh), -1, true))));
+        const rows = tf.reshape(dy, [-1, d]);
+        return [dx, tf.sum(tf.mul(rows, tf.reshape(xh, [-1, d])), 0), tf.sum(rows, 0)];
+      },
+    };
+  });
+  return f(x, g, b);
+}
+
+/** Row-wise dot product over the last axis, [..., d]·[..., d] → [...], with a direct gradient. */
+export function rowDot(a: Tensor, b: Tensor): Tensor {
+  const f = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
+    const [aa, bb, save] = args as [Tensor, Tensor, GradSaveFunc];
+    save([aa, bb]);
+    return {
+      value: tf.sum(tf.mul(aa, bb), -1),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const g = tf.expandDims(dy, -1);
+        return [tf.mul(g, saved[1]), tf.mul(g, saved[0])];
+      },
+    };
+  });
+  return f(a, b);
 }
 
 /** x [..., in] · w [in, out] + b [out] → [..., out], computed as one 2-D matmul. */
@@ -44,23 +82,44 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   return tf.reshape(y, [...lead, outDim]);
 }
 
-/** Inverted dropout with a seed from our RNG (reproducible); identity when not training. */
+/**
+ * Inverted dropout: x · mask, mask ∈ {0, 1/(1−rate)}, drawn from a seed of our RNG with an
+ * inline xorshift32 (tfjs' own dropout draws through a JS PRNG about 10× slower). Identity
+ * when not training.
+ */
 export function dropout(x: Tensor, rate: number, training: boolean, rng: Rng): Tensor {
-  return training && rate > 0 ? tf.dropout(x, rate, undefined, rng.nextU32()) : x;
+  if (!training || rate <= 0) return x;
+  const n = x.size;
+  const mask = new Float32Array(n);
+  const keep = 1 / (1 - rate);
+  const threshold = Math.floor(rate * 4294967296);
+  let s = rng.nextU32() | 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    mask[i] = s >>> 0 >= threshold ? keep : 0;
+  }
+  return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
 }
 
+const causalCache = new Map<number, Tensor>();
+
 /**
- * Additive attention mask [B,1,T,T] (0 = may attend, −1e9 = may not): causal, and keys at
- * padding positions (item id 0) hidden. A padding query row sees nothing and so attends
- * uniformly; its output is zeroed by the caller.
+ * Additive attention mask, broadcastable to [B,h,T,T] (0 = may attend, −1e9 = may not):
+ * causal, and keys at padding positions (item id 0) hidden. Returned as the causal part
+ * [1,1,T,T] (cached per T) and the key part [B,1,1,T]. A padding query row sees nothing and so
+ * attends uniformly; its output is zeroed by the caller.
  */
-export function attentionMask(seq: Int32Array, batch: number, len: number): Tensor {
-  const m = new Float32Array(batch * len * len);
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < len; i++) {
-      const row = (b * len + i) * len;
-      for (let j = 0; j < len; j++) m[row + j] = j <= i && seq[b * len + j] !== 0 ? 0 : -1e9;
-    }
+export function attentionMask(seq: Int32Array, batch: number, len: number): [Tensor, Tensor] {
+  let causal = causalCache.get(len);
+  if (!causal) {
+    const c = new Float32Array(len * len);
+    for (let i = 0; i < len; i++) for (let j = i + 1; j < len; j++) c[i * len + j] = -1e9;
+    causal = tf.keep(tf.tensor4d(c, [1, 1, len, len]));
+    causalCache.set(len, causal);
   }
-  return tf.tensor4d(m, [batch, 1, len, len]);
+  const keys = new Float32Array(batch * len);
+  for (let i = 0; i < keys.length; i++) keys[i] = seq[i] === 0 ? -1e9 : 0;
+  return [causal, tf.tensor4d(keys, [batch, 1, 1, len])];
 }

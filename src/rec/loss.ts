@@ -3,6 +3,7 @@
 // Positions whose target is 0 (padding) carry no loss.
 import type { GradSaveFunc, Tensor } from '@tensorflow/tfjs-core';
 import { tf } from '../engine/tf.js';
+import { rowDot } from './layers.js';
 
 /** mean softplus(−h·e_pos) + mean softplus(h·e_neg), over positions with pos ≠ 0. */
 export function bceLoss(h: Tensor, itemEmb: Tensor, pos: Int32Array, neg: Int32Array, shape: [number, number]): Tensor {
@@ -10,8 +11,8 @@ export function bceLoss(h: Tensor, itemEmb: Tensor, pos: Int32Array, neg: Int32A
   const N = tf.tensor2d(neg, shape, 'int32');
   const valid = tf.cast(tf.notEqual(P, 0), 'float32'); // [B,T]
   const count = Math.max(1, pos.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0));
-  const posLogit = tf.sum(tf.mul(h, tf.gather(itemEmb, P)), -1);
-  const negLogit = tf.sum(tf.mul(h, tf.gather(itemEmb, N)), -1);
+  const posLogit = rowDot(h, tf.gather(itemEmb, P));
+  const negLogit = rowDot(h, tf.gather(itemEmb, N));
   const lp = tf.sum(tf.mul(tf.softplus(tf.neg(posLogit)), valid));
   const ln = tf.sum(tf.mul(tf.softplus(negLogit), valid));
   return tf.div(tf.add(lp, ln), count);

@@ -86,7 +86,7 @@ export class Sasrec implements TargetModel {
     const seq = tf.tensor2d(batch.seq, [B, T], 'int32');
     const pos = tf.tensor2d(batch.pos, [B, T], 'int32');
     const keep = tf.expandDims(tf.cast(tf.notEqual(seq, 0), 'float32'), -1); // [B,T,1]
-    const mask = attentionMask(batch.seq, B, T); // [B,1,T,T]
+    const [causal, keyMask] = attentionMask(batch.seq, B, T); // [1,1,T,T], [B,1,1,T]
     let x = tf.mul(tf.gather(this.itemEmb, seq), Math.sqrt(d));
     x = tf.add(x, tf.gather(this.posEmb, pos));
     x = tf.mul(dropout(x, this.cfg.dropout, training, rng), keep);
@@ -97,7 +97,7 @@ export class Sasrec implements TargetModel {
       const Q = split(linear(q, b.wq, b.bq));
       const K = split(linear(x, b.wk, b.bk));
       const V = split(linear(x, b.wv, b.bv));
-      const scores = tf.add(tf.mul(tf.matMul(Q, K, false, true), 1 / Math.sqrt(dh)), mask); // [B,h,T,T]
+      const scores = tf.add(tf.add(tf.mul(tf.matMul(Q, K, false, true), 1 / Math.sqrt(dh)), causal), keyMask); // [B,h,T,T]
       const attn = dropout(tf.softmax(scores), this.cfg.dropout, training, rng);
       const ctx = tf.reshape(tf.transpose(tf.matMul(attn, V), [0, 2, 1, 3]), [B, T, d]);
       x = tf.add(q, linear(ctx, b.wo, b.bo));
