@@ -1,5 +1,5 @@
-// `recexplainer run`: the stages implemented so far, report.json in DESIGN.md §6's shape, and
-// the report's path printed last.
+// `recexplainer run`: the stages implemented so far (data, train-rec), report.json in DESIGN.md
+// §6's shape, and the report's path printed last.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -18,6 +18,9 @@ test('run writes report.json and report.md and ends by printing where the report
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   assert.equal(report.dataset.users, 671);
   assert.equal(typeof report.timings.data, 'number');
+  assert.equal(typeof report.timings.train_rec, 'number');
+  // the recommender learned: far above a random ranking (NDCG@10 ≈ 0.003 over 3,496 items)
+  assert.ok(report.recommender.full['ndcg@10'] > 0.02, JSON.stringify(report.recommender.full));
   assert.ok(report.peak_rss_mb > 0);
   assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| dslabs \| 671 \| 3,496 \| 90,072 \|/);
 });

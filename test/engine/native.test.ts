@@ -119,6 +119,7 @@ test('native sgemm across cache blocks (k > 256, n > 512, m > 192) with every tr
     for (const transB of [false, true]) compare(k, { batch: 1, m: 203, n: 531, k: 517, transA, transB, alpha: 1, beta: 0.5 }, rng);
 });
 
+// Work is spread over threads only above ~4 MFLOP per thread, so these products are that large.
 test('native sgemm on several threads: split along M, along N, uneven batches, more threads than cores', (t) => {
   const k = nativeOrSkip(t);
   if (!k) return;
@@ -130,12 +131,36 @@ test('native sgemm on several threads: split along M, along N, uneven batches, m
       assert.equal(k.getThreads(), threads);
       for (const transA of [false, true])
         for (const transB of [false, true]) {
-          compare(k, { batch: 1, m: 301, n: 40, k: 200, transA, transB, alpha: 1, beta: 0 }, rng);
-          compare(k, { batch: 1, m: 20, n: 700, k: 100, transA, transB, alpha: 1, beta: 1 }, rng);
-          compare(k, { batch: 3, m: 129, n: 65, k: 129, transA, transB, alpha: 0.5, beta: 0 }, rng);
-          compare(k, { batch: 9, m: 65, n: 129, k: 65, transA, transB, broadcastB: true, alpha: 1, beta: 0.25 }, rng);
+          compare(k, { batch: 1, m: 301, n: 40, k: 700, transA, transB, alpha: 1, beta: 0 }, rng);
+          compare(k, { batch: 1, m: 20, n: 700, k: 600, transA, transB, alpha: 1, beta: 1 }, rng);
+          compare(k, { batch: 3, m: 129, n: 65, k: 257, transA, transB, alpha: 0.5, beta: 0 }, rng);
+          compare(k, { batch: 9, m: 65, n: 129, k: 130, transA, transB, broadcastB: true, alpha: 1, beta: 0.25 }, rng);
         }
     }
+  } finally {
+    k.setThreads(before);
+  }
+});
+
+test('native sgemm gives the same bits on 1 to 4 threads, call after call', (t) => {
+  const k = nativeOrSkip(t);
+  if (!k) return;
+  const [batch, m, n, kk] = [3, 150, 170, 90];
+  const cOff = batch * (m * kk + kk * n);
+  const buf = new ArrayBuffer((cOff + batch * m * n) * 4);
+  const view = new Float32Array(buf);
+  const rng = new Rng(12);
+  for (let i = 0; i < cOff; i++) view[i] = rng.next() - 0.5;
+  const run = (threads: number): Float32Array => {
+    k.setThreads(threads);
+    view.fill(NaN, cOff);
+    k.sgemm(buf, batch, m, n, kk, 0, m * kk, false, batch * m * kk, kk * n, true, cOff, m * n, 1, 0);
+    return view.slice(cOff);
+  };
+  const before = k.getThreads();
+  try {
+    const first = run(1);
+    for (let i = 0; i < 200; i++) assert.deepEqual(run(1 + ((i * 7) % 4)), first, `call ${i}`);
   } finally {
     k.setThreads(before);
   }
