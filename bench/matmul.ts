@@ -1,10 +1,7 @@
 // Native sgemm throughput (GFLOP/s) on the models' matmul shapes, each with its transpose variants, on 1 and 2
-// threads; prints a table and writes bench/out/matmul.json. Run: node --import tsx bench/matmul.ts (after build:native).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
+// threads; prints a table and writes bench/out/matmul.json. Run: npm run bench -- matmul (after npm run setup).
 import { loadNative } from '../src/engine/native.js';
-import { repoRoot } from '../src/engine/paths.js';
+import { writeResult } from './common.js';
 import { Rng } from '../src/engine/rng.js';
 
 const REF_GFLOPS_1024_2T = 60; // PyTorch + OpenBLAS, 2 threads, on the 2-core development machine
@@ -61,10 +58,7 @@ function timeCall(f: () => void): number {
   return best;
 }
 
-const result: Record<string, number | string> = {
-  machine: `${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores`,
-  date: new Date().toISOString(),
-};
+const result: Record<string, number> = {};
 const defaultThreads = native.getThreads();
 console.log('shape'.padEnd(18) + VARIANTS.flatMap(([v]) => [1, 2].map((t) => `${v} ${t}t`.padStart(9))).join(''));
 for (const s of SHAPES) {
@@ -88,11 +82,8 @@ for (const s of SHAPES) {
 }
 native.setThreads(defaultThreads);
 
-const ours = result['gflops_1024_nn_2t'] as number;
+const ours = result['gflops_1024_nn_2t'];
 result.ref_gflops_1024_2t = REF_GFLOPS_1024_2T;
 result.ratio_gflops_1024_2t = Math.round((ours / REF_GFLOPS_1024_2T) * 1000) / 1000;
 console.log(`1024² on 2 threads: ${ours} GFLOP/s = ${result.ratio_gflops_1024_2t}× the PyTorch+OpenBLAS reference (${REF_GFLOPS_1024_2T})`);
-const outDir = join(repoRoot(), 'bench', 'out');
-mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, 'matmul.json'), JSON.stringify(result, null, 2) + '\n');
-console.log('wrote bench/out/matmul.json');
+writeResult('matmul', result);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -63,23 +64,27 @@ inline void store_vec(float* dst, vf x, int cols, float beta) {
 #endif
 }
 
-// c[0..mr)×[0..nr) = alpha·(a·b) + beta·c over kc steps. a: packed H-row strip (element (r,p) at p·H+r);
+// Where a micro-kernel finds A's element (r, p): a packed strip, or op(A) read in place (A row-major, or A transposed).
+enum class ALayout { Packed, Rows, Cols };
+
+// c[0..mr)×[0..nr) = alpha·(a·b) + beta·c over kc steps. a: H rows laid out as L (lda: the source's row stride);
 // b: packed strip W·VL wide (element (p,j) at p·W·VL+j), zero beyond nr.
-template <int H, int W>
-void micro_kernel(long kc, const float* __restrict a, const float* __restrict b, float* __restrict c, long ldc,
-                  int mr, int nr, float alpha, float beta) {
+template <int H, int W, ALayout L>
+void micro_kernel(long kc, const float* __restrict a, long lda, const float* __restrict b, float* __restrict c,
+                  long ldc, int mr, int nr, float alpha, float beta) {
   vf acc[H][W];
 #pragma GCC unroll 16
   for (int r = 0; r < H; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < W; ++v) acc[r][v] = vf{};
-  for (long p = 0; p < kc; ++p, a += H, b += W * VL) {
+  const long rs = L == ALayout::Rows ? lda : 1, cs = L == ALayout::Packed ? H : L == ALayout::Rows ? 1 : lda;
+  for (long p = 0; p < kc; ++p, a += cs, b += W * VL) {
     vf bv[W];
 #pragma GCC unroll 4
     for (int v = 0; v < W; ++v) bv[v] = *reinterpret_cast<const vf*>(b + v * VL);
 #pragma GCC unroll 16
     for (int r = 0; r < H; ++r) {
-      const float s = a[r];
+      const float s = a[r * rs];
 #pragma GCC unroll 4
       for (int v = 0; v < W; ++v) acc[r][v] += s * bv[v];
     }
@@ -92,45 +97,105 @@ void micro_kernel(long kc, const float* __restrict a, const float* __restrict b,
   }
 }
 
-using KernelFn = void (*)(long, const float*, const float*, float*, long, int, int, float, float);
+using KernelFn = void (*)(long, const float*, long, const float*, float*, long, int, int, float, float);
+using KernelTable = std::array<std::array<KernelFn, NV>, MR>;  // [H-1][W-1]
 
 static_assert(NV == 2, "kernel table lists W = 1, 2");
-template <std::size_t... I>
-constexpr std::array<std::array<KernelFn, NV>, MR> make_kernels(std::index_sequence<I...>) {
-  return {{{{&micro_kernel<int(I) + 1, 1>, &micro_kernel<int(I) + 1, 2>}}...}};
+template <ALayout L, std::size_t... I>
+constexpr KernelTable make_kernels(std::index_sequence<I...>) {
+  return {{{{&micro_kernel<int(I) + 1, 1, L>, &micro_kernel<int(I) + 1, 2, L>}}...}};
 }
-constexpr auto kKernels = make_kernels(std::make_index_sequence<MR>{});  // [H-1][W-1]
+constexpr KernelTable kKernels[3] = {make_kernels<ALayout::Packed>(std::make_index_sequence<MR>{}),
+                                     make_kernels<ALayout::Rows>(std::make_index_sequence<MR>{}),
+                                     make_kernels<ALayout::Cols>(std::make_index_sequence<MR>{})};
 
-// Packs op(A) rows [0,mc) × cols [0,kc) (a points at its origin) into strips of h = min(MR, rows left).
+// dst[0..w) = src[0..n) then zeros (n ≤ w ≤ 2·VL).
+inline void copy_pad(float* dst, const float* src, int n, int w) {
+#ifdef __AVX512F__
+  for (int v = 0; v < w; v += 16) {
+    const int lanes = std::clamp(n - v, 0, 16);
+    _mm512_mask_storeu_ps(dst + v, static_cast<__mmask16>((1u << (w - v < 16 ? w - v : 16)) - 1),
+                          _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << lanes) - 1), src + v));
+  }
+#else
+  for (int j = 0; j < w; ++j) dst[j] = j < n ? src[j] : 0.0f;
+#endif
+}
+
+// dst[p·ldd + r] = src[r·lds + p] for p < kc, r < rows (≤ 2·VL), and 0 for rows ≤ r < lanes.
+void transpose_pad(const float* src, long lds, int rows, long kc, float* dst, long ldd, int lanes) {
+  long p = 0;
+#ifdef __AVX512F__
+  // 16×16 blocks through registers: unpack ps, unpack pd, then two rounds of 128-bit lane shuffles.
+  for (int r0 = 0; r0 < lanes; r0 += 16) {
+    const int nr = std::clamp(rows - r0, 0, 16);
+    const __mmask16 mask = static_cast<__mmask16>((1u << std::min(16, lanes - r0)) - 1);
+    for (p = 0; p + 16 <= kc; p += 16) {
+      __m512 x[16], y[16];
+      for (int i = 0; i < 16; ++i) x[i] = i < nr ? _mm512_loadu_ps(src + (r0 + i) * lds + p) : _mm512_setzero_ps();
+      for (int i = 0; i < 16; i += 2) {
+        y[i] = _mm512_unpacklo_ps(x[i], x[i + 1]);
+        y[i + 1] = _mm512_unpackhi_ps(x[i], x[i + 1]);
+      }
+      const auto lo = [](__m512 u, __m512 v) { return _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(u), _mm512_castps_pd(v))); };
+      const auto hi = [](__m512 u, __m512 v) { return _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(u), _mm512_castps_pd(v))); };
+      for (int i = 0; i < 16; i += 4) {
+        x[i] = lo(y[i], y[i + 2]);
+        x[i + 1] = hi(y[i], y[i + 2]);
+        x[i + 2] = lo(y[i + 1], y[i + 3]);
+        x[i + 3] = hi(y[i + 1], y[i + 3]);
+      }
+      for (int i = 0; i < 16; i += 8)
+        for (int j = 0; j < 4; ++j) {
+          y[i + j] = _mm512_shuffle_f32x4(x[i + j], x[i + j + 4], 0x88);
+          y[i + j + 4] = _mm512_shuffle_f32x4(x[i + j], x[i + j + 4], 0xdd);
+        }
+      for (int j = 0; j < 8; ++j) {
+        x[j] = _mm512_shuffle_f32x4(y[j], y[j + 8], 0x88);
+        x[j + 8] = _mm512_shuffle_f32x4(y[j], y[j + 8], 0xdd);
+      }
+      for (int i = 0; i < 16; ++i) _mm512_mask_storeu_ps(dst + (p + i) * ldd + r0, mask, x[i]);
+    }
+  }
+#endif
+  for (; p < kc; ++p)
+    for (int r = 0; r < lanes; ++r) dst[p * ldd + r] = r < rows ? src[r * lds + p] : 0.0f;
+}
+
+// Packs op(A) rows [0,mc) × cols [0,kc) (a points at its origin) into strips of h = min(MR, rows left):
+// element (r, p) of the strip at row i lies at i·kc + p·h + r. Sources are read row by row.
 void pack_a(const float* a, long lda, bool trans, long mc, long kc, float* dst) {
   for (long i = 0; i < mc; i += MR) {
     const int h = static_cast<int>(std::min<long>(MR, mc - i));
-    if (trans) {  // op(A)(i+r, p) = a[p·lda + i + r]
-      for (long p = 0; p < kc; ++p)
-        for (int r = 0; r < h; ++r) dst[p * h + r] = a[p * lda + i + r];
-    } else {  // op(A)(i+r, p) = a[(i+r)·lda + p]
-      for (long p = 0; p < kc; ++p)
-        for (int r = 0; r < h; ++r) dst[p * h + r] = a[(i + r) * lda + p];
-    }
-    dst += h * kc;
+    if (!trans) transpose_pad(a + i * lda, lda, h, kc, dst + i * kc, h, h);  // op(A)(i+r, p) = a[(i+r)·lda + p]
   }
+  if (trans)  // op(A)(i+r, p) = a[p·lda + i + r]
+    for (long p = 0; p < kc; ++p)
+      for (long i = 0; i < mc; i += MR) {
+        const int h = static_cast<int>(std::min<long>(MR, mc - i));
+        copy_pad(dst + i * kc + p * h, a + p * lda + i, h, h);
+      }
 }
 
-// Packs op(B) rows [0,kc) × cols [0,nc) into strips NR wide (the last one VL-rounded), zero-padded.
+// Packs op(B) rows [0,kc) × cols [0,nc) into strips NR wide (the last one VL-rounded), zero-padded:
+// element (p, c) of the strip at column j, w wide, lies at j·kc + p·w + c. Sources are read row by row.
 void pack_b(const float* b, long ldb, bool trans, long kc, long nc, float* dst) {
-  for (long j = 0; j < nc; j += NR) {
-    const int cols = static_cast<int>(std::min<long>(NR, nc - j));
-    const int w = (cols + VL - 1) / VL * VL;
-    for (long p = 0; p < kc; ++p) {
-      float* d = dst + p * w;
-      if (trans) {  // op(B)(p, j+c) = b[(j+c)·ldb + p]
-        for (int c = 0; c < cols; ++c) d[c] = b[(j + c) * ldb + p];
-      } else {  // op(B)(p, j+c) = b[p·ldb + j + c]
-        for (int c = 0; c < cols; ++c) d[c] = b[p * ldb + j + c];
-      }
-      for (int c = cols; c < w; ++c) d[c] = 0.0f;
+  const auto strip = [&](long j, int* cols, int* w) {
+    *cols = static_cast<int>(std::min<long>(NR, nc - j));
+    *w = (*cols + VL - 1) / VL * VL;
+  };
+  int cols, w;
+  if (trans) {  // op(B)(p, j+c) = b[(j+c)·ldb + p]
+    for (long j = 0; j < nc; j += NR) {
+      strip(j, &cols, &w);
+      transpose_pad(b + j * ldb, ldb, cols, kc, dst + j * kc, w, w);
     }
-    dst += w * kc;
+  } else {  // op(B)(p, j+c) = b[p·ldb + j + c]
+    for (long p = 0; p < kc; ++p)
+      for (long j = 0; j < nc; j += NR) {
+        strip(j, &cols, &w);
+        copy_pad(dst + j * kc + p * w, b + p * ldb + j, cols, w);
+      }
   }
 }
 
@@ -176,15 +241,20 @@ void gemm_block(const Gemm& g, long i0, long i1, long j0, long j1) {
       const long kc = std::min(kcs, g.k - pc);
       pack_b(g.tb ? g.b + jc * ldb + pc : g.b + pc * ldb + jc, ldb, g.tb, kc, nc, buf.b);
       const float beta = pc == 0 ? g.beta : 1.0f;
+      // A is packed unless B has at most two strips: then each A element serves at most twice and is read in place.
+      const bool packA = nc > 2 * NR;
+      const ALayout layout = packA ? ALayout::Packed : g.ta ? ALayout::Cols : ALayout::Rows;
       for (long ic = i0; ic < i1; ic += mcs) {
         const long mc = std::min(mcs, i1 - ic);
-        pack_a(g.ta ? g.a + pc * lda + ic : g.a + ic * lda + pc, lda, g.ta, mc, kc, buf.a);
+        const float* asrc = g.ta ? g.a + pc * lda + ic : g.a + ic * lda + pc;
+        if (packA) pack_a(asrc, lda, g.ta, mc, kc, buf.a);
         for (long ir = 0; ir < mc; ir += MR) {
           const int h = static_cast<int>(std::min<long>(MR, mc - ir));
+          const float* ap = packA ? buf.a + ir * kc : g.ta ? asrc + ir : asrc + ir * lda;
           for (long jr = 0; jr < nc; jr += NR) {
             const int cols = static_cast<int>(std::min<long>(NR, nc - jr));
-            kKernels[h - 1][(cols + VL - 1) / VL - 1](kc, buf.a + ir * kc, buf.b + jr * kc,
-                                                        g.c + (ic + ir) * g.n + jc + jr, g.n, h, cols, g.alpha, beta);
+            kKernels[int(layout)][h - 1][(cols + VL - 1) / VL - 1](kc, ap, lda, buf.b + jr * kc, g.c + (ic + ir) * g.n + jc + jr,
+                                                                   g.n, h, cols, g.alpha, beta);
           }
         }
       }
@@ -193,6 +263,19 @@ void gemm_block(const Gemm& g, long i0, long i1, long j0, long j1) {
 }
 
 // ---- thread pool: the calling thread plus detached workers, woken per call -------------------------
+// Waiters spin briefly before sleeping, so back-to-back calls skip the futex wake-up (tens of µs).
+template <typename Ready>
+bool spin_until(Ready ready) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+  for (int i = 1;; ++i) {
+    if (ready()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    if (i % 64 == 0 && std::chrono::steady_clock::now() > until) return false;
+  }
+}
+
 class Pool {
  public:
   // Runs body on n threads (the caller is one of them) and returns when all are done.
@@ -202,20 +285,22 @@ class Pool {
       std::lock_guard<std::mutex> lk(mu_);
       body_ = &body;
       wanted_ = n;
-      running_ = n - 1;
-      ++generation_;
+      running_.store(n - 1);
+      generation_.fetch_add(1, std::memory_order_release);
     }
     start_.notify_all();
     body();
+    const auto done = [&] { return running_.load(std::memory_order_acquire) == 0; };
+    if (spin_until(done)) return;
     std::unique_lock<std::mutex> lk(mu_);
-    done_.wait(lk, [&] { return running_ == 0; });
+    done_.wait(lk, done);
   }
 
  private:
   // Ensures `helpers` workers exist; returns how many do (thread creation can fail).
   int spawn(int helpers) {
     while (spawned_ < helpers) {
-      auto* arg = new std::pair<Pool*, int>(this, spawned_ + 1);
+      auto* arg = new Start{this, spawned_ + 1, generation_.load()};
       pthread_t tid;
       if (pthread_create(&tid, nullptr, &Pool::entry, arg) != 0) {
         delete arg;
@@ -227,39 +312,52 @@ class Pool {
     return std::min(helpers, spawned_);
   }
 
+  struct Start {
+    Pool* pool;
+    int id;
+    uint64_t seen;  // the generation current at creation: the worker joins the next one
+  };
   static void* entry(void* arg) {
-    const auto [pool, id] = *static_cast<std::pair<Pool*, int>*>(arg);
-    delete static_cast<std::pair<Pool*, int>*>(arg);
-    pool->work(id);
+    const Start start = *static_cast<Start*>(arg);
+    delete static_cast<Start*>(arg);
+    start.pool->work(start.id, start.seen);
     return nullptr;
   }
 
-  void work(int id) {
-    std::unique_lock<std::mutex> lk(mu_);
-    uint64_t seen = generation_;
+  void work(int id, uint64_t seen) {
     for (;;) {
-      start_.wait(lk, [&] { return generation_ != seen; });
-      seen = generation_;
-      if (id >= wanted_) continue;
-      const std::function<void()>* body = body_;
-      lk.unlock();
+      const auto started = [&] { return generation_.load(std::memory_order_acquire) != seen; };
+      if (!spin_until(started)) {
+        std::unique_lock<std::mutex> lk(mu_);
+        start_.wait(lk, started);
+      }
+      const std::function<void()>* body;
+      {
+        std::lock_guard<std::mutex> lk(mu_);  // a consistent snapshot of the call
+        seen = generation_.load(std::memory_order_relaxed);
+        body = id < wanted_ ? body_ : nullptr;
+      }
+      if (!body) continue;
       (*body)();
-      lk.lock();
-      if (--running_ == 0) done_.notify_one();
+      if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lk(mu_);
+        done_.notify_one();
+      }
     }
   }
 
   std::mutex mu_;
   std::condition_variable start_, done_;
-  const std::function<void()>* body_ = nullptr;
-  uint64_t generation_ = 0;
-  int wanted_ = 0, running_ = 0, spawned_ = 0;
+  const std::function<void()>* body_ = nullptr;  // body_, wanted_ and generation_ change together under mu_
+  int wanted_ = 0, spawned_ = 0;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> running_{0};
 };
 
 Pool* const gPool = new Pool;  // never destroyed: its detached workers outlive static destructors
 std::mutex gCallMutex;         // one sgemm at a time per process (worker_threads share the pool)
 std::atomic<int> gThreads{static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)))};
-constexpr double kMinFlopsPerThread = 1 << 20;
+constexpr double kMinFlopsPerThread = 1 << 22;  // ≈ 40 µs of work: below that a wake-up costs more than it saves
 
 struct Batched {
   const float* base;

@@ -27,8 +27,10 @@ const args = [gyp, 'rebuild', '--directory', join(root, 'native'), ...(nodedir ?
 const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
 if (r.error) skip(r.error.message);
 if (r.status !== 0) {
-  const lines = `${r.stdout}\n${r.stderr}`.split('\n');
-  const why = lines.find((l) => /error/i.test(l) && !/^gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l));
-  skip((why ?? `node-gyp exited with ${r.status}`).trim());
+  // the compiler's or gyp's own complaint, else node-gyp's summary
+  const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim());
+  const why = lines.find((l) => /error:|^gyp: /i.test(l) && !l.startsWith('gyp ERR!')) ??
+    lines.find((l) => l.startsWith('gyp ERR! stack Error:'))?.slice('gyp ERR! stack '.length);
+  skip(why ?? `node-gyp exited with ${r.status}`);
 }
 console.log('native kernels built: native/build/Release/recx_kernels.node');

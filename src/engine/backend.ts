@@ -8,7 +8,7 @@ import { fastGather } from './kernels/gather.js';
 import { sharedCast, sharedIdentity } from './kernels/identity.js';
 import { overrideKernel } from './kernels/override.js';
 import { nativeMatMul } from './kernels/matmul.js';
-import { loadNative } from './native.js';
+import { loadNative, type NativeKernels } from './native.js';
 
 export type BackendChoice = 'auto' | 'wasm' | 'node';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'wasm', 'node'];
@@ -35,6 +35,16 @@ async function tryNode(): Promise<boolean> {
   }
 }
 
+/** The native kernels, or undefined with a one-line warning when the built addon fails to load. */
+function nativeOrWarn(): NativeKernels | undefined {
+  try {
+    return loadNative();
+  } catch (err) {
+    console.error(`recexplainer: warning: ${(err as Error).message}; using tfjs' own kernels`);
+    return undefined;
+  }
+}
+
 async function useWasm(withNative: boolean): Promise<boolean> {
   tf.setWasmPaths(wasmBinaryDir());
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.registerKernel(segmentSumKernel);
@@ -42,7 +52,7 @@ async function useWasm(withNative: boolean): Promise<boolean> {
   overrideKernel('GatherV2', fastGather);
   overrideKernel('Identity', sharedIdentity);
   overrideKernel('Cast', sharedCast);
-  const native = withNative ? loadNative() : undefined;
+  const native = withNative ? nativeOrWarn() : undefined;
   if (native) overrideKernel('BatchMatMul', nativeMatMul(native));
   return native !== undefined;
 }
