@@ -122,9 +122,7 @@ export async function trainRec(cfg: TrainRecConfig): Promise<TrainRecResult> {
       const loss = opt.minimize(() => model.loss(users, data, st.rng) as Scalar, true)!;
       const value = (await loss.data())[0];
       loss.dispose();
-      if (!Number.isFinite(value)) {
-        throw new UserError(`loss is ${value} at epoch ${epoch}, step ${st.step + 1}; stopped, the last good checkpoint is ${ckptPath} (try a lower --lr)`);
-      }
+      if (!Number.isFinite(value)) throw new UserError(`loss is ${value} at epoch ${epoch}, step ${st.step + 1}; stopped, ${lastGood(ckptPath)} (try a lower --lr)`);
       st.step++;
       lossSum += value;
       batches++;
@@ -146,13 +144,16 @@ export async function trainRec(cfg: TrainRecConfig): Promise<TrainRecResult> {
     }
     st.epoch = epoch;
     st.log.push(entry);
+    const weights = exportWeights(model.variables());
+    const bad = Object.entries(weights).find(([, t]) => !t.data.every(Number.isFinite));
+    if (bad) throw new UserError(`weights of ${bad[0]} are not finite after epoch ${epoch}; stopped, ${lastGood(ckptPath)} (try a lower --lr)`);
     saveCheckpoint(ckptPath, {
       kind: cfg.model,
       config: { ...cfg, ...shapeKeys(cfg, data.nItems, nUsers) },
       step: st.step,
       epoch,
       counters: { best: Number.isFinite(st.best) ? st.best : -1, bestEpoch: st.bestEpoch, bad: st.bad },
-      tensors: exportWeights(model.variables()),
+      tensors: weights,
       optimizer: await optimizerState(opt),
       rng: st.rng.state(),
     });
@@ -181,6 +182,10 @@ export async function trainRec(cfg: TrainRecConfig): Promise<TrainRecResult> {
   writeFileAtomic(join(cfg.out, 'training.svg'), trainingChart(st.log, cfg));
   exportEmbeddings(cfg.out, model, data, cfg);
   return result;
+}
+
+function lastGood(ckptPath: string): string {
+  return existsSync(ckptPath) ? `the last good checkpoint is ${ckptPath}` : 'no checkpoint was written yet';
 }
 
 function trainingChart(log: EpochLog[], cfg: TrainRecConfig): string {

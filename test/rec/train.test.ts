@@ -83,3 +83,13 @@ test('a checkpoint from another model or shape is refused with a one-line error'
   const mf = cli(['train-rec', '--data', data, '--out', out, '--epochs', '4', '--resume', '--model', 'mf', '--quiet']);
   assert.match(mf.stderr, /checkpoint is a sasrec, expected mf/);
 });
+
+test('a diverging run stops with one line and keeps a loadable checkpoint with finite weights', () => {
+  const out = join(tmp(), 'nan');
+  const r = cli(['train-rec', '--data', data, '--out', out, '--epochs', '6', '--lr', '1e12', '--batch-size', '200', '--hidden', '16', '--max-len', '10', '--quiet']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /(loss is NaN|not finite).*last good checkpoint/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  const ck = readSafetensors(join(out, 'checkpoint.safetensors'));
+  for (const [name, t] of Object.entries(ck.tensors)) assert.ok(t.data.every(Number.isFinite), name);
+});
