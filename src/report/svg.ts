@@ -65,6 +65,7 @@ export interface LineChart {
 }
 
 const PANEL_H = 180;
+const PANEL_GAP = 40;
 
 /** Small multiples: one panel per series, stacked, sharing the x-axis range. */
 export function lineChart(c: LineChart): string {
@@ -72,21 +73,21 @@ export function lineChart(c: LineChart): string {
   const x0 = Math.min(...all, 0);
   const x1 = Math.max(...all, 1);
   const pw = W - M.left - M.right;
-  const height = M.top + c.series.length * (PANEL_H + 24) + 24;
+  const height = M.top + c.series.length * (PANEL_H + PANEL_GAP) + 20;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="${W}" height="${height}" fill="white"/>`,
     `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(c.title)}</text>`,
   ];
   c.series.forEach((s, k) => {
-    const top = M.top + k * (PANEL_H + 24);
+    const top = M.top + 8 + k * (PANEL_H + PANEL_GAP);
     const ys = s.points.map((p) => p[1]);
     const lo = Math.min(...ys);
     const hi = Math.max(...ys);
     const span = hi - lo || Math.abs(hi) || 1;
     const y = (v: number) => top + PANEL_H - ((v - lo) / span) * PANEL_H;
     const x = (v: number) => M.left + ((v - x0) / (x1 - x0)) * pw;
-    out.push(`<text x="${M.left}" y="${top - 4}">${esc(s.name)}</text>`);
+    out.push(`<text x="${M.left}" y="${top - 6}" font-weight="bold">${esc(s.name)}</text>`);
     out.push(`<rect x="${M.left}" y="${top}" width="${pw}" height="${PANEL_H}" fill="none" stroke="#ccc"/>`);
     for (const v of [lo, lo + span / 2, lo + span]) {
       out.push(`<text x="${M.left - 6}" y="${y(v) + 4}" text-anchor="end">${Number(v.toPrecision(3))}</text>`);
@@ -96,7 +97,12 @@ export function lineChart(c: LineChart): string {
       out.push(`<path d="${d}" fill="none" stroke="#4878a8" stroke-width="1.5"/>`);
     }
   });
-  out.push(`<text x="${M.left + pw / 2}" y="${height - 8}" text-anchor="middle">${esc(c.xLabel)} (${x0}–${x1})</text>`);
+  const axisY = M.top + 8 + (c.series.length - 1) * (PANEL_H + PANEL_GAP) + PANEL_H;
+  for (const t of niceTicks(x1).filter((t) => t >= x0)) {
+    const tx = M.left + ((t - x0) / (x1 - x0)) * pw;
+    out.push(`<text x="${tx.toFixed(1)}" y="${axisY + 14}" text-anchor="middle">${t}</text>`);
+  }
+  out.push(`<text x="${M.left + pw / 2}" y="${height - 4}" text-anchor="middle">${esc(c.xLabel)}</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
