@@ -22,6 +22,4 @@ export function writeResult(name: string, result: Record<string, number | string
   return path;
 }
 
-export function peakRssMb(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
+export { peakRssMb } from '../src/engine/resources.js';

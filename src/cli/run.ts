@@ -10,6 +10,7 @@ import { statsMarkdown } from '../data/stats.js';
 import { TRAIN_REC_DEFAULTS, type TrainRecConfig } from '../rec/config.js';
 import { trainRec } from '../rec/train.js';
 import { intArg } from './options.js';
+import { peakRssMb } from '../engine/resources.js';
 
 /** The target model `run` trains: SASRec in RecExplainer's setting (hidden 256, history 9). */
 export const RUN_REC: Partial<TrainRecConfig> = { model: 'sasrec', hidden: 256, maxLen: 9, epochs: 60, evalEvery: 5, patience: 4 };
@@ -18,10 +19,6 @@ interface RunFlags {
   out: string;
   seed: number;
   quiet: boolean;
-}
-
-export function peakRssMb(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 export function runCommand(): Command {
