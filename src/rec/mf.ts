@@ -5,7 +5,7 @@ import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../engine/tf.js';
 import { Rng } from '../engine/rng.js';
 import { xavierNormal } from './layers.js';
-import type { TargetModel } from './model.js';
+import { TwoTower } from './model.js';
 import { negativeItem, type SplitUsers } from './samples.js';
 
 export interface MfConfig {
@@ -15,12 +15,13 @@ export interface MfConfig {
   l2: number; // L2 penalty on the looked-up rows; default 1e-4
 }
 
-export class Mf implements TargetModel {
+export class Mf extends TwoTower {
   readonly kind = 'mf';
   readonly userEmb: Variable; // [nUsers, d]
   readonly itemEmb: Variable; // [nItems + 1, d]
 
   constructor(readonly cfg: MfConfig, seed: number) {
+    super();
     const rng = new Rng(seed);
     this.userEmb = xavierNormal([cfg.nUsers, cfg.hidden], cfg.hidden, cfg.nUsers, rng, 'user_emb');
     this.itemEmb = xavierNormal([cfg.nItems + 1, cfg.hidden], cfg.hidden, cfg.nItems + 1, rng, 'item_emb');
@@ -52,17 +53,5 @@ export class Mf implements TargetModel {
 
   userVectors(users: readonly number[]): Tensor {
     return tf.gather(this.userEmb, tf.tensor1d([...users], 'int32'));
-  }
-
-  dispose(): void {
-    tf.dispose(this.variables());
-  }
-
-  itemTable(): Tensor {
-    return this.itemEmb;
-  }
-
-  epochUnits(data: SplitUsers): number {
-    return data.train.filter((t) => t.length > 1).length;
   }
 }

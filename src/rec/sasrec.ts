@@ -8,7 +8,7 @@ import { tf } from '../engine/tf.js';
 import { Rng } from '../engine/rng.js';
 import { attentionMask, constant, dropout, layerNorm, linear, xavierNormal } from './layers.js';
 import { bceLoss, softmaxCeLoss } from './loss.js';
-import type { TargetModel } from './model.js';
+import { TwoTower } from './model.js';
 import { trainBatch, type SplitUsers } from './samples.js';
 
 export interface SasrecConfig {
@@ -38,7 +38,7 @@ export interface SeqBatch {
   len: number;
 }
 
-export class Sasrec implements TargetModel {
+export class Sasrec extends TwoTower {
   readonly kind = 'sasrec';
   readonly itemEmb: Variable; // [nItems+1, d]
   readonly posEmb: Variable; // [maxLen+1, d]
@@ -47,6 +47,7 @@ export class Sasrec implements TargetModel {
   readonly lnfb: Variable;
 
   constructor(readonly cfg: SasrecConfig, seed: number) {
+    super();
     const { hidden: d, nItems, maxLen } = cfg;
     if (d % cfg.heads !== 0) throw new RangeError(`hidden ${d} is not divisible by heads ${cfg.heads}`);
     const rng = new Rng(seed);
@@ -121,18 +122,6 @@ export class Sasrec implements TargetModel {
       const h = this.forward(batch, false, new Rng(0));
       return tf.reshape(tf.slice(h, [0, batch.len - 1, 0], [batch.batch, 1, this.cfg.hidden]), [batch.batch, this.cfg.hidden]);
     });
-  }
-
-  dispose(): void {
-    tf.dispose(this.variables());
-  }
-
-  itemTable(): Tensor {
-    return this.itemEmb;
-  }
-
-  epochUnits(data: SplitUsers): number {
-    return data.train.filter((t) => t.length > 1).length;
   }
 }
 
