@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../engine/errors.js';
 import { dataCommand } from './data.js';
 import { runCommand } from './run.js';
+import { tasksCommand } from './tasks.js';
 import { trainRecCommand } from './train_rec.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(dataCommand());
   program.addCommand(trainRecCommand());
+  program.addCommand(tasksCommand());
   for (const c of program.commands) c.showHelpAfterError('(add --help for usage)');
   return program;
 }

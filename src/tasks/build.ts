@@ -1,0 +1,127 @@
+// The `tasks` stage: data set + target model f → alignment samples for tasks 1–6 in forms
+// B / I / H, labelled by f (not by the ground truth). Writes <out>/{train,test}.{B,I,H}.jsonl,
+// counts.json, counts.md and config.json. Training samples use each user's training prefix;
+// test samples the full training sequence (train + validation item), predicting the test position.
+import { join } from 'node:path';
+import { readDataset, type Dataset } from '../data/dataset.js';
+import { leaveOneOut } from '../data/process.js';
+import { writeFileAtomic, writeJsonAtomic, writeJsonlAtomic } from '../engine/atomic.js';
+import { UserError } from '../engine/errors.js';
+import { Progress } from '../engine/progress.js';
+import { Rng } from '../engine/rng.js';
+import { Recommender } from '../rec/recommender.js';
+import type { TasksConfig } from './config.js';
+import { brownPairs, loadShareGpt, type TextPair } from './corpus.js';
+import { countRecords, countsMarkdown, type Counts } from './counts.js';
+import { recordsFor } from './forms.js';
+import { generalTask, historyTask, interestTask, itemTask, nextItemTask, rankingTask, similarItems, type Context, type Source, type Split } from './generate.js';
+import { loadTemplates, TemplatePicker, type Templates } from './templates.js';
+import { attributeText, normalTitle, recentHistory, renderList } from './text.js';
+
+export interface TasksResult {
+  counts: Counts;
+  seconds: number;
+}
+
+export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
+  const t0 = Date.now();
+  if (cfg.posTop <= 0 || cfg.negBottom <= 0 || cfg.posTop + cfg.negBottom > 1) {
+    throw new UserError(`--pos-top (${cfg.posTop}) and --neg-bottom (${cfg.negBottom}) must be positive and add up to at most 1, or the two pools overlap`);
+  }
+  if (cfg.forms.length === 0) throw new UserError('--forms: name at least one of B, I, H');
+  const ds = readDataset(cfg.data);
+  const templates = loadTemplates(cfg.templates);
+  const texts = cfg.task5[0] + cfg.task5[1] > 0 ? (cfg.sharegpt ? loadShareGpt(cfg.sharegpt) : brownPairs()) : [];
+  const rec = await Recommender.load(cfg.rec, cfg.backend);
+  if (rec.nItems !== ds.items.length || rec.nUsers !== ds.sequences.length) {
+    throw new UserError(`${cfg.rec} was trained on ${rec.nUsers} users / ${rec.nItems} items, but ${cfg.data} has ${ds.sequences.length} / ${ds.items.length}: train it on this data set`);
+  }
+  if (cfg.task2Items >= ds.items.length) throw new UserError(`--task2-items ${cfg.task2Items}: the catalogue has only ${ds.items.length} items`);
+
+  const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
+  const pick = new TemplatePicker(templates, new Rng(cfg.seed));
+  const rng = new Rng(cfg.seed + 1);
+  const byTask: Source[][] = [[], [], [], [], [], [], []]; // index = task id
+  const progress = new Progress({ label: 'tasks', total: ds.sequences.length, unit: 'users/s', quiet: cfg.quiet });
+  for (const seq of ds.sequences) {
+    for (const c of userContexts(seq.user, seq.items, cfg)) {
+      const ctx: Context = { ...c, scores: rec.scoreAll(c.history, seq.user - 1) }; // once per history, reused by tasks 1–3
+      byTask[1].push(nextItemTask(ctx, titles, pick.pick('t1')));
+      const ranking = rankingTask(ctx, titles, cfg.task2Items, rng, pick.pick('t2'));
+      if (ranking) byTask[2].push(ranking);
+      if (ctx.prefix === 0) {
+        byTask[3].push(...interestTask(ctx, { posTop: cfg.posTop, negBottom: cfg.negBottom, ...templates.answers }, rng, () => pick.pick('t3')));
+      }
+      byTask[6].push(historyTask(ctx, titles, pick.pick('t6')));
+    }
+    progress.tick();
+  }
+  progress.finish();
+  byTask[4] = itemSources(ds, titles, templates, pick, cfg.similarK > 0 ? similarItems(rec.model.itemTable().dataSync() as Float32Array, rec.hidden, cfg.similarK) : null);
+  byTask[5] = generalSources(texts, cfg, pick);
+
+  const counts: Counts = {};
+  const sources = byTask.flat();
+  for (const form of cfg.forms) {
+    for (const split of ['train', 'test'] as Split[]) {
+      const records = sources.filter((s) => s.split === split).flatMap((s) => recordsFor(s, form, titles));
+      writeJsonlAtomic(join(cfg.out, `${split}.${form}.jsonl`), records);
+      (counts[form] ??= { train: {}, test: {} })[split] = countRecords(records);
+    }
+  }
+  writeJsonAtomic(join(cfg.out, 'counts.json'), counts);
+  writeFileAtomic(join(cfg.out, 'counts.md'), countsMarkdown(counts));
+  writeJsonAtomic(join(cfg.out, 'config.json'), { ...cfg, templates: templates.file });
+  return { counts, seconds: (Date.now() - t0) / 1000 };
+}
+
+/**
+ * The histories one user's samples are about: training prefixes (the longest is the whole
+ * training sequence; the user's test item is never in them and is avoided in their prompts),
+ * then the test history (training sequence + validation item).
+ */
+function userContexts(user: number, items: number[], cfg: TasksConfig): Omit<Context, 'scores'>[] {
+  const sp = leaveOneOut(items);
+  const out: Omit<Context, 'scores'>[] = [];
+  const avoid = new Set([sp.test]);
+  for (let p = 0; p < cfg.prefixes && sp.train.length - p >= 1; p++) {
+    const history = sp.train.slice(0, sp.train.length - p);
+    out.push({ user, split: 'train', key: p === 0 ? `u${user}` : `u${user}-p${p + 1}`, prefix: p, history, shown: recentHistory(history, cfg.maxHistory), avoid });
+  }
+  const full = [...sp.train, sp.valid];
+  out.push({ user, split: 'test', key: `u${user}`, prefix: 0, history: full, shown: recentHistory(full, cfg.maxHistory), avoid: new Set() });
+  return out;
+}
+
+/** Task 4 for every item: its title (from <item> only), each metadata attribute it has, its most similar items by f. */
+function itemSources(ds: Dataset, titles: string[], templates: Templates, pick: TemplatePicker, similar: number[][] | null): Source[] {
+  const keys = ['title', ...new Set(ds.items.flatMap((i) => Object.keys(i.meta)).filter((k) => k !== 'title' && k !== 'similar')), ...(similar ? ['similar'] : [])];
+  const out: Source[] = [];
+  for (const it of ds.items) {
+    for (const key of keys) {
+      let response: string;
+      let answer: number[] = [];
+      if (key === 'title') [response, answer] = [titles[it.id], [it.id]];
+      else if (key === 'similar') [response, answer] = [renderList(similar![it.id].map((i) => titles[i])), similar![it.id]];
+      else response = it.meta[key] === undefined ? '' : attributeText(it.meta[key]);
+      if (!response) continue;
+      const attribute = { key, name: templates.attributes[key] ?? key.replace(/_/g, ' ') };
+      out.push(itemTask(it.id, attribute, response, answer, pick.pick('t4', `t4:${key}`)));
+    }
+  }
+  return out;
+}
+
+/** Task 5: a seeded sample of general text pairs, disjoint between train and test (shrunk in proportion when too few). */
+function generalSources(texts: TextPair[], cfg: TasksConfig, pick: TemplatePicker): Source[] {
+  let [nTrain, nTest] = cfg.task5;
+  if (nTrain + nTest > texts.length) {
+    nTest = Math.floor((texts.length * nTest) / (nTrain + nTest));
+    nTrain = texts.length - nTest;
+  }
+  const idx = new Rng(cfg.seed + 2).sampleIndices(texts.length, nTrain + nTest);
+  return idx.map((i, n) => {
+    const split: Split = n < nTrain ? 'train' : 'test';
+    return generalTask(split, split === 'train' ? n : n - nTrain, texts[i].text, texts[i].response, cfg.sharegpt ? null : pick.pick('t5'));
+  });
+}
