@@ -9,6 +9,9 @@ import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { statsMarkdown } from '../data/stats.js';
 import { TRAIN_REC_DEFAULTS, type TrainRecConfig } from '../rec/config.js';
 import { trainRec } from '../rec/train.js';
+import { TASKS_DEFAULTS } from '../tasks/config.js';
+import { buildTasks } from '../tasks/build.js';
+import { countsMarkdown } from '../tasks/counts.js';
 import { intArg } from './options.js';
 import { peakRssMb } from '../engine/resources.js';
 
@@ -32,22 +35,28 @@ export function runCommand(): Command {
       let t0 = Date.now();
       const dataDir = join(f.out, 'dataset');
       const recDir = join(f.out, 'rec');
-      console.log('[1/2] data: MovieLens latest-small (dslabs), 5-core, leave-one-out');
+      console.log('[1/3] data: MovieLens latest-small (dslabs), 5-core, leave-one-out');
       const stats = await buildDataset({ ...DATA_DEFAULTS, seed: f.seed, quiet: f.quiet, out: dataDir });
       timings.data = (Date.now() - t0) / 1000;
       console.log(`      ${stats.users} users, ${stats.items} items, ${stats.interactions} interactions`);
-      console.log(`[2/2] train-rec: SASRec, hidden ${RUN_REC.hidden}, history ${RUN_REC.maxLen}, up to ${RUN_REC.epochs} epochs`);
+      console.log(`[2/3] train-rec: SASRec, hidden ${RUN_REC.hidden}, history ${RUN_REC.maxLen}, up to ${RUN_REC.epochs} epochs`);
       t0 = Date.now();
       const rec = await trainRec({ ...TRAIN_REC_DEFAULTS, ...RUN_REC, data: dataDir, out: recDir, seed: f.seed, quiet: f.quiet, resume: existsSync(join(recDir, 'checkpoint.safetensors')) });
       timings.train_rec = (Date.now() - t0) / 1000;
       const t = rec.test;
       console.log(`      test NDCG@10 ${t.full['ndcg@10'].toFixed(4)} (full catalogue), ${t.sampled100['ndcg@10'].toFixed(4)} (100 sampled); best epoch ${rec.bestEpoch}`);
-      const report = { dataset: stats, recommender: { model: 'sasrec', best_epoch: rec.bestEpoch, ...t }, methods: {}, timings, peak_rss_mb: peakRssMb() };
+      console.log('[3/3] tasks: alignment samples for tasks 1–6 in forms B, I and H, labelled by the SASRec');
+      t0 = Date.now();
+      const tasks = await buildTasks({ ...TASKS_DEFAULTS, data: dataDir, rec: recDir, out: join(f.out, 'tasks'), seed: f.seed, quiet: f.quiet });
+      timings.tasks = (Date.now() - t0) / 1000;
+      const total = Object.values(tasks.counts).flatMap((bySplit) => Object.values(bySplit ?? {})).reduce((a, byTask) => a + byTask.total, 0);
+      console.log(`      ${total} samples (all forms and splits) in ${tasks.seconds.toFixed(1)} s`);
+      const report = { dataset: stats, recommender: { model: 'sasrec', best_epoch: rec.bestEpoch, ...t }, tasks: tasks.counts, methods: {}, timings, peak_rss_mb: peakRssMb() };
       writeJsonAtomic(join(f.out, 'report.json'), report);
       const md = [
         '# RecExplainer run',
         '',
-        'Stages run: data, train-rec. (Alignment and its evaluation are added as they land.)',
+        'Stages run: data, train-rec, tasks. (Alignment and its evaluation are added as they land.)',
         '',
         '| stage | seconds |',
         '|---|---:|',
@@ -63,6 +72,10 @@ export function runCommand(): Command {
         `| 100 sampled negatives | | | ${t.sampled100['hr@10'].toFixed(4)} | ${t.sampled100['ndcg@10'].toFixed(4)} | | |`,
         '',
         '![training](rec/training.svg)',
+        '',
+        '## Alignment samples',
+        '',
+        countsMarkdown(tasks.counts).replace(/^# .*\n+/, ''),
         '',
         statsMarkdown(stats, 'dataset/sequence_lengths.svg').replace(/^# /, '## '),
       ].join('\n');

@@ -1,4 +1,4 @@
-// `recexplainer run`: the stages implemented so far (data, train-rec), report.json in DESIGN.md
+// `recexplainer run`: the stages implemented so far (data, train-rec, tasks), report.json in DESIGN.md
 // §6's shape, and the report's path printed last.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +19,9 @@ test('run writes report.json and report.md and ends by printing where the report
   assert.equal(report.dataset.users, 671);
   assert.equal(typeof report.timings.data, 'number');
   assert.equal(typeof report.timings.train_rec, 'number');
+  assert.equal(typeof report.timings.tasks, 'number');
+  assert.equal(report.tasks.B.test.task1, 671); // one task-1 test sample per user
+  assert.equal(report.tasks.I.train.task6, 671);
   // the recommender learned: far above a random ranking (NDCG@10 ≈ 0.003 over 3,496 items)
   assert.ok(report.recommender.full['ndcg@10'] > 0.02, JSON.stringify(report.recommender.full));
   assert.ok(report.peak_rss_mb > 0);
