@@ -1,0 +1,52 @@
+// The soft-token projector (RecExplainer's intention alignment): a recommender embedding
+// [N,d] → Linear(d → H/2) → GELU (exact, erf) → Linear(H/2 → H) → [N,H], the input vector of a
+// <user> or <item> token. Separate instances for users and items; PyTorch's Linear init.
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import { tf } from '../engine/tf.js';
+import { Rng } from '../engine/rng.js';
+import { constant, paramName } from '../rec/layers.js';
+
+export class Projector {
+  readonly w1: Variable; // [H/2, d]
+  readonly b1: Variable; // [H/2]
+  readonly w2: Variable; // [H, H/2]
+  readonly b2: Variable; // [H]
+
+  /** name: e.g. "user_proj" or "item_proj" (the checkpoint prefix). */
+  constructor(readonly inDim: number, readonly hidden: number, seed: number, name: string) {
+    if (!Number.isInteger(inDim) || inDim < 1) throw new RangeError(`projector: input size must be a positive integer, got ${inDim}`);
+    if (!Number.isInteger(hidden) || hidden < 2 || hidden % 2 !== 0) throw new RangeError(`projector: hidden size must be an even integer ≥ 2, got ${hidden}`);
+    const rng = new Rng(seed);
+    const mid = hidden / 2;
+    // nn.Linear: weight and bias ~ U(−1/√in, 1/√in)
+    const uniform = (shape: number[], fanIn: number, n: string): Variable => {
+      const v = constant(shape, 0, `${name}.${n}`);
+      const b = 1 / Math.sqrt(fanIn);
+      tf.tidy(() => v.assign(tf.randomUniform(shape, -b, b, 'float32', rng.nextU32())));
+      return v;
+    };
+    this.w1 = uniform([mid, inDim], inDim, 'fc1.weight');
+    this.b1 = uniform([mid], inDim, 'fc1.bias');
+    this.w2 = uniform([hidden, mid], mid, 'fc2.weight');
+    this.b2 = uniform([hidden], mid, 'fc2.bias');
+  }
+
+  /** x [N,d] → [N,H]. */
+  forward(x: Tensor): Tensor {
+    const a = tf.add(tf.matMul(x, this.w1, false, true), this.b1); // [N,H/2]
+    const g = tf.mul(tf.mul(a, 0.5), tf.add(tf.erf(tf.mul(a, Math.SQRT1_2)), 1));
+    return tf.add(tf.matMul(g, this.w2, false, true), this.b2);
+  }
+
+  namedVariables(): Map<string, Variable> {
+    return new Map([this.w1, this.b1, this.w2, this.b2].map((v) => [paramName(v), v]));
+  }
+
+  variables(): Variable[] {
+    return [this.w1, this.b1, this.w2, this.b2];
+  }
+
+  dispose(): void {
+    tf.dispose(this.variables());
+  }
+}

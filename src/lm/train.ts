@@ -1,0 +1,196 @@
+// Causal-LM training as a library function: loss on the masked (response) tokens only, AdamW,
+// linear warm-up + decay, clipping by global norm, gradient accumulation, length-sorted
+// right-padded batches, optional soft tokens through projectors. Returns per-step losses.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import { tf } from '../engine/tf.js';
+import { Rng } from '../engine/rng.js';
+import { Progress } from '../engine/progress.js';
+import { UserError } from '../engine/errors.js';
+import { ADAMW_DEFAULTS, AdamW, globalNorm, linearSchedule, type AdamWConfig } from './adamw.js';
+import { injectSoftTokens, type Llama } from './llama.js';
+import { headCrossEntropy } from './loss.js';
+import type { Projector } from './projector.js';
+
+export type SoftKind = 'user' | 'item';
+
+export interface LmExample {
+  ids: readonly number[]; // prompt + response tokens
+  lossMask?: ArrayLike<number>; // per token: 1 = its prediction is trained (a response token); default: every token but the first
+  soft?: readonly { pos: number; kind: SoftKind; vector: ArrayLike<number> }[]; // recommender embeddings at soft-token positions
+}
+
+export interface LmTrainConfig extends AdamWConfig {
+  lr: number; // peak learning rate; default 3e-4
+  epochs: number; // passes over the examples; default 1
+  maxSteps: number; // stop after this many optimizer steps; 0 = no limit (default)
+  batchSize: number; // sequences per micro-batch; default 16
+  gradAccum: number; // micro-batches per optimizer step; default 1
+  warmupSteps: number; // default 0
+  clipNorm: number; // clip the global gradient norm to this; 0 = off; default 1
+  seed: number; // batch order and dropout; default 0
+  quiet: boolean; // no progress bar; default false
+}
+
+export const LM_TRAIN_DEFAULTS: Readonly<LmTrainConfig> = {
+  ...ADAMW_DEFAULTS, lr: 3e-4, epochs: 1, maxSteps: 0, batchSize: 16, gradAccum: 1, warmupSteps: 0, clipNorm: 1, seed: 0, quiet: false,
+};
+
+export interface LmLogEntry {
+  step: number; // optimizer steps done
+  epoch: number;
+  loss: number; // mean over the step's loss tokens
+  lr: number;
+  grad_norm: number; // before clipping
+  tokens: number; // input tokens of the step (padding excluded)
+  tok_s: number; // input tokens per second over the step
+  elapsed_s: number;
+}
+
+export interface LmTrainOptions {
+  projectors?: Partial<Record<SoftKind, Projector>>; // trained together with the model's trainable variables
+  onLog?: (e: LmLogEntry) => void; // one call per optimizer step
+}
+
+export interface LmTrainResult {
+  losses: number[]; // per optimizer step
+  steps: number;
+  tokensPerSec: number; // input tokens (padding excluded) per second of training
+}
+
+/** An onLog callback appending each entry as one JSON line to `path`. */
+export function jsonlLogger(path: string): (e: LmLogEntry) => void {
+  mkdirSync(dirname(path), { recursive: true });
+  return (e) => appendFileSync(path, JSON.stringify(e) + '\n');
+}
+
+/** Micro-batches of example indices: shuffled, then sorted by length within windows of 50 batches, in shuffled order. */
+export function lengthBatches(lengths: readonly number[], batchSize: number, rng: Rng): number[][] {
+  const order = rng.shuffle(lengths.map((_, i) => i));
+  const batches: number[][] = [];
+  const window = batchSize * 50;
+  for (let w = 0; w < order.length; w += window) {
+    const chunk = order.slice(w, w + window).sort((a, b) => lengths[a] - lengths[b]);
+    for (let i = 0; i < chunk.length; i += batchSize) batches.push(chunk.slice(i, i + batchSize));
+  }
+  return rng.shuffle(batches);
+}
+
+interface Packed {
+  ids: Int32Array; // [B,T] right-padded with 0
+  B: number;
+  T: number;
+  rows: Int32Array; // flat positions b·T + t whose next token is trained
+  targets: Int32Array;
+  tokens: number;
+}
+
+function pack(examples: readonly LmExample[], idx: readonly number[]): Packed {
+  const B = idx.length;
+  const T = Math.max(...idx.map((i) => examples[i].ids.length));
+  const ids = new Int32Array(B * T);
+  const rows: number[] = [];
+  const targets: number[] = [];
+  let tokens = 0;
+  idx.forEach((e, b) => {
+    const ex = examples[e];
+    ids.set(ex.ids, b * T);
+    tokens += ex.ids.length;
+    for (let t = 1; t < ex.ids.length; t++) {
+      if (ex.lossMask ? ex.lossMask[t] : 1) {
+        rows.push(b * T + t - 1);
+        targets.push(ex.ids[t]);
+      }
+    }
+  });
+  return { ids, B, T, rows: Int32Array.from(rows), targets: Int32Array.from(targets), tokens };
+}
+
+/** Input embeddings of a packed batch, with the projected soft tokens injected. */
+function inputs(model: Llama, examples: readonly LmExample[], idx: readonly number[], p: Packed, projectors: Partial<Record<SoftKind, Projector>>): Tensor {
+  let x = model.embed(p.ids, p.B, p.T);
+  const slots: number[] = [];
+  const parts: Tensor[] = [];
+  for (const kind of ['user', 'item'] as const) {
+    const raw: number[] = [];
+    const proj = projectors[kind];
+    idx.forEach((e, b) => {
+      for (const s of examples[e].soft ?? []) {
+        if (s.kind !== kind) continue;
+        if (!proj) throw new UserError(`training example ${e} holds a <${kind}> soft token but no ${kind} projector was given`);
+        if (s.vector.length !== proj.inDim) throw new UserError(`training example ${e}: <${kind}> vector of ${s.vector.length} values, the projector takes ${proj.inDim}`);
+        slots.push(b * p.T + s.pos);
+        raw.push(...Array.from(s.vector));
+      }
+    });
+    if (proj && raw.length > 0) parts.push(proj.forward(tf.tensor2d(raw, [raw.length / proj.inDim, proj.inDim])));
+  }
+  if (parts.length) x = injectSoftTokens(x, Int32Array.from(slots), tf.concat(parts, 0));
+  return x;
+}
+
+export function trainLm(model: Llama, examples: readonly LmExample[], partial: Partial<LmTrainConfig> = {}, opts: LmTrainOptions = {}): LmTrainResult {
+  const cfg: LmTrainConfig = { ...LM_TRAIN_DEFAULTS, ...partial };
+  if (examples.length === 0) throw new UserError('trainLm: no training examples');
+  const maxLen = model.cfg.max_position_embeddings;
+  examples.forEach((ex, i) => {
+    if (ex.ids.length < 2 || ex.ids.length > maxLen) throw new UserError(`trainLm: example ${i} has ${ex.ids.length} tokens (need 2..${maxLen})`);
+  });
+  const projectors = opts.projectors ?? {};
+  const vars: Variable[] = [...model.trainableVariables(), ...Object.values(projectors).flatMap((p) => p!.variables())];
+  if (vars.length === 0) throw new UserError('trainLm: nothing to train');
+  const rng = new Rng(cfg.seed);
+  const lengths = examples.map((e) => e.ids.length);
+  const perEpoch = Math.ceil(Math.ceil(examples.length / cfg.batchSize) / cfg.gradAccum);
+  const total = cfg.maxSteps > 0 ? Math.min(cfg.maxSteps, perEpoch * cfg.epochs) : perEpoch * cfg.epochs;
+  const opt = new AdamW(vars, cfg);
+  const bar = new Progress({ label: 'train lm', total, unit: 'steps/s', quiet: cfg.quiet });
+  const losses: number[] = [];
+  const t0 = performance.now();
+  let allTokens = 0;
+  try {
+    for (let epoch = 1; epoch <= cfg.epochs && losses.length < total; epoch++) {
+      const batches = lengthBatches(lengths, cfg.batchSize, rng);
+      for (let g = 0; g < batches.length && losses.length < total; g += cfg.gradAccum) {
+        const ts = performance.now();
+        const group = batches.slice(g, g + cfg.gradAccum).map((idx) => ({ idx, p: pack(examples, idx) }));
+        const denom = Math.max(1, group.reduce((n, m) => n + m.p.targets.length, 0));
+        let grads: (Tensor | undefined)[] = vars.map(() => undefined); // summed over the group; undefined = unreached
+        let loss = 0;
+        for (const { idx, p } of group) {
+          const { value, grads: named } = tf.variableGrads(() => {
+            const h = model.forward(inputs(model, examples, idx, p, projectors), { training: true, rng }); // [B,T,H]; right padding needs no key mask
+            const flat = tf.reshape(h, [p.B * p.T, -1]);
+            const sel = p.rows.length === p.B * p.T ? flat : tf.gather(flat, tf.tensor1d(p.rows, 'int32'));
+            return headCrossEntropy(sel, model.headWeight, p.targets, denom);
+          }, vars);
+          loss += value.dataSync()[0];
+          value.dispose();
+          grads = grads.map((s, i) => {
+            const g = named[vars[i].name];
+            if (!s || !g) return s ?? g;
+            const t = tf.add(s, g);
+            tf.dispose([s, g]);
+            return t;
+          });
+        }
+        const norm = globalNorm(grads);
+        if (!Number.isFinite(loss) || !Number.isFinite(norm)) throw new UserError(`trainLm: loss ${loss}, gradient norm ${norm} at step ${losses.length + 1} (try a lower lr)`);
+        const lr = linearSchedule(losses.length, total, cfg.warmupSteps, cfg.lr);
+        opt.step(grads, lr, cfg.clipNorm > 0 && norm > cfg.clipNorm ? cfg.clipNorm / norm : 1);
+        tf.dispose(grads.filter((g): g is Tensor => g !== undefined));
+        losses.push(loss);
+        const tokens = group.reduce((n, m) => n + m.p.tokens, 0);
+        allTokens += tokens;
+        const now = performance.now();
+        opts.onLog?.({ step: losses.length, epoch, loss, lr, grad_norm: norm, tokens, tok_s: tokens / ((now - ts) / 1000), elapsed_s: (now - t0) / 1000 });
+        bar.tick(1, `loss ${loss.toFixed(4)}  ${Math.round(allTokens / ((now - t0) / 1000))} tok/s`);
+      }
+    }
+  } finally {
+    opt.dispose();
+  }
+  bar.finish(`loss ${losses[losses.length - 1]?.toFixed(4)}`);
+  return { losses, steps: losses.length, tokensPerSec: allTokens / ((performance.now() - t0) / 1000) };
+}

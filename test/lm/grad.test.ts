@@ -1,0 +1,133 @@
+// Gradient checks (finite differences, relative error < 1e-2) of the LM's custom gradients:
+// RMSNorm, rotary attention (through a whole layer, also grouped-query), SwiGLU, LoRA, the
+// projector and the fused head cross-entropy; plus values against plain reference formulas.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
+import { initEngine } from '../../src/engine/backend.js';
+import { gradCheck } from '../../src/engine/gradcheck.js';
+import { tf } from '../../src/engine/tf.js';
+import { Llama } from '../../src/lm/llama.js';
+import { headCrossEntropy } from '../../src/lm/loss.js';
+import { rmsNorm, rope, swiglu } from '../../src/lm/ops.js';
+import { Projector } from '../../src/lm/projector.js';
+
+const TOL = 1e-2;
+const TINY = { vocab_size: 11, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 12, max_position_embeddings: 16 };
+
+before(async () => {
+  await initEngine({ backend: 'wasm' });
+});
+
+const v = (shape: number[], seed: number, name: string) => tf.variable(tf.randomNormal(shape, 0, 1, 'float32', seed), true, `${name}_${seed}_${Math.random()}`);
+const dot = (t: Tensor, seed: number) => tf.sum(tf.mul(t, tf.randomNormal(t.shape, 0, 1, 'float32', seed))) as Scalar;
+
+function check(f: () => Scalar, vars: Record<string, Variable>) {
+  for (const [name, x] of Object.entries(vars)) {
+    const r = gradCheck(f, x, { coords: 8 });
+    assert.ok(r.maxRelError < TOL, `${name}: max rel error ${r.maxRelError}`);
+  }
+}
+
+test('RMSNorm: value and gradients of x and g', () => {
+  const x = v([3, 5, 6], 1, 'x');
+  const g = v([6], 2, 'g');
+  const y = rmsNorm(x, g, 1e-5).arraySync() as number[][][];
+  const xs = x.arraySync() as number[][][];
+  const gs = g.arraySync() as number[];
+  const row = xs[1][2];
+  const r = 1 / Math.sqrt(row.reduce((s, a) => s + a * a, 0) / 6 + 1e-5);
+  row.forEach((a, j) => assert.ok(Math.abs(y[1][2][j] - a * r * gs[j]) < 1e-5));
+  const w = tf.randomNormal([3, 5, 6], 0, 1, 'float32', 9);
+  check(() => tf.sum(tf.mul(rmsNorm(x, g, 1e-5), w)) as Scalar, { x, g });
+});
+
+test('RoPE: matches rotate_half on a plain array, and its gradient', () => {
+  const [B, n, dh, T] = [2, 3, 4, 5];
+  const x = v([B, n, dh, T], 3, 'x');
+  const cos = tf.randomNormal([1, 1, dh, T], 0, 1, 'float32', 4);
+  const sin = tf.randomNormal([1, 1, dh, T], 0, 1, 'float32', 5);
+  const y = rope(x, cos, sin).arraySync() as number[][][][];
+  const xs = x.arraySync() as number[][][][];
+  const c = (cos.arraySync() as number[][][][])[0][0];
+  const s = (sin.arraySync() as number[][][][])[0][0];
+  for (let d = 0; d < dh; d++) {
+    for (let t = 0; t < T; t++) {
+      const half = d < dh / 2 ? -xs[1][2][d + dh / 2][t] : xs[1][2][d - dh / 2][t];
+      assert.ok(Math.abs(y[1][2][d][t] - (xs[1][2][d][t] * c[d][t] + half * s[d][t])) < 1e-5);
+    }
+  }
+  check(() => dot(rope(x, cos, sin), 6), { x });
+});
+
+test('SwiGLU: silu(a)·b and its gradients', () => {
+  const a = v([4, 7], 7, 'a');
+  const b = v([4, 7], 8, 'b');
+  const y = swiglu(a, b).dataSync();
+  const av = a.dataSync();
+  const bv = b.dataSync();
+  av.forEach((z, i) => assert.ok(Math.abs(y[i] - (z / (1 + Math.exp(-z))) * bv[i]) < 1e-5));
+  check(() => dot(swiglu(a, b), 10), { a, b });
+});
+
+function layerCheck(cfg: Partial<typeof TINY>) {
+  const model = new Llama({ ...TINY, ...cfg }, 5, 0.3);
+  const ids = Int32Array.from([1, 4, 2, 9, 3, 3, 7, 0, 5, 10]);
+  const keyValid = Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]); // second row right-padded
+  const f = () => dot(model.forward(model.embed(ids, 2, 5), { keyValid }), 12);
+  const L = model.layers[0];
+  check(f, { q: L.q.w, k: L.k.w, v: L.v.w, o: L.o.w, gate: L.gate.w, down: L.down.w, inputNorm: L.inputNorm, norm: model.norm, embed: model.embedTokens });
+  model.dispose();
+}
+
+test('rotary causal attention layer: every weight passes the check', () => layerCheck({}));
+
+test('grouped-query attention (4 heads, 2 key/value heads): gradients', () => layerCheck({ num_attention_heads: 4, num_key_value_heads: 2, hidden_size: 16 }));
+
+test('LoRA adapters on q, k, v, o and up: gradients of A and B', () => {
+  const model = new Llama(TINY, 6, 0.3);
+  model.enableLora({ r: 2, alpha: 4, dropout: 0, targets: ['q', 'k', 'v', 'o', 'up'] }, 1);
+  for (const a of model.adapters()) a.B.assign(tf.randomNormal(a.B.shape, 0, 0.5, 'float32', 13)); // B = 0 would zero A's gradient
+  const ids = Int32Array.from([1, 4, 2, 9, 3, 3]);
+  const f = () => dot(model.forward(model.embed(ids, 2, 3)), 14);
+  const vars: Record<string, Variable> = {};
+  for (const a of model.adapters()) (vars[a.A.name] = a.A), (vars[a.B.name] = a.B);
+  check(f, vars);
+  assert.equal(model.trainableVariables().length, 10);
+  model.dispose();
+});
+
+test('projector: value (exact GELU) and gradients of every parameter', () => {
+  const p = new Projector(5, 8, 3, 'user_proj');
+  const x = tf.randomNormal([3, 5], 0, 1, 'float32', 15);
+  const out = p.forward(x);
+  assert.deepEqual(out.shape, [3, 8]);
+  assert.deepEqual([...p.namedVariables().keys()], ['user_proj.fc1.weight', 'user_proj.fc1.bias', 'user_proj.fc2.weight', 'user_proj.fc2.bias']);
+  // GELU(0) = 0, GELU(z) ≈ z for large z
+  const a = tf.add(tf.matMul(x, p.w1, false, true), p.b1).arraySync() as number[][];
+  const gelu = (z: number) => 0.5 * z * (1 + erf(z / Math.SQRT2));
+  const w2 = p.w2.arraySync() as number[][];
+  const b2 = p.b2.arraySync() as number[];
+  const want = w2[1].reduce((s, w, j) => s + w * gelu(a[0][j]), b2[1]);
+  assert.ok(Math.abs((out.arraySync() as number[][])[0][1] - want) < 1e-4);
+  check(() => dot(p.forward(x), 16), { w1: p.w1, b1: p.b1, w2: p.w2, b2: p.b2 });
+});
+
+test('fused head cross-entropy: value against log-softmax, gradients of hidden and head', () => {
+  const h = v([4, 6], 17, 'h');
+  const w = v([9, 6], 18, 'w');
+  const targets = Int32Array.from([3, 0, 8, 3]);
+  const loss = headCrossEntropy(h, w, targets, 3).dataSync()[0];
+  const ls = tf.logSoftmax(tf.matMul(h, w, false, true)).arraySync() as number[][];
+  const want = -[...targets].reduce((s, t, i) => s + ls[i][t], 0) / 3;
+  assert.ok(Math.abs(loss - want) < 1e-4, `${loss} vs ${want}`);
+  check(() => headCrossEntropy(h, w, targets, 3), { h, w });
+});
+
+/** Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7). */
+function erf(x: number): number {
+  const s = Math.sign(x);
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return s * y;
+}
