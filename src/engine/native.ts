@@ -5,6 +5,24 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { repoRoot } from './paths.js';
 
+/** The sgemm arguments after the buffer: sizes, then A, B and C as offset / batch stride (/ transpose), then alpha, beta. */
+export type SgemmShape = [
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  aOff: number,
+  aBatchStride: number,
+  transA: boolean,
+  bOff: number,
+  bBatchStride: number,
+  transB: boolean,
+  cOff: number,
+  cBatchStride: number,
+  alpha: number,
+  beta: number,
+];
+
 export interface NativeKernels {
   /**
    * For b in [0, batch): C_b[m×n] = alpha·op(A_b)·op(B_b) + beta·C_b on a Float32Array view of buf, in place.
@@ -12,23 +30,7 @@ export interface NativeKernels {
    * when transA; op(B) is B[k×n], or B stored [n×k] when transB. beta = 0 writes C without reading it.
    * Throws TypeError/RangeError on bad arguments (out of bounds, C overlapping A or B).
    */
-  sgemm(
-    buf: ArrayBuffer,
-    batch: number,
-    m: number,
-    n: number,
-    k: number,
-    aOff: number,
-    aBatchStride: number,
-    transA: boolean,
-    bOff: number,
-    bBatchStride: number,
-    transB: boolean,
-    cOff: number,
-    cBatchStride: number,
-    alpha: number,
-    beta: number,
-  ): void;
+  sgemm(buf: ArrayBuffer, ...shape: SgemmShape): void;
   /** Threads used by later calls (1..256); default: the number of online cores. */
   setThreads(n: number): void;
   getThreads(): number;
@@ -49,23 +51,8 @@ export function loadNative(): NativeKernels | undefined {
 }
 
 /** Reference for NativeKernels.sgemm with the same arguments, on a Float32Array; sums in double precision. */
-export function naiveSgemm(
-  buf: Float32Array,
-  batch: number,
-  m: number,
-  n: number,
-  k: number,
-  aOff: number,
-  aBatchStride: number,
-  transA: boolean,
-  bOff: number,
-  bBatchStride: number,
-  transB: boolean,
-  cOff: number,
-  cBatchStride: number,
-  alpha: number,
-  beta: number,
-): void {
+export function naiveSgemm(buf: Float32Array, ...shape: SgemmShape): void {
+  const [batch, m, n, k, aOff, aBatchStride, transA, bOff, bBatchStride, transB, cOff, cBatchStride, alpha, beta] = shape;
   for (let b = 0; b < batch; b++) {
     const a0 = aOff + b * aBatchStride;
     const b0 = bOff + b * bBatchStride;
