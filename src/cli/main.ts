@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../engine/errors.js';
 import { dataCommand } from './data.js';
+import { pretrainCommand } from './pretrain.js';
 import { runCommand } from './run.js';
 import { tasksCommand } from './tasks.js';
 import { trainRecCommand } from './train_rec.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(dataCommand());
   program.addCommand(trainRecCommand());
+  program.addCommand(pretrainCommand());
   program.addCommand(tasksCommand());
   for (const c of program.commands) c.showHelpAfterError('(add --help for usage)');
   return program;

@@ -1,0 +1,68 @@
+// A Llama on disk: weights under their Hugging Face names in model.safetensors and the
+// architecture as an HF-style config.json. A foreign or mis-shaped file is a one-line DataError.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../engine/atomic.js';
+import { DataError, UserError } from '../engine/errors.js';
+import { readSafetensors, writeSafetensors, type ReadTensor, type WriteTensor } from '../engine/safetensors.js';
+import { tf } from '../engine/tf.js';
+import { configFromHf, type LlamaConfig } from './config.js';
+import { Llama } from './llama.js';
+
+export const WEIGHTS_FILE = 'model.safetensors';
+export const CONFIG_FILE = 'config.json';
+
+/** Every weight of the model under its HF name, copied out as F32. */
+export function lmWeights(model: Llama): Record<string, WriteTensor> {
+  const out: Record<string, WriteTensor> = {};
+  for (const [name, v] of model.namedVariables()) out[name] = { dtype: 'F32', shape: [...v.shape], data: Float32Array.from(v.dataSync()) };
+  return out;
+}
+
+/** Assigns `tensors` (by HF name) to the model; a missing, extra or mis-shaped tensor is a DataError naming it. */
+export function setLmWeights(model: Llama, tensors: Record<string, ReadTensor>, file: string): void {
+  const vars = model.namedVariables();
+  for (const name of Object.keys(tensors)) {
+    if (!vars.has(name)) throw new DataError({ file, field: name }, 'unexpected tensor: not a weight of this Llama (a foreign checkpoint?)');
+  }
+  for (const [name, v] of vars) {
+    const t = tensors[name];
+    if (!t) throw new DataError({ file, field: name }, 'missing weight (a foreign checkpoint?)');
+    if (t.dtype === 'I32') throw new DataError({ file, field: name }, 'integer tensor, expected floating point');
+    if (t.shape.join(',') !== v.shape.join(',')) throw new DataError({ file, field: name }, `shape [${t.shape}], the config gives [${v.shape}]`);
+  }
+  for (const [name, v] of vars) tf.tidy(() => v.assign(tf.tensor(tensors[name].data, v.shape, 'float32')));
+}
+
+/** The config as a Hugging Face LlamaForCausalLM config.json. */
+export function hfConfig(cfg: LlamaConfig): Record<string, unknown> {
+  return { architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_act: 'silu', torch_dtype: 'float32', ...cfg };
+}
+
+/** Writes <dir>/model.safetensors and <dir>/config.json. */
+export function saveLm(dir: string, model: Llama, metadata: Record<string, string> = {}): void {
+  writeSafetensors(join(dir, WEIGHTS_FILE), lmWeights(model), { format: 'pt', ...metadata });
+  writeJsonAtomic(join(dir, CONFIG_FILE), hfConfig(model.cfg));
+}
+
+/** Reads a model written by saveLm (or any HF Llama folder with F32/F16/BF16 safetensors weights). */
+export function loadLm(dir: string): Llama {
+  const cfgPath = join(dir, CONFIG_FILE);
+  const wPath = join(dir, WEIGHTS_FILE);
+  for (const p of [cfgPath, wPath]) if (!existsSync(p)) throw new UserError(`${dir}: no ${p.slice(dir.length + 1)} (not a model folder)`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(cfgPath, 'utf8'));
+  } catch {
+    throw new DataError({ file: cfgPath }, 'is not valid JSON');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new DataError({ file: cfgPath }, 'is not a JSON object');
+  const model = new Llama(configFromHf(json as Record<string, unknown>, cfgPath));
+  try {
+    setLmWeights(model, readSafetensors(wPath).tensors, wPath);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
+}
