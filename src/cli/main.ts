@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../engine/errors.js';
 import { dataCommand } from './data.js';
+import { exportGgufCommand } from './export_gguf.js';
+import { generateCommand } from './generate.js';
 import { pretrainCommand } from './pretrain.js';
 import { runCommand } from './run.js';
 import { tasksCommand } from './tasks.js';
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   program.addCommand(trainRecCommand());
   program.addCommand(pretrainCommand());
   program.addCommand(tasksCommand());
+  program.addCommand(generateCommand());
+  program.addCommand(exportGgufCommand());
   for (const c of program.commands) c.showHelpAfterError('(add --help for usage)');
   return program;
 }
