@@ -3,6 +3,7 @@
 // truncated or foreign file is a one-line DataError naming the file.
 import { readFileSync } from 'node:fs';
 import { DataError } from '../engine/errors.js';
+import { bf16ToF32, f16ToF32, halfToFloat } from '../engine/half.js';
 
 export type GgufValue = number | boolean | string | GgufValue[];
 
@@ -148,11 +149,7 @@ export function ggufTensor(g: Gguf, name: string): { shape: number[]; data: Floa
   const shape = [...info.dims].reverse();
   if (info.type === GGML_F32) return { shape, data: new Float32Array(raw.buffer) };
   if (info.type === GGML_F16) return { shape, data: f16ToF32(new Uint16Array(raw.buffer)) };
-  if (info.type === GGML_BF16) {
-    const src = new Uint16Array(raw.buffer);
-    const bits = Uint32Array.from(src, (h) => h << 16);
-    return { shape, data: new Float32Array(bits.buffer) };
-  }
+  if (info.type === GGML_BF16) return { shape, data: bf16ToF32(new Uint16Array(raw.buffer)) };
   return { shape, data: dequantQ8_0(raw, n) };
 }
 
@@ -165,17 +162,4 @@ export function dequantQ8_0(raw: Uint8Array, n: number): Float32Array {
     for (let j = 0; j < 32; j++) out[b * 32 + j] = d * view.getInt8(b * 34 + 2 + j);
   }
   return out;
-}
-
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 31) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
-
-export function f16ToF32(src: Uint16Array): Float32Array {
-  return Float32Array.from(src, halfToFloat);
 }
