@@ -1,8 +1,12 @@
-// Runs the CLI in a child process (through tsx, from source) and captures its output.
-import { spawnSync } from 'node:child_process';
+// Runs the CLI in a child process (through tsx, from source) and captures its output; or
+// starts it and kills it mid-run, for resume tests.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ENTRY = `import { main } from ${JSON.stringify(ROOT + 'src/cli/main.ts')}; process.exitCode = await main(process.argv.slice(1));`;
+const NODE_ARGS = ['--import', 'tsx', '--input-type=module', '-e', ENTRY];
 
 export interface CliResult {
   code: number;
@@ -11,9 +15,24 @@ export interface CliResult {
 }
 
 export function cli(args: string[], cwd = ROOT): CliResult {
-  const code = `import { main } from ${JSON.stringify(ROOT + 'src/cli/main.ts')}; process.exitCode = await main(process.argv.slice(1));`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, ...args], { cwd, encoding: 'utf8', env: { ...process.env, RECEXPLAINER_DEBUG: '' } });
+  const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd, encoding: 'utf8', env: { ...process.env, RECEXPLAINER_DEBUG: '' } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-export const REPO_ROOT = ROOT;
+/**
+ * Starts the CLI and SIGKILLs it as soon as `logFile` holds at least `minLines` lines; rejects
+ * if the run exits on its own having written `doneFile` (it finished before it could be killed).
+ */
+export function cliKilledAt(args: string[], logFile: string, minLines: number, doneFile: string, pollMs = 20): Promise<void> {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, stdio: 'ignore' });
+  return new Promise<void>((resolve, reject) => {
+    const poll = setInterval(() => {
+      if (existsSync(logFile) && readFileSync(logFile, 'utf8').trim().split('\n').length >= minLines) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+        resolve();
+      }
+    }, pollMs);
+    child.on('exit', () => (clearInterval(poll), existsSync(doneFile) ? reject(new Error('run finished before it was killed')) : resolve()));
+  });
+}

@@ -3,11 +3,10 @@
 // model.safetensors reproduces the logits, and a mis-shaped checkpoint is a one-line error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, REPO_ROOT } from '../cli/helpers.js';
+import { cli, cliKilledAt } from '../cli/helpers.js';
 import { ringDataset } from '../rec/fixture.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { DataError } from '../../src/engine/errors.js';
@@ -52,20 +51,9 @@ test('pretrain learns: held-out perplexity far below the uniform one; HF-style o
 
 test('a run killed mid-way resumes from its checkpoint to the uninterrupted result', async () => {
   const out = join(tmp(), 'k');
-  const code = `import { main } from ${JSON.stringify(REPO_ROOT + 'src/cli/main.ts')}; process.exitCode = await main(process.argv.slice(1));`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, 'pretrain', '--data', data, '--out', out, ...TINY], { cwd: REPO_ROOT, stdio: 'ignore' });
   const log = join(out, 'train_log.jsonl');
-  await new Promise<void>((resolve, reject) => {
-    const poll = setInterval(() => {
-      // kill between checkpoints (after step 20's, before step 30's), so the log holds steps the checkpoint lacks
-      if (existsSync(log) && readFileSync(log, 'utf8').trim().split('\n').length >= 23) {
-        clearInterval(poll);
-        child.kill('SIGKILL');
-        resolve();
-      }
-    }, 5);
-    child.on('exit', () => (clearInterval(poll), existsSync(join(out, 'metrics.json')) ? reject(new Error('run finished before it was killed')) : resolve()));
-  });
+  // kill between checkpoints (after step 20's, before step 30's), so the log holds steps the checkpoint lacks
+  await cliKilledAt(['pretrain', '--data', data, '--out', out, ...TINY], log, 23, join(out, 'metrics.json'), 5);
   assert.ok(!existsSync(join(out, 'metrics.json')));
   const again = cli(['pretrain', '--data', data, '--out', out, ...TINY]);
   assert.equal(again.code, 1);

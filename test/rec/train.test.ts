@@ -3,11 +3,10 @@
 // to exactly the result of an uninterrupted run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, REPO_ROOT } from '../cli/helpers.js';
+import { cli, cliKilledAt } from '../cli/helpers.js';
 import { readSafetensors } from '../../src/engine/safetensors.js';
 import { ringDataset } from './fixture.js';
 
@@ -50,20 +49,8 @@ test('a run killed mid-way resumes from its checkpoint to the uninterrupted resu
   const straight = join(tmp(), 's');
   assert.equal(cli(['train-rec', '--data', data, '--out', straight, '--epochs', '8', ...SMALL]).code, 0);
   const out = join(tmp(), 'k');
-  const code = `import { main } from ${JSON.stringify(REPO_ROOT + 'src/cli/main.ts')}; process.exitCode = await main(process.argv.slice(1));`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, 'train-rec', '--data', data, '--out', out, '--epochs', '8', ...SMALL], { cwd: REPO_ROOT, stdio: 'ignore' });
-  const log = join(out, 'train_log.jsonl');
-  await new Promise<void>((resolve, reject) => {
-    const poll = setInterval(() => {
-      // kill once at least 2 epochs are checkpointed, before the run can finish
-      if (existsSync(log) && readFileSync(log, 'utf8').trim().split('\n').length >= 2) {
-        clearInterval(poll);
-        child.kill('SIGKILL');
-        resolve();
-      }
-    }, 20);
-    child.on('exit', () => (clearInterval(poll), existsSync(join(out, 'metrics.json')) ? reject(new Error('run finished before it was killed')) : resolve()));
-  });
+  // kill once at least 2 epochs are checkpointed, before the run can finish
+  await cliKilledAt(['train-rec', '--data', data, '--out', out, '--epochs', '8', ...SMALL], join(out, 'train_log.jsonl'), 2, join(out, 'metrics.json'));
   assert.ok(!existsSync(join(out, 'metrics.json')));
   const again = cli(['train-rec', '--data', data, '--out', out, '--epochs', '8', ...SMALL]);
   assert.equal(again.code, 1);
