@@ -49,6 +49,29 @@ export class AdamW {
     });
   }
 
+  /** The moments as flat arrays, keyed "m.<name>" / "v.<name>" with names from `nameOf`. */
+  moments(nameOf: (x: Variable) => string): Record<string, { shape: number[]; data: Float32Array }> {
+    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [key, store] of [['m', this.m], ['v', this.v]] as const) {
+      for (const [x, t] of store) out[`${key}.${nameOf(x)}`] = { shape: [...t.shape], data: Float32Array.from(t.dataSync()) };
+    }
+    return out;
+  }
+
+  /**
+   * Replaces the moments with saved ones (as written by moments()); `missing` is called with
+   * the key of an absent or mis-shaped entry and must throw.
+   */
+  loadMoments(saved: Record<string, { shape: number[]; data: ArrayLike<number> }>, nameOf: (x: Variable) => string, missing: (key: string) => never): void {
+    for (const [key, store] of [['m', this.m], ['v', this.v]] as const) {
+      for (const x of this.vars) {
+        const t = saved[`${key}.${nameOf(x)}`];
+        if (!t || t.shape.join(',') !== x.shape.join(',')) missing(`${key}.${nameOf(x)}`);
+        this.swap(store, x, tf.tensor(Float32Array.from(t.data), x.shape, 'float32'));
+      }
+    }
+  }
+
   private swap(store: Map<Variable, Tensor>, x: Variable, t: Tensor): void {
     store.get(x)!.dispose();
     store.set(x, tf.keep(t));

@@ -3,14 +3,13 @@
 // steps (--resume continues bit-exactly) and model.safetensors/config.json/tokenizer.json/metrics.json.
 import { existsSync, mkdirSync, readFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { writeFileAtomic, writeJsonAtomic, writeJsonlAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint.js';
 import { DataError, UserError } from '../engine/errors.js';
 import { Progress } from '../engine/progress.js';
 import { Rng } from '../engine/rng.js';
-import type { WriteTensor } from '../engine/safetensors.js';
 import { tf } from '../engine/tf.js';
 import { readDataset } from '../data/dataset.js';
 import type { Item } from '../data/process.js';
@@ -141,30 +140,6 @@ export function heldoutLoss(model: Llama, windows: readonly Int32Array[], batchS
   return sum;
 }
 
-// AdamW keeps its moments private; a checkpoint must save and restore them for an exact resume.
-type AdamWMoments = { m: Map<Variable, Tensor>; v: Map<Variable, Tensor> };
-
-function momentTensors(opt: AdamW, names: Map<Variable, string>): Record<string, WriteTensor> {
-  const { m, v } = opt as unknown as AdamWMoments;
-  const out: Record<string, WriteTensor> = {};
-  for (const [key, store] of [['m', m], ['v', v]] as const) {
-    for (const [x, t] of store) out[`${key}.${names.get(x)}`] = { dtype: 'F32', shape: [...t.shape], data: Float32Array.from(t.dataSync()) };
-  }
-  return out;
-}
-
-function restoreMoments(opt: AdamW, names: Map<Variable, string>, saved: Record<string, { shape: number[]; data: ArrayLike<number> }>, file: string): void {
-  const { m, v } = opt as unknown as AdamWMoments;
-  for (const [key, store] of [['m', m], ['v', v]] as const) {
-    for (const [x, old] of store) {
-      const t = saved[`${key}.${names.get(x)}`];
-      if (!t || t.shape.join(',') !== x.shape.join(',')) throw new DataError({ file, field: `optimizer/${key}.${names.get(x)}` }, 'missing or mis-shaped AdamW moment');
-      old.dispose();
-      store.set(x, tf.keep(tf.tensor(Float32Array.from(t.data), x.shape, 'float32')));
-    }
-  }
-}
-
 /** The keys a resumed run must share with its checkpoint to continue exactly. */
 function resumeKeys(cfg: PretrainConfig, llama: LlamaConfig): Record<string, unknown> {
   return { llama, seqLen: cfg.seqLen, batchSize: cfg.batchSize, steps: cfg.steps, lr: cfg.lr, warmup: cfg.warmup, evalEvery: cfg.evalEvery, seed: cfg.seed };
@@ -211,7 +186,9 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
   if (cfg.resume) {
     const ck = loadCheckpoint(ckptPath, KIND, resumeKeys(cfg, llama));
     setLmWeights(model, ck.tensors, ckptPath);
-    restoreMoments(opt, names, ck.optimizer, ckptPath);
+    opt.loadMoments(ck.optimizer, (x) => names.get(x)!, (key) => {
+      throw new DataError({ file: ckptPath, field: `optimizer/${key}` }, 'missing or mis-shaped AdamW moment');
+    });
     step = ck.step;
     opt.steps = step;
     seconds = ck.counters.seconds ?? 0;
@@ -224,7 +201,9 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
 
   const save = () => saveCheckpoint(ckptPath, {
     kind: KIND, config: { ...cfg, llama }, step, epoch: Math.floor(step / spe), counters: { seconds },
-    tensors: lmWeights(model), optimizer: momentTensors(opt, names), rng: epochState,
+    tensors: lmWeights(model),
+    optimizer: Object.fromEntries(Object.entries(opt.moments((x) => names.get(x)!)).map(([k, t]) => [k, { dtype: 'F32' as const, ...t }])),
+    rng: epochState,
   });
   const evaluate = (e: PretrainLogEntry) => {
     e.heldout_loss = heldoutLoss(model, heldout, cfg.batchSize);
