@@ -1,13 +1,16 @@
 // Causal-LM training as a library function: loss on the masked (response) tokens only, AdamW,
 // linear warm-up + decay, clipping by global norm, gradient accumulation, length-sorted
-// right-padded batches, optional soft tokens through projectors. Returns per-step losses.
-import { appendFileSync, mkdirSync } from 'node:fs';
+// right-padded batches, optional soft tokens through projectors, optional atomic checkpoints of the
+// trained variables + optimizer + dropout stream from which a killed run resumes bit-exactly.
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../engine/tf.js';
 import { Rng } from '../engine/rng.js';
 import { Progress } from '../engine/progress.js';
-import { UserError } from '../engine/errors.js';
+import { DataError, UserError } from '../engine/errors.js';
+import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint.js';
+import { paramName } from '../rec/layers.js';
 import { ADAMW_DEFAULTS, AdamW, globalNorm, linearSchedule, type AdamWConfig } from './adamw.js';
 import { injectSoftTokens, type Llama } from './llama.js';
 import { headCrossEntropy } from './loss.js';
@@ -48,15 +51,25 @@ export interface LmLogEntry {
   elapsed_s: number;
 }
 
+export interface LmCheckpointing {
+  path: string; // checkpoint file (safetensors, written atomically)
+  every: number; // optimizer steps between checkpoints; one is also written after the last step
+  kind: string; // checkpoint kind, e.g. "align-H"
+  config: object; // what must match for a resume (shapes, data, schedule); stored in the file
+  resume: boolean; // continue from `path` (it must exist)
+}
+
 export interface LmTrainOptions {
   projectors?: Partial<Record<SoftKind, Projector>>; // trained together with the model's trainable variables
   onLog?: (e: LmLogEntry) => void; // one call per optimizer step
+  checkpoint?: LmCheckpointing;
 }
 
 export interface LmTrainResult {
-  losses: number[]; // per optimizer step
-  steps: number;
-  tokensPerSec: number; // input tokens (padding excluded) per second of training
+  losses: number[]; // per optimizer step of this call (a resumed run: the steps after the checkpoint)
+  steps: number; // optimizer steps done in all, resumed ones included
+  seconds: number; // training time in all, resumed runs included
+  tokensPerSec: number; // input tokens (padding excluded) per second of training in this call
 }
 
 /** An onLog callback appending each entry as one JSON line to `path`. */
@@ -130,6 +143,13 @@ function inputs(model: Llama, examples: readonly LmExample[], idx: readonly numb
   return x;
 }
 
+/** The trained variables under their checkpoint names (HF/PEFT names, projector prefixes). */
+function namesOf(vars: readonly Variable[]): Map<Variable, string> {
+  const names = new Map(vars.map((v) => [v, paramName(v)] as const));
+  if (new Set(names.values()).size !== vars.length) throw new Error('trainLm: two trained variables share a name');
+  return names;
+}
+
 export function trainLm(model: Llama, examples: readonly LmExample[], partial: Partial<LmTrainConfig> = {}, opts: LmTrainOptions = {}): LmTrainResult {
   const cfg: LmTrainConfig = { ...LM_TRAIN_DEFAULTS, ...partial };
   if (examples.length === 0) throw new UserError('trainLm: no training examples');
@@ -140,19 +160,51 @@ export function trainLm(model: Llama, examples: readonly LmExample[], partial: P
   const projectors = opts.projectors ?? {};
   const vars: Variable[] = [...model.trainableVariables(), ...Object.values(projectors).flatMap((p) => p!.variables())];
   if (vars.length === 0) throw new UserError('trainLm: nothing to train');
-  const rng = new Rng(cfg.seed);
+  const names = namesOf(vars);
+  const orderRng = new Rng(cfg.seed); // batch order: epoch e's order is the e-th draw, replayed on resume
+  let dropRng = new Rng((cfg.seed ^ 0x5bd1e995) >>> 0); // dropout; its state is checkpointed
   const lengths = examples.map((e) => e.ids.length);
   const perEpoch = Math.ceil(Math.ceil(examples.length / cfg.batchSize) / cfg.gradAccum);
   const total = cfg.maxSteps > 0 ? Math.min(cfg.maxSteps, perEpoch * cfg.epochs) : perEpoch * cfg.epochs;
   const opt = new AdamW(vars, cfg);
-  const bar = new Progress({ label: 'train lm', total, unit: 'steps/s', quiet: cfg.quiet });
+  const ck = opts.checkpoint;
+  let step = 0;
+  let priorSeconds = 0;
+  if (ck?.resume) {
+    const saved = loadCheckpoint(ck.path, ck.kind, ck.config);
+    const byName = new Map([...names].map(([v, n]) => [n, v] as const));
+    for (const [n, t] of Object.entries(saved.tensors)) {
+      const v = byName.get(n);
+      if (!v) throw new DataError({ file: ck.path, field: n }, 'not a trained variable of this model (a foreign checkpoint?)');
+      if (t.shape.join(',') !== v.shape.join(',')) throw new DataError({ file: ck.path, field: n }, `shape [${t.shape}], expected [${v.shape}]`);
+      tf.tidy(() => v.assign(tf.tensor(t.data, v.shape, 'float32')));
+    }
+    if (Object.keys(saved.tensors).length !== vars.length) throw new DataError({ file: ck.path }, `holds ${Object.keys(saved.tensors).length} trained tensors, the model has ${vars.length}`);
+    opt.loadMoments(saved.optimizer, (x) => names.get(x)!, (key) => {
+      throw new DataError({ file: ck.path, field: `optimizer/${key}` }, 'missing or mis-shaped AdamW moment');
+    });
+    if (!saved.rng) throw new DataError({ file: ck.path, field: 'rng' }, 'missing dropout generator state');
+    step = opt.steps = saved.step;
+    dropRng = Rng.fromState(saved.rng);
+    priorSeconds = saved.counters.seconds ?? 0;
+  } else if (ck && existsSync(ck.path)) {
+    throw new UserError(`${ck.path} already exists; resume it or remove it`);
+  }
+  const save = (seconds: number) => ck && saveCheckpoint(ck.path, {
+    kind: ck.kind, config: ck.config, step, epoch: Math.floor(step / perEpoch), counters: { seconds },
+    tensors: Object.fromEntries(vars.map((v) => [names.get(v)!, { dtype: 'F32' as const, shape: [...v.shape], data: Float32Array.from(v.dataSync()) }])),
+    optimizer: Object.fromEntries(Object.entries(opt.moments((x) => names.get(x)!)).map(([k, t]) => [k, { dtype: 'F32' as const, ...t }])),
+    rng: dropRng.state(),
+  });
+  const bar = new Progress({ label: 'train lm', total: total - step, unit: 'steps/s', quiet: cfg.quiet });
   const losses: number[] = [];
   const t0 = performance.now();
   let allTokens = 0;
   try {
-    for (let epoch = 1; epoch <= cfg.epochs && losses.length < total; epoch++) {
-      const batches = lengthBatches(lengths, cfg.batchSize, rng);
-      for (let g = 0; g < batches.length && losses.length < total; g += cfg.gradAccum) {
+    for (let epoch = 1; epoch <= cfg.epochs && step < total; epoch++) {
+      const batches = lengthBatches(lengths, cfg.batchSize, orderRng);
+      for (let g = 0; g < batches.length && step < total; g += cfg.gradAccum) {
+        if ((epoch - 1) * perEpoch + g / cfg.gradAccum < step) continue; // done before the resume
         const ts = performance.now();
         const group = batches.slice(g, g + cfg.gradAccum).map((idx) => ({ idx, p: pack(examples, idx) }));
         const denom = Math.max(1, group.reduce((n, m) => n + m.p.targets.length, 0));
@@ -160,7 +212,7 @@ export function trainLm(model: Llama, examples: readonly LmExample[], partial: P
         let loss = 0;
         for (const { idx, p } of group) {
           const { value, grads: named } = tf.variableGrads(() => {
-            const h = model.forward(inputs(model, examples, idx, p, projectors), { training: true, rng }); // [B,T,H]; right padding needs no key mask
+            const h = model.forward(inputs(model, examples, idx, p, projectors), { training: true, rng: dropRng }); // [B,T,H]; right padding needs no key mask
             const flat = tf.reshape(h, [p.B * p.T, -1]);
             const sel = p.rows.length === p.B * p.T ? flat : tf.gather(flat, tf.tensor1d(p.rows, 'int32'));
             return headCrossEntropy(sel, model.headWeight, p.targets, denom);
@@ -176,21 +228,26 @@ export function trainLm(model: Llama, examples: readonly LmExample[], partial: P
           });
         }
         const norm = globalNorm(grads);
-        if (!Number.isFinite(loss) || !Number.isFinite(norm)) throw new UserError(`trainLm: loss ${loss}, gradient norm ${norm} at step ${losses.length + 1} (try a lower lr)`);
-        const lr = linearSchedule(losses.length, total, cfg.warmupSteps, cfg.lr);
+        if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+          throw new UserError(`trainLm: loss ${loss}, gradient norm ${norm} at step ${step + 1} (try a lower lr)${ck ? `; the last good checkpoint is ${ck.path}` : ''}`);
+        }
+        const lr = linearSchedule(step, total, cfg.warmupSteps, cfg.lr);
         opt.step(grads, lr, cfg.clipNorm > 0 && norm > cfg.clipNorm ? cfg.clipNorm / norm : 1);
         tf.dispose(grads.filter((g): g is Tensor => g !== undefined));
         losses.push(loss);
+        step++;
         const tokens = group.reduce((n, m) => n + m.p.tokens, 0);
         allTokens += tokens;
         const now = performance.now();
-        opts.onLog?.({ step: losses.length, epoch, loss, lr, grad_norm: norm, tokens, tok_s: tokens / ((now - ts) / 1000), elapsed_s: (now - t0) / 1000 });
+        opts.onLog?.({ step, epoch, loss, lr, grad_norm: norm, tokens, tok_s: tokens / ((now - ts) / 1000), elapsed_s: priorSeconds + (now - t0) / 1000 });
         bar.tick(1, `loss ${loss.toFixed(4)}  ${Math.round(allTokens / ((now - t0) / 1000))} tok/s`);
+        if (ck && (step % ck.every === 0 || step === total)) save(priorSeconds + (performance.now() - t0) / 1000);
       }
     }
   } finally {
     opt.dispose();
   }
   bar.finish(`loss ${losses[losses.length - 1]?.toFixed(4)}`);
-  return { losses, steps: losses.length, tokensPerSec: allTokens / ((performance.now() - t0) / 1000) };
+  const seconds = (performance.now() - t0) / 1000;
+  return { losses, steps: step, seconds: priorSeconds + seconds, tokensPerSec: allTokens / seconds };
 }

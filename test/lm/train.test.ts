@@ -112,3 +112,31 @@ test('lengthBatches: every index once, lengths sorted within each batch window',
   for (const b of batches) for (let i = 1; i < b.length; i++) assert.ok(lengths[b[i - 1]] <= lengths[b[i]]);
   assert.equal(batches.filter((b) => b.length < 4).length, 1); // windows of 200 and 30: only the last one ends short
 });
+
+test('a run killed after a checkpoint resumes to the same weights and losses (LoRA + dropout, 2 epochs)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lm-resume-'));
+  const train = (path: string, resume: boolean, killAt = 0) => {
+    const m = new Llama(CFG, 4, 0.3);
+    m.enableLora({ r: 2, dropout: 0.2 }, 5);
+    const cfg = { batchSize: 1, epochs: 2, lr: 1e-2, quiet: true, seed: 9 };
+    const onLog = (e: LmLogEntry) => {
+      if (e.step === killAt) throw new Error('killed');
+    };
+    let losses: number[] = [];
+    try {
+      losses = trainLm(m, EXAMPLES, cfg, { onLog, checkpoint: { path, every: 3, kind: 'test-lora', config: { cfg }, resume } }).losses;
+    } catch (e) {
+      assert.equal((e as Error).message, 'killed');
+    }
+    const w = m.trainableVariables().map((v) => Array.from(v.dataSync()));
+    m.dispose();
+    return { losses, w };
+  };
+  const whole = train(join(dir, 'a.safetensors'), false);
+  assert.equal(whole.losses.length, 8);
+  train(join(dir, 'b.safetensors'), false, 5); // checkpoint at step 3, killed during step 5
+  const resumed = train(join(dir, 'b.safetensors'), true);
+  assert.deepEqual(resumed.losses, whole.losses.slice(3));
+  assert.deepEqual(resumed.w, whole.w);
+  assert.throws(() => train(join(dir, 'a.safetensors'), false), /already exists/);
+});
