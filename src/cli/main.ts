@@ -3,7 +3,9 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../engine/errors.js';
+import { alignCommand } from './align.js';
 import { dataCommand } from './data.js';
+import { evalCommand } from './eval.js';
 import { exportGgufCommand } from './export_gguf.js';
 import { generateCommand } from './generate.js';
 import { pretrainCommand } from './pretrain.js';
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   program.addCommand(trainRecCommand());
   program.addCommand(pretrainCommand());
   program.addCommand(tasksCommand());
+  program.addCommand(alignCommand());
+  program.addCommand(evalCommand());
   program.addCommand(generateCommand());
   program.addCommand(exportGgufCommand());
   for (const c of program.commands) c.showHelpAfterError('(add --help for usage)');

@@ -87,6 +87,12 @@ export class Recommender {
     return ids.slice(0, k);
   }
 
+  /** f's embedding of one item [d] (a copy). */
+  itemVector(item: number): Float32Array {
+    this.checkItems([item]);
+    return this.items.slice(item * this.hidden, (item + 1) * this.hidden);
+  }
+
   private checkItems(items: readonly number[]): void {
     for (const i of items) {
       if (!Number.isInteger(i) || i < 1 || i > this.nItems) throw new UserError(`unknown item id ${i} (the model knows items 1..${this.nItems})`);

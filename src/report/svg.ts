@@ -106,3 +106,52 @@ export function lineChart(c: LineChart): string {
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
+
+export interface GroupedBarChart {
+  title: string;
+  groups: string[]; // x-axis groups (e.g. metrics)
+  series: { name: string; values: (number | null)[] }[]; // one bar per group each; null = no bar
+  yMax?: number; // default: the largest value's round tick
+}
+
+const PALETTE = ['#9e9e9e', '#bdb76b', '#8c6d31', '#d08c60', '#6b8e23', '#7fa7d0', '#4878a8', '#1f3f7a'];
+
+/** Bars grouped by category, one colour per series, with a legend. */
+export function groupedBarChart(c: GroupedBarChart): string {
+  const values = c.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
+  const ticks = niceTicks(c.yMax ?? Math.max(0, ...values));
+  const top = ticks[ticks.length - 1] || 1;
+  const legendH = 16 * Math.ceil(c.series.length / 4);
+  const height = H + legendH;
+  const pw = W - M.left - M.right;
+  const ph = H - M.top - M.bottom;
+  const gw = pw / Math.max(1, c.groups.length);
+  const bw = (gw * 0.85) / Math.max(1, c.series.length);
+  const y = (v: number) => M.top + ph - (Math.min(v, top) / top) * ph;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${height}" fill="white"/>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(c.title)}</text>`,
+  ];
+  for (const t of ticks) {
+    out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/>`);
+    out.push(`<text x="${M.left - 6}" y="${y(t) + 4}" text-anchor="end">${t}</text>`);
+  }
+  c.groups.forEach((g, gi) => {
+    const x0 = M.left + gi * gw + gw * 0.075;
+    c.series.forEach((s, si) => {
+      const v = s.values[gi];
+      if (v === null || !Number.isFinite(v)) return;
+      out.push(`<rect x="${(x0 + si * bw).toFixed(1)}" y="${y(v).toFixed(1)}" width="${(bw * 0.9).toFixed(1)}" height="${(M.top + ph - y(v)).toFixed(1)}" fill="${PALETTE[si % PALETTE.length]}"><title>${esc(s.name)} · ${esc(g)}: ${v}</title></rect>`);
+    });
+    out.push(`<text x="${(M.left + gi * gw + gw / 2).toFixed(1)}" y="${M.top + ph + 14}" text-anchor="middle">${esc(g)}</text>`);
+  });
+  out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${M.top + ph}" y2="${M.top + ph}" stroke="black"/>`);
+  c.series.forEach((s, si) => {
+    const lx = M.left + (si % 4) * (pw / 4);
+    const ly = H - 20 + 16 * Math.floor(si / 4);
+    out.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${PALETTE[si % PALETTE.length]}"/><text x="${lx + 14}" y="${ly}">${esc(s.name)}</text>`);
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,153 @@
+// An aligned surrogate on disk and in memory: base Llama + LoRA adapters (adapter.safetensors,
+// PEFT names) + the <user>/<item> projectors (projectors.safetensors) + align.json naming the base
+// model and the target model whose embeddings the projectors read. Also the unaligned base model
+// with the same interface (the base-lm and icl baselines).
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import { writeJsonAtomic } from '../engine/atomic.js';
+import { DataError, UserError } from '../engine/errors.js';
+import { readSafetensors, writeSafetensors, type ReadTensor } from '../engine/safetensors.js';
+import { tf } from '../engine/tf.js';
+import type { SoftTokens } from '../lm/decode.js';
+import type { Llama } from '../lm/llama.js';
+import { loadBaseModel } from '../lm/load.js';
+import type { LoraConfig } from '../lm/lora.js';
+import { Projector } from '../lm/projector.js';
+import { Tokenizer } from '../lm/tokenizer.js';
+import type { SoftKind } from '../lm/train.js';
+import { Recommender } from '../rec/recommender.js';
+import type { Form } from '../tasks/forms.js';
+import type { SoftSlot } from './examples.js';
+import { SoftVectors } from './soft.js';
+
+export const ALIGN_FORMAT = 'recexplainer-aligned/1';
+export const ADAPTER_FILE = 'adapter.safetensors';
+export const PROJECTORS_FILE = 'projectors.safetensors';
+export const META_FILE = 'align.json';
+
+/** align.json */
+export interface AlignMeta {
+  format: typeof ALIGN_FORMAT;
+  mode: Form;
+  base_model: string; // absolute path of the base model (.gguf file or folder)
+  rec: string | null; // absolute path of the target model folder; null for mode B
+  lora: LoraConfig;
+  projector_in: number | null; // f's embedding size; null for mode B (no projectors)
+  steps: number;
+  seconds: number;
+}
+
+/** The tokenizer of a base model: <folder>/tokenizer.json, or tokenizer.json beside a .gguf file. */
+export function baseTokenizer(path: string): Tokenizer {
+  const file = statSync(path).isDirectory() ? join(path, 'tokenizer.json') : join(dirname(path), 'tokenizer.json');
+  if (!existsSync(file)) throw new UserError(`${path}: no tokenizer.json beside the base model (the chat layout needs one with the <user>/<item> specials)`);
+  return Tokenizer.load(file);
+}
+
+export class Surrogate {
+  constructor(
+    readonly model: Llama,
+    readonly tok: Tokenizer,
+    readonly projectors: Partial<Record<SoftKind, Projector>>,
+    readonly vectors: SoftVectors | undefined,
+    readonly meta?: AlignMeta, // absent for a base model
+  ) {}
+
+  /** The unaligned base model; `rec` (optional) fills soft tokens nowhere, it is kept for prompts' vectors. */
+  static async base(baseModel: string, rec?: string): Promise<Surrogate> {
+    if (!existsSync(baseModel)) throw new UserError(`${baseModel}: no such base model`);
+    const tok = baseTokenizer(baseModel);
+    const model = loadBaseModel(baseModel);
+    if (tok.vocabSize > model.cfg.vocab_size) throw new UserError(`${baseModel}: the tokenizer has ${tok.vocabSize} tokens, the model ${model.cfg.vocab_size}`);
+    return new Surrogate(model, tok, {}, rec ? new SoftVectors(await Recommender.load(rec)) : undefined);
+  }
+
+  /** align.json of an aligned model folder. */
+  static readMeta(dir: string): AlignMeta {
+    const metaFile = join(dir, META_FILE);
+    if (!existsSync(metaFile)) throw new UserError(`${dir}: not an aligned model folder (no ${META_FILE}); train one with \`recexplainer align\``);
+    let meta: AlignMeta;
+    try {
+      meta = JSON.parse(readFileSync(metaFile, 'utf8')) as AlignMeta;
+    } catch {
+      throw new DataError({ file: metaFile }, 'is not valid JSON');
+    }
+    if (meta.format !== ALIGN_FORMAT) throw new DataError({ file: metaFile, field: 'format' }, `is ${JSON.stringify(meta.format)}, expected "${ALIGN_FORMAT}"`);
+    return meta;
+  }
+
+  /** An aligned model written by `align` (or by save()). */
+  static async load(dir: string): Promise<Surrogate> {
+    const meta = Surrogate.readMeta(dir);
+    const b = await Surrogate.base(meta.base_model, meta.rec ?? undefined);
+    const s = new Surrogate(b.model, b.tok, {}, b.vectors, meta);
+    s.model.enableLora(meta.lora);
+    loadNamed(join(dir, ADAPTER_FILE), adapterVariables(s.model));
+    if (meta.projector_in !== null) {
+      const ps = newProjectors(meta.projector_in, s.model.cfg.hidden_size, 0);
+      loadNamed(join(dir, PROJECTORS_FILE), new Map(Object.values(ps).flatMap((p) => [...p.namedVariables()])));
+      Object.assign(s.projectors, ps);
+    }
+    return s;
+  }
+
+  /** Writes adapter.safetensors, projectors.safetensors (when any) and align.json. */
+  save(dir: string, meta: Omit<AlignMeta, 'format' | 'lora' | 'projector_in'>): void {
+    if (!this.model.lora) throw new Error('save: the model has no LoRA adapters');
+    const dump = (vars: [string, Variable][]) =>
+      Object.fromEntries(vars.map(([n, v]) => [n, { dtype: 'F32' as const, shape: [...v.shape], data: Float32Array.from(v.dataSync()) }]));
+    writeSafetensors(join(dir, ADAPTER_FILE), dump([...adapterVariables(this.model)]), { format: 'pt' });
+    const projVars = Object.values(this.projectors).flatMap((p) => [...p.namedVariables()]);
+    if (projVars.length) writeSafetensors(join(dir, PROJECTORS_FILE), dump(projVars), { format: 'pt' });
+    writeJsonAtomic(join(dir, META_FILE), {
+      format: ALIGN_FORMAT, ...meta, base_model: resolve(meta.base_model), rec: meta.rec && resolve(meta.rec), lora: this.model.lora,
+      projector_in: this.projectors.user?.inDim ?? this.projectors.item?.inDim ?? null,
+    } satisfies AlignMeta);
+  }
+
+  /** Projected soft-token vectors for decoding: slots of prompt b → (b, position), vectors [N,H]. */
+  softTokens(perPrompt: readonly (readonly SoftSlot[])[]): SoftTokens | undefined {
+    const slots: [number, number][] = [];
+    const parts: Tensor[] = [];
+    perPrompt.forEach((ss, b) =>
+      ss.forEach((s) => {
+        const p = this.projectors[s.kind];
+        if (!p) throw new UserError(`this model has no ${s.kind} projector (a behaviour-aligned or base model cannot read <${s.kind}> tokens)`);
+        slots.push([b, s.pos]);
+        parts.push(tf.tidy(() => p.forward(tf.tensor2d(s.vector, [1, s.vector.length]))));
+      }),
+    );
+    if (!parts.length) return undefined;
+    const vectors = tf.concat(parts, 0);
+    tf.dispose(parts);
+    return { slots, vectors };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    Object.values(this.projectors).forEach((p) => p.dispose());
+  }
+}
+
+/** Fresh user and item projectors d → hidden of the LM. */
+export function newProjectors(inDim: number, hidden: number, seed: number): Record<SoftKind, Projector> {
+  return { user: new Projector(inDim, hidden, seed, 'user_proj'), item: new Projector(inDim, hidden, seed + 1, 'item_proj') };
+}
+
+/** The LoRA variables under their PEFT names. */
+function adapterVariables(model: Llama): Map<string, Variable> {
+  return new Map([...model.namedVariables()].filter(([n]) => n.includes('.lora_')));
+}
+
+/** Assigns to each variable the tensor of its name in a safetensors file; a missing or mis-shaped one is a DataError. */
+function loadNamed(file: string, vars: Map<string, Variable>): void {
+  if (!existsSync(file)) throw new UserError(`${file}: missing (an incomplete aligned model folder?)`);
+  const tensors: Record<string, ReadTensor> = readSafetensors(file).tensors;
+  for (const [name, v] of vars) {
+    const t = tensors[name];
+    if (!t) throw new DataError({ file, field: name }, 'missing tensor (a foreign or partial file?)');
+    if (t.shape.join(',') !== v.shape.join(',')) throw new DataError({ file, field: name }, `shape [${t.shape}], expected [${v.shape}]`);
+    tf.tidy(() => v.assign(tf.tensor(t.data, v.shape, 'float32')));
+  }
+}

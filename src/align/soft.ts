@@ -1,0 +1,42 @@
+// The vectors behind a record's soft tokens, from the target model f: a <user> token gets
+// f's user embedding of exactly the recorded history, an <item> token f's item embedding.
+// User vectors are computed in batches once per distinct history and cached.
+import type { Recommender } from '../rec/recommender.js';
+import type { Soft } from '../tasks/forms.js';
+
+const BATCH = 256;
+
+export class SoftVectors {
+  private readonly users = new Map<string, Float32Array>();
+
+  constructor(readonly rec: Recommender) {}
+
+  get dim(): number {
+    return this.rec.hidden;
+  }
+
+  /** Computes (in batches) the user vectors of every history in `softs` not seen before. */
+  prepare(softs: Iterable<Soft>): void {
+    const todo = new Map<string, number[]>();
+    for (const s of softs) if (s.kind === 'user' && !this.users.has(key(s.history))) todo.set(key(s.history), s.history);
+    const list = [...todo];
+    const d = this.dim;
+    for (let i = 0; i < list.length; i += BATCH) {
+      const chunk = list.slice(i, i + BATCH);
+      const flat = this.rec.userVectors(chunk.map(([, h]) => h));
+      chunk.forEach(([k], j) => this.users.set(k, flat.slice(j * d, (j + 1) * d)));
+    }
+  }
+
+  /** The vector of one soft token [d]. */
+  vector(s: Soft): Float32Array {
+    if (s.kind === 'item') return this.rec.itemVector(s.item);
+    const k = key(s.history);
+    if (!this.users.has(k)) this.prepare([s]);
+    return this.users.get(k)!;
+  }
+}
+
+function key(history: readonly number[]): string {
+  return history.join(',');
+}

@@ -1,0 +1,97 @@
+// The `align` stage: LoRA adapters on the base LM plus (modes I and H) the <user>/<item> projectors,
+// trained on the training samples of one form with loss on the responses; a checkpoint every
+// checkpointEvery steps (--resume continues bit-exactly); writes the aligned model folder
+// (src/align/model.ts), train_log.jsonl, loss.svg and metrics.json.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic, writeJsonAtomic, writeJsonlAtomic } from '../engine/atomic.js';
+import { initEngine } from '../engine/backend.js';
+import { UserError } from '../engine/errors.js';
+import { Rng } from '../engine/rng.js';
+import { jsonlLogger, trainLm, type LmExample, type LmLogEntry } from '../lm/train.js';
+import { Recommender } from '../rec/recommender.js';
+import { lineChart } from '../report/svg.js';
+import type { TaskRecord } from '../tasks/forms.js';
+import type { AlignConfig } from './config.js';
+import { trainingExample } from './examples.js';
+import { newProjectors, Surrogate } from './model.js';
+import { readTaskRecords, taskFile, tasksSources } from './records.js';
+import { SoftVectors } from './soft.js';
+
+const CKPT = 'checkpoint.safetensors';
+const LOG = 'train_log.jsonl';
+
+export interface AlignMetrics {
+  mode: string;
+  samples: Record<string, number>; // training samples per task
+  tokens: number; // tokens per epoch (prompt + response)
+  steps: number;
+  seconds: number;
+  final_loss: number; // mean of the last 20 steps
+  trainable_params: number;
+}
+
+/** At most `perTask` records of each task, a seeded subset in file order; 0 keeps all. */
+export function capPerTask(records: readonly TaskRecord[], perTask: number, seed: number): TaskRecord[] {
+  if (perTask <= 0) return [...records];
+  const byTask = new Map<number, number[]>();
+  records.forEach((r, i) => byTask.set(r.task, [...(byTask.get(r.task) ?? []), i]));
+  const rng = new Rng(seed);
+  const keep = new Set([...byTask.values()].flatMap((idx) => rng.shuffle([...idx]).slice(0, perTask)));
+  return records.filter((_, i) => keep.has(i));
+}
+
+export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
+  await initEngine({ backend: 'auto' });
+  mkdirSync(cfg.out, { recursive: true });
+  const ckptPath = join(cfg.out, CKPT);
+  if (!cfg.resume && existsSync(ckptPath)) throw new UserError(`${cfg.out} already holds an alignment run (${CKPT}); pass --resume to continue it or choose another --out`);
+  if (cfg.resume && !existsSync(ckptPath)) throw new UserError(`${cfg.out}: nothing to resume (no ${CKPT})`);
+  writeJsonAtomic(join(cfg.out, 'config.json'), cfg);
+
+  const file = taskFile(cfg.tasks, 'train', cfg.mode);
+  const records = capPerTask(readTaskRecords(file), cfg.perTask, cfg.seed);
+  const needsVectors = records.some((r) => r.soft.length > 0);
+  const recDir = needsVectors ? (cfg.rec ?? tasksSources(cfg.tasks).rec) : undefined;
+  const s = await Surrogate.base(cfg.baseModel);
+  const vectors = recDir ? new SoftVectors(await Recommender.load(recDir)) : undefined;
+  vectors?.prepare(records.flatMap((r) => r.soft));
+  const examples: LmExample[] = records.map((r) => trainingExample(r, s.tok, vectors, file));
+  s.model.enableLora({ r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targets: cfg.loraTargets }, cfg.seed);
+  if (vectors) Object.assign(s.projectors, newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.seed + 1));
+
+  const samples: Record<string, number> = {};
+  for (const r of records) samples[`task${r.task}`] = (samples[`task${r.task}`] ?? 0) + 1;
+  const tokens = examples.reduce((n, e) => n + e.ids.length, 0);
+  const trainable = [...s.model.trainableVariables(), ...Object.values(s.projectors).flatMap((p) => p.variables())].reduce((n, v) => n + v.size, 0);
+  if (!cfg.quiet) console.error(`align ${cfg.mode}: ${examples.length} samples (${tokens} tokens) from ${file}; ${(trainable / 1e6).toFixed(2)}M trainable parameters`);
+
+  const logPath = join(cfg.out, LOG);
+  const resumeKeys = { mode: cfg.mode, tasks: cfg.tasks, baseModel: cfg.baseModel, lora: [cfg.loraR, cfg.loraAlpha, cfg.loraDropout, cfg.loraTargets], lr: cfg.lr, epochs: cfg.epochs, maxSteps: cfg.maxSteps, batchSize: cfg.batchSize, warmup: cfg.warmup, perTask: cfg.perTask, seed: cfg.seed };
+  let log: LmLogEntry[] = cfg.resume && existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LmLogEntry) : [];
+  if (!cfg.resume) writeJsonlAtomic(logPath, []);
+  const append = jsonlLogger(logPath);
+  let first = true;
+  const result = trainLm(s.model, examples, {
+    lr: cfg.lr, epochs: cfg.epochs, maxSteps: cfg.maxSteps, batchSize: cfg.batchSize, warmupSteps: cfg.warmup, seed: cfg.seed, quiet: cfg.quiet,
+  }, {
+    projectors: s.projectors,
+    checkpoint: { path: ckptPath, every: cfg.checkpointEvery, kind: `align-${cfg.mode}`, config: resumeKeys, resume: cfg.resume },
+    onLog: (e) => {
+      if (first && cfg.resume) writeJsonlAtomic(logPath, (log = log.filter((x) => x.step < e.step))); // drop a killed run's tail
+      first = false;
+      log.push(e);
+      append(e);
+    },
+  });
+  s.save(cfg.out, { mode: cfg.mode, base_model: cfg.baseModel, rec: recDir ?? null, steps: result.steps, seconds: result.seconds });
+  const tail = log.slice(-20);
+  const metrics: AlignMetrics = {
+    mode: cfg.mode, samples, tokens, steps: result.steps, seconds: result.seconds,
+    final_loss: tail.reduce((a, e) => a + e.loss, 0) / Math.max(1, tail.length), trainable_params: trainable,
+  };
+  writeJsonAtomic(join(cfg.out, 'metrics.json'), metrics);
+  writeFileAtomic(join(cfg.out, 'loss.svg'), lineChart({ title: `alignment (${cfg.mode})`, xLabel: 'step', series: [{ name: 'training loss (response tokens)', points: log.map((e) => [e.step, e.loss]) }] }));
+  s.dispose();
+  return metrics;
+}

@@ -1,0 +1,43 @@
+// `recexplainer eval`: the alignment table on the test samples for aligned models and baselines;
+// writes report.json (DESIGN.md §6 names), report.md and alignment.svg into --out.
+import { Command } from 'commander';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tasksSources } from '../align/records.js';
+import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
+import { peakRssMb } from '../engine/resources.js';
+import { methodsChart, methodsTable } from '../eval/report.js';
+import { BASELINES, EVAL_DEFAULTS, evaluateAll, type Baseline, type EvalConfig } from '../eval/run.js';
+import { UserError } from '../engine/errors.js';
+import { collect, intArg, listArg } from './options.js';
+
+export function evalCommand(): Command {
+  const d = EVAL_DEFAULTS;
+  return new Command('eval')
+    .description('Evaluate aligned models and baselines on the test samples (tasks 1, 2, 3, 6 and task-4 title recovery)')
+    .requiredOption('--tasks <dir>', 'tasks folder (from `recexplainer tasks`)')
+    .requiredOption('--out <dir>', 'report folder')
+    .option('--model <dir>', 'aligned model folder (from `recexplainer align`); repeatable', collect, [])
+    .option('--baselines <list>', `comma-separated, of ${BASELINES.join(',')}; "none" for none`, listArg, d.baselines)
+    .option('--base-model <path>', 'base LM for base-lm and icl (default: the first --model\'s base)')
+    .option('--student <dir>', 'distilled SASRec for sasrec-kd (default: distil one into <out>/sasrec-kd)')
+    .option('--distill-epochs <n>', 'epochs when distilling here', intArg(1), d.distillEpochs)
+    .option('--users <n>', 'evaluate a seeded subset of N users (0 = all)', intArg(0), d.users)
+    .option('--task4 <n>', 'item → title samples for task 4 (0 = skip)', intArg(0), d.task4)
+    .option('--seed <n>', 'random seed', intArg(0), d.seed)
+    .option('--quiet', 'no progress bars', d.quiet)
+    .action(async (flags: Omit<EvalConfig, 'baselines'> & { model: string[]; baselines: string[] }) => {
+      const baselines = flags.baselines.filter((b) => b !== 'none');
+      const bad = baselines.find((b) => !(BASELINES as readonly string[]).includes(b));
+      if (bad) throw new UserError(`--baselines: unknown baseline "${bad}" (known: ${BASELINES.join(', ')})`);
+      mkdirSync(flags.out, { recursive: true });
+      const r = await evaluateAll({ ...d, ...flags, models: flags.model, baselines: baselines as Baseline[] });
+      const statsFile = join(tasksSources(flags.tasks).data, 'stats.json');
+      const dataset = existsSync(statsFile) ? JSON.parse(readFileSync(statsFile, 'utf8')) : null;
+      writeJsonAtomic(join(flags.out, 'report.json'), { dataset, methods: r.methods, timings: r.timings, peak_rss_mb: peakRssMb() });
+      writeFileAtomic(join(flags.out, 'alignment.svg'), methodsChart(r.methods));
+      writeFileAtomic(join(flags.out, 'report.md'), ['# Alignment evaluation', '', methodsTable(r.methods), '', '![alignment](alignment.svg)', ''].join('\n'));
+      console.log(methodsTable(r.methods));
+      console.log(`report: ${resolve(flags.out, 'report.md')}`);
+    });
+}

@@ -1,0 +1,110 @@
+// Scores one method on the test samples: Table 1's metrics (task 1 H@5/N@5 of f's top-1 among the
+// method's 5 ranked titles, task 2 NDCG@5 of its order against f's, task 3 accuracy, task 6 HCR)
+// plus task-4 title recovery and invalid-output rates. A task the method cannot do gives nulls.
+import { Progress } from '../engine/progress.js';
+import type { TaskRecord } from '../tasks/forms.js';
+import { titleKey } from '../tasks/text.js';
+import { historyCoverage, isCatalogueTitle, mean, task1Hit, task2Ndcg, task3Correct, titleMatch, splitAnswer } from './metrics.js';
+import type { Method } from './method.js';
+
+export type EvalTask = 1 | 2 | 3 | 4 | 6;
+export const EVAL_TASKS: readonly EvalTask[] = [1, 2, 3, 4, 6];
+
+/** The test records of one form, per task (task 4: item → title samples). */
+export type EvalSets = Record<EvalTask, TaskRecord[]>;
+
+type N = number | null;
+
+/** One row of report.json's "methods" (DESIGN.md §6 names, plus task 4 and diagnostics). */
+export interface MethodMetrics {
+  task1: { 'hr@5': N; 'ndcg@5': N; invalid_rate: N }; // invalid: the top answer is no catalogue title
+  task2: { 'ndcg@5': N; parsed_rate: N }; // parsed: share of the 5 candidates the answer named
+  task3: { acc: N };
+  task4: { title_acc: N; invalid_rate: N };
+  task6: { hcr: N };
+  samples: Record<`task${EvalTask}`, number>;
+  seconds: number;
+}
+
+const CHUNK = 16;
+
+/** Runs `answer` over the records in chunks, ticking the bar. */
+function chunked<T>(rs: readonly TaskRecord[], bar: Progress, answer: (c: readonly TaskRecord[]) => T[]): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < rs.length; i += CHUNK) {
+    const c = rs.slice(i, i + CHUNK);
+    out.push(...answer(c));
+    bar.tick(c.length);
+  }
+  return out;
+}
+
+/** The two answers of task 3, yes first: the response of a positive record, then of a negative one. */
+export function yesNoWords(rs: readonly TaskRecord[]): [string, string] {
+  const yes = rs.find((r) => r.id.endsWith('-pos'))?.response ?? 'Yes';
+  const no = rs.find((r) => r.id.endsWith('-neg'))?.response ?? 'No';
+  return [yes, no];
+}
+
+export function evaluateMethod(m: Method, sets: EvalSets, catalogue: ReadonlySet<string>, quiet = false): MethodMetrics {
+  const t0 = performance.now();
+  const doable = (t: EvalTask) => ({ 1: m.top5, 2: m.rank, 3: m.yesNo, 4: m.title, 6: m.recall })[t] !== undefined;
+  const total = EVAL_TASKS.filter(doable).reduce((n, t) => n + sets[t].length, 0);
+  const bar = new Progress({ label: `eval ${m.name}`, total, unit: 'samples/s', quiet });
+  const r: MethodMetrics = {
+    task1: { 'hr@5': null, 'ndcg@5': null, invalid_rate: null },
+    task2: { 'ndcg@5': null, parsed_rate: null },
+    task3: { acc: null },
+    task4: { title_acc: null, invalid_rate: null },
+    task6: { hcr: null },
+    samples: { task1: 0, task2: 0, task3: 0, task4: 0, task6: 0 },
+    seconds: 0,
+  };
+  if (m.top5 && sets[1].length) {
+    const beams = chunked(sets[1], bar, m.top5);
+    const hits = sets[1].map((rec, i) => task1Hit(beams[i], rec.response, 5));
+    r.task1 = {
+      'hr@5': mean(hits.map((h) => h.hit)),
+      'ndcg@5': mean(hits.map((h) => h.ndcg)),
+      invalid_rate: mean(beams.map((b) => (b.length && isCatalogueTitle(b[0], catalogue) ? 0 : 1))),
+    };
+    r.samples.task1 = sets[1].length;
+  }
+  if (m.rank && sets[2].length) {
+    const texts = chunked(sets[2], bar, m.rank);
+    const scores = sets[2].map((rec, i) => {
+      const truth = splitAnswer(rec.response);
+      const s = task2Ndcg(texts[i], truth, 5);
+      return { ndcg: s.ndcg, parsed: s.parsed / truth.length };
+    });
+    r.task2 = { 'ndcg@5': mean(scores.map((s) => s.ndcg)), parsed_rate: mean(scores.map((s) => s.parsed)) };
+    r.samples.task2 = sets[2].length;
+  }
+  if (m.yesNo && sets[3].length) {
+    const words = yesNoWords(sets[3]);
+    const yn = chunked(sets[3], bar, (c) => m.yesNo!(c, words));
+    r.task3 = { acc: mean(sets[3].map((rec, i) => task3Correct(yn[i][0], yn[i][1], titleKey(rec.response) === titleKey(words[0]) ? 'yes' : 'no'))) };
+    r.samples.task3 = sets[3].length;
+  }
+  if (m.title && sets[4].length) {
+    const out = chunked(sets[4], bar, m.title);
+    r.task4 = {
+      title_acc: mean(sets[4].map((rec, i) => titleMatch(out[i], rec.response))),
+      invalid_rate: mean(out.map((o) => (isCatalogueTitle(o, catalogue) ? 0 : 1))),
+    };
+    r.samples.task4 = sets[4].length;
+  }
+  if (m.recall && sets[6].length) {
+    const out = chunked(sets[6], bar, m.recall);
+    r.task6 = { hcr: mean(sets[6].map((rec, i) => historyCoverage(out[i], splitAnswer(rec.response)))) };
+    r.samples.task6 = sets[6].length;
+  }
+  bar.finish();
+  r.seconds = (performance.now() - t0) / 1000;
+  return r;
+}
+
+/** Catalogue titles as match keys. */
+export function catalogueKeys(titles: readonly string[]): Set<string> {
+  return new Set(titles.filter(Boolean).map(titleKey));
+}

@@ -1,0 +1,115 @@
+// A language model as a compared method: an aligned surrogate (recexplainer-b/-i/-h), the base
+// model unaligned (base-lm) or with two solved training samples before the prompt (icl). Task 1 by
+// beam search (5 beams), tasks 2/4/6 by greedy decoding, task 3 by comparing the likelihoods of the
+// two answers.
+import { tf } from '../engine/tf.js';
+import { beamSearch, greedyDecode } from '../lm/decode.js';
+import { renderChat } from '../lm/chat.js';
+import { injectSoftTokens } from '../lm/llama.js';
+import { promptExample, softSlots, type SoftSlot } from '../align/examples.js';
+import type { Surrogate } from '../align/model.js';
+import type { TaskRecord } from '../tasks/forms.js';
+import type { Method, MethodName } from './method.js';
+
+export interface LmMethodOptions {
+  beams: number; // task 1; default 5
+  maxNewTokens: Record<'title' | 'list', number>; // a single title / a list of titles
+  batchSize: number; // prompts decoded together
+  icl?: (r: TaskRecord) => TaskRecord[]; // solved examples to put before the prompt (the icl baseline)
+}
+
+export const LM_METHOD_DEFAULTS: LmMethodOptions = { beams: 5, maxNewTokens: { title: 40, list: 200 }, batchSize: 16 };
+
+interface Prepared {
+  ids: number[];
+  soft: SoftSlot[];
+}
+
+export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: LmMethodOptions = LM_METHOD_DEFAULTS): Method {
+  const { tok, model } = s;
+  const eosId = tok.special.eos;
+  const maxPos = model.cfg.max_position_embeddings;
+  /** The solved examples that fit before a prompt of `len` tokens with `want` tokens to generate (longest dropped first). */
+  const shotIds = (r: TaskRecord, len: number, want: number): number[] => {
+    const shots = (opts.icl?.(r) ?? []).map((x) => renderChat(tok, x.prompt, x.response).ids);
+    while (shots.length && shots.reduce((n, x) => n + x.length, len + want) > maxPos) shots.splice(shots.indexOf(shots.reduce((a, b) => (b.length > a.length ? b : a))), 1);
+    return shots.flat();
+  };
+  const prepare = (r: TaskRecord, want: number): Prepared => {
+    const p = promptExample(r, tok, s.vectors, source);
+    const prefix = shotIds(r, p.ids.length, want);
+    return { ids: [...prefix, ...p.ids], soft: p.soft.map((x) => ({ ...x, pos: x.pos + prefix.length })) };
+  };
+  const text = (ids: readonly number[]) => tok.decode(ids).trim();
+  const greedy = (rs: readonly TaskRecord[], want: number): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i < rs.length; i += opts.batchSize) {
+      const ps = rs.slice(i, i + opts.batchSize).map((r) => prepare(r, want));
+      const soft = s.softTokens(ps.map((p) => p.soft));
+      const longest = Math.max(...ps.map((p) => p.ids.length));
+      const gen = greedyDecode(model, ps, { maxNewTokens: Math.max(1, Math.min(want, maxPos - longest)), eosId }, soft);
+      soft?.vectors.dispose();
+      out.push(...gen.map(text));
+    }
+    return out;
+  };
+  return {
+    name,
+    top5: (rs) =>
+      rs.map((r) => {
+        const p = prepare(r, opts.maxNewTokens.title);
+        const soft = s.softTokens([p.soft]);
+        const beams = beamSearch(model, p, { beams: opts.beams, maxNewTokens: Math.max(1, Math.min(opts.maxNewTokens.title, maxPos - p.ids.length)), eosId }, soft);
+        soft?.vectors.dispose();
+        return beams.map((b) => text(b.ids));
+      }),
+    rank: (rs) => greedy(rs, opts.maxNewTokens.list),
+    recall: (rs) => greedy(rs, opts.maxNewTokens.list),
+    title: (rs) => greedy(rs, opts.maxNewTokens.title),
+    yesNo: (rs, words) => {
+      const seqs = rs.flatMap((r) => words.map((w) => {
+        const c = renderChat(tok, r.prompt, w);
+        const prefix = shotIds(r, c.ids.length, 0);
+        const soft = softSlots(c.ids, r, tok, s.vectors, source).map((x) => ({ ...x, pos: x.pos + prefix.length }));
+        return { ids: [...prefix, ...c.ids], mask: [...prefix.map(() => 0), ...c.lossMask], soft };
+      }));
+      const lp = sequenceLogProbs(s, seqs, opts.batchSize * 2);
+      return rs.map((_, i) => [lp[2 * i], lp[2 * i + 1]] as [number, number]);
+    },
+    dispose: () => s.dispose(),
+  };
+}
+
+/** Σ log p(ids[t] | ids[<t]) over the positions t with mask[t] = 1, per sequence (soft tokens filled). */
+export function sequenceLogProbs(s: Surrogate, seqs: readonly { ids: readonly number[]; mask: readonly number[]; soft: readonly SoftSlot[] }[], batchSize: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < seqs.length; i += batchSize) {
+    const batch = seqs.slice(i, i + batchSize);
+    const B = batch.length;
+    const T = Math.max(...batch.map((q) => q.ids.length));
+    const ids = new Int32Array(B * T);
+    const rows: number[] = [];
+    const targets: number[] = [];
+    const owner: number[] = [];
+    batch.forEach((q, b) => {
+      ids.set(q.ids, b * T);
+      for (let t = 1; t < q.ids.length; t++) if (q.mask[t]) (rows.push(b * T + t - 1), targets.push(q.ids[t]), owner.push(b));
+    });
+    const soft = s.softTokens(batch.map((q) => q.soft));
+    const picked = tf.tidy(() => {
+      let x = s.model.embed(ids, B, T);
+      if (soft) x = injectSoftTokens(x, Int32Array.from(soft.slots, ([b, p]) => b * T + p), soft.vectors);
+      const h = tf.gather(tf.reshape(s.model.forward(x), [B * T, -1]), tf.tensor1d(rows, 'int32'));
+      const lp = tf.logSoftmax(s.model.logits(h)); // [N,V]
+      const V = s.model.headWeight.shape[0];
+      return tf.gather(tf.reshape(lp, [-1]), tf.tensor1d(targets.map((t, k) => k * V + t), 'int32'));
+    });
+    soft?.vectors.dispose();
+    const vals = picked.dataSync();
+    picked.dispose();
+    const sums = new Array<number>(B).fill(0);
+    owner.forEach((b, k) => (sums[b] += vals[k]));
+    out.push(...sums);
+  }
+  return out;
+}

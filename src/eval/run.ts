@@ -1,0 +1,109 @@
+// The `eval` stage: every requested method on the same test samples. Aligned models (their mode
+// names the method and the form they read), the base LM unaligned and with two in-context examples
+// (B form), and the random / popularity / distilled-SASRec baselines (inputs of the I form).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Surrogate } from '../align/model.js';
+import { readTaskRecords, taskFile, tasksSources } from '../align/records.js';
+import { readDataset } from '../data/dataset.js';
+import { initEngine } from '../engine/backend.js';
+import { UserError } from '../engine/errors.js';
+import { Rng } from '../engine/rng.js';
+import { distillRec } from '../rec/distill.js';
+import { Recommender } from '../rec/recommender.js';
+import type { Form, TaskRecord } from '../tasks/forms.js';
+import { normalTitle } from '../tasks/text.js';
+import { distilledMethod, popularityMethod, randomMethod } from './baselines.js';
+import { catalogueKeys, evaluateMethod, type MethodMetrics } from './evaluate.js';
+import { lmMethod, LM_METHOD_DEFAULTS } from './lm_method.js';
+import type { Method, MethodName } from './method.js';
+import { evalSets, pickSubset } from './sets.js';
+
+export const BASELINES = ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd'] as const;
+export type Baseline = (typeof BASELINES)[number];
+
+export interface EvalConfig {
+  tasks: string; // tasks folder
+  out: string; // report folder (sasrec-kd/ is trained here when --student is not given)
+  models: string[]; // aligned model folders (from `align`)
+  baselines: Baseline[]; // default all
+  baseModel?: string; // for base-lm and icl; default: the first aligned model's base
+  student?: string; // a distilled SASRec folder for sasrec-kd; default: distil one into <out>/sasrec-kd
+  distillEpochs: number; // when distilling here; default 30
+  users: number; // evaluate a seeded subset of users; 0 = all (default)
+  task4: number; // item → title samples; default 300
+  seed: number; // default 0
+  quiet: boolean;
+}
+
+export const EVAL_DEFAULTS: Readonly<Omit<EvalConfig, 'tasks' | 'out' | 'models'>> = {
+  baselines: [...BASELINES], distillEpochs: 30, users: 0, task4: 300, seed: 0, quiet: false,
+};
+
+export interface EvalResult {
+  methods: Partial<Record<MethodName, MethodMetrics>>;
+  timings: Record<string, number>; // seconds per method (eval_<method>) and distillation
+}
+
+/** Two training records of the same task (other users), fixed per record: the icl baseline's examples. */
+function iclPicker(train: readonly TaskRecord[], seed: number): (r: TaskRecord) => TaskRecord[] {
+  const byTask = new Map<number, TaskRecord[]>();
+  for (const r of train) byTask.set(r.task, [...(byTask.get(r.task) ?? []), r]);
+  return (r) => {
+    const pool = byTask.get(r.task) ?? [];
+    const rng = new Rng(seed ^ [...r.id].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261));
+    const out: TaskRecord[] = [];
+    for (let tries = 0; out.length < 2 && tries < 50 && pool.length; tries++) {
+      const x = pool[rng.int(pool.length)];
+      if (x.user !== r.user && !out.includes(x)) out.push(x);
+    }
+    return out;
+  };
+}
+
+export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
+  await initEngine({ backend: 'auto' });
+  const src = tasksSources(cfg.tasks);
+  const ds = readDataset(src.data);
+  const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
+  const catalogue = catalogueKeys(titles);
+  const subset = pickSubset(cfg.tasks, { users: cfg.users, task4: cfg.task4, seed: cfg.seed });
+  const sets = new Map<Form, ReturnType<typeof evalSets>>();
+  const setsOf = (f: Form) => sets.get(f) ?? sets.set(f, evalSets(cfg.tasks, f, subset)).get(f)!;
+  const result: EvalResult = { methods: {}, timings: {} };
+  const run = (m: Method, form: Form) => {
+    try {
+      result.methods[m.name] = evaluateMethod(m, setsOf(form), catalogue, cfg.quiet);
+      result.timings[`eval_${m.name}`] = result.methods[m.name]!.seconds;
+    } finally {
+      m.dispose?.();
+    }
+  };
+  const recSeed = cfg.seed + 1;
+  for (const b of cfg.baselines) {
+    if (b === 'random') run(randomMethod(titles, recSeed, 9), 'I');
+    else if (b === 'popularity') run(popularityMethod(ds, titles, 0.2, 9), 'I');
+    else if (b === 'sasrec-kd') {
+      let student = cfg.student;
+      if (!student) {
+        student = join(cfg.out, 'sasrec-kd');
+        if (!existsSync(join(student, 'model.json'))) {
+          const d = await distillRec({ teacher: src.rec, data: src.data, out: student, epochs: cfg.distillEpochs, seed: recSeed, quiet: cfg.quiet });
+          result.timings.distill = d.seconds;
+        }
+      }
+      run(distilledMethod(await Recommender.load(student), titles, 0.2), 'I');
+    } else {
+      const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.readMeta(cfg.models[0]).base_model : undefined);
+      if (!base) throw new UserError(`the ${b} baseline needs --base-model (or an aligned --model whose base it reuses)`);
+      const icl = b === 'icl' ? iclPicker(readTaskRecords(taskFile(cfg.tasks, 'train', 'B')), cfg.seed) : undefined;
+      run(lmMethod(b, await Surrogate.base(base), taskFile(cfg.tasks, 'test', 'B'), { ...LM_METHOD_DEFAULTS, icl }), 'B');
+    }
+  }
+  for (const dir of cfg.models) {
+    const s = await Surrogate.load(dir);
+    const mode = s.meta!.mode;
+    run(lmMethod(`recexplainer-${mode.toLowerCase()}` as MethodName, s, taskFile(cfg.tasks, 'test', mode)), mode);
+  }
+  return result;
+}

@@ -1,0 +1,39 @@
+// The evaluation samples of each form: the test records of tasks 1, 2, 3 and 6, and for task 4 the
+// item → title records of the I-form training file (the catalogue is closed: every item is seen in
+// training, so title recovery measures what the projector carries). Optionally only a seeded subset
+// of users / task-4 items, the same for every form.
+import { existsSync } from 'node:fs';
+import { Rng } from '../engine/rng.js';
+import { readTaskRecords, taskFile } from '../align/records.js';
+import type { Form, TaskRecord } from '../tasks/forms.js';
+import type { EvalSets } from './evaluate.js';
+
+export interface SetOptions {
+  users: number; // evaluate only this many users (a seeded subset); 0 = all
+  task4: number; // item → title samples; 0 = none
+  seed: number;
+}
+
+/** Users and task-4 items to keep, drawn once from the I-form files so every form gets the same. */
+export function pickSubset(tasksDir: string, opts: SetOptions): { users: Set<number> | null; items: Set<string> } {
+  const rng = new Rng(opts.seed);
+  const test = readTaskRecords(taskFile(tasksDir, 'test', 'I'));
+  const all = [...new Set(test.flatMap((r) => (r.user === null ? [] : [r.user])))].sort((a, b) => a - b);
+  const users = opts.users > 0 && opts.users < all.length ? new Set(rng.shuffle(all).slice(0, opts.users)) : null;
+  const titleIds = readTaskRecords(taskFile(tasksDir, 'train', 'I')).filter(isTitleRecord).map((r) => r.id.replace(/-I-/, '-'));
+  return { users, items: new Set(rng.shuffle(titleIds).slice(0, opts.task4)) };
+}
+
+function isTitleRecord(r: TaskRecord): boolean {
+  return r.task === 4 && r.id.endsWith('-title');
+}
+
+/** The evaluation sets of one form (tasks the form lacks are empty). */
+export function evalSets(tasksDir: string, form: Form, subset: ReturnType<typeof pickSubset>): EvalSets {
+  const keepUser = (r: TaskRecord) => subset.users === null || (r.user !== null && subset.users.has(r.user));
+  const test = readTaskRecords(taskFile(tasksDir, 'test', form)).filter(keepUser);
+  const of = (t: number) => test.filter((r) => r.task === t);
+  const trainI = taskFile(tasksDir, 'train', 'I');
+  const titles = form === 'B' || !existsSync(trainI) ? [] : readTaskRecords(trainI).filter((r) => isTitleRecord(r) && subset.items.has(r.id.replace(/-I-/, '-')));
+  return { 1: of(1), 2: of(2), 3: of(3), 4: titles, 6: of(6) };
+}

@@ -1,0 +1,97 @@
+// `recexplainer run` as a library: data → train-rec → tasks → pretrain (or a given base model) →
+// align B, I, H → eval, one folder per stage under `out`. Resumable stage by stage: a finished stage
+// (its final file present) is not redone, an interrupted one resumes from its checkpoint; stage
+// times and peak memory are kept in <out>/stages.json so a resumed run reports the original figures.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ALIGN_DEFAULTS } from '../align/config.js';
+import { align } from '../align/train.js';
+import { buildDataset } from '../data/build.js';
+import { DATA_DEFAULTS } from '../data/config.js';
+import { writeJsonAtomic } from '../engine/atomic.js';
+import { peakRssMb } from '../engine/resources.js';
+import { EVAL_DEFAULTS, evaluateAll } from '../eval/run.js';
+import { PRETRAIN_DEFAULTS, pretrain } from '../lm/pretrain.js';
+import { TRAIN_REC_DEFAULTS } from '../rec/config.js';
+import { trainRec } from '../rec/train.js';
+import { TASKS_DEFAULTS } from '../tasks/config.js';
+import { buildTasks } from '../tasks/build.js';
+import type { Form } from '../tasks/forms.js';
+import { PROFILE, type ProfileName } from './profiles.js';
+
+export interface RunConfig {
+  out: string;
+  profile: ProfileName;
+  seed: number;
+  baseModel?: string; // reuse this base LM instead of pre-training one
+  quiet: boolean;
+}
+
+export interface StageRecord {
+  seconds: number;
+  peak_rss_mb: number; // the process's peak RSS when the stage ended (over the run that did it)
+}
+
+export type Stages = Record<string, StageRecord>;
+
+export interface RunOutputs {
+  dirs: { data: string; rec: string; tasks: string; base: string; lm: Record<Form, string>; eval: string };
+  stages: Stages;
+  methods: Awaited<ReturnType<typeof evaluateAll>>['methods'];
+  evalTimings: Record<string, number>; // seconds per evaluated method (eval_<method>) and distillation
+}
+
+const MODES: readonly Form[] = ['B', 'I', 'H'];
+
+function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+export async function runPipeline(cfg: RunConfig, say: (line: string) => void): Promise<RunOutputs> {
+  const p = PROFILE[cfg.profile];
+  const o = cfg.out;
+  const dirs: RunOutputs['dirs'] = {
+    data: join(o, 'dataset'), rec: join(o, 'rec'), tasks: join(o, 'tasks'), base: cfg.baseModel ?? join(o, 'base'),
+    lm: { B: join(o, 'lm-B'), I: join(o, 'lm-I'), H: join(o, 'lm-H') }, eval: join(o, 'eval'),
+  };
+  const stagesFile = join(o, 'stages.json');
+  const stages: Stages = existsSync(stagesFile) ? readJson<Stages>(stagesFile) : {};
+  const steps = 5 + MODES.length;
+  let n = 0;
+  const stage = async (name: string, done: boolean, what: string, body: () => Promise<unknown>) => {
+    n++;
+    if (done) {
+      say(`[${n}/${steps}] ${name}: done before${stages[name] ? ` (${stages[name].seconds.toFixed(1)} s)` : ''}, kept`);
+      return;
+    }
+    say(`[${n}/${steps}] ${name}: ${what}`);
+    const t0 = performance.now();
+    await body();
+    stages[name] = { seconds: (performance.now() - t0) / 1000, peak_rss_mb: peakRssMb() };
+    writeJsonAtomic(stagesFile, stages);
+  };
+  const q = { seed: cfg.seed, quiet: cfg.quiet };
+
+  await stage('data', existsSync(join(dirs.data, 'stats.json')), 'MovieLens latest-small (dslabs), 5-core, leave-one-out', () =>
+    buildDataset({ ...DATA_DEFAULTS, ...p.data, out: dirs.data, quiet: cfg.quiet, seed: DATA_DEFAULTS.seed + cfg.seed }));
+  await stage('train_rec', existsSync(join(dirs.rec, 'model.json')) && existsSync(join(dirs.rec, 'metrics.json')), `SASRec, hidden ${p.rec.hidden}, history ${p.rec.maxLen}`, () =>
+    trainRec({ ...TRAIN_REC_DEFAULTS, ...p.rec, ...q, data: dirs.data, out: dirs.rec, resume: existsSync(join(dirs.rec, 'checkpoint.safetensors')) }));
+  await stage('tasks', existsSync(join(dirs.tasks, 'counts.json')), 'alignment samples, tasks 1–6 × forms B, I, H, labelled by the SASRec', () =>
+    buildTasks({ ...TASKS_DEFAULTS, ...p.tasks, quiet: cfg.quiet, seed: TASKS_DEFAULTS.seed + cfg.seed, data: dirs.data, rec: dirs.rec, out: dirs.tasks }));
+  await stage('pretrain', cfg.baseModel !== undefined || existsSync(join(dirs.base, 'metrics.json')), 'base LM (tokenizer + Llama) from scratch', async () => {
+    if (cfg.baseModel) return;
+    await pretrain({ ...PRETRAIN_DEFAULTS, ...p.pretrain, ...q, data: dirs.data, out: dirs.base, resume: existsSync(join(dirs.base, 'checkpoint.safetensors')) });
+  });
+  for (const mode of MODES) {
+    const dir = dirs.lm[mode];
+    await stage(`align_${mode.toLowerCase()}`, existsSync(join(dir, 'metrics.json')), `RecExplainer-${mode} (LoRA${mode === 'B' ? '' : ' + projectors'})`, () =>
+      align({ ...ALIGN_DEFAULTS, ...p.align, ...p.alignSteps?.[mode], ...q, mode, tasks: dirs.tasks, baseModel: dirs.base, out: dir, resume: existsSync(join(dir, 'checkpoint.safetensors')) }));
+  }
+  const evalFile = join(dirs.eval, 'methods.json');
+  await stage('eval', existsSync(evalFile), 'every method on the test samples', async () => {
+    const r = await evaluateAll({ ...EVAL_DEFAULTS, ...p.eval, ...q, tasks: dirs.tasks, out: dirs.eval, models: MODES.map((m) => dirs.lm[m]), baseModel: dirs.base });
+    writeJsonAtomic(evalFile, r);
+  });
+  const { methods, timings } = readJson<Awaited<ReturnType<typeof evaluateAll>>>(evalFile);
+  return { dirs, stages, methods, evalTimings: timings };
+}

@@ -1,0 +1,44 @@
+// The two sizes of `recexplainer run`. quick: a smoke test of every stage on a 150-user sample,
+// ≤ 3 minutes on 2 cores (CI runs it). full: the experiment reported in docs/results/, sized to
+// finish in under 2 hours on this 2-core machine (see each stage's comment for the choice).
+import type { AlignConfig } from '../align/config.js';
+import type { DataConfig } from '../data/config.js';
+import type { EvalConfig } from '../eval/run.js';
+import type { PretrainConfig } from '../lm/pretrain.js';
+import type { TrainRecConfig } from '../rec/config.js';
+import type { TasksConfig } from '../tasks/config.js';
+
+export type ProfileName = 'quick' | 'full';
+export const PROFILES: readonly ProfileName[] = ['quick', 'full'];
+
+export interface Profile {
+  data: Partial<DataConfig>;
+  rec: Partial<TrainRecConfig>;
+  tasks: Partial<TasksConfig>;
+  pretrain: Partial<PretrainConfig>;
+  align: Partial<AlignConfig>; // the same for B, I and H
+  alignSteps?: Partial<Record<'B' | 'I' | 'H', Partial<AlignConfig>>>; // per-mode overrides
+  eval: Partial<EvalConfig>;
+}
+
+/** SASRec in RecExplainer's setting (hidden 256, history 9), as the paper's target model. */
+const REC: Partial<TrainRecConfig> = { model: 'sasrec', hidden: 256, maxLen: 9, epochs: 60, evalEvery: 5, patience: 4 };
+
+export const PROFILE: Record<ProfileName, Profile> = {
+  quick: {
+    data: { users: 150 },
+    rec: { ...REC, hidden: 64, epochs: 10 },
+    tasks: { task5: [100, 10] },
+    pretrain: { layers: 2, hidden: 128, heads: 4, kvHeads: 4, ffn: 344, vocab: 1024, seqLen: 64, batchSize: 16, steps: 60, warmup: 10, evalEvery: 30 },
+    align: { epochs: 1, maxSteps: 40, batchSize: 16, warmup: 5, perTask: 150, lr: 2e-3, checkpointEvery: 20 },
+    eval: { users: 30, task4: 30, distillEpochs: 5 },
+  },
+  full: {
+    data: {},
+    rec: REC,
+    tasks: {},
+    pretrain: {},
+    align: { epochs: 2 },
+    eval: { users: 0, task4: 300 },
+  },
+};

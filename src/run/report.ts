@@ -1,0 +1,101 @@
+// report.json (DESIGN.md §6 names, plus provenance and per-stage figures) and report.md (the
+// alignment table, its chart, timings and peak memory per stage, the target model, the data) of a run.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import type { AlignMetrics } from '../align/train.js';
+import { statsMarkdown, type Stats } from '../data/stats.js';
+import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
+import { repoRoot } from '../engine/paths.js';
+import { methodsChart, methodsTable } from '../eval/report.js';
+import type { PretrainMetrics } from '../lm/pretrain.js';
+import { countsMarkdown, type Counts } from '../tasks/counts.js';
+import type { RunConfig, RunOutputs } from './pipeline.js';
+
+/** The paper's best RecExplainer figure on any of its three data sets (Table 1), for reference. */
+export const PAPER_BEST = { 'task1.hr@5': 0.9615, 'task1.ndcg@5': 0.8242, 'task2.ndcg@5': 0.9083, 'task3.acc': 0.9904, 'task6.hcr': 0.1461 };
+
+function readJson<T>(file: string): T | null {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null;
+}
+
+function commit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: repoRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+export function machine(): string {
+  const c = cpus();
+  return `${c[0]?.model ?? 'unknown CPU'} × ${c.length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+}
+
+export function writeRunReport(cfg: RunConfig, r: RunOutputs): { json: string; md: string } {
+  const dataset = readJson<Stats>(join(r.dirs.data, 'stats.json'));
+  const recommender = readJson<Record<string, unknown>>(join(r.dirs.rec, 'metrics.json'));
+  const tasks = readJson<Counts>(join(r.dirs.tasks, 'counts.json'));
+  const baseLm = readJson<PretrainMetrics>(join(r.dirs.base, 'metrics.json'));
+  const alignment = Object.fromEntries(Object.entries(r.dirs.lm).map(([m, d]) => [m, readJson<AlignMetrics>(join(d, 'metrics.json'))]));
+  const timings = { ...Object.fromEntries(Object.entries(r.stages).map(([k, v]) => [k, v.seconds])), ...r.evalTimings };
+  const command = `recexplainer run --profile ${cfg.profile}${cfg.seed ? ` --seed ${cfg.seed}` : ''}${cfg.baseModel ? ` --base-model ${cfg.baseModel}` : ''}`;
+  const report = {
+    profile: cfg.profile, command, commit: commit(), machine: machine(), date: new Date().toISOString(),
+    dataset, recommender, tasks, base_lm: baseLm, alignment, methods: r.methods, timings,
+    peak_rss_mb: Math.max(0, ...Object.values(r.stages).map((s) => s.peak_rss_mb)),
+    peak_rss_mb_by_stage: Object.fromEntries(Object.entries(r.stages).map(([k, v]) => [k, v.peak_rss_mb])),
+  };
+  const json = join(cfg.out, 'report.json');
+  writeJsonAtomic(json, report);
+  writeFileAtomic(join(cfg.out, 'alignment.svg'), methodsChart(r.methods));
+  const rel = (p: string) => relative(cfg.out, p).split('\\').join('/');
+  const full = recommender?.full as Record<string, number> | undefined;
+  const sampled = recommender?.sampled100 as Record<string, number> | undefined;
+  const md = [
+    `# RecExplainer run (${cfg.profile} profile)`,
+    '',
+    `\`${command}\` · commit ${report.commit ?? 'unknown'} · ${report.machine} · ${report.date}`,
+    '',
+    '## Alignment: how faithfully each method reproduces the target model (test samples)',
+    '',
+    methodsTable(r.methods),
+    '',
+    `Paper's best RecExplainer figures (any data set): T1 H@5 ${PAPER_BEST['task1.hr@5']}, T1 N@5 ${PAPER_BEST['task1.ndcg@5']}, T2 N@5 ${PAPER_BEST['task2.ndcg@5']}, T3 ACC ${PAPER_BEST['task3.acc']}, T6 HCR ${PAPER_BEST['task6.hcr']}.`,
+    'T1: f\'s top-1 item among 5 beam-search outputs; T2: graded NDCG@5 of the generated order of 5 candidates against f\'s (relevance 5…1, unnamed candidates appended worst-first); T3: yes/no by answer likelihood; T6: share of the shown history recovered from the user embedding; T4: item → title on training items; invalid: outputs that are no catalogue title.',
+    '',
+    '![alignment](alignment.svg)',
+    '',
+    '## Stages',
+    '',
+    '| stage | seconds | peak RSS (MB) |',
+    '|---|---:|---:|',
+    ...Object.entries(r.stages).map(([k, v]) => `| ${k} | ${v.seconds.toFixed(1)} | ${v.peak_rss_mb} |`),
+    ...Object.entries(r.evalTimings).map(([k, v]) => `| ${k} (part of eval) | ${v.toFixed(1)} | |`),
+    '',
+    '## Alignment training',
+    '',
+    '| mode | samples | tokens/epoch | steps | seconds | final loss | trainable params |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...Object.entries(alignment).flatMap(([m, a]) => (a ? [`| ${m} | ${Object.values(a.samples).reduce((x, y) => x + y, 0)} | ${a.tokens} | ${a.steps} | ${a.seconds.toFixed(0)} | ${a.final_loss.toFixed(4)} | ${a.trainable_params} |`] : [])),
+    '',
+    ...Object.entries(r.dirs.lm).map(([m, d]) => `![loss ${m}](${rel(join(d, 'loss.svg'))})`),
+    '',
+    ...(baseLm ? ['## Base LM', '', `${(baseLm.params / 1e6).toFixed(2)}M parameters, ${baseLm.steps} steps, ${baseLm.tokens_seen} tokens in ${baseLm.seconds.toFixed(0)} s; held-out perplexity ${baseLm.heldout_ppl.toFixed(1)} (vocabulary ${baseLm.vocab}).`, ''] : []),
+    '## Target recommender (SASRec) on the test split',
+    '',
+    '| protocol | HR@5 | NDCG@5 | HR@10 | NDCG@10 | HR@20 | NDCG@20 |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    full ? `| full catalogue | ${['hr@5', 'ndcg@5', 'hr@10', 'ndcg@10', 'hr@20', 'ndcg@20'].map((k) => full[k].toFixed(4)).join(' | ')} |` : '',
+    sampled ? `| 100 sampled negatives | | | ${sampled['hr@10'].toFixed(4)} | ${sampled['ndcg@10'].toFixed(4)} | | |` : '',
+    '',
+    `![training](${rel(join(r.dirs.rec, 'training.svg'))})`,
+    '',
+    ...(tasks ? ['## Alignment samples', '', countsMarkdown(tasks).replace(/^# .*\n+/, ''), ''] : []),
+    ...(dataset ? [statsMarkdown(dataset, rel(join(r.dirs.data, 'sequence_lengths.svg'))).replace(/^# /, '## ')] : []),
+  ].join('\n');
+  const mdPath = join(cfg.out, 'report.md');
+  writeFileAtomic(mdPath, md);
+  return { json, md: mdPath };
+}
