@@ -9,7 +9,7 @@ export interface AlignConfig {
   rec?: string; // target model folder for the soft tokens; default: the one <tasks>/config.json names
   out: string;
   mode: Form; // B: titles only; I: <user>/<item> embeddings; H: both (training mixes the B, I and H renderings)
-  loraR: number; // adapter rank; default 16
+  loraR: number; // adapter rank; 0 = no adapters, train every base weight (full fine-tuning); default 16
   loraAlpha: number; // scale alpha/r; default 32
   loraDropout: number; // default 0.05
   loraTargets: LoraTarget[]; // default every linear layer (q k v o gate up down)

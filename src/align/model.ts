@@ -11,6 +11,7 @@ import { readSafetensors, writeSafetensors, type ReadTensor } from '../engine/sa
 import { tf } from '../engine/tf.js';
 import type { SoftTokens } from '../lm/decode.js';
 import type { Llama } from '../lm/llama.js';
+import { WEIGHTS_FILE } from '../lm/checkpoint.js';
 import { loadBaseModel } from '../lm/load.js';
 import type { LoraConfig } from '../lm/lora.js';
 import { Projector } from '../lm/projector.js';
@@ -32,7 +33,7 @@ export interface AlignMeta {
   mode: Form;
   base_model: string; // absolute path of the base model (.gguf file or folder)
   rec: string | null; // absolute path of the target model folder; null for mode B
-  lora: LoraConfig;
+  lora: LoraConfig | null; // null: every base weight was trained (model.safetensors holds them all)
   projector_in: number | null; // f's embedding size; null for mode B (no projectors)
   steps: number;
   seconds: number;
@@ -82,8 +83,10 @@ export class Surrogate {
     const meta = Surrogate.readMeta(dir);
     const b = await Surrogate.base(meta.base_model, meta.rec ?? undefined);
     const s = new Surrogate(b.model, b.tok, {}, b.vectors, meta);
-    s.model.enableLora(meta.lora);
-    loadNamed(join(dir, ADAPTER_FILE), adapterVariables(s.model));
+    if (meta.lora) {
+      s.model.enableLora(meta.lora);
+      loadNamed(join(dir, ADAPTER_FILE), adapterVariables(s.model));
+    } else loadNamed(join(dir, WEIGHTS_FILE), s.model.namedVariables());
     if (meta.projector_in !== null) {
       const ps = newProjectors(meta.projector_in, s.model.cfg.hidden_size, 0);
       loadNamed(join(dir, PROJECTORS_FILE), new Map(Object.values(ps).flatMap((p) => [...p.namedVariables()])));
@@ -92,16 +95,16 @@ export class Surrogate {
     return s;
   }
 
-  /** Writes adapter.safetensors, projectors.safetensors (when any) and align.json. */
+  /** Writes adapter.safetensors (or, fully fine-tuned, model.safetensors), projectors.safetensors (when any) and align.json. */
   save(dir: string, meta: Omit<AlignMeta, 'format' | 'lora' | 'projector_in'>): void {
-    if (!this.model.lora) throw new Error('save: the model has no LoRA adapters');
     const dump = (vars: [string, Variable][]) =>
       Object.fromEntries(vars.map(([n, v]) => [n, { dtype: 'F32' as const, shape: [...v.shape], data: Float32Array.from(v.dataSync()) }]));
-    writeSafetensors(join(dir, ADAPTER_FILE), dump([...adapterVariables(this.model)]), { format: 'pt' });
+    if (this.model.lora) writeSafetensors(join(dir, ADAPTER_FILE), dump([...adapterVariables(this.model)]), { format: 'pt' });
+    else writeSafetensors(join(dir, WEIGHTS_FILE), dump([...this.model.namedVariables()]), { format: 'pt' });
     const projVars = Object.values(this.projectors).flatMap((p) => [...p.namedVariables()]);
     if (projVars.length) writeSafetensors(join(dir, PROJECTORS_FILE), dump(projVars), { format: 'pt' });
     writeJsonAtomic(join(dir, META_FILE), {
-      format: ALIGN_FORMAT, ...meta, base_model: resolve(meta.base_model), rec: meta.rec && resolve(meta.rec), lora: this.model.lora,
+      format: ALIGN_FORMAT, ...meta, base_model: resolve(meta.base_model), rec: meta.rec && resolve(meta.rec), lora: this.model.lora ?? null,
       projector_in: this.projectors.user?.inDim ?? this.projectors.item?.inDim ?? null,
     } satisfies AlignMeta);
   }

@@ -57,7 +57,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   const vectors = recDir ? new SoftVectors(await Recommender.load(recDir)) : undefined;
   vectors?.prepare(records.flatMap((r) => r.soft));
   const examples: LmExample[] = records.map((r) => trainingExample(r, s.tok, vectors, file));
-  s.model.enableLora({ r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targets: cfg.loraTargets }, cfg.seed);
+  if (cfg.loraR > 0) s.model.enableLora({ r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targets: cfg.loraTargets }, cfg.seed);
   if (vectors) Object.assign(s.projectors, newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.seed + 1));
 
   const samples: Record<string, number> = {};

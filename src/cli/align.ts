@@ -16,7 +16,7 @@ export function alignCommand(): Command {
     .requiredOption('--base-model <path>', 'base LM: model folder (from `recexplainer pretrain`) or .gguf with tokenizer.json beside it')
     .requiredOption('--out <dir>', 'output folder for the aligned model')
     .option('--rec <dir>', 'target model folder (default: the one the tasks were built from)')
-    .option('--lora-r <n>', 'LoRA rank', intArg(1), d.loraR)
+    .option('--lora-r <n>', 'LoRA rank (0 = full fine-tuning, no adapters)', intArg(0), d.loraR)
     .option('--lora-alpha <x>', 'LoRA alpha (scale alpha/r)', floatArg(0), d.loraAlpha)
     .option('--lora-dropout <x>', 'dropout on the adapter input', floatArg(0, 0.99), d.loraDropout)
     .option('--lora-targets <list>', `comma-separated, of ${LORA_TARGETS.join(',')}`, listArg, d.loraTargets)

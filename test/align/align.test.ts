@@ -1,0 +1,107 @@
+// align end to end on the ring fixture: a tiny target SASRec, its tasks and a tiny pre-trained
+// base LM. Alignment lowers the response loss, the saved folder reloads to the same answers, a
+// killed run resumes to the uninterrupted weights, eval writes the table, and bad input is one line.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli, cliKilledAt } from '../cli/helpers.js';
+import { ringDataset } from '../rec/fixture.js';
+import { initEngine } from '../../src/engine/backend.js';
+import { readSafetensors } from '../../src/engine/safetensors.js';
+import { Surrogate } from '../../src/align/model.js';
+import { readTaskRecords, taskFile } from '../../src/align/records.js';
+import { lmMethod } from '../../src/eval/lm_method.js';
+
+const data = ringDataset();
+const tmp = mkdtempSync(join(tmpdir(), 'align-'));
+const rec = join(tmp, 'rec');
+const tasks = join(tmp, 'tasks');
+const base = join(tmp, 'base');
+const ALIGN = ['--tasks', tasks, '--base-model', base, '--max-steps', '24', '--batch-size', '8', '--lr', '5e-3', '--warmup', '2', '--per-task', '60', '--checkpoint-every', '6', '--quiet'];
+
+before(async () => {
+  await initEngine({ backend: 'wasm' });
+  const steps = [
+    ['train-rec', '--data', data, '--out', rec, '--epochs', '4', '--hidden', '16', '--max-len', '10', '--batch-size', '32', '--lr', '0.01', '--eval-every', '2', '--quiet'],
+    ['tasks', '--data', data, '--rec', rec, '--out', tasks, '--task5', '40,10', '--quiet'],
+    ['pretrain', '--data', data, '--out', base, '--layers', '2', '--hidden', '32', '--heads', '2', '--kv-heads', '2', '--ffn', '64', '--vocab', '512', '--seq-len', '64',
+      '--batch-size', '8', '--steps', '30', '--warmup', '5', '--lr', '1e-2', '--eval-every', '10', '--quiet'],
+  ];
+  for (const args of steps) {
+    const r = cli(args);
+    assert.equal(r.code, 0, `${args[0]}: ${r.stderr}`);
+  }
+});
+
+const losses = (dir: string) => readFileSync(join(dir, 'train_log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).loss as number);
+const adapters = (dir: string) => Object.fromEntries(Object.entries(readSafetensors(join(dir, 'adapter.safetensors')).tensors).map(([k, t]) => [k, Array.from(t.data)]));
+
+test('align H: the response loss falls; the folder reloads to the same task-3 answers', async () => {
+  const out = join(tmp, 'H');
+  const r = cli(['align', '--mode', 'H', '--out', out, ...ALIGN]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /aligned \(H\): 24 steps/);
+  const l = losses(out);
+  assert.equal(l.length, 24);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  assert.ok(mean(l.slice(-6)) < mean(l.slice(0, 6)) - 0.3, `loss ${mean(l.slice(0, 6))} → ${mean(l.slice(-6))}`);
+  const meta = JSON.parse(readFileSync(join(out, 'align.json'), 'utf8'));
+  assert.equal(meta.mode, 'H');
+  assert.equal(meta.projector_in, 16);
+  const t3 = readTaskRecords(taskFile(tasks, 'test', 'H')).filter((x) => x.task === 3).slice(0, 8);
+  const answers = async () => {
+    const m = lmMethod('recexplainer-h', await Surrogate.load(out), 'test');
+    const a = m.yesNo!(t3, ['Yes', 'No']);
+    m.dispose!();
+    return a;
+  };
+  const a = await answers();
+  assert.deepEqual(await answers(), a);
+  assert.ok(a.every(([y, n]) => Number.isFinite(y) && Number.isFinite(n) && y < 0 && n < 0));
+});
+
+test('a killed align run resumes to the weights of an uninterrupted one', async () => {
+  const whole = join(tmp, 'I-whole');
+  assert.equal(cli(['align', '--mode', 'I', '--out', whole, ...ALIGN]).code, 0);
+  const cut = join(tmp, 'I-cut');
+  await cliKilledAt(['align', '--mode', 'I', '--out', cut, ...ALIGN], join(cut, 'train_log.jsonl'), 15, join(cut, 'align.json'), 5);
+  const again = cli(['align', '--mode', 'I', '--out', cut, ...ALIGN]);
+  assert.match(again.stderr, /already holds an alignment run .*--resume/);
+  const r = cli(['align', '--mode', 'I', '--out', cut, ...ALIGN, '--resume']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(losses(cut), losses(whole));
+  assert.deepEqual(adapters(cut), adapters(whole));
+});
+
+test('eval: the table for an aligned model and the random baseline, DESIGN §6 names', () => {
+  const out = join(tmp, 'eval');
+  const r = cli(['eval', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--baselines', 'random,popularity', '--users', '20', '--task4', '10', '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.deepEqual(Object.keys(rep.methods), ['random', 'popularity', 'recexplainer-h']);
+  for (const m of Object.values(rep.methods) as { task1: Record<string, number>; task3: { acc: number }; samples: Record<string, number> }[]) {
+    assert.equal(m.samples.task1, 20);
+    assert.equal(m.samples.task3, 40);
+    assert.ok(m.task1['hr@5'] >= 0 && m.task1['hr@5'] <= 1 && m.task3.acc >= 0 && m.task3.acc <= 1);
+  }
+  assert.equal(rep.methods.popularity.task4.title_acc, null);
+  assert.equal(rep.methods['recexplainer-h'].samples.task4, 10);
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| recexplainer-h \|/);
+});
+
+test('bad input is a one-line error naming the problem', () => {
+  const notAligned = cli(['eval', '--tasks', tasks, '--out', join(tmp, 'e2'), '--model', base, '--baselines', 'none', '--quiet']);
+  assert.equal(notAligned.code, 1);
+  assert.match(notAligned.stderr, /not an aligned model folder \(no align\.json\)/);
+  assert.equal(notAligned.stderr.trim().split('\n').length, 1);
+  const broken = join(tmp, 'broken');
+  assert.equal(cli(['tasks', '--data', data, '--rec', rec, '--out', broken, '--forms', 'I', '--task5', '4,1', '--quiet']).code, 0);
+  writeFileSync(join(broken, 'train.I.jsonl'), readFileSync(join(broken, 'train.I.jsonl'), 'utf8') + '{"id": "x", "task": 9}\n');
+  const bad = cli(['align', '--mode', 'I', '--tasks', broken, '--base-model', base, '--out', join(tmp, 'bad'), '--quiet']);
+  assert.match(bad.stderr, /train\.I\.jsonl:\d+/);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+  const noResume = cli(['align', '--mode', 'B', '--out', join(tmp, 'none'), ...ALIGN, '--resume']);
+  assert.match(noResume.stderr, /nothing to resume/);
+});
