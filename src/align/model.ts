@@ -10,8 +10,11 @@ import { DataError, UserError } from '../engine/errors.js';
 import { readSafetensors, writeSafetensors, type ReadTensor } from '../engine/safetensors.js';
 import { tf } from '../engine/tf.js';
 import type { SoftTokens } from '../lm/decode.js';
-import type { Llama } from '../lm/llama.js';
-import { WEIGHTS_FILE } from '../lm/checkpoint.js';
+import { Llama } from '../lm/llama.js';
+import { setLmWeights, WEIGHTS_FILE } from '../lm/checkpoint.js';
+import { gpt2Vocab, writeLlamaGguf, type GgufWeightType } from '../lm/gguf_write.js';
+import { readGguf } from '../lm/gguf.js';
+import { tokenizerFromGguf } from '../lm/gguf_tokenizer.js';
 import { loadBaseModel } from '../lm/load.js';
 import type { LoraConfig } from '../lm/lora.js';
 import { Projector } from '../lm/projector.js';
@@ -35,15 +38,25 @@ export interface AlignMeta {
   rec: string | null; // absolute path of the target model folder; null for mode B
   lora: LoraConfig | null; // null: every base weight was trained (model.safetensors holds them all)
   projector_in: number | null; // f's embedding size; null for mode B (no projectors)
+  projector_scale: { user: number; item: number } | null; // fixed input scales (Projector.scale)
   steps: number;
   seconds: number;
 }
 
-/** The tokenizer of a base model: <folder>/tokenizer.json, or tokenizer.json beside a .gguf file. */
+/** The tokenizer of a base model: <folder>/tokenizer.json; for a .gguf its gpt2-style vocabulary, else tokenizer.json beside it. */
 export function baseTokenizer(path: string): Tokenizer {
-  const file = statSync(path).isDirectory() ? join(path, 'tokenizer.json') : join(dirname(path), 'tokenizer.json');
-  if (!existsSync(file)) throw new UserError(`${path}: no tokenizer.json beside the base model (the chat layout needs one with the <user>/<item> specials)`);
-  return Tokenizer.load(file);
+  if (statSync(path).isDirectory()) {
+    const file = join(path, 'tokenizer.json');
+    if (!existsSync(file)) throw new UserError(`${path}: no tokenizer.json in the model folder`);
+    return Tokenizer.load(file);
+  }
+  const beside = join(dirname(path), 'tokenizer.json');
+  try {
+    return tokenizerFromGguf(readGguf(path));
+  } catch (e) {
+    if (existsSync(beside)) return Tokenizer.load(beside);
+    throw e;
+  }
 }
 
 export class Surrogate {
@@ -78,8 +91,9 @@ export class Surrogate {
     return meta;
   }
 
-  /** An aligned model written by `align` (or by save()). */
+  /** An aligned model folder written by `align`, or a .gguf written by `export-gguf` from one (projectors beside it). */
   static async load(dir: string): Promise<Surrogate> {
+    if (existsSync(dir) && statSync(dir).isFile()) return Surrogate.loadExported(dir);
     const meta = Surrogate.readMeta(dir);
     const b = await Surrogate.base(meta.base_model, meta.rec ?? undefined);
     const s = new Surrogate(b.model, b.tok, {}, b.vectors, meta);
@@ -88,7 +102,7 @@ export class Surrogate {
       loadNamed(join(dir, ADAPTER_FILE), adapterVariables(s.model));
     } else loadNamed(join(dir, WEIGHTS_FILE), s.model.namedVariables());
     if (meta.projector_in !== null) {
-      const ps = newProjectors(meta.projector_in, s.model.cfg.hidden_size, 0);
+      const ps = newProjectors(meta.projector_in, s.model.cfg.hidden_size, 0, meta.projector_scale ?? { user: 1, item: 1 });
       loadNamed(join(dir, PROJECTORS_FILE), new Map(Object.values(ps).flatMap((p) => [...p.namedVariables()])));
       Object.assign(s.projectors, ps);
     }
@@ -96,7 +110,7 @@ export class Surrogate {
   }
 
   /** Writes adapter.safetensors (or, fully fine-tuned, model.safetensors), projectors.safetensors (when any) and align.json. */
-  save(dir: string, meta: Omit<AlignMeta, 'format' | 'lora' | 'projector_in'>): void {
+  save(dir: string, meta: Omit<AlignMeta, 'format' | 'lora' | 'projector_in' | 'projector_scale'>): void {
     const dump = (vars: [string, Variable][]) =>
       Object.fromEntries(vars.map(([n, v]) => [n, { dtype: 'F32' as const, shape: [...v.shape], data: Float32Array.from(v.dataSync()) }]));
     if (this.model.lora) writeSafetensors(join(dir, ADAPTER_FILE), dump([...adapterVariables(this.model)]), { format: 'pt' });
@@ -106,7 +120,47 @@ export class Surrogate {
     writeJsonAtomic(join(dir, META_FILE), {
       format: ALIGN_FORMAT, ...meta, base_model: resolve(meta.base_model), rec: meta.rec && resolve(meta.rec), lora: this.model.lora ?? null,
       projector_in: this.projectors.user?.inDim ?? this.projectors.item?.inDim ?? null,
+      projector_scale: this.projectors.user && this.projectors.item ? { user: this.projectors.user.scale, item: this.projectors.item.scale } : null,
     } satisfies AlignMeta);
+  }
+
+  /** An exported aligned model: the merged .gguf plus <stem>.projectors.safetensors (whose metadata holds the rest of align.json). */
+  static async loadExported(gguf: string): Promise<Surrogate> {
+    const side = projectorsSideFile(gguf);
+    const s = await Surrogate.base(gguf);
+    if (!existsSync(side)) return s;
+    const file = readSafetensors(side);
+    const raw = file.metadata.align;
+    let meta: AlignMeta;
+    try {
+      meta = JSON.parse(raw ?? '') as AlignMeta;
+    } catch {
+      throw new DataError({ file: side, field: '__metadata__.align' }, 'missing or not JSON (not written by export-gguf?)');
+    }
+    const b = new Surrogate(s.model, s.tok, {}, meta.rec ? new SoftVectors(await Recommender.load(meta.rec)) : undefined, { ...meta, base_model: resolve(gguf), lora: null });
+    if (meta.projector_in !== null) {
+      const ps = newProjectors(meta.projector_in, b.model.cfg.hidden_size, 0, meta.projector_scale ?? { user: 1, item: 1 });
+      loadNamed(side, new Map(Object.values(ps).flatMap((p) => [...p.namedVariables()])));
+      Object.assign(b.projectors, ps);
+    }
+    return b;
+  }
+
+  /** Writes the model with LoRA merged as a GGUF (F32/F16, with its vocabulary) and the projectors beside it; returns the side file. */
+  exportGguf(file: string, type: GgufWeightType): string {
+    const merged = new Llama(this.model.cfg);
+    try {
+      this.model.adapters().forEach((a) => a.merge());
+      setLmWeights(merged, Object.fromEntries([...this.model.namedVariables()].filter(([n]) => !n.includes('.lora_')).map(([n, v]) => [n, { dtype: 'F32' as const, shape: [...v.shape], data: Float32Array.from(v.dataSync()) }])), file);
+      writeLlamaGguf(file, merged, { type, tokenizer: gpt2Vocab(this.tok) });
+    } finally {
+      this.model.adapters().forEach((a) => a.unmerge());
+      merged.dispose();
+    }
+    const side = projectorsSideFile(file);
+    const projVars = Object.values(this.projectors).flatMap((p) => [...p.namedVariables()]);
+    writeSafetensors(side, Object.fromEntries(projVars.map(([n, v]) => [n, { dtype: 'F32' as const, shape: [...v.shape], data: Float32Array.from(v.dataSync()) }])), { format: 'pt', align: JSON.stringify(this.meta ?? null) });
+    return side;
   }
 
   /** Projected soft-token vectors for decoding: slots of prompt b → (b, position), vectors [N,H]. */
@@ -133,9 +187,14 @@ export class Surrogate {
   }
 }
 
-/** Fresh user and item projectors d → hidden of the LM. */
-export function newProjectors(inDim: number, hidden: number, seed: number): Record<SoftKind, Projector> {
-  return { user: new Projector(inDim, hidden, seed, 'user_proj'), item: new Projector(inDim, hidden, seed + 1, 'item_proj') };
+/** Fresh user and item projectors d → hidden of the LM, with their input scales. */
+export function newProjectors(inDim: number, hidden: number, seed: number, scale: { user: number; item: number }): Record<SoftKind, Projector> {
+  return { user: new Projector(inDim, hidden, seed, 'user_proj', scale.user), item: new Projector(inDim, hidden, seed + 1, 'item_proj', scale.item) };
+}
+
+/** x.gguf → x.projectors.safetensors */
+export function projectorsSideFile(gguf: string): string {
+  return gguf.replace(/\.gguf$/i, '') + '.projectors.safetensors';
 }
 
 /** The LoRA variables under their PEFT names. */

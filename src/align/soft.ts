@@ -28,6 +28,19 @@ export class SoftVectors {
     }
   }
 
+  /** sqrt(d) / mean L2 norm of the item table (ids 1..n), or of the user vectors prepared so far: the projector input scales. */
+  inputScales(): { user: number; item: number } {
+    const d = this.dim;
+    const meanNorm = (vs: Iterable<Float32Array>) => {
+      let sum = 0;
+      let n = 0;
+      for (const v of vs) (sum += Math.hypot(...v)), n++;
+      return n && sum > 0 ? sum / n : Math.sqrt(d);
+    };
+    const items = Array.from({ length: this.rec.nItems }, (_, i) => this.rec.itemVector(i + 1));
+    return { user: Math.sqrt(d) / meanNorm(this.users.values()), item: Math.sqrt(d) / meanNorm(items) };
+  }
+
   /** The vector of one soft token [d]. */
   vector(s: Soft): Float32Array {
     if (s.kind === 'item') return this.rec.itemVector(s.item);

@@ -58,7 +58,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   vectors?.prepare(records.flatMap((r) => r.soft));
   const examples: LmExample[] = records.map((r) => trainingExample(r, s.tok, vectors, file));
   if (cfg.loraR > 0) s.model.enableLora({ r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targets: cfg.loraTargets }, cfg.seed);
-  if (vectors) Object.assign(s.projectors, newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.seed + 1));
+  if (vectors) Object.assign(s.projectors, newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.seed + 1, vectors.inputScales()));
 
   const samples: Record<string, number> = {};
   for (const r of records) samples[`task${r.task}`] = (samples[`task${r.task}`] ?? 0) + 1;

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../engine/atomic.js';
 import { headDim } from './config.js';
 import { GGML_F16, GGML_F32 } from './gguf.js';
 import type { Llama } from './llama.js';
+import type { Tokenizer } from './tokenizer.js';
 import { ggufTensorName, permuteQk } from './load.js';
 
 export type GgufWeightType = 'f32' | 'f16';
@@ -193,4 +194,15 @@ export function encodeLlamaGguf(model: Llama, opts: GgufWriteOptions = {}): Buff
 
 export function writeLlamaGguf(file: string, model: Llama, opts: GgufWriteOptions = {}): void {
   writeFileAtomic(file, encodeLlamaGguf(model, opts));
+}
+
+/** tokenizer.json (byte-level BPE) → GGUF gpt2 vocabulary arrays; specials are control tokens. */
+export function gpt2Vocab(tok: Tokenizer): GgufTokenizer {
+  const json = tok.json as unknown as { model: { vocab: Record<string, number>; merges?: (string | string[])[] } };
+  const tokens: string[] = Array.from({ length: tok.vocabSize }, (_, i) => `[PAD${i}]`);
+  for (const [piece, id] of Object.entries(json.model.vocab)) tokens[id] = piece;
+  for (const t of tok.json.added_tokens) tokens[t.id] = t.content;
+  const tokenTypes = tokens.map((_, i) => (tok.isSpecial(i) ? 3 : 1));
+  const merges = (json.model.merges ?? []).map((m) => (Array.isArray(m) ? m.join(' ') : m));
+  return { model: 'gpt2', tokens, tokenTypes, merges, bos: tok.special.bos, eos: tok.special.eos, pad: tok.special.pad };
 }

@@ -1,6 +1,8 @@
 // The soft-token projector (RecExplainer's intention alignment): a recommender embedding
-// [N,d] → Linear(d → H/2) → GELU (exact, erf) → Linear(H/2 → H) → [N,H], the input vector of a
-// <user> or <item> token. Separate instances for users and items; PyTorch's Linear init.
+// [N,d] → ×scale → Linear(d → H/2) → GELU (exact, erf) → Linear(H/2 → H) → [N,H], the input vector
+// of a <user> or <item> token. Separate instances for users and items; PyTorch's Linear init. The
+// fixed input scale brings embeddings of any norm to ≈ unit RMS per coordinate, so a small item
+// vector is not drowned by the first layer's bias.
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../engine/tf.js';
 import { Rng } from '../engine/rng.js';
@@ -13,9 +15,10 @@ export class Projector {
   readonly b2: Variable; // [H]
 
   /** name: e.g. "user_proj" or "item_proj" (the checkpoint prefix). */
-  constructor(readonly inDim: number, readonly hidden: number, seed: number, name: string) {
+  constructor(readonly inDim: number, readonly hidden: number, seed: number, name: string, readonly scale = 1) {
     if (!Number.isInteger(inDim) || inDim < 1) throw new RangeError(`projector: input size must be a positive integer, got ${inDim}`);
     if (!Number.isInteger(hidden) || hidden < 2 || hidden % 2 !== 0) throw new RangeError(`projector: hidden size must be an even integer ≥ 2, got ${hidden}`);
+    if (!(scale > 0 && Number.isFinite(scale))) throw new RangeError(`projector: input scale must be a positive number, got ${scale}`);
     const rng = new Rng(seed);
     const mid = hidden / 2;
     // nn.Linear: weight and bias ~ U(−1/√in, 1/√in)
@@ -33,7 +36,7 @@ export class Projector {
 
   /** x [N,d] → [N,H]. */
   forward(x: Tensor): Tensor {
-    const a = tf.add(tf.matMul(x, this.w1, false, true), this.b1); // [N,H/2]
+    const a = tf.add(tf.matMul(this.scale === 1 ? x : tf.mul(x, this.scale), this.w1, false, true), this.b1); // [N,H/2]
     const g = tf.mul(tf.mul(a, 0.5), tf.add(tf.erf(tf.mul(a, Math.SQRT1_2)), 1));
     return tf.add(tf.matMul(g, this.w2, false, true), this.b2);
   }

@@ -51,15 +51,25 @@ test('align H: the response loss falls; the folder reloads to the same task-3 an
   assert.equal(meta.mode, 'H');
   assert.equal(meta.projector_in, 16);
   const t3 = readTaskRecords(taskFile(tasks, 'test', 'H')).filter((x) => x.task === 3).slice(0, 8);
-  const answers = async () => {
-    const m = lmMethod('recexplainer-h', await Surrogate.load(out), 'test');
+  const answers = async (path: string) => {
+    const m = lmMethod('recexplainer-h', await Surrogate.load(path), 'test');
     const a = m.yesNo!(t3, ['Yes', 'No']);
     m.dispose!();
     return a;
   };
-  const a = await answers();
-  assert.deepEqual(await answers(), a);
+  const a = await answers(out);
+  assert.deepEqual(await answers(out), a);
   assert.ok(a.every(([y, n]) => Number.isFinite(y) && Number.isFinite(n) && y < 0 && n < 0));
+  // exported as GGUF (LoRA merged, vocabulary embedded, projectors beside it) and loaded back: same answers
+  const gguf = join(tmp, 'h.gguf');
+  const e = cli(['export-gguf', '--model', out, '--out', gguf]);
+  assert.equal(e.code, 0, e.stderr);
+  assert.match(e.stdout, /LoRA merged/);
+  const b = await answers(gguf);
+  b.forEach(([y, n], i) => {
+    assert.ok(Math.abs(y - a[i][0]) < 1e-4 && Math.abs(n - a[i][1]) < 1e-4, `${[y, n]} vs ${a[i]}`);
+    assert.equal(y > n, a[i][0] > a[i][1]);
+  });
 });
 
 test('a killed align run resumes to the weights of an uninterrupted one', async () => {

@@ -1,5 +1,6 @@
-// `recexplainer run`: the stages implemented so far (data, train-rec, tasks), report.json in DESIGN.md
-// §6's shape, and the report's path printed last.
+// `recexplainer run` (quick profile) end to end on the embedded data set: every stage, report.json
+// in DESIGN.md §6's shape with every field present and finite (null only where a method cannot
+// do a task), RecExplainer-I above Random on task 3, a second call reusing every finished stage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -8,22 +9,47 @@ import { join } from 'node:path';
 import { cli } from './helpers.js';
 import { findDslabsData } from '../../src/data/loaders/dslabs.js';
 
-test('run writes report.json and report.md and ends by printing where the report is', (t) => {
+const METHODS = ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd', 'recexplainer-b', 'recexplainer-i', 'recexplainer-h'];
+// the tasks each method cannot do (its metrics are null)
+const CANNOT: Record<string, string[]> = {
+  popularity: ['task4'], 'sasrec-kd': ['task4', 'task6'], 'base-lm': ['task4', 'task6'], icl: ['task4', 'task6'], 'recexplainer-b': ['task4', 'task6'],
+};
+
+/** Every number reachable in `v` is finite; nulls only at the listed paths. */
+function checkFinite(v: unknown, path: string, nullOk: (p: string) => boolean): void {
+  if (v === null) return assert.ok(nullOk(path), `${path} is null`);
+  if (typeof v === 'number') return assert.ok(Number.isFinite(v), `${path} = ${v}`);
+  if (typeof v === 'object') for (const [k, x] of Object.entries(v as object)) checkFinite(x, `${path}.${k}`, nullOk);
+}
+
+test('run --profile quick: every stage, a complete report, RecExplainer-I beats Random on task 3', (t) => {
   if (!findDslabsData()) return t.skip('dslabs data not installed: run npm run setup');
   const out = join(mkdtempSync(join(tmpdir(), 'run-')), 'r');
-  const r = cli(['run', '--out', out, '--quiet']);
+  const r = cli(['run', '--profile', 'quick', '--out', out, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
-  const last = r.stdout.trim().split('\n').pop()!;
-  assert.equal(last, `report: ${join(out, 'report.md')}`);
+  assert.equal(r.stdout.trim().split('\n').pop(), `report: ${join(out, 'report.md')}`);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-  assert.equal(report.dataset.users, 671);
-  assert.equal(typeof report.timings.data, 'number');
-  assert.equal(typeof report.timings.train_rec, 'number');
-  assert.equal(typeof report.timings.tasks, 'number');
-  assert.equal(report.tasks.B.test.task1, 671); // one task-1 test sample per user
-  assert.equal(report.tasks.I.train.task6, 671);
-  // the recommender learned: far above a random ranking (NDCG@10 ≈ 0.003 over 3,496 items)
-  assert.ok(report.recommender.full['ndcg@10'] > 0.02, JSON.stringify(report.recommender.full));
+  assert.deepEqual(Object.keys(report.methods), METHODS);
+  for (const k of ['data', 'train_rec', 'tasks', 'pretrain', 'align_b', 'align_i', 'align_h', 'eval']) assert.ok(report.timings[k] > 0, k);
   assert.ok(report.peak_rss_mb > 0);
-  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| dslabs \| 671 \| 3,496 \| 90,072 \|/);
+  assert.equal(report.dataset.users, 150);
+  const m = report.methods;
+  for (const name of METHODS) {
+    for (const task of ['task1', 'task2', 'task3', 'task4', 'task6']) assert.ok(task in m[name], `${name}.${task}`);
+    for (const key of ['hr@5', 'ndcg@5']) assert.ok(key in m[name].task1);
+    assert.ok('ndcg@5' in m[name].task2 && 'acc' in m[name].task3 && 'hcr' in m[name].task6);
+  }
+  checkFinite(report, 'report', (p) => {
+    const [, , name, task] = p.split('.');
+    return p.startsWith('report.methods.') && (CANNOT[name] ?? []).includes(task);
+  });
+  assert.ok(m['recexplainer-i'].task3.acc > m.random.task3.acc, `task 3: recexplainer-i ${m['recexplainer-i'].task3.acc}, random ${m.random.task3.acc}`);
+  const md = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.match(md, /\| recexplainer-h \|/);
+  assert.match(md, /!\[alignment\]\(alignment\.svg\)/);
+
+  const again = cli(['run', '--profile', 'quick', '--out', out, '--quiet']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal((again.stdout.match(/done before/g) ?? []).length, 8);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).methods, report.methods);
 });
