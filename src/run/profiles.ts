@@ -33,8 +33,9 @@ export const PROFILE: Record<ProfileName, Profile> = {
     rec: { ...REC, hidden: 64, epochs: 10 },
     tasks: { task5: [100, 10] },
     pretrain: { layers: 2, hidden: 128, heads: 4, kvHeads: 4, ffn: 344, vocab: 1024, seqLen: 64, batchSize: 16, steps: 60, warmup: 10, evalEvery: 30 },
-    align: { loraR: 0, epochs: 20, maxSteps: 400, batchSize: 16, warmup: 20, perTask: 300, lr: 3e-3, checkpointEvery: 100 },
-    eval: { users: 30, task4: 30, distillEpochs: 5 },
+    align: { loraR: 0, epochs: 20, batchSize: 16, warmup: 20, perTask: 300, lr: 3e-3, checkpointEvery: 100 },
+    alignSteps: { B: { maxSteps: 150 }, I: { maxSteps: 450 }, H: { maxSteps: 200 } }, // most of the budget on I, which the CI test checks
+    eval: { users: 60, task4: 30, distillEpochs: 5 },
   },
   full: {
     data: {},
