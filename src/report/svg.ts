@@ -29,6 +29,23 @@ export function niceTicks(max: number, count = 5): number[] {
   return ticks;
 }
 
+/** The opening tags of a W-wide chart: white background and centred title. */
+function frame(title: string, height: number): string[] {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${height}" fill="white"/>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>`,
+  ];
+}
+
+/** Horizontal grid lines with their y-axis labels. */
+function grid(ticks: readonly number[], y: (v: number) => number): string[] {
+  return ticks.flatMap((t) => [
+    `<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/>`,
+    `<text x="${M.left - 6}" y="${y(t) + 4}" text-anchor="end">${t}</text>`,
+  ]);
+}
+
 export function barChart(c: BarChart): string {
   const ticks = niceTicks(Math.max(0, ...c.values));
   const top = ticks[ticks.length - 1] || 1;
@@ -36,15 +53,7 @@ export function barChart(c: BarChart): string {
   const ph = H - M.top - M.bottom;
   const bw = pw / Math.max(1, c.values.length);
   const y = (v: number) => M.top + ph - (v / top) * ph;
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(c.title)}</text>`,
-  ];
-  for (const t of ticks) {
-    out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/>`);
-    out.push(`<text x="${M.left - 6}" y="${y(t) + 4}" text-anchor="end">${t}</text>`);
-  }
+  const out = [...frame(c.title, H), ...grid(ticks, y)];
   const labelEvery = Math.ceil(c.labels.length / 12);
   c.values.forEach((v, i) => {
     const x = M.left + i * bw;
@@ -74,11 +83,7 @@ export function lineChart(c: LineChart): string {
   const x1 = Math.max(...all, 1);
   const pw = W - M.left - M.right;
   const height = M.top + c.series.length * (PANEL_H + PANEL_GAP) + 20;
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${W}" height="${height}" fill="white"/>`,
-    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(c.title)}</text>`,
-  ];
+  const out = frame(c.title, height);
   c.series.forEach((s, k) => {
     const top = M.top + 8 + k * (PANEL_H + PANEL_GAP);
     const ys = s.points.map((p) => p[1]);
@@ -128,15 +133,7 @@ export function groupedBarChart(c: GroupedBarChart): string {
   const gw = pw / Math.max(1, c.groups.length);
   const bw = (gw * 0.85) / Math.max(1, c.series.length);
   const y = (v: number) => M.top + ph - (Math.min(v, top) / top) * ph;
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${W}" height="${height}" fill="white"/>`,
-    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(c.title)}</text>`,
-  ];
-  for (const t of ticks) {
-    out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/>`);
-    out.push(`<text x="${M.left - 6}" y="${y(t) + 4}" text-anchor="end">${t}</text>`);
-  }
+  const out = [...frame(c.title, height), ...grid(ticks, y)];
   c.groups.forEach((g, gi) => {
     const x0 = M.left + gi * gw + gw * 0.075;
     c.series.forEach((s, si) => {

@@ -84,7 +84,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   });
   for (const mode of MODES) {
     const dir = dirs.lm[mode];
-    await stage(`align_${mode.toLowerCase()}`, existsSync(join(dir, 'metrics.json')), `RecExplainer-${mode} (LoRA${mode === 'B' ? '' : ' + projectors'})`, () =>
+    await stage(`align_${mode.toLowerCase()}`, existsSync(join(dir, 'metrics.json')), `RecExplainer-${mode} (${(p.align.loraR ?? ALIGN_DEFAULTS.loraR) > 0 ? 'LoRA' : 'all weights'}${mode === 'B' ? '' : ' + projectors'})`, () =>
       align({ ...ALIGN_DEFAULTS, ...p.align, ...p.alignSteps?.[mode], ...q, mode, tasks: dirs.tasks, baseModel: dirs.base, out: dir, resume: existsSync(join(dir, 'checkpoint.safetensors')) }));
   }
   const evalFile = join(dirs.eval, 'methods.json');
