@@ -2,13 +2,13 @@
 // trained on the training samples of one form with loss on the responses; a checkpoint every
 // checkpointEvery steps (--resume continues bit-exactly); writes the aligned model folder
 // (src/align/model.ts), train_log.jsonl, loss.svg and metrics.json.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic, writeJsonAtomic, writeJsonlAtomic } from '../engine/atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
-import { jsonlLogger, trainLm, type LmExample, type LmLogEntry } from '../lm/train.js';
+import { TrainLog, trainLm, type LmExample, type LmLogEntry } from '../lm/train.js';
 import { Recommender } from '../rec/recommender.js';
 import { lineChart } from '../report/svg.js';
 import type { TaskRecord } from '../tasks/forms.js';
@@ -68,23 +68,16 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
 
   const logPath = join(cfg.out, LOG);
   const resumeKeys = { mode: cfg.mode, tasks: cfg.tasks, baseModel: cfg.baseModel, lora: [cfg.loraR, cfg.loraAlpha, cfg.loraDropout, cfg.loraTargets], lr: cfg.lr, epochs: cfg.epochs, maxSteps: cfg.maxSteps, batchSize: cfg.batchSize, warmup: cfg.warmup, perTask: cfg.perTask, seed: cfg.seed };
-  let log: LmLogEntry[] = cfg.resume && existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LmLogEntry) : [];
-  if (!cfg.resume) writeJsonlAtomic(logPath, []);
-  const append = jsonlLogger(logPath);
-  let first = true;
+  const trainLog = new TrainLog<LmLogEntry>(logPath, cfg.resume);
   const result = trainLm(s.model, examples, {
     lr: cfg.lr, epochs: cfg.epochs, maxSteps: cfg.maxSteps, batchSize: cfg.batchSize, warmupSteps: cfg.warmup, seed: cfg.seed, quiet: cfg.quiet,
   }, {
     projectors: s.projectors,
     checkpoint: { path: ckptPath, every: cfg.checkpointEvery, kind: `align-${cfg.mode}`, config: resumeKeys, resume: cfg.resume },
-    onLog: (e) => {
-      if (first && cfg.resume) writeJsonlAtomic(logPath, (log = log.filter((x) => x.step < e.step))); // drop a killed run's tail
-      first = false;
-      log.push(e);
-      append(e);
-    },
+    onLog: (e) => trainLog.push(e),
   });
   s.save(cfg.out, { mode: cfg.mode, base_model: cfg.baseModel, rec: recDir ?? null, steps: result.steps, seconds: result.seconds });
+  const log = trainLog.entries;
   const tail = log.slice(-20);
   const metrics: AlignMetrics = {
     mode: cfg.mode, samples, tokens, steps: result.steps, seconds: result.seconds,

@@ -1,14 +1,13 @@
-// The `pretrain` stage: a base Llama trained from scratch (full training, no LoRA) on packed windows
-// of Brown sentences and item texts, with held-out perplexity, an atomic checkpoint every evalEvery
-// steps (--resume continues bit-exactly) and model.safetensors/config.json/tokenizer.json/metrics.json.
-import { existsSync, mkdirSync, readFileSync, appendFileSync } from 'node:fs';
+// The `pretrain` stage: a base Llama trained from scratch (full training, no LoRA; the loop is
+// trainLm's) on packed windows of Brown sentences and item texts, with held-out perplexity and an
+// atomic checkpoint every evalEvery steps (--resume continues bit-exactly), then
+// model.safetensors/config.json/tokenizer.json/metrics.json.
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { writeFileAtomic, writeJsonAtomic, writeJsonlAtomic } from '../engine/atomic.js';
+import type { Scalar } from '@tensorflow/tfjs-core';
+import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
-import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint.js';
-import { DataError, UserError } from '../engine/errors.js';
-import { Progress } from '../engine/progress.js';
+import { UserError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
 import { tf } from '../engine/tf.js';
 import { readDataset } from '../data/dataset.js';
@@ -16,12 +15,12 @@ import type { Item } from '../data/process.js';
 import { lineChart } from '../report/svg.js';
 import { brownPairs } from '../tasks/corpus.js';
 import { attributeText } from '../tasks/text.js';
-import { ADAMW_DEFAULTS, AdamW, globalNorm, linearSchedule } from './adamw.js';
-import { lmWeights, saveLm, setLmWeights } from './checkpoint.js';
+import { saveLm } from './checkpoint.js';
 import { LLAMA_DEFAULTS, resolveLlamaConfig, type LlamaConfig } from './config.js';
 import { Llama } from './llama.js';
 import { headCrossEntropy } from './loss.js';
 import { Tokenizer, tokenizerCorpus, trainTokenizer } from './tokenizer.js';
+import { TrainLog, trainLm } from './train.js';
 
 export interface PretrainConfig {
   data: string; // data set folder (item texts, tokenizer corpus)
@@ -64,6 +63,7 @@ export interface PretrainLogEntry {
   loss: number;
   lr: number;
   grad_norm: number;
+  tokens: number; // input tokens of the step
   tok_s: number;
   heldout_loss?: number;
   heldout_ppl?: number;
@@ -163,99 +163,44 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
   }
   if (tok.vocabSize > cfg.vocab) throw new UserError(`${tokPath} has ${tok.vocabSize} tokens, more than --vocab ${cfg.vocab}`);
   const { train, heldout } = pretrainWindows(tok, cfg.data, cfg.seqLen, cfg.seed);
-  const spe = Math.floor(train.length / cfg.batchSize); // steps per epoch (the last partial batch is dropped)
-  if (spe < 1) throw new UserError(`only ${train.length} training windows for --batch-size ${cfg.batchSize}`);
+  if (train.length < cfg.batchSize) throw new UserError(`only ${train.length} training windows for --batch-size ${cfg.batchSize}`);
 
   const llama = resolveLlamaConfig({
     vocab_size: cfg.vocab, hidden_size: cfg.hidden, num_hidden_layers: cfg.layers, num_attention_heads: cfg.heads,
     num_key_value_heads: cfg.kvHeads, intermediate_size: cfg.ffn, max_position_embeddings: Math.max(cfg.seqLen, LLAMA_DEFAULTS.max_position_embeddings),
   }, 'pretrain flags');
   const model = new Llama(llama, cfg.seed);
-  const named = model.namedVariables();
-  const names = new Map([...named].map(([n, v]) => [v, n] as const));
-  const vars = [...named.values()];
-  const opt = new AdamW(vars, ADAMW_DEFAULTS);
-  const params = vars.reduce((n, v) => n + v.size, 0);
-
-  let step = 0;
-  let seconds = 0;
-  let log: PretrainLogEntry[] = [];
-  let rng = new Rng(cfg.seed);
-  let epochState = rng.state(); // generator state before the current epoch's shuffle
-  let order: number[] = [];
-  if (cfg.resume) {
-    const ck = loadCheckpoint(ckptPath, KIND, resumeKeys(cfg, llama));
-    setLmWeights(model, ck.tensors, ckptPath);
-    opt.loadMoments(ck.optimizer, (x) => names.get(x)!, (key) => {
-      throw new DataError({ file: ckptPath, field: `optimizer/${key}` }, 'missing or mis-shaped AdamW moment');
-    });
-    step = ck.step;
-    opt.steps = step;
-    seconds = ck.counters.seconds ?? 0;
-    epochState = ck.rng ?? epochState;
-    rng = Rng.fromState(epochState);
-    order = rng.shuffle(train.map((_, i) => i)); // the order of the epoch the checkpoint is in
-    log = existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as PretrainLogEntry).filter((e) => e.step <= step) : [];
-  }
-  writeJsonlAtomic(logPath, log); // drops the steps after the checkpoint (a killed run's tail)
-
-  const save = () => saveCheckpoint(ckptPath, {
-    kind: KIND, config: { ...cfg, llama }, step, epoch: Math.floor(step / spe), counters: { seconds },
-    tensors: lmWeights(model),
-    optimizer: Object.fromEntries(Object.entries(opt.moments((x) => names.get(x)!)).map(([k, t]) => [k, { dtype: 'F32' as const, ...t }])),
-    rng: epochState,
-  });
-  const evaluate = (e: PretrainLogEntry) => {
-    e.heldout_loss = heldoutLoss(model, heldout, cfg.batchSize);
-    e.heldout_ppl = Math.exp(e.heldout_loss);
-  };
+  const params = model.variables().reduce((n, v) => n + v.size, 0);
+  const trainLog = new TrainLog<PretrainLogEntry>(logPath, cfg.resume);
   if (!cfg.quiet) console.error(`${(params / 1e6).toFixed(2)}M parameters; ${train.length} training windows of ${cfg.seqLen} tokens, ${heldout.length} held out`);
-  const bar = new Progress({ label: 'pretrain', total: cfg.steps - step, unit: 'steps/s', quiet: cfg.quiet });
-  const tokensPerStep = cfg.batchSize * cfg.seqLen;
-  const runStart = performance.now();
-  let t = runStart;
-  let runTokens = 0;
+  let seconds = 0;
   try {
-    while (step < cfg.steps) {
-      if (step % spe === 0) {
-        epochState = rng.state();
-        order = rng.shuffle(train.map((_, i) => i));
-      }
-      const ts = performance.now();
-      const at = (step % spe) * cfg.batchSize;
-      const batch = order.slice(at, at + cfg.batchSize).map((i) => train[i]);
-      const { value, grads: byName } = tf.variableGrads(() => windowLoss(model, batch, batch.length * (cfg.seqLen - 1)) as never, vars);
-      const loss = value.dataSync()[0];
-      value.dispose();
-      const grads = vars.map((v) => byName[v.name]);
-      const norm = globalNorm(grads);
-      if (!Number.isFinite(loss) || !Number.isFinite(norm)) throw new UserError(`loss ${loss}, gradient norm ${norm} at step ${step + 1}; the last good checkpoint is ${ckptPath} (try a lower --lr)`);
-      const lr = linearSchedule(step, cfg.steps, cfg.warmup, cfg.lr);
-      opt.step(grads, lr, norm > 1 ? 1 / norm : 1); // clip the global norm to 1
-      tf.dispose(grads.filter((g): g is Tensor => g !== undefined));
-      step++;
-      runTokens += tokensPerStep;
-      const entry: PretrainLogEntry = { step, loss, lr, grad_norm: norm, tok_s: tokensPerStep / ((performance.now() - ts) / 1000) };
-      const checkpoint = step % cfg.evalEvery === 0 || step === cfg.steps;
-      if (checkpoint) evaluate(entry);
-      log.push(entry);
-      appendFileSync(logPath, JSON.stringify(entry) + '\n');
-      const now = performance.now();
-      seconds += (now - t) / 1000;
-      t = now;
-      bar.tick(1, `loss ${loss.toFixed(3)}  ${Math.round(runTokens / ((now - runStart) / 1000))} tok/s${entry.heldout_ppl ? `  held-out ppl ${entry.heldout_ppl.toFixed(1)}` : ''}`);
-      if (checkpoint) save();
-    }
-  } finally {
-    opt.dispose();
+    seconds = trainLm(model, train.map((w) => ({ ids: Array.from(w) })), {
+      label: 'pretrain', lr: cfg.lr, epochs: Math.ceil(cfg.steps / Math.ceil(train.length / cfg.batchSize)), maxSteps: cfg.steps,
+      batchSize: cfg.batchSize, warmupSteps: cfg.warmup, clipNorm: 1, seed: cfg.seed, quiet: cfg.quiet,
+    }, {
+      checkpoint: { path: ckptPath, every: cfg.evalEvery, kind: KIND, config: resumeKeys(cfg, llama), resume: cfg.resume },
+      onLog: (e) => {
+        const entry: PretrainLogEntry = { step: e.step, loss: e.loss, lr: e.lr, grad_norm: e.grad_norm, tokens: e.tokens, tok_s: e.tok_s };
+        if (e.step % cfg.evalEvery === 0 || e.step === cfg.steps) {
+          entry.heldout_loss = heldoutLoss(model, heldout, cfg.batchSize);
+          entry.heldout_ppl = Math.exp(entry.heldout_loss);
+        }
+        trainLog.push(entry);
+      },
+    }).seconds;
+  } catch (e) {
+    model.dispose();
+    throw e;
   }
-  bar.finish();
+  const log = trainLog.entries;
   const last = log[log.length - 1];
   if (!last || last.heldout_loss === undefined) throw new UserError(`${logPath}: the log lacks the final evaluation (was the file edited?)`);
+  const step = last.step;
   saveLm(cfg.out, model, { kind: KIND, step: String(step) });
   model.dispose();
   const metrics: PretrainMetrics = {
-    params, tokens_seen: step * tokensPerStep, seconds, heldout_ppl: last.heldout_ppl!, heldout_loss: last.heldout_loss, final_loss: last.loss,
+    params, tokens_seen: log.reduce((n, e) => n + e.tokens, 0), seconds, heldout_ppl: last.heldout_ppl!, heldout_loss: last.heldout_loss, final_loss: last.loss,
     steps: step, vocab: tok.vocabSize, train_windows: train.length, heldout_windows: heldout.length,
   };
   writeJsonAtomic(join(cfg.out, 'metrics.json'), metrics);

@@ -2,8 +2,8 @@
 // linear warm-up + decay, clipping by global norm, gradient accumulation, length-sorted
 // right-padded batches, optional soft tokens through projectors, optional atomic checkpoints of the
 // trained variables + optimizer + dropout stream from which a killed run resumes bit-exactly.
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeJsonlAtomic } from '../engine/atomic.js';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../engine/tf.js';
 import { Rng } from '../engine/rng.js';
@@ -34,10 +34,11 @@ export interface LmTrainConfig extends AdamWConfig {
   clipNorm: number; // clip the global gradient norm to this; 0 = off; default 1
   seed: number; // batch order and dropout; default 0
   quiet: boolean; // no progress bar; default false
+  label: string; // progress-bar label; default "train lm"
 }
 
 export const LM_TRAIN_DEFAULTS: Readonly<LmTrainConfig> = {
-  ...ADAMW_DEFAULTS, lr: 3e-4, epochs: 1, maxSteps: 0, batchSize: 16, gradAccum: 1, warmupSteps: 0, clipNorm: 1, seed: 0, quiet: false,
+  ...ADAMW_DEFAULTS, lr: 3e-4, epochs: 1, maxSteps: 0, batchSize: 16, gradAccum: 1, warmupSteps: 0, clipNorm: 1, seed: 0, quiet: false, label: 'train lm',
 };
 
 export interface LmLogEntry {
@@ -72,10 +73,25 @@ export interface LmTrainResult {
   tokensPerSec: number; // input tokens (padding excluded) per second of training in this call
 }
 
-/** An onLog callback appending each entry as one JSON line to `path`. */
-export function jsonlLogger(path: string): (e: LmLogEntry) => void {
-  mkdirSync(dirname(path), { recursive: true });
-  return (e) => appendFileSync(path, JSON.stringify(e) + '\n');
+/**
+ * A JSONL training log that survives resumes: a fresh run starts it empty; a resumed one keeps its
+ * entries and, at the first new step, drops those at or past it (a killed run's tail).
+ */
+export class TrainLog<E extends { step: number }> {
+  entries: E[];
+  private fresh = true;
+
+  constructor(readonly path: string, private readonly resume: boolean) {
+    this.entries = resume && existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as E) : [];
+    if (!resume) writeJsonlAtomic(path, []);
+  }
+
+  push(e: E): void {
+    if (this.fresh && this.resume) writeJsonlAtomic(this.path, (this.entries = this.entries.filter((x) => x.step < e.step)));
+    this.fresh = false;
+    this.entries.push(e);
+    appendFileSync(this.path, JSON.stringify(e) + '\n');
+  }
 }
 
 /** Micro-batches of example indices: shuffled, then sorted by length within windows of 50 batches, in shuffled order. */
@@ -196,7 +212,7 @@ export function trainLm(model: Llama, examples: readonly LmExample[], partial: P
     optimizer: Object.fromEntries(Object.entries(opt.moments((x) => names.get(x)!)).map(([k, t]) => [k, { dtype: 'F32' as const, ...t }])),
     rng: dropRng.state(),
   });
-  const bar = new Progress({ label: 'train lm', total: total - step, unit: 'steps/s', quiet: cfg.quiet });
+  const bar = new Progress({ label: cfg.label, total: total - step, unit: 'steps/s', quiet: cfg.quiet });
   const losses: number[] = [];
   const t0 = performance.now();
   let allTokens = 0;

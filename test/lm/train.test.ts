@@ -10,7 +10,7 @@ import { Rng } from '../../src/engine/rng.js';
 import { tf } from '../../src/engine/tf.js';
 import { AdamW, globalNorm, linearSchedule } from '../../src/lm/adamw.js';
 import { Llama } from '../../src/lm/llama.js';
-import { jsonlLogger, lengthBatches, trainLm, type LmExample, type LmLogEntry } from '../../src/lm/train.js';
+import { TrainLog, lengthBatches, trainLm, type LmExample, type LmLogEntry } from '../../src/lm/train.js';
 
 const CFG = { vocab_size: 20, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, intermediate_size: 24, max_position_embeddings: 16 };
 const EXAMPLES: LmExample[] = [
@@ -57,9 +57,9 @@ test('schedule, JSONL log, no leaked tensors', () => {
   assert.deepEqual([0, 1, 2, 3, 4, 5].map((s) => linearSchedule(s, 6, 2, 1)), [0.5, 1, 1, 0.75, 0.5, 0.25]);
   const m = new Llama(CFG, 3, 0.3);
   const path = join(mkdtempSync(join(tmpdir(), 'lm-train-')), 'log.jsonl');
-  const write = jsonlLogger(path);
+  const log = new TrainLog<LmLogEntry>(path, false);
   const seen: LmLogEntry[] = [];
-  trainLm(m, EXAMPLES, { batchSize: 2, epochs: 2, warmupSteps: 1, lr: 1e-3, quiet: true }, { onLog: (e) => (seen.push(e), write(e)) }); // warm-up of kernels and caches
+  trainLm(m, EXAMPLES, { batchSize: 2, epochs: 2, warmupSteps: 1, lr: 1e-3, quiet: true }, { onLog: (e) => (seen.push(e), log.push(e)) }); // warm-up of kernels and caches
   const before = tf.memory().numTensors;
   const r = trainLm(m, EXAMPLES, { batchSize: 1, epochs: 1, warmupSteps: 2, lr: 1e-3, quiet: true });
   assert.equal(tf.memory().numTensors, before);
@@ -69,6 +69,10 @@ test('schedule, JSONL log, no leaked tensors', () => {
   assert.deepEqual(lines.map((e) => e.step), [1, 2, 3, 4]);
   assert.deepEqual(lines.map((e) => e.lr), [1e-3, 1e-3 * (3 / 3), 1e-3 * (2 / 3), 1e-3 * (1 / 3)]);
   assert.ok(lines.every((e) => e.grad_norm > 0 && e.tokens > 0 && e.tok_s > 0 && Number.isFinite(e.loss)));
+  // resumed: the entries past the first new step (a killed run's tail) are dropped
+  const resumed = new TrainLog<LmLogEntry>(path, true);
+  resumed.push({ ...lines[2], loss: 7 });
+  assert.deepEqual(readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l).loss), [lines[0].loss, lines[1].loss, 7]);
   m.dispose();
 });
 
