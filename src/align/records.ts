@@ -25,7 +25,7 @@ export function readTaskRecords(file: string): TaskRecord[] {
     }
     if (typeof r !== 'object' || r === null) throw new DataError(at, 'is not a JSON object');
     for (const k of ['id', 'prompt', 'response'] as const) if (typeof r[k] !== 'string') throw new DataError({ ...at, field: k }, 'missing or not a string');
-    if (![1, 2, 3, 4, 5, 6].includes(r.task)) throw new DataError({ ...at, field: 'task' }, `unknown task ${JSON.stringify(r.task)}`);
+    if (![1, 2, 3, 4, 5, 6, 7].includes(r.task)) throw new DataError({ ...at, field: 'task' }, `unknown task ${JSON.stringify(r.task)}`);
     if (!Array.isArray(r.soft) || !Array.isArray(r.items)) throw new DataError({ ...at, field: Array.isArray(r.soft) ? 'items' : 'soft' }, 'missing or not a list');
     out.push(r);
   });

@@ -28,7 +28,7 @@ export function task5Arg(v: string): [number, number] {
 export function tasksCommand(): Command {
   const d = TASKS_DEFAULTS;
   return new Command('tasks')
-    .description('Generate the alignment tasks 1–6 (labels from the target model) in forms B, I and H')
+    .description('Generate the alignment tasks 1–7 (labels and explanations from the target model) in forms B, I and H')
     .requiredOption('--data <dir>', 'data set folder (from `recexplainer data`)')
     .requiredOption('--rec <dir>', 'target model folder (from `recexplainer train-rec`)')
     .requiredOption('--out <dir>', 'output folder')
@@ -40,6 +40,7 @@ export function tasksCommand(): Command {
     .option('--neg-bottom <x>', "task 3 negatives: share of f's worst-scored unseen items", floatArg(0, 1), d.negBottom)
     .option('--task2-items <n>', 'task 2 candidates per sample', intArg(2), d.task2Items)
     .option('--similar-k <n>', 'task 4: similar items named per item (0 = no similar-item samples)', intArg(0), d.similarK)
+    .option('--no-explanations', 'skip task 7 (f-grounded explanations of the task-3 pairs)')
     .option('--seed <n>', 'random seed', intArg(0), d.seed)
     .option('--templates <file>', 'prompt template file (default: templates/default.json)')
     .option('--sharegpt <file>', 'ShareGPT-format JSON for task 5 (default: the Brown corpus)')

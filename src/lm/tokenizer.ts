@@ -243,7 +243,7 @@ export function tokenizerCorpus(datasetDir: string, templatesFile = defaultTempl
     texts.push({ text: ` ${item.title}${LIST_SEP.trimEnd()}`, weight: seen[i] });
     for (const v of Object.values(item.meta)) texts.push({ text: ' ' + attributeText(v), weight: META_WEIGHT });
   });
-  const templates = [...Object.values(tpl.prompts).flat(), tpl.explain, ...Object.values(tpl.attributes), tpl.answers.yes, tpl.answers.no];
+  const templates = [...Object.values(tpl.prompts).flat(), ...Object.values(tpl.attributes), tpl.answers.yes, tpl.answers.no];
   for (const t of templates) texts.push({ text: t.replace(/\{[^{}]*\}/g, ''), weight: TEMPLATE_WEIGHT });
   return texts;
 }

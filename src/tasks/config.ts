@@ -15,6 +15,7 @@ export interface TasksConfig {
   negBottom: number; // task 3 negatives: f's bottom share; default 0.5
   task2Items: number; // task 2 candidates per sample; default 5
   similarK: number; // task 4 "most similar item": how many, by cosine of f's item vectors; default 1
+  explanations: boolean; // task 7: an f-grounded explanation for every task-3 pair; default true
   seed: number; // default 42
   templates?: string; // template file; default templates/default.json in the package
   sharegpt?: string; // ShareGPT-format file for task 5; default: the Brown corpus
@@ -31,6 +32,7 @@ export const TASKS_DEFAULTS: Omit<TasksConfig, 'data' | 'rec' | 'out'> = {
   negBottom: 0.5,
   task2Items: 5,
   similarK: 1,
+  explanations: true,
   seed: 42,
   backend: 'auto',
   quiet: false,

@@ -1,11 +1,11 @@
-// Samples per task × split × form (the paper's Table B2, one column pair per form):
-// counts.json { "<form>": { "<split>": { "task1" … "task6", "total" } } } and a Markdown table.
+// Samples per task × split × form (the paper's Table B2, one column pair per form; task 7 =
+// explanations): counts.json { "<form>": { "<split>": { "task1" … "task7", "total" } } } and a Markdown table.
 import type { Split, TaskId } from './generate.js';
 import type { Form, TaskRecord } from './forms.js';
 
 export type Counts = Partial<Record<Form, Record<Split, Record<string, number>>>>;
 
-const TASKS: readonly TaskId[] = [1, 2, 3, 4, 5, 6];
+const TASKS: readonly TaskId[] = [1, 2, 3, 4, 5, 6, 7];
 const SPLITS: readonly Split[] = ['train', 'test'];
 
 /** Counts one file's records. */
@@ -29,7 +29,7 @@ export function countsMarkdown(counts: Counts): string {
     '',
     `| task | ${cols.join(' | ')} |`,
     `|---|${cols.map(() => '---:').join('|')}|`,
-    ...TASKS.map((t) => row(`Task ${t}`, `task${t}`)),
+    ...TASKS.map((t) => row(t === 7 ? 'Task 7 (explanations)' : `Task ${t}`, `task${t}`)),
     row('Total', 'total'),
     '',
   ].join('\n');

@@ -6,7 +6,7 @@ import type { Picked } from './templates.js';
 import { renderList } from './text.js';
 
 export type Split = 'train' | 'test';
-export type TaskId = 1 | 2 | 3 | 4 | 5 | 6;
+export type TaskId = 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
 /** One sample before rendering. Item ids are 1..nItems; user ids are 1-based. */
 export interface Source {
@@ -114,6 +114,11 @@ export function interestTask(
 /** Task 6: the titles of the shown history, oldest first. */
 export function historyTask(ctx: Context, titles: Titles, template: Picked): Source {
   return { ...base(ctx, 6, ctx.key, template), response: renderList(ctx.shown.map((i) => titles[i])), answer: [...ctx.shown] };
+}
+
+/** Task 7: an explanation of f's decision on a task-3 pair (same history and item), with its own prompt. */
+export function explanationTask(pair: Source, response: string, template: Picked): Source {
+  return { ...pair, task: 7, template, response, answer: [] };
 }
 
 /** Task 4: one attribute of one item (training only, no user). */

@@ -20,15 +20,14 @@ export const TASK_SLOTS = {
   t4: [SLOT.item, SLOT.attribute],
   t5: [SLOT.text],
   t6: [SLOT.user],
+  t7: [SLOT.user, SLOT.item],
 } as const;
 export type TemplateKey = keyof typeof TASK_SLOTS;
 export const TEMPLATE_KEYS = Object.keys(TASK_SLOTS) as TemplateKey[];
-const EXPLAIN_SLOTS: readonly Slot[] = [SLOT.user, SLOT.item];
 
 export interface Templates {
   file: string;
   prompts: Record<TemplateKey, string[]>;
-  explain: string; // the explanation prompt (used by the explain stage)
   attributes: Record<string, string>; // metadata key → its name in a task 4 prompt
   answers: { yes: string; no: string }; // task 3 responses
 }
@@ -53,11 +52,10 @@ export function loadTemplates(file = defaultTemplatesPath()): Templates {
     if (!Array.isArray(list) || list.length === 0) throw new DataError({ file, field: key }, `missing: task ${key.slice(1)} needs a non-empty array of template strings`);
     prompts[key] = list.map((t, i) => checkTemplate(file, `${key}[${i}]`, t, TASK_SLOTS[key]));
   }
-  const explain = checkTemplate(file, 'explain', raw.explain, EXPLAIN_SLOTS);
   const attributes = stringRecord(file, 'attributes', raw.attributes ?? {});
   const answers = stringRecord(file, 'answers', raw.answers);
   for (const k of ['yes', 'no']) if (!answers[k]) throw new DataError({ file, field: `answers.${k}` }, 'missing: the task 3 answer text');
-  return { file, prompts, explain, attributes, answers: { yes: answers.yes, no: answers.no } };
+  return { file, prompts, attributes, answers: { yes: answers.yes, no: answers.no } };
 }
 
 function checkTemplate(file: string, field: string, t: unknown, slots: readonly Slot[]): string {

@@ -216,3 +216,24 @@ test('bad flags and files are one-line errors', () => {
     assert.ok(!/\n\s+at /.test(r.stderr), r.stderr);
   }
 });
+
+test('task 7: one explanation per task-3 pair, with f\'s decision and its strongest history item by brute-force leave-one-out', () => {
+  const t3 = read(out, 'test.B.jsonl').filter((r) => r.task === 3);
+  const t7 = read(out, 'test.I.jsonl').filter((r) => r.task === 7);
+  assert.equal(t7.length, t3.length);
+  const titleOf = new Map(ds.items.map((i) => [i.id, i.title]));
+  for (const r of t7) {
+    const pair = t3.find((x) => x.user === r.user && x.id.endsWith(r.id.endsWith('-pos') ? '-pos' : '-neg'))!;
+    assert.equal(r.response.split(/[.,]/)[0], pair.response, r.id);
+    const item = itemSoft(r)[0];
+    const h = userSoft(r).history;
+    const shown = h.slice(-9);
+    const full = rec.score(h, [item])[0];
+    const effects = shown.map((x) => full - rec.score(h.filter((_, j) => j !== h.lastIndexOf(x)), [item])[0]);
+    const best = shown[effects.indexOf(Math.max(...effects))];
+    const cited = shown.filter((x) => r.response.includes(titleOf.get(x)!));
+    assert.ok(cited.includes(best), `${r.id}: cites ${cited}, f's strongest is ${best}`);
+    assert.match(r.prompt, /<user>.*<item>|<item>.*<user>/);
+  }
+  assert.equal(read(out, 'train.H.jsonl').filter((r) => r.task === 7).length, 3 * read(out, 'train.I.jsonl').filter((r) => r.task === 7).length);
+});
