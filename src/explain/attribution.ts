@@ -1,0 +1,54 @@
+// Leave-one-out (counterfactual) attribution of f's score for (history, item): the effect of
+// history position j is f(history, item) − f(history without position j, item), all histories
+// embedded in one batch. A history item with a large positive effect is one f relied on.
+import { UserError } from '../engine/errors.js';
+import type { Recommender } from '../rec/recommender.js';
+
+/** What attribution needs of f (a Recommender has it). */
+export type Scorer = Pick<Recommender, 'userVectors' | 'itemVector'>;
+
+export interface Contribution {
+  item: number; // the history item's id
+  position: number; // its 0-based position in the history (oldest first)
+  effect: number; // f(history, item) − f(history without this position, item)
+}
+
+/**
+ * The leave-one-out effect of every history position on f's score of `item`, largest effect
+ * first (ties: the more recent position first). One entry per position: an item id that occurs
+ * twice gets two entries, each removing only the occurrence at its own position. f sees the
+ * same history window as when it scores: SASRec keeps the last maxLen items, so items older
+ * than that have effect 0, and removing one inside it brings the next older item in. For MF,
+ * whose user vector ignores the history, every effect is 0. Throws a UserError for an empty
+ * history or an unknown id.
+ */
+export function leaveOneOut(rec: Scorer, history: readonly number[], item: number): Contribution[] {
+  if (history.length === 0) throw new UserError('leave-one-out attribution needs a non-empty history');
+  const v = rec.itemVector(item);
+  const d = v.length;
+  const rows = [history, ...history.map((_, j) => [...history.slice(0, j), ...history.slice(j + 1)])];
+  const u = rec.userVectors(rows);
+  const score = (row: number): number => {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += u[row * d + c] * v[c];
+    return s;
+  };
+  const full = score(0);
+  const out = history.map((h, j) => ({ item: h, position: j, effect: full - score(j + 1) }));
+  return out.sort((a, b) => b.effect - a.effect || b.position - a.position);
+}
+
+/**
+ * f's k strongest contributors to its score of `item`: distinct item ids in leaveOneOut order
+ * (an id that occurs twice ranks by its larger effect). Fewer than k when the history has fewer
+ * distinct items. k must be a non-negative integer.
+ */
+export function topContributors(rec: Scorer, history: readonly number[], item: number, k: number): number[] {
+  if (!Number.isInteger(k) || k < 0) throw new UserError(`k must be a non-negative integer, got ${k}`);
+  const ids = new Set<number>();
+  for (const c of leaveOneOut(rec, history, item)) {
+    if (ids.size === k) break;
+    ids.add(c.item);
+  }
+  return [...ids];
+}

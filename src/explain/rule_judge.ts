@@ -1,0 +1,69 @@
+// A rule-based rubric judge of one explanation against f, rating 0–3 by fixed rules (see
+// ruleJudge): decision agreement, hallucinated titles, whether it gives a reason, and whether
+// the reason is f's (its top-3 contributors) together with an attribute the item shares.
+import { safeText } from '../tasks/text.js';
+import type { Catalogue } from './cite.js';
+import { scoreExplanation, type Explained } from './faithfulness.js';
+
+export interface JudgeInput extends Explained {
+  catalogue: Catalogue;
+  itemAttributes: readonly string[]; // the candidate's attribute values (genres, year, ...)
+  historyAttributes: readonly string[]; // the history items' attribute values, pooled
+}
+
+export type Rating = 0 | 1 | 2 | 3;
+
+export interface Verdict {
+  rating: Rating;
+  reasons: string[]; // the rules that set the rating, in words
+}
+
+const TOP = 3; // f's top-3 contributors
+
+function attributeKey(a: string): string {
+  return safeText(a).toLowerCase();
+}
+
+/** The candidate's attribute values that some history item also has (case-insensitive, each once, in item order). */
+export function sharedAttributes(item: readonly string[], history: readonly string[]): string[] {
+  const seen = new Set(history.map(attributeKey));
+  const out = new Map<string, string>();
+  for (const a of item) {
+    const key = attributeKey(a);
+    if (key && seen.has(key) && !out.has(key)) out.set(key, safeText(a));
+  }
+  return [...out.values()];
+}
+
+/** Whether text mentions the attribute as whole words, case-insensitively ("Drama" not in "melodrama"). */
+export function mentions(text: string, attribute: string): boolean {
+  const words = safeText(attribute).split(' ').filter(Boolean);
+  if (words.length === 0) return false;
+  const body = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join(String.raw`\s+`);
+  return new RegExp(String.raw`(?<![\p{L}\p{N}])${body}(?![\p{L}\p{N}])`, 'iu').test(text);
+}
+
+/**
+ * Rates an explanation by these rules, first match wins:
+ * 0 — no decision can be parsed from it (parseDecision), or it is not f's decision;
+ * 1 — it cites a hallucinated title (scoreExplanation: an unknown title-like span, or a
+ *     catalogue title that is not in the history, the candidate or `similar`), or it gives no
+ *     reason: it cites no history item and mentions no attribute the candidate shares with the
+ *     history (sharedAttributes; mentioned as whole words outside the cited titles, so the year
+ *     in "Heat (1995)" is not a mention of 1995);
+ * 3 — it cites at least 2 of f's top-3 contributors and mentions at least one shared attribute;
+ * 2 — otherwise (the right decision with a grounded reason that is not f's full reason).
+ */
+export function ruleJudge(input: JudgeInput): Verdict {
+  const s = scoreExplanation(input, input.catalogue, TOP);
+  if (s.decision === null) return { rating: 0, reasons: ['no yes/no decision in the first sentence'] };
+  if (s.decision !== input.decision) return { rating: 0, reasons: [`decides ${s.decision}, f decides ${input.decision}`] };
+  const shared = sharedAttributes(input.itemAttributes, input.historyAttributes).filter((a) => mentions(s.remainder, a));
+  const faults: string[] = [];
+  if (s.hallucinated.length > 0) faults.push(`cites titles it has no grounds to: ${s.hallucinated.join('; ')}`);
+  if (s.citedHistory.length === 0 && shared.length === 0) faults.push('gives no reason: cites no history item and no attribute the item shares with the history');
+  if (faults.length > 0) return { rating: 1, reasons: faults };
+  const top = `cites ${s.topHits} of f's top-${TOP} contributors`;
+  const attrs = shared.length > 0 ? `mentions shared attributes: ${shared.join(', ')}` : 'mentions no attribute the item shares with the history';
+  return { rating: s.topHits >= 2 && shared.length > 0 ? 3 : 2, reasons: [top, attrs] };
+}
