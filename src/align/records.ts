@@ -32,11 +32,11 @@ export function readTaskRecords(file: string): TaskRecord[] {
   return out;
 }
 
-/** The target-model and data-set folders the tasks were built from (from <tasks>/config.json). */
-export function tasksSources(dir: string): { rec: string; data: string } {
+/** The target-model and data-set folders the tasks were built from, and the shown-history length (from <tasks>/config.json). */
+export function tasksSources(dir: string): { rec: string; data: string; maxHistory: number } {
   const file = join(dir, 'config.json');
   if (!existsSync(file)) throw new UserError(`${dir}: not a tasks folder (no config.json); build one with \`recexplainer tasks\``);
-  let cfg: { rec?: unknown; data?: unknown };
+  let cfg: { rec?: unknown; data?: unknown; maxHistory?: unknown };
   try {
     cfg = JSON.parse(readFileSync(file, 'utf8')) as typeof cfg;
   } catch {
@@ -47,5 +47,6 @@ export function tasksSources(dir: string): { rec: string; data: string } {
     if (typeof v !== 'string') throw new DataError({ file, field: k }, 'missing or not a string');
     return isAbsolute(v) ? v : resolve(v);
   };
-  return { rec: path('rec'), data: path('data') };
+  if (!Number.isInteger(cfg.maxHistory) || (cfg.maxHistory as number) < 1) throw new DataError({ file, field: 'maxHistory' }, 'missing or not a positive integer');
+  return { rec: path('rec'), data: path('data'), maxHistory: cfg.maxHistory as number };
 }

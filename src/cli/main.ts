@@ -6,6 +6,7 @@ import { UserError } from '../engine/errors.js';
 import { alignCommand } from './align.js';
 import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
+import { explainCommand } from './explain.js';
 import { exportGgufCommand } from './export_gguf.js';
 import { generateCommand } from './generate.js';
 import { pretrainCommand } from './pretrain.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   program.addCommand(tasksCommand());
   program.addCommand(alignCommand());
   program.addCommand(evalCommand());
+  program.addCommand(explainCommand());
   program.addCommand(generateCommand());
   program.addCommand(exportGgufCommand());
   for (const c of program.commands) c.showHelpAfterError('(add --help for usage)');

@@ -152,3 +152,40 @@ export function groupedBarChart(c: GroupedBarChart): string {
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
+
+export interface Heatmap {
+  title: string;
+  rows: string[]; // row labels (e.g. true class)
+  cols: string[]; // column labels (e.g. predicted class)
+  values: number[][]; // [row][col]
+  xLabel: string;
+  yLabel: string;
+}
+
+/** A labelled matrix of counts, shaded by each cell's share of its row. */
+export function heatmap(c: Heatmap): string {
+  const cell = 56;
+  const left = 120;
+  const top = 56;
+  const width = left + c.cols.length * cell + 20;
+  const height = top + c.rows.length * cell + 60;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${esc(c.title)}</text>`,
+  ];
+  c.values.forEach((row, r) => {
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    out.push(`<text x="${left - 6}" y="${top + r * cell + cell / 2 + 4}" text-anchor="end">${esc(c.rows[r])}</text>`);
+    row.forEach((v, k) => {
+      const share = v / total;
+      out.push(`<rect x="${left + k * cell}" y="${top + r * cell}" width="${cell - 2}" height="${cell - 2}" fill="rgb(${Math.round(255 - 183 * share)},${Math.round(255 - 135 * share)},${Math.round(255 - 87 * share)})"><title>${esc(c.rows[r])} → ${esc(c.cols[k])}: ${v}</title></rect>`);
+      out.push(`<text x="${left + k * cell + cell / 2 - 1}" y="${top + r * cell + cell / 2 + 4}" text-anchor="middle" fill="${share > 0.6 ? 'white' : 'black'}">${v}</text>`);
+    });
+  });
+  c.cols.forEach((l, k) => out.push(`<text x="${left + k * cell + cell / 2}" y="${top + c.rows.length * cell + 14}" text-anchor="middle" font-size="9">${esc(l)}</text>`));
+  out.push(`<text x="${left + (c.cols.length * cell) / 2}" y="${height - 12}" text-anchor="middle">${esc(c.xLabel)}</text>`);
+  out.push(`<text transform="translate(14 ${top + (c.rows.length * cell) / 2}) rotate(-90)" text-anchor="middle">${esc(c.yLabel)}</text>`);
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}

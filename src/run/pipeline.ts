@@ -11,6 +11,7 @@ import { DATA_DEFAULTS } from '../data/config.js';
 import { writeJsonAtomic } from '../engine/atomic.js';
 import { peakRssMb } from '../engine/resources.js';
 import { EVAL_DEFAULTS, evaluateAll } from '../eval/run.js';
+import { EXPLAIN_DEFAULTS, explainAll, type ExplainResult } from '../explain/run.js';
 import { PRETRAIN_DEFAULTS, pretrain } from '../lm/pretrain.js';
 import { TRAIN_REC_DEFAULTS } from '../rec/config.js';
 import { trainRec } from '../rec/train.js';
@@ -35,10 +36,11 @@ export interface StageRecord {
 export type Stages = Record<string, StageRecord>;
 
 export interface RunOutputs {
-  dirs: { data: string; rec: string; tasks: string; base: string; lm: Record<Form, string>; eval: string };
+  dirs: { data: string; rec: string; tasks: string; base: string; lm: Record<Form, string>; eval: string; explain: string };
   stages: Stages;
   methods: Awaited<ReturnType<typeof evaluateAll>>['methods'];
   evalTimings: Record<string, number>; // seconds per evaluated method (eval_<method>) and distillation
+  explain: ExplainResult;
 }
 
 const MODES: readonly Form[] = ['B', 'I', 'H'];
@@ -52,11 +54,11 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   const o = cfg.out;
   const dirs: RunOutputs['dirs'] = {
     data: join(o, 'dataset'), rec: join(o, 'rec'), tasks: join(o, 'tasks'), base: cfg.baseModel ?? join(o, 'base'),
-    lm: { B: join(o, 'lm-B'), I: join(o, 'lm-I'), H: join(o, 'lm-H') }, eval: join(o, 'eval'),
+    lm: { B: join(o, 'lm-B'), I: join(o, 'lm-I'), H: join(o, 'lm-H') }, eval: join(o, 'eval'), explain: join(o, 'explain'),
   };
   const stagesFile = join(o, 'stages.json');
   const stages: Stages = existsSync(stagesFile) ? readJson<Stages>(stagesFile) : {};
-  const steps = 5 + MODES.length;
+  const steps = 6 + MODES.length;
   let n = 0;
   const stage = async (name: string, done: boolean, what: string, body: () => Promise<unknown>) => {
     n++;
@@ -92,6 +94,11 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     const r = await evaluateAll({ ...EVAL_DEFAULTS, ...p.eval, ...q, tasks: dirs.tasks, out: dirs.eval, models: MODES.map((m) => dirs.lm[m]), baseModel: dirs.base });
     writeJsonAtomic(evalFile, r);
   });
+  const explainFile = join(dirs.explain, 'result.json');
+  await stage('explain', existsSync(explainFile), 'explanations of f\'s decisions, scored against f, and the distinction experiments', async () => {
+    const r = await explainAll({ ...EXPLAIN_DEFAULTS, ...p.explain, ...q, tasks: dirs.tasks, out: dirs.explain, models: MODES.map((m) => dirs.lm[m]), baseModel: dirs.base });
+    writeJsonAtomic(explainFile, r);
+  });
   const { methods, timings } = readJson<Awaited<ReturnType<typeof evaluateAll>>>(evalFile);
-  return { dirs, stages, methods, evalTimings: timings };
+  return { dirs, stages, methods, evalTimings: timings, explain: readJson<ExplainResult>(explainFile) };
 }

@@ -7,6 +7,7 @@
 import type { AlignConfig } from '../align/config.js';
 import type { DataConfig } from '../data/config.js';
 import type { EvalConfig } from '../eval/run.js';
+import type { ExplainConfig } from '../explain/run.js';
 import type { PretrainConfig } from '../lm/pretrain.js';
 import type { TrainRecConfig } from '../rec/config.js';
 import type { TasksConfig } from '../tasks/config.js';
@@ -22,6 +23,7 @@ export interface Profile {
   align: Partial<AlignConfig>; // the same for B, I and H
   alignSteps?: Partial<Record<'B' | 'I' | 'H', Partial<AlignConfig>>>; // per-mode overrides
   eval: Partial<EvalConfig>;
+  explain: Partial<ExplainConfig>;
 }
 
 /** SASRec in RecExplainer's setting (hidden 256, history 9), as the paper's target model. */
@@ -36,6 +38,7 @@ export const PROFILE: Record<ProfileName, Profile> = {
     align: { loraR: 0, epochs: 20, batchSize: 16, warmup: 20, perTask: 300, lr: 3e-3, checkpointEvery: 100 },
     alignSteps: { B: { maxSteps: 150 }, I: { maxSteps: 450 }, H: { maxSteps: 200 } }, // most of the budget on I, which the CI test checks
     eval: { users: 60, task4: 30, distillEpochs: 5 },
+    explain: { sample: 60 },
   },
   full: {
     data: {},
@@ -45,5 +48,6 @@ export const PROFILE: Record<ProfileName, Profile> = {
     align: { loraR: 0, lr: 1e-3, batchSize: 16, warmup: 50, checkpointEvery: 500 },
     alignSteps: { B: { epochs: 3 }, I: { epochs: 5 }, H: { epochs: 2 } }, // ≈ 2.2M, 2.8M, 3.7M tokens: 13, 17, 22 min
     eval: { users: 0, task4: 300 },
+    explain: { sample: 400 },
   },
 };

@@ -9,6 +9,7 @@ import { statsMarkdown, type Stats } from '../data/stats.js';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { repoRoot } from '../engine/paths.js';
 import { methodsChart, methodsTable } from '../eval/report.js';
+import { confusionChart, explanationsMarkdown } from '../explain/report.js';
 import type { PretrainMetrics } from '../lm/pretrain.js';
 import { countsMarkdown, type Counts } from '../tasks/counts.js';
 import type { RunConfig, RunOutputs } from './pipeline.js';
@@ -43,13 +44,18 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs): { json: string; m
   const command = `recexplainer run --profile ${cfg.profile}${cfg.seed ? ` --seed ${cfg.seed}` : ''}${cfg.baseModel ? ` --base-model ${cfg.baseModel}` : ''}`;
   const report = {
     profile: cfg.profile, command, commit: commit(), machine: machine(), date: new Date().toISOString(),
-    dataset, recommender, tasks, base_lm: baseLm, alignment, methods: r.methods, timings,
+    dataset, recommender, tasks, base_lm: baseLm, alignment, methods: r.methods,
+    explanations: r.explain.explanations,
+    distinction: r.explain.distinction && { discriminator_acc: r.explain.distinction.discriminator_acc, score_mse: r.explain.distinction.score_mse, score_var: r.explain.distinction.score_var, confusion: r.explain.distinction.confusion, names: r.explain.distinction.names },
+    timings,
     peak_rss_mb: Math.max(0, ...Object.values(r.stages).map((s) => s.peak_rss_mb)),
     peak_rss_mb_by_stage: Object.fromEntries(Object.entries(r.stages).map(([k, v]) => [k, v.peak_rss_mb])),
   };
   const json = join(cfg.out, 'report.json');
   writeJsonAtomic(json, report);
   writeFileAtomic(join(cfg.out, 'alignment.svg'), methodsChart(r.methods));
+  const confusion = confusionChart(r.explain);
+  if (confusion) writeFileAtomic(join(cfg.out, 'confusion.svg'), confusion);
   const rel = (p: string) => relative(cfg.out, p).split('\\').join('/');
   const full = recommender?.full as Record<string, number> | undefined;
   const sampled = recommender?.sampled100 as Record<string, number> | undefined;
@@ -67,6 +73,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs): { json: string; m
     '',
     '![alignment](alignment.svg)',
     '',
+    explanationsMarkdown(r.explain, 'confusion.svg'),
     '## Stages',
     '',
     '| stage | seconds | peak RSS (MB) |',

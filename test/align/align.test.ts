@@ -115,3 +115,22 @@ test('bad input is a one-line error naming the problem', () => {
   const noResume = cli(['align', '--mode', 'B', '--out', join(tmp, 'none'), ...ALIGN, '--resume']);
   assert.match(noResume.stderr, /nothing to resume/);
 });
+
+test('explain: every explainer scored against f, rows written, distinction run (with --aspect)', () => {
+  const out = join(tmp, 'explain');
+  const r = cli(['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--sample', '20', '--aspect', 'the era', '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.deepEqual(Object.keys(rep.explanations), ['base-lm', 'template', 'recexplainer-h']);
+  for (const m of Object.values(rep.explanations) as Record<string, number | null>[]) {
+    assert.equal(m.samples, 20);
+    for (const k of ['agreement', 'attribution_p@3', 'hallucination_rate']) assert.ok((m[k] as number) >= 0 && (m[k] as number) <= 1, k);
+    assert.ok((m.rule_judge_mean as number) >= 0 && (m.rule_judge_mean as number) <= 3);
+    assert.equal(m.llm_judge_mean, null);
+  }
+  assert.ok(rep.distinction.discriminator_acc >= 0 && rep.distinction.discriminator_acc <= 1);
+  const rows = readFileSync(join(out, 'explanations', 'template.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(rows.length, 20);
+  assert.ok(rows.every((x) => ['yes', 'no'].includes(x.f_decision) && typeof x.text === 'string' && x.rating >= 0));
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /### Distinction/);
+});

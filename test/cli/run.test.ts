@@ -1,6 +1,7 @@
 // `recexplainer run` (quick profile) end to end on the embedded data set: every stage, report.json
 // in DESIGN.md §6's shape with every field present and finite (null only where a method cannot
-// do a task), RecExplainer-I above Random on task 3, a second call reusing every finished stage.
+// do a task, and the LLM judge CI has none of), RecExplainer-I above Random on task 3, a second
+// call reusing every finished stage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
   assert.equal(r.stdout.trim().split('\n').pop(), `report: ${join(out, 'report.md')}`);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   assert.deepEqual(Object.keys(report.methods), METHODS);
-  for (const k of ['data', 'train_rec', 'tasks', 'pretrain', 'align_b', 'align_i', 'align_h', 'eval']) assert.ok(report.timings[k] > 0, k);
+  for (const k of ['data', 'train_rec', 'tasks', 'pretrain', 'align_b', 'align_i', 'align_h', 'eval', 'explain']) assert.ok(report.timings[k] > 0, k);
   assert.ok(report.peak_rss_mb > 0);
   assert.equal(report.dataset.users, 150);
   const m = report.methods;
@@ -40,9 +41,15 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
     assert.ok('ndcg@5' in m[name].task2 && 'acc' in m[name].task3 && 'hcr' in m[name].task6);
   }
   checkFinite(report, 'report', (p) => {
-    const [, , name, task] = p.split('.');
-    return p.startsWith('report.methods.') && (CANNOT[name] ?? []).includes(task);
+    const [, part, name, task] = p.split('.');
+    if (part === 'explanations') return task === 'llm_judge_mean'; // no LLM judge in CI
+    return part === 'methods' && (CANNOT[name] ?? []).includes(task);
   });
+  for (const name of ['base-lm', 'template', 'recexplainer-b', 'recexplainer-i', 'recexplainer-h']) {
+    for (const k of ['agreement', 'attribution_p@3', 'hallucination_rate', 'rule_judge_mean']) assert.ok(report.explanations[name][k] >= 0, `${name}.${k}`);
+  }
+  assert.ok(report.distinction.discriminator_acc >= 0 && report.distinction.discriminator_acc <= 1);
+  assert.deepEqual(Object.keys(report.distinction.score_mse), ['base-lm', 'template', 'recexplainer-b', 'recexplainer-i', 'recexplainer-h']);
   assert.ok(m['recexplainer-i'].task3.acc > m.random.task3.acc, `task 3: recexplainer-i ${m['recexplainer-i'].task3.acc}, random ${m.random.task3.acc}`);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(md, /\| recexplainer-h \|/);
@@ -50,6 +57,6 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
 
   const again = cli(['run', '--profile', 'quick', '--out', out, '--quiet']);
   assert.equal(again.code, 0, again.stderr);
-  assert.equal((again.stdout.match(/done before/g) ?? []).length, 8);
+  assert.equal((again.stdout.match(/done before/g) ?? []).length, 9);
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).methods, report.methods);
 });

@@ -1,0 +1,50 @@
+// Scores one explainer's texts on the test cases against f: decision agreement, attribution
+// precision@3, hallucination rate (src/explain/faithfulness.ts), the rule judge's 0–3 rating
+// (src/explain/rule_judge.ts), and the LLM judge's when one is given. Keeps every row for the report.
+import type { Catalogue } from './cite.js';
+import type { ExplainCase } from './cases.js';
+import { faithfulness } from './faithfulness.js';
+import { ruleJudge, type Rating } from './rule_judge.js';
+
+/** report.json "explanations.<method>" (DESIGN.md §6). */
+export interface ExplanationMetrics {
+  agreement: number;
+  'attribution_p@3': number;
+  hallucination_rate: number;
+  rule_judge_mean: number;
+  llm_judge_mean: number | null; // null without an LLM judge
+  llm_judge_unparseable?: number; // replies without a readable rating
+  samples: number;
+  seconds: number; // generation and scoring
+}
+
+export interface ExplanationRow {
+  key: string;
+  user: number;
+  item: number;
+  f_decision: string;
+  decision: string | null;
+  text: string;
+  rating: Rating;
+  reasons: string[];
+  precision: number;
+  hallucinated: string[];
+}
+
+export function scoreExplanations(cases: readonly ExplainCase[], texts: readonly string[], catalogue: Catalogue, seconds: number): { metrics: ExplanationMetrics; rows: ExplanationRow[] } {
+  if (texts.length !== cases.length) throw new RangeError(`scoreExplanations: ${texts.length} texts for ${cases.length} cases`);
+  const explained = cases.map((c, i) => ({ text: texts[i], history: c.history, item: c.item, decision: c.decision, contributors: c.contributors, similar: c.similar }));
+  const f = faithfulness(explained, catalogue, 3);
+  const verdicts = explained.map((e, i) => ruleJudge({ ...e, catalogue, itemAttributes: cases[i].itemAttributes, historyAttributes: cases[i].historyAttributes }));
+  const rows = cases.map((c, i) => ({
+    key: c.key, user: c.user, item: c.item, f_decision: c.decision, decision: f.items[i].decision, text: texts[i],
+    rating: verdicts[i].rating, reasons: verdicts[i].reasons, precision: f.items[i].precision, hallucinated: f.items[i].hallucinated,
+  }));
+  return {
+    metrics: {
+      agreement: f.mean.agreement, 'attribution_p@3': f.mean.precision, hallucination_rate: f.mean.hallucination,
+      rule_judge_mean: verdicts.reduce((a, v) => a + v.rating, 0) / verdicts.length, llm_judge_mean: null, samples: cases.length, seconds,
+    },
+    rows,
+  };
+}

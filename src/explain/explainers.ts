@@ -1,0 +1,71 @@
+// Who writes explanations for the test cases: a language model (aligned or not) answering the
+// task-7 prompt of its form by greedy decoding (an aspect, when given, is appended to the prompt),
+// or the template-only baseline that never consults f (a coin-flip decision, two random shown
+// items, the candidate's themes), the reference point of the distinction experiments.
+import { promptExample } from '../align/examples.js';
+import type { Surrogate } from '../align/model.js';
+import type { Item } from '../data/process.js';
+import { Rng } from '../engine/rng.js';
+import { greedyDecode } from '../lm/decode.js';
+import type { TaskRecord } from '../tasks/forms.js';
+import type { ExplainCase } from './cases.js';
+import { pairKey } from './cases.js';
+import { themes } from './targets.js';
+
+export interface Explainer {
+  name: string;
+  explain(cases: readonly ExplainCase[]): string[];
+}
+
+export interface LmExplainerOptions {
+  maxNewTokens: number; // default 120
+  batchSize: number; // default 16
+  aspect?: string; // e.g. "genre", "era", or free text: appended to the prompt as what to focus on
+}
+
+export const LM_EXPLAINER_DEFAULTS: LmExplainerOptions = { maxNewTokens: 120, batchSize: 16 };
+
+/** The text appended to an explanation prompt to steer it toward an aspect. */
+export function aspectSuffix(aspect: string): string {
+  return ` Focus the explanation on ${aspect.trim()}.`;
+}
+
+/** An LM explaining each case through the task-7 record of its own form with the same pair key. */
+export function lmExplainer(name: string, s: Surrogate, records: readonly TaskRecord[], source: string, opts: LmExplainerOptions = LM_EXPLAINER_DEFAULTS): Explainer {
+  const byKey = new Map(records.filter((r) => r.task === 7).map((r) => [pairKey(r.id), r]));
+  return {
+    name,
+    explain(cases) {
+      const out: string[] = [];
+      for (let i = 0; i < cases.length; i += opts.batchSize) {
+        const ps = cases.slice(i, i + opts.batchSize).map((c) => {
+          const r = byKey.get(c.key);
+          if (!r) throw new Error(`${source}: no explanation record for pair ${c.key}`);
+          return promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source);
+        });
+        const soft = s.softTokens(ps.map((p) => p.soft));
+        const longest = Math.max(...ps.map((p) => p.ids.length));
+        const gen = greedyDecode(s.model, ps, { maxNewTokens: Math.max(1, Math.min(opts.maxNewTokens, s.model.cfg.max_position_embeddings - longest)), eosId: s.tok.special.eos }, soft);
+        soft?.vectors.dispose();
+        out.push(...gen.map((ids) => s.tok.decode(ids).trim()));
+      }
+      return out;
+    },
+  };
+}
+
+/** The template-only baseline: fluent, on-topic, and blind to f. */
+export function templateExplainer(titles: readonly string[], items: readonly Item[], seed: number): Explainer {
+  const rng = new Rng(seed);
+  return {
+    name: 'template',
+    explain: (cases) =>
+      cases.map((c) => {
+        const picks = rng.shuffle([...new Set(c.shown)]).slice(0, 2).map((i) => titles[i]);
+        const kind = themes(items[c.item - 1]).slice(0, 2).join(' and ').toLowerCase() || 'varied';
+        return rng.int(2) === 0
+          ? `Yes. The user has watched ${picks.join(' and ')}, and ${titles[c.item]} is a ${kind} title they may like.`
+          : `No. The user has watched ${picks.join(' and ')}, and ${titles[c.item]} is a ${kind} title they may not care for.`;
+      }),
+  };
+}

@@ -1,0 +1,51 @@
+// The explanation sections of a report: faithfulness and judge ratings per explainer, the
+// discriminator's accuracy and confusion matrix (chart), the score predictor's MSE, and five
+// example explanations per explainer.
+import { heatmap } from '../report/svg.js';
+import type { ExplainResult } from './run.js';
+
+const f4 = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(4));
+
+/** Markdown; `chart` is the confusion-matrix SVG's file name beside the report. */
+export function explanationsMarkdown(r: ExplainResult, chart: string): string {
+  const rows = Object.entries(r.explanations);
+  const lines = [
+    '## Explanations',
+    '',
+    'Scored against the target model f on the same test pairs: agreement of the stated decision with f\'s; attribution precision@3 (cited history items among f\'s top-3 leave-one-out contributors); hallucination rate (cited titles not in the history, the candidate or its nearest item); the rule judge\'s 0–3 rating (documented in `src/explain/rule_judge.ts`) and, with `--judge-url`, an LLM judge\'s.',
+    '',
+    '| explainer | agreement | attribution P@3 | hallucination | rule judge | LLM judge | pairs | seconds |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(([n, m]) => `| ${n} | ${f4(m.agreement)} | ${f4(m['attribution_p@3'])} | ${f4(m.hallucination_rate)} | ${f4(m.rule_judge_mean)} | ${f4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`),
+    '',
+  ];
+  const d = r.distinction;
+  if (d) {
+    lines.push(
+      '### Distinction',
+      '',
+      `A softmax-regression discriminator on frozen base-LM features of the texts tells the ${d.names.length} explainers apart with held-out accuracy **${d.discriminator_acc.toFixed(4)}** (chance ${(1 / d.names.length).toFixed(4)}).`,
+      '',
+      `![confusion matrix](${chart})`,
+      '',
+      'Predicting f\'s score from each explainer\'s texts (ridge regression, held-out fifth); lower is better, and the variance is the error of always predicting the mean:',
+      '',
+      '| explainer | score MSE | score variance |',
+      '|---|---:|---:|',
+      ...d.names.map((n) => `| ${n} | ${f4(d.score_mse[n])} | ${f4(d.score_var[n])} |`),
+      '',
+    );
+  }
+  lines.push('### Examples', '');
+  for (const [n, ex] of Object.entries(r.examples)) {
+    lines.push(`**${n}**`, '');
+    for (const e of ex) lines.push(`- (${e.key}, f: ${e.f_decision}, rating ${e.rating}) ${e.text.replace(/\s+/g, ' ').replace(/\|/g, '/')}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+export function confusionChart(r: ExplainResult): string | null {
+  const d = r.distinction;
+  return d ? heatmap({ title: 'Which explainer wrote it? (held-out)', rows: d.names, cols: d.names, values: d.confusion, xLabel: 'predicted', yLabel: 'true' }) : null;
+}

@@ -1,0 +1,106 @@
+// The `explain` stage: every explainer (aligned models, the unaligned base LM, the template-only
+// baseline) writes an explanation for the same test pairs; each is scored against f (faithfulness,
+// rule judge, optionally an LLM judge), and the distinction experiments run on all the texts.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Surrogate } from '../align/model.js';
+import { readTaskRecords, taskFile, tasksSources } from '../align/records.js';
+import { readDataset } from '../data/dataset.js';
+import { writeJsonlAtomic } from '../engine/atomic.js';
+import { initEngine } from '../engine/backend.js';
+import { UserError } from '../engine/errors.js';
+import { Recommender } from '../rec/recommender.js';
+import { normalTitle } from '../tasks/text.js';
+import { explainCases, type ExplainCase } from './cases.js';
+import { distinguish, textFeatures, type DistinctionResult } from './distinction.js';
+import { scoreExplanations, type ExplanationMetrics, type ExplanationRow } from './evaluate.js';
+import { lmExplainer, LM_EXPLAINER_DEFAULTS, templateExplainer, type Explainer } from './explainers.js';
+import { LlmJudge } from './judge/llm.js';
+
+export interface ExplainConfig {
+  tasks: string; // tasks folder (with task 7)
+  out: string; // writes explanations/<method>.jsonl here
+  models: string[]; // aligned model folders (or exported .gguf files)
+  baseModel?: string; // the unaligned base LM (base-lm explainer, and the text encoder of the distinction); default: the first model's base
+  sample: number; // explain this many test pairs (a seeded subset; 0 = all); default 200
+  aspect?: string; // steer the explanations toward an aspect (genre, era, …, or free text)
+  judgeUrl?: string; // an OpenAI-compatible endpoint for the LLM judge (optional)
+  judgeModel: string; // default "gpt-4o-mini"
+  judgeKey?: string; // API key (else $OPENAI_API_KEY)
+  distinction: boolean; // run the discriminator and the score predictor; default true
+  seed: number;
+  quiet: boolean;
+}
+
+export const EXPLAIN_DEFAULTS: Readonly<Omit<ExplainConfig, 'tasks' | 'out' | 'models'>> = { sample: 200, judgeModel: 'gpt-4o-mini', distinction: true, seed: 0, quiet: false };
+
+export interface ExplainResult {
+  explanations: Record<string, ExplanationMetrics>;
+  distinction: DistinctionResult | null;
+  examples: Record<string, ExplanationRow[]>; // the first 5 rows per explainer
+}
+
+export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
+  await initEngine({ backend: 'auto' });
+  const src = tasksSources(cfg.tasks);
+  const ds = readDataset(src.data);
+  const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
+  const catalogue = { titles };
+  const rec = await Recommender.load(src.rec);
+  const cases: ExplainCase[] = explainCases(readTaskRecords(taskFile(cfg.tasks, 'test', 'I')), rec, ds.items, src.maxHistory, cfg.sample, cfg.seed);
+  if (cases.length === 0) throw new UserError(`${cfg.tasks}: no explanation (task 7) test samples; rebuild the tasks with explanations`);
+  const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.readMeta(cfg.models[0]).base_model : undefined);
+  const explainers: { make: () => Promise<{ e: Explainer; dispose?: () => void }> }[] = [];
+  if (base) {
+    explainers.push({ make: async () => {
+      const s = await Surrogate.base(base);
+      const file = taskFile(cfg.tasks, 'test', 'B');
+      return { e: lmExplainer('base-lm', s, readTaskRecords(file), file, { ...LM_EXPLAINER_DEFAULTS, aspect: cfg.aspect }), dispose: () => s.dispose() };
+    } });
+  }
+  explainers.push({ make: async () => ({ e: templateExplainer(titles, ds.items, cfg.seed + 7) }) });
+  for (const dir of cfg.models) {
+    explainers.push({ make: async () => {
+      const s = await Surrogate.load(dir);
+      const mode = s.meta!.mode;
+      const file = taskFile(cfg.tasks, 'test', mode);
+      return { e: lmExplainer(`recexplainer-${mode.toLowerCase()}`, s, readTaskRecords(file), file, { ...LM_EXPLAINER_DEFAULTS, aspect: cfg.aspect }), dispose: () => s.dispose() };
+    } });
+  }
+  const judge = cfg.judgeUrl ? new LlmJudge({ url: cfg.judgeUrl, model: cfg.judgeModel, apiKey: cfg.judgeKey ?? process.env.OPENAI_API_KEY }) : undefined;
+  const result: ExplainResult = { explanations: {}, distinction: null, examples: {} };
+  const texts: Record<string, string[]> = {};
+  mkdirSync(join(cfg.out, 'explanations'), { recursive: true });
+  for (const x of explainers) {
+    const { e, dispose } = await x.make();
+    const t0 = performance.now();
+    try {
+      if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name} …`);
+      texts[e.name] = e.explain(cases);
+    } finally {
+      dispose?.();
+    }
+    const { metrics, rows } = scoreExplanations(cases, texts[e.name], catalogue, (performance.now() - t0) / 1000);
+    if (judge) {
+      const r = await judge.rate(cases.map((c, i) => ({ history: c.shown.map((h) => titles[h]), item: titles[c.item], decision: c.decision, explanation: texts[e.name][i] })));
+      const got = r.ratings.filter((v): v is number => v !== null);
+      metrics.llm_judge_mean = got.length ? got.reduce((a, b) => a + b, 0) / got.length : null;
+      metrics.llm_judge_unparseable = r.unparseable + r.failed;
+    }
+    result.explanations[e.name] = metrics;
+    result.examples[e.name] = rows.slice(0, 5);
+    writeJsonlAtomic(join(cfg.out, 'explanations', `${e.name}.jsonl`), rows);
+  }
+  if (cfg.distinction && base) {
+    const s = await Surrogate.base(base);
+    try {
+      const names = Object.keys(texts);
+      const features = names.map((n) => textFeatures(s.model, s.tok, texts[n]));
+      const fScores = cases.map((c) => rec.score(c.history, [c.item])[0]);
+      result.distinction = distinguish(features, names, fScores, cfg.seed);
+    } finally {
+      s.dispose();
+    }
+  }
+  return result;
+}
