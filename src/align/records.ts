@@ -32,11 +32,11 @@ export function readTaskRecords(file: string): TaskRecord[] {
   return out;
 }
 
-/** The target-model and data-set folders the tasks were built from, and the shown-history length (from <tasks>/config.json). */
-export function tasksSources(dir: string): { rec: string; data: string; maxHistory: number } {
+/** The target-model and data-set folders the tasks were built from, the shown-history length and task 3's positive share (from <tasks>/config.json). */
+export function tasksSources(dir: string): { rec: string; data: string; maxHistory: number; posTop: number } {
   const file = join(dir, 'config.json');
   if (!existsSync(file)) throw new UserError(`${dir}: not a tasks folder (no config.json); build one with \`recexplainer tasks\``);
-  let cfg: { rec?: unknown; data?: unknown; maxHistory?: unknown };
+  let cfg: { rec?: unknown; data?: unknown; maxHistory?: unknown; posTop?: unknown };
   try {
     cfg = JSON.parse(readFileSync(file, 'utf8')) as typeof cfg;
   } catch {
@@ -48,5 +48,6 @@ export function tasksSources(dir: string): { rec: string; data: string; maxHisto
     return isAbsolute(v) ? v : resolve(v);
   };
   if (!Number.isInteger(cfg.maxHistory) || (cfg.maxHistory as number) < 1) throw new DataError({ file, field: 'maxHistory' }, 'missing or not a positive integer');
-  return { rec: path('rec'), data: path('data'), maxHistory: cfg.maxHistory as number };
+  const posTop = typeof cfg.posTop === 'number' && cfg.posTop > 0 && cfg.posTop < 1 ? cfg.posTop : 0.2;
+  return { rec: path('rec'), data: path('data'), maxHistory: cfg.maxHistory as number, posTop };
 }

@@ -51,9 +51,10 @@ export function nearestItem(rec: Recommender, item: number): number {
 
 /**
  * Cases for the task-7 records of an I-form test file (they carry the full history and the item
- * as soft tokens), at most `limit` (a seeded subset; 0 = all), in file order.
+ * as soft tokens), at most `limit` (a seeded subset; 0 = all), in file order. f's decision by pair
+ * key: by default from the pool the pair was drawn from ("-pos" → yes).
  */
-export function explainCases(records: readonly TaskRecord[], rec: Recommender, items: readonly Item[], maxShown: number, limit: number, seed: number): ExplainCase[] {
+export function explainCases(records: readonly TaskRecord[], rec: Recommender, items: readonly Item[], maxShown: number, limit: number, seed: number, decide: (key: string) => Decision = (k) => (k.endsWith('-pos') ? 'yes' : 'no')): ExplainCase[] {
   let pairs = records.filter((r) => r.task === 7);
   if (limit > 0 && limit < pairs.length) {
     const keep = new Set(new Rng(seed).shuffle(pairs.map((_, i) => i)).slice(0, limit));
@@ -69,7 +70,7 @@ export function explainCases(records: readonly TaskRecord[], rec: Recommender, i
     const recent = history.slice(-LOO_WINDOW);
     const contributors = topContributors(rec, recent, cand.item, recent.length).filter((i) => inShown.has(i)).slice(0, 3);
     return {
-      key: pairKey(r.id), user: r.user!, history, shown, item: cand.item, decision: r.id.endsWith('-pos') ? 'yes' : 'no', contributors,
+      key: pairKey(r.id), user: r.user!, history, shown, item: cand.item, decision: decide(pairKey(r.id)), contributors,
       similar: [nearestItem(rec, cand.item)], itemAttributes: themes(items[cand.item - 1]), historyAttributes: shown.flatMap((i) => themes(items[i - 1])),
     };
   });

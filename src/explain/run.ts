@@ -10,8 +10,11 @@ import { writeJsonlAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
 import { Recommender } from '../rec/recommender.js';
+import type { Form } from '../tasks/forms.js';
+import { loadTemplates } from '../tasks/templates.js';
 import { normalTitle } from '../tasks/text.js';
 import { explainCases, type ExplainCase } from './cases.js';
+import { pairRecords, readPairs } from './pairs.js';
 import { distinguish, textFeatures, type DistinctionResult } from './distinction.js';
 import { scoreExplanations, type ExplanationMetrics, type ExplanationRow } from './evaluate.js';
 import { lmExplainer, LM_EXPLAINER_DEFAULTS, templateExplainer, type Explainer } from './explainers.js';
@@ -22,7 +25,8 @@ export interface ExplainConfig {
   out: string; // writes explanations/<method>.jsonl here
   models: string[]; // aligned model folders (or exported .gguf files)
   baseModel?: string; // the unaligned base LM (base-lm explainer, and the text encoder of the distinction); default: the first model's base
-  sample: number; // explain this many test pairs (a seeded subset; 0 = all); default 200
+  pairs?: string; // explain these (user, item) pairs (src/explain/pairs.ts) instead of the task-7 test pairs
+  sample: number; // explain this many pairs (a seeded subset; 0 = all); default 200
   aspect?: string; // steer the explanations toward an aspect (genre, era, …, or free text)
   judgeUrl?: string; // an OpenAI-compatible endpoint for the LLM judge (optional)
   judgeModel: string; // default "gpt-4o-mini"
@@ -47,15 +51,17 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
   const catalogue = { titles };
   const rec = await Recommender.load(src.rec);
-  const cases: ExplainCase[] = explainCases(readTaskRecords(taskFile(cfg.tasks, 'test', 'I')), rec, ds.items, src.maxHistory, cfg.sample, cfg.seed);
+  const fromPairs = cfg.pairs ? pairRecords(readPairs(cfg.pairs, ds), ds, rec, titles, loadTemplates(), src.maxHistory, src.posTop) : undefined;
+  const recordsOf = (form: Form) => fromPairs?.records[form] ?? readTaskRecords(taskFile(cfg.tasks, 'test', form));
+  const cases: ExplainCase[] = explainCases(recordsOf('I'), rec, ds.items, src.maxHistory, cfg.sample, cfg.seed, fromPairs && ((k) => fromPairs.decisions.get(k)!));
   if (cases.length === 0) throw new UserError(`${cfg.tasks}: no explanation (task 7) test samples; rebuild the tasks with explanations`);
   const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.readMeta(cfg.models[0]).base_model : undefined);
   const explainers: { make: () => Promise<{ e: Explainer; dispose?: () => void }> }[] = [];
   if (base) {
     explainers.push({ make: async () => {
       const s = await Surrogate.base(base);
-      const file = taskFile(cfg.tasks, 'test', 'B');
-      return { e: lmExplainer('base-lm', s, readTaskRecords(file), file, { ...LM_EXPLAINER_DEFAULTS, aspect: cfg.aspect }), dispose: () => s.dispose() };
+      const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', 'B');
+      return { e: lmExplainer('base-lm', s, recordsOf('B'), file, { ...LM_EXPLAINER_DEFAULTS, aspect: cfg.aspect }), dispose: () => s.dispose() };
     } });
   }
   explainers.push({ make: async () => ({ e: templateExplainer(titles, ds.items, cfg.seed + 7) }) });
@@ -63,8 +69,8 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     explainers.push({ make: async () => {
       const s = await Surrogate.load(dir);
       const mode = s.meta!.mode;
-      const file = taskFile(cfg.tasks, 'test', mode);
-      return { e: lmExplainer(`recexplainer-${mode.toLowerCase()}`, s, readTaskRecords(file), file, { ...LM_EXPLAINER_DEFAULTS, aspect: cfg.aspect }), dispose: () => s.dispose() };
+      const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', mode);
+      return { e: lmExplainer(`recexplainer-${mode.toLowerCase()}`, s, recordsOf(mode), file, { ...LM_EXPLAINER_DEFAULTS, aspect: cfg.aspect }), dispose: () => s.dispose() };
     } });
   }
   const judge = cfg.judgeUrl ? new LlmJudge({ url: cfg.judgeUrl, model: cfg.judgeModel, apiKey: cfg.judgeKey ?? process.env.OPENAI_API_KEY }) : undefined;

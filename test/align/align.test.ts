@@ -13,6 +13,8 @@ import { readSafetensors } from '../../src/engine/safetensors.js';
 import { Surrogate } from '../../src/align/model.js';
 import { readTaskRecords, taskFile } from '../../src/align/records.js';
 import { lmMethod } from '../../src/eval/lm_method.js';
+import { Recommender } from '../../src/rec/recommender.js';
+import { readDataset } from '../../src/data/dataset.js';
 
 const data = ringDataset();
 const tmp = mkdtempSync(join(tmpdir(), 'align-'));
@@ -133,4 +135,28 @@ test('explain: every explainer scored against f, rows written, distinction run (
   assert.equal(rows.length, 20);
   assert.ok(rows.every((x) => ['yes', 'no'].includes(x.f_decision) && typeof x.text === 'string' && x.rating >= 0));
   assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /### Distinction/);
+});
+
+test('explain --pairs: the chosen pairs, f\'s decision by its ranking; an unknown item names the line', async () => {
+  const file = join(tmp, 'pairs.csv');
+  writeFileSync(file, 'user,item\n1,5\n{"user": 2, "item": 40}\n3,7\n');
+  const out = join(tmp, 'explain-pairs');
+  const r = cli(['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--pairs', file, '--no-distinction', '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = readFileSync(join(out, 'explanations', 'recexplainer-h.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(rows.map((x) => x.key), ['u1-i5', 'u2-i40', 'u3-i7']);
+  const rec = await Recommender.load(join(tmp, 'rec'));
+  const ds = readDataset(data);
+  for (const row of rows) {
+    const items = ds.sequences[row.user - 1].items;
+    const history = items.slice(0, -1); // training sequence + validation item
+    const scores = rec.scoreAll(history);
+    const unseen = Array.from({ length: rec.nItems }, (_, i) => i + 1).filter((i) => !history.includes(i)).sort((a, b) => scores[b] - scores[a] || a - b);
+    const rank = unseen.indexOf(row.item); // −1: already in the history → "no"
+    assert.equal(row.f_decision, rank >= 0 && rank < Math.floor(0.2 * unseen.length) ? 'yes' : 'no', `${row.key}: rank ${rank} of ${unseen.length}`);
+  }
+  writeFileSync(file, '1,5\n2,99999\n');
+  const bad = cli(['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--pairs', file, '--quiet']);
+  assert.match(bad.stderr, /pairs\.csv:2.*unknown item 99999/);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
 });
