@@ -9,7 +9,7 @@ import { writeJsonAtomic } from '../engine/atomic.js';
 import { DataError, UserError } from '../engine/errors.js';
 import { readSafetensors, writeSafetensors, type ReadTensor } from '../engine/safetensors.js';
 import { tf } from '../engine/tf.js';
-import type { SoftTokens } from '../lm/decode.js';
+import { greedyDecode, type SoftTokens } from '../lm/decode.js';
 import { Llama } from '../lm/llama.js';
 import { setLmWeights, WEIGHTS_FILE } from '../lm/checkpoint.js';
 import { gpt2Vocab, writeLlamaGguf, type GgufWeightType } from '../lm/gguf_write.js';
@@ -161,6 +161,18 @@ export class Surrogate {
     const projVars = Object.values(this.projectors).flatMap((p) => [...p.namedVariables()]);
     writeSafetensors(side, Object.fromEntries(projVars.map(([n, v]) => [n, { dtype: 'F32' as const, shape: [...v.shape], data: Float32Array.from(v.dataSync()) }])), { format: 'pt', align: JSON.stringify(this.meta ?? null) });
     return side;
+  }
+
+  /** Greedy continuations of one batch of prompts (soft tokens filled), as trimmed text; at most `want` new tokens, fewer where the context ends. */
+  generate(prompts: readonly { ids: readonly number[]; soft: readonly SoftSlot[] }[], want: number): string[] {
+    const soft = this.softTokens(prompts.map((p) => p.soft));
+    try {
+      const longest = Math.max(...prompts.map((p) => p.ids.length));
+      const maxNewTokens = Math.max(1, Math.min(want, this.model.cfg.max_position_embeddings - longest));
+      return greedyDecode(this.model, prompts, { maxNewTokens, eosId: this.tok.special.eos }, soft).map((ids) => this.tok.decode(ids).trim());
+    } finally {
+      soft?.vectors.dispose();
+    }
   }
 
   /** Projected soft-token vectors for decoding: slots of prompt b → (b, position), vectors [N,H]. */

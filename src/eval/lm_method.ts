@@ -3,7 +3,7 @@
 // beam search (5 beams), tasks 2/4/6 by greedy decoding, task 3 by comparing the likelihoods of the
 // two answers.
 import { tf } from '../engine/tf.js';
-import { beamSearch, greedyDecode } from '../lm/decode.js';
+import { beamSearch } from '../lm/decode.js';
 import { renderChat } from '../lm/chat.js';
 import { injectSoftTokens } from '../lm/llama.js';
 import { promptExample, softSlots, type SoftSlot } from '../align/examples.js';
@@ -44,12 +44,7 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
   const greedy = (rs: readonly TaskRecord[], want: number): string[] => {
     const out: string[] = [];
     for (let i = 0; i < rs.length; i += opts.batchSize) {
-      const ps = rs.slice(i, i + opts.batchSize).map((r) => prepare(r, want));
-      const soft = s.softTokens(ps.map((p) => p.soft));
-      const longest = Math.max(...ps.map((p) => p.ids.length));
-      const gen = greedyDecode(model, ps, { maxNewTokens: Math.max(1, Math.min(want, maxPos - longest)), eosId }, soft);
-      soft?.vectors.dispose();
-      out.push(...gen.map(text));
+      out.push(...s.generate(rs.slice(i, i + opts.batchSize).map((r) => prepare(r, want)), want));
     }
     return out;
   };

@@ -6,7 +6,6 @@ import { promptExample } from '../align/examples.js';
 import type { Surrogate } from '../align/model.js';
 import type { Item } from '../data/process.js';
 import { Rng } from '../engine/rng.js';
-import { greedyDecode } from '../lm/decode.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import type { ExplainCase } from './cases.js';
 import { pairKey } from './cases.js';
@@ -43,11 +42,7 @@ export function lmExplainer(name: string, s: Surrogate, records: readonly TaskRe
           if (!r) throw new Error(`${source}: no explanation record for pair ${c.key}`);
           return promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source);
         });
-        const soft = s.softTokens(ps.map((p) => p.soft));
-        const longest = Math.max(...ps.map((p) => p.ids.length));
-        const gen = greedyDecode(s.model, ps, { maxNewTokens: Math.max(1, Math.min(opts.maxNewTokens, s.model.cfg.max_position_embeddings - longest)), eosId: s.tok.special.eos }, soft);
-        soft?.vectors.dispose();
-        out.push(...gen.map((ids) => s.tok.decode(ids).trim()));
+        out.push(...s.generate(ps, opts.maxNewTokens));
       }
       return out;
     },
