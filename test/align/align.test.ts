@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, cliKilledAt } from '../cli/helpers.js';
+import { createServer } from 'node:http';
+import { cli, cliAsync, cliKilledAt } from '../cli/helpers.js';
 import { ringDataset } from '../rec/fixture.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { readSafetensors } from '../../src/engine/safetensors.js';
@@ -159,4 +160,35 @@ test('explain --pairs: the chosen pairs, f\'s decision by its ranking; an unknow
   const bad = cli(['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--pairs', file, '--quiet']);
   assert.match(bad.stderr, /pairs\.csv:2.*unknown item 99999/);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
+});
+
+test('explain --judge-url: an OpenAI-compatible judge on loopback rates every explanation; unreadable replies are counted', async () => {
+  let calls = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      calls++;
+      assert.ok((JSON.parse(body) as { messages: unknown[] }).messages.length > 0);
+      const reply = calls % 4 !== 0 ? 'Rating: 2\nReasonable.' : 'I cannot rate this.'; // every 4th reply unreadable
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: reply } }] }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const out = join(tmp, 'explain-judge');
+    const r = await cliAsync(['explain', '--tasks', tasks, '--out', out, '--sample', '8', '--base-model', base, '--judge-url', `http://127.0.0.1:${port}/v1`, '--no-distinction', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    for (const m of Object.values(rep.explanations) as { llm_judge_mean: number | null; llm_judge_unparseable: number }[]) {
+      assert.equal(m.llm_judge_mean, 2);
+    }
+    const all = Object.values(rep.explanations) as { llm_judge_unparseable: number }[];
+    assert.equal(all.reduce((a, m) => a + m.llm_judge_unparseable, 0), Math.floor(calls / 4));
+    assert.equal(calls, 16); // base-lm and template, 8 pairs each
+  } finally {
+    server.close();
+  }
 });

@@ -19,6 +19,16 @@ export function cli(args: string[], cwd = ROOT): CliResult {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** As cli(), without blocking the event loop (for tests that serve the CLI from this process). */
+export function cliAsync(args: string[]): Promise<CliResult> {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env: { ...process.env, RECEXPLAINER_DEBUG: '' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
+
 /**
  * Starts the CLI and SIGKILLs it as soon as `logFile` holds at least `minLines` lines; rejects
  * if the run exits on its own having written `doneFile` (it finished before it could be killed).
