@@ -1,5 +1,6 @@
-// A Llama on disk: weights under their Hugging Face names in model.safetensors and the
-// architecture as an HF-style config.json. A foreign or mis-shaped file is a one-line DataError.
+// A Llama on disk: weights under their Hugging Face names in model.safetensors (or shards listed
+// by model.safetensors.index.json, as large HF models ship) and the architecture as an HF-style
+// config.json. A foreign or mis-shaped file is a one-line DataError.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../engine/atomic.js';
@@ -10,6 +11,7 @@ import { configFromHf, type LlamaConfig } from './config.js';
 import { Llama } from './llama.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
+export const INDEX_FILE = 'model.safetensors.index.json';
 export const CONFIG_FILE = 'config.json';
 
 /** Every weight of the model under its HF name, copied out as F32. */
@@ -45,11 +47,36 @@ export function saveLm(dir: string, model: Llama, metadata: Record<string, strin
   writeJsonAtomic(join(dir, CONFIG_FILE), hfConfig(model.cfg));
 }
 
-/** Reads a model written by saveLm (or any HF Llama folder with F32/F16/BF16 safetensors weights). */
+/** The tensors of a model folder: model.safetensors, or every shard its index names (each read once). */
+export function readLmTensors(dir: string): { tensors: Record<string, ReadTensor>; file: string } {
+  const single = join(dir, WEIGHTS_FILE);
+  if (existsSync(single)) return { tensors: readSafetensors(single).tensors, file: single };
+  const index = join(dir, INDEX_FILE);
+  if (!existsSync(index)) throw new UserError(`${dir}: no ${WEIGHTS_FILE} or ${INDEX_FILE} (not a model folder)`);
+  let map: unknown;
+  try {
+    map = (JSON.parse(readFileSync(index, 'utf8')) as { weight_map?: unknown }).weight_map;
+  } catch {
+    throw new DataError({ file: index }, 'is not valid JSON');
+  }
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new DataError({ file: index, field: 'weight_map' }, 'missing or not an object');
+  const tensors: Record<string, ReadTensor> = {};
+  for (const shard of new Set(Object.values(map as Record<string, unknown>))) {
+    if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\')) throw new DataError({ file: index, field: 'weight_map' }, `shard ${JSON.stringify(shard)} is not a file name`);
+    const path = join(dir, shard);
+    if (!existsSync(path)) throw new DataError({ file: index, field: 'weight_map' }, `shard ${shard} is missing`);
+    for (const [name, t] of Object.entries(readSafetensors(path).tensors)) {
+      if ((map as Record<string, unknown>)[name] !== shard) throw new DataError({ file: path, field: name }, `the index puts this tensor in ${JSON.stringify((map as Record<string, unknown>)[name] ?? null)}`);
+      tensors[name] = t;
+    }
+  }
+  return { tensors, file: index };
+}
+
+/** Reads a model written by saveLm (or any HF Llama folder with F32/F16/BF16 safetensors weights, sharded or not). */
 export function loadLm(dir: string): Llama {
   const cfgPath = join(dir, CONFIG_FILE);
-  const wPath = join(dir, WEIGHTS_FILE);
-  for (const p of [cfgPath, wPath]) if (!existsSync(p)) throw new UserError(`${dir}: no ${p.slice(dir.length + 1)} (not a model folder)`);
+  if (!existsSync(cfgPath)) throw new UserError(`${dir}: no ${CONFIG_FILE} (not a model folder)`);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(cfgPath, 'utf8'));
@@ -57,9 +84,10 @@ export function loadLm(dir: string): Llama {
     throw new DataError({ file: cfgPath }, 'is not valid JSON');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new DataError({ file: cfgPath }, 'is not a JSON object');
+  const { tensors, file } = readLmTensors(dir);
   const model = new Llama(configFromHf(json as Record<string, unknown>, cfgPath));
   try {
-    setLmWeights(model, readSafetensors(wPath).tensors, wPath);
+    setLmWeights(model, tensors, file);
   } catch (e) {
     model.dispose();
     throw e;
