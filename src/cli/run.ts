@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { runPipeline, type RunConfig } from '../run/pipeline.js';
 import { PROFILES } from '../run/profiles.js';
-import { writeRunReport } from '../run/report.js';
+import { currentCommit, writeRunReport } from '../run/report.js';
 import { choiceArg, intArg } from './options.js';
 
 export function runCommand(): Command {
@@ -17,8 +17,9 @@ export function runCommand(): Command {
     .option('--quiet', 'no progress bars', false)
     .action(async (f: Omit<RunConfig, 'out'> & { out?: string }) => {
       const cfg: RunConfig = { ...f, out: f.out ?? `runs/${f.profile}` };
+      const commit = currentCommit();
       const r = await runPipeline(cfg, (line) => console.log(line));
-      const { md } = writeRunReport(cfg, r);
+      const { md } = writeRunReport(cfg, r, commit);
       console.log(`report: ${resolve(md)}`);
     });
 }

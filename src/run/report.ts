@@ -21,7 +21,8 @@ function readJson<T>(file: string): T | null {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null;
 }
 
-function commit(): string | null {
+/** The checked-out commit (short), or null outside a git checkout. Read it before a run starts. */
+export function currentCommit(): string | null {
   try {
     return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: repoRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
@@ -34,7 +35,8 @@ export function machine(): string {
   return `${c[0]?.model ?? 'unknown CPU'} × ${c.length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
 }
 
-export function writeRunReport(cfg: RunConfig, r: RunOutputs): { json: string; md: string } {
+/** Writes report.json and report.md; `commit` is the one the run started from. */
+export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | null): { json: string; md: string } {
   const dataset = readJson<Stats>(join(r.dirs.data, 'stats.json'));
   const recommender = readJson<Record<string, unknown>>(join(r.dirs.rec, 'metrics.json'));
   const tasks = readJson<Counts>(join(r.dirs.tasks, 'counts.json'));
@@ -43,7 +45,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs): { json: string; m
   const timings = { ...Object.fromEntries(Object.entries(r.stages).map(([k, v]) => [k, v.seconds])), ...r.evalTimings };
   const command = `recexplainer run --profile ${cfg.profile}${cfg.seed ? ` --seed ${cfg.seed}` : ''}${cfg.baseModel ? ` --base-model ${cfg.baseModel}` : ''}`;
   const report = {
-    profile: cfg.profile, command, commit: commit(), machine: machine(), date: new Date().toISOString(),
+    profile: cfg.profile, command, commit, machine: machine(), date: new Date().toISOString(),
     dataset, recommender, tasks, base_lm: baseLm, alignment, methods: r.methods,
     explanations: r.explain.explanations,
     distinction: r.explain.distinction && { discriminator_acc: r.explain.distinction.discriminator_acc, score_mse: r.explain.distinction.score_mse, score_var: r.explain.distinction.score_var, confusion: r.explain.distinction.confusion, names: r.explain.distinction.names },
