@@ -78,7 +78,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     buildDataset({ ...DATA_DEFAULTS, ...p.data, out: dirs.data, quiet: cfg.quiet, seed: DATA_DEFAULTS.seed + cfg.seed }));
   await stage('train_rec', existsSync(join(dirs.rec, 'model.json')) && existsSync(join(dirs.rec, 'metrics.json')), `SASRec, hidden ${p.rec.hidden}, history ${p.rec.maxLen}`, () =>
     trainRec({ ...TRAIN_REC_DEFAULTS, ...p.rec, ...q, data: dirs.data, out: dirs.rec, resume: existsSync(join(dirs.rec, 'checkpoint.safetensors')) }));
-  await stage('tasks', existsSync(join(dirs.tasks, 'counts.json')), 'alignment samples, tasks 1–6 × forms B, I, H, labelled by the SASRec', () =>
+  await stage('tasks', existsSync(join(dirs.tasks, 'counts.json')), 'alignment samples, tasks 1–7 × forms B, I, H, labelled by the SASRec', () =>
     buildTasks({ ...TASKS_DEFAULTS, ...p.tasks, quiet: cfg.quiet, seed: TASKS_DEFAULTS.seed + cfg.seed, data: dirs.data, rec: dirs.rec, out: dirs.tasks }));
   await stage('pretrain', cfg.baseModel !== undefined || existsSync(join(dirs.base, 'metrics.json')), 'base LM (tokenizer + Llama) from scratch', async () => {
     if (cfg.baseModel) return;
