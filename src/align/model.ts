@@ -68,7 +68,7 @@ export class Surrogate {
     readonly meta?: AlignMeta, // absent for a base model
   ) {}
 
-  /** The unaligned base model; `rec` (optional) fills soft tokens nowhere, it is kept for prompts' vectors. */
+  /** The unaligned base model; with `rec`, the target model whose embeddings fill soft tokens (an exported aligned model needs it). */
   static async base(baseModel: string, rec?: string): Promise<Surrogate> {
     if (!existsSync(baseModel)) throw new UserError(`${baseModel}: no such base model`);
     const tok = baseTokenizer(baseModel);
@@ -89,6 +89,11 @@ export class Surrogate {
     }
     if (meta.format !== ALIGN_FORMAT) throw new DataError({ file: metaFile, field: 'format' }, `is ${JSON.stringify(meta.format)}, expected "${ALIGN_FORMAT}"`);
     return meta;
+  }
+
+  /** The base model an aligned model folder was trained from; undefined for an exported .gguf (its base is merged in). */
+  static baseOf(path: string): string | undefined {
+    return existsSync(path) && statSync(path).isFile() ? undefined : Surrogate.readMeta(path).base_model;
   }
 
   /** An aligned model folder written by `align`, or a .gguf written by `export-gguf` from one (projectors beside it). */

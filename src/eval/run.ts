@@ -81,8 +81,8 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   };
   const recSeed = cfg.seed + 1;
   for (const b of cfg.baselines) {
-    if (b === 'random') run(randomMethod(titles, recSeed, 9), 'I');
-    else if (b === 'popularity') run(popularityMethod(ds, titles, 0.2, 9), 'I');
+    if (b === 'random') run(randomMethod(titles, recSeed, src.maxHistory), 'I');
+    else if (b === 'popularity') run(popularityMethod(ds, titles, src.posTop, src.maxHistory), 'I');
     else if (b === 'sasrec-kd') {
       let student = cfg.student;
       if (!student) {
@@ -92,9 +92,9 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
           result.timings.distill = d.seconds;
         }
       }
-      run(distilledMethod(await Recommender.load(student), titles, 0.2), 'I');
+      run(distilledMethod(await Recommender.load(student), titles, src.posTop), 'I');
     } else {
-      const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.readMeta(cfg.models[0]).base_model : undefined);
+      const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
       if (!base) throw new UserError(`the ${b} baseline needs --base-model (or an aligned --model whose base it reuses)`);
       const icl = b === 'icl' ? iclPicker(readTaskRecords(taskFile(cfg.tasks, 'train', 'B')), cfg.seed) : undefined;
       run(lmMethod(b, await Surrogate.base(base), taskFile(cfg.tasks, 'test', 'B'), { ...LM_METHOD_DEFAULTS, icl }), 'B');

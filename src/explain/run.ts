@@ -55,7 +55,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const recordsOf = (form: Form) => fromPairs?.records[form] ?? readTaskRecords(taskFile(cfg.tasks, 'test', form));
   const cases: ExplainCase[] = explainCases(recordsOf('I'), rec, ds.items, src.maxHistory, cfg.sample, cfg.seed, fromPairs && ((k) => fromPairs.decisions.get(k)!));
   if (cases.length === 0) throw new UserError(`${cfg.tasks}: no explanation (task 7) test samples; rebuild the tasks with explanations`);
-  const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.readMeta(cfg.models[0]).base_model : undefined);
+  const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
   const explainers: { make: () => Promise<{ e: Explainer; dispose?: () => void }> }[] = [];
   if (base) {
     explainers.push({ make: async () => {
