@@ -11,7 +11,8 @@ import { readSafetensors, writeSafetensors, type ReadTensor } from '../engine/sa
 import { tf } from '../engine/tf.js';
 import { greedyDecode, type SoftTokens } from '../lm/decode.js';
 import { Llama } from '../lm/llama.js';
-import { setLmWeights, WEIGHTS_FILE } from '../lm/checkpoint.js';
+import { lmWeights, setLmWeights, WEIGHTS_FILE } from '../lm/checkpoint.js';
+import { exportWeights, importWeights } from '../rec/build.js';
 import { gpt2Vocab, writeLlamaGguf, type GgufWeightType } from '../lm/gguf_write.js';
 import { readGguf } from '../lm/gguf.js';
 import { tokenizerFromGguf } from '../lm/gguf_tokenizer.js';
@@ -104,24 +105,20 @@ export class Surrogate {
     const s = new Surrogate(b.model, b.tok, {}, b.vectors, meta);
     if (meta.lora) {
       s.model.enableLora(meta.lora);
-      loadNamed(join(dir, ADAPTER_FILE), adapterVariables(s.model));
-    } else loadNamed(join(dir, WEIGHTS_FILE), s.model.namedVariables());
-    if (meta.projector_in !== null) {
-      const ps = newProjectors(meta.projector_in, s.model.cfg.hidden_size, 0, meta.projector_scale ?? { user: 1, item: 1 });
-      loadNamed(join(dir, PROJECTORS_FILE), new Map(Object.values(ps).flatMap((p) => [...p.namedVariables()])));
-      Object.assign(s.projectors, ps);
-    }
+      const file = join(dir, ADAPTER_FILE);
+      importWeights(adapterVariables(s.model), readWeights(file), file);
+    } else setLmWeights(s.model, readWeights(join(dir, WEIGHTS_FILE)), join(dir, WEIGHTS_FILE));
+    const file = join(dir, PROJECTORS_FILE);
+    Object.assign(s.projectors, loadProjectors(meta, s.model.cfg.hidden_size, () => readWeights(file), file));
     return s;
   }
 
   /** Writes adapter.safetensors (or, fully fine-tuned, model.safetensors), projectors.safetensors (when any) and align.json. */
   save(dir: string, meta: Omit<AlignMeta, 'format' | 'lora' | 'projector_in' | 'projector_scale'>): void {
-    const dump = (vars: [string, Variable][]) =>
-      Object.fromEntries(vars.map(([n, v]) => [n, { dtype: 'F32' as const, shape: [...v.shape], data: Float32Array.from(v.dataSync()) }]));
-    if (this.model.lora) writeSafetensors(join(dir, ADAPTER_FILE), dump([...adapterVariables(this.model)]), { format: 'pt' });
-    else writeSafetensors(join(dir, WEIGHTS_FILE), dump([...this.model.namedVariables()]), { format: 'pt' });
-    const projVars = Object.values(this.projectors).flatMap((p) => [...p.namedVariables()]);
-    if (projVars.length) writeSafetensors(join(dir, PROJECTORS_FILE), dump(projVars), { format: 'pt' });
+    if (this.model.lora) writeSafetensors(join(dir, ADAPTER_FILE), exportWeights(adapterVariables(this.model)), { format: 'pt' });
+    else writeSafetensors(join(dir, WEIGHTS_FILE), lmWeights(this.model), { format: 'pt' });
+    const projVars = this.projectorVariables();
+    if (projVars.length) writeSafetensors(join(dir, PROJECTORS_FILE), exportWeights(projVars), { format: 'pt' });
     writeJsonAtomic(join(dir, META_FILE), {
       format: ALIGN_FORMAT, ...meta, base_model: resolve(meta.base_model), rec: meta.rec && resolve(meta.rec), lora: this.model.lora ?? null,
       projector_in: this.projectors.user?.inDim ?? this.projectors.item?.inDim ?? null,
@@ -142,13 +139,8 @@ export class Surrogate {
     } catch {
       throw new DataError({ file: side, field: '__metadata__.align' }, 'missing or not JSON (not written by export-gguf?)');
     }
-    const b = new Surrogate(s.model, s.tok, {}, meta.rec ? new SoftVectors(await Recommender.load(meta.rec)) : undefined, { ...meta, base_model: resolve(gguf), lora: null });
-    if (meta.projector_in !== null) {
-      const ps = newProjectors(meta.projector_in, b.model.cfg.hidden_size, 0, meta.projector_scale ?? { user: 1, item: 1 });
-      loadNamed(side, new Map(Object.values(ps).flatMap((p) => [...p.namedVariables()])));
-      Object.assign(b.projectors, ps);
-    }
-    return b;
+    const projectors = loadProjectors(meta, s.model.cfg.hidden_size, () => file.tensors, side);
+    return new Surrogate(s.model, s.tok, projectors, meta.rec ? new SoftVectors(await Recommender.load(meta.rec)) : undefined, { ...meta, base_model: resolve(gguf), lora: null });
   }
 
   /** Writes the model with LoRA merged as a GGUF (F32/F16, with its vocabulary) and the projectors beside it; returns the side file. */
@@ -156,16 +148,20 @@ export class Surrogate {
     const merged = new Llama(this.model.cfg);
     try {
       this.model.adapters().forEach((a) => a.merge());
-      setLmWeights(merged, Object.fromEntries([...this.model.namedVariables()].filter(([n]) => !n.includes('.lora_')).map(([n, v]) => [n, { dtype: 'F32' as const, shape: [...v.shape], data: Float32Array.from(v.dataSync()) }])), file);
+      const adapters = new Set(adapterVariables(this.model));
+      setLmWeights(merged, exportWeights(this.model.variables().filter((v) => !adapters.has(v))), file);
       writeLlamaGguf(file, merged, { type, tokenizer: gpt2Vocab(this.tok) });
     } finally {
       this.model.adapters().forEach((a) => a.unmerge());
       merged.dispose();
     }
     const side = projectorsSideFile(file);
-    const projVars = Object.values(this.projectors).flatMap((p) => [...p.namedVariables()]);
-    writeSafetensors(side, Object.fromEntries(projVars.map(([n, v]) => [n, { dtype: 'F32' as const, shape: [...v.shape], data: Float32Array.from(v.dataSync()) }])), { format: 'pt', align: JSON.stringify(this.meta ?? null) });
+    writeSafetensors(side, exportWeights(this.projectorVariables()), { format: 'pt', align: JSON.stringify(this.meta ?? null) });
     return side;
+  }
+
+  private projectorVariables(): Variable[] {
+    return Object.values(this.projectors).flatMap((p) => p.variables());
   }
 
   /** Greedy continuations of one batch of prompts (soft tokens filled), as trimmed text; at most `want` new tokens, fewer where the context ends. */
@@ -214,19 +210,21 @@ export function projectorsSideFile(gguf: string): string {
   return gguf.replace(/\.gguf$/i, '') + '.projectors.safetensors';
 }
 
-/** The LoRA variables under their PEFT names. */
-function adapterVariables(model: Llama): Map<string, Variable> {
-  return new Map([...model.namedVariables()].filter(([n]) => n.includes('.lora_')));
+/** The LoRA variables (their checkpoint names are PEFT's). */
+function adapterVariables(model: Llama): Variable[] {
+  return model.adapters().flatMap((a) => a.variables());
 }
 
-/** Assigns to each variable the tensor of its name in a safetensors file; a missing or mis-shaped one is a DataError. */
-function loadNamed(file: string, vars: Map<string, Variable>): void {
+/** The tensors of a weights file of an aligned model folder. */
+function readWeights(file: string): Record<string, ReadTensor> {
   if (!existsSync(file)) throw new UserError(`${file}: missing (an incomplete aligned model folder?)`);
-  const tensors: Record<string, ReadTensor> = readSafetensors(file).tensors;
-  for (const [name, v] of vars) {
-    const t = tensors[name];
-    if (!t) throw new DataError({ file, field: name }, 'missing tensor (a foreign or partial file?)');
-    if (t.shape.join(',') !== v.shape.join(',')) throw new DataError({ file, field: name }, `shape [${t.shape}], expected [${v.shape}]`);
-    tf.tidy(() => v.assign(tf.tensor(t.data, v.shape, 'float32')));
-  }
+  return readSafetensors(file).tensors;
+}
+
+/** The projectors align.json describes, with their weights from `tensors()` (read only when there are projectors). */
+function loadProjectors(meta: AlignMeta, hidden: number, tensors: () => Record<string, ReadTensor>, file: string): Partial<Record<SoftKind, Projector>> {
+  if (meta.projector_in === null) return {};
+  const ps = newProjectors(meta.projector_in, hidden, 0, meta.projector_scale ?? { user: 1, item: 1 });
+  importWeights(Object.values(ps).flatMap((p) => p.variables()), tensors(), file);
+  return ps;
 }

@@ -9,16 +9,15 @@ import { readSafetensors, writeSafetensors, type ReadTensor, type WriteTensor } 
 import { tf } from '../engine/tf.js';
 import { configFromHf, type LlamaConfig } from './config.js';
 import { Llama } from './llama.js';
+import { exportWeights } from '../rec/build.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
 export const INDEX_FILE = 'model.safetensors.index.json';
 export const CONFIG_FILE = 'config.json';
 
-/** Every weight of the model under its HF name, copied out as F32. */
+/** Every weight of the model under its HF name, as F32. */
 export function lmWeights(model: Llama): Record<string, WriteTensor> {
-  const out: Record<string, WriteTensor> = {};
-  for (const [name, v] of model.namedVariables()) out[name] = { dtype: 'F32', shape: [...v.shape], data: Float32Array.from(v.dataSync()) };
-  return out;
+  return exportWeights(model.variables());
 }
 
 /** Assigns `tensors` (by HF name) to the model; a missing, extra or mis-shaped tensor is a DataError naming it. */

@@ -11,6 +11,7 @@ import { Progress } from '../engine/progress.js';
 import { DataError, UserError } from '../engine/errors.js';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint.js';
 import { paramName } from '../rec/layers.js';
+import { exportWeights, importWeights } from '../rec/build.js';
 import { ADAMW_DEFAULTS, AdamW, globalNorm, linearSchedule, type AdamWConfig } from './adamw.js';
 import { injectSoftTokens, type Llama } from './llama.js';
 import { headCrossEntropy } from './loss.js';
@@ -188,13 +189,7 @@ export function trainLm(model: Llama, examples: readonly LmExample[], partial: P
   let priorSeconds = 0;
   if (ck?.resume) {
     const saved = loadCheckpoint(ck.path, ck.kind, ck.config);
-    const byName = new Map([...names].map(([v, n]) => [n, v] as const));
-    for (const [n, t] of Object.entries(saved.tensors)) {
-      const v = byName.get(n);
-      if (!v) throw new DataError({ file: ck.path, field: n }, 'not a trained variable of this model (a foreign checkpoint?)');
-      if (t.shape.join(',') !== v.shape.join(',')) throw new DataError({ file: ck.path, field: n }, `shape [${t.shape}], expected [${v.shape}]`);
-      tf.tidy(() => v.assign(tf.tensor(t.data, v.shape, 'float32')));
-    }
+    importWeights(vars, saved.tensors, ck.path);
     if (Object.keys(saved.tensors).length !== vars.length) throw new DataError({ file: ck.path }, `holds ${Object.keys(saved.tensors).length} trained tensors, the model has ${vars.length}`);
     opt.loadMoments(saved.optimizer, (x) => names.get(x)!, (key) => {
       throw new DataError({ file: ck.path, field: `optimizer/${key}` }, 'missing or mis-shaped AdamW moment');
@@ -208,7 +203,7 @@ export function trainLm(model: Llama, examples: readonly LmExample[], partial: P
   }
   const save = (seconds: number) => ck && saveCheckpoint(ck.path, {
     kind: ck.kind, config: ck.config, step, epoch: Math.floor(step / perEpoch), counters: { seconds },
-    tensors: Object.fromEntries(vars.map((v) => [names.get(v)!, { dtype: 'F32' as const, shape: [...v.shape], data: Float32Array.from(v.dataSync()) }])),
+    tensors: exportWeights(vars),
     optimizer: Object.fromEntries(Object.entries(opt.moments((x) => names.get(x)!)).map(([k, t]) => [k, { dtype: 'F32' as const, ...t }])),
     rng: dropRng.state(),
   });
