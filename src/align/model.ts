@@ -4,7 +4,7 @@
 // with the same interface (the base-lm and icl baselines).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { Variable } from '@tensorflow/tfjs-core';
 import { writeJsonAtomic } from '../engine/atomic.js';
 import { DataError, UserError } from '../engine/errors.js';
 import { readSafetensors, writeSafetensors, type ReadTensor } from '../engine/safetensors.js';
@@ -18,9 +18,8 @@ import { readGguf } from '../lm/gguf.js';
 import { tokenizerFromGguf } from '../lm/gguf_tokenizer.js';
 import { loadBaseModel } from '../lm/load.js';
 import type { LoraConfig } from '../lm/lora.js';
-import { Projector } from '../lm/projector.js';
+import { Projector, projectSoft, type SoftKind } from '../lm/projector.js';
 import { Tokenizer } from '../lm/tokenizer.js';
-import type { SoftKind } from '../lm/train.js';
 import { Recommender } from '../rec/recommender.js';
 import type { Form } from '../tasks/forms.js';
 import type { SoftSlot } from './examples.js';
@@ -178,20 +177,13 @@ export class Surrogate {
 
   /** Projected soft-token vectors for decoding: slots of prompt b → (b, position), vectors [N,H]. */
   softTokens(perPrompt: readonly (readonly SoftSlot[])[]): SoftTokens | undefined {
-    const slots: [number, number][] = [];
-    const parts: Tensor[] = [];
-    perPrompt.forEach((ss, b) =>
-      ss.forEach((s) => {
-        const p = this.projectors[s.kind];
-        if (!p) throw new UserError(`this model has no ${s.kind} projector (a behaviour-aligned or base model cannot read <${s.kind}> tokens)`);
-        slots.push([b, s.pos]);
-        parts.push(tf.tidy(() => p.forward(tf.tensor2d(s.vector, [1, s.vector.length]))));
-      }),
-    );
-    if (!parts.length) return undefined;
-    const vectors = tf.concat(parts, 0);
-    tf.dispose(parts);
-    return { slots, vectors };
+    let slots: [number, number][] = [];
+    const vectors = tf.tidy(() => {
+      const r = projectSoft(this.projectors, perPrompt, (b) => `prompt ${b} of the batch`);
+      slots = r?.slots ?? [];
+      return r?.vectors;
+    });
+    return vectors ? { slots, vectors } : undefined;
   }
 
   dispose(): void {

@@ -7,6 +7,16 @@ import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../engine/tf.js';
 import { Rng } from '../engine/rng.js';
 import { constant, paramName } from '../rec/layers.js';
+import { UserError } from '../engine/errors.js';
+
+export type SoftKind = 'user' | 'item';
+
+/** A soft token of one sequence: its position and the recommender embedding that fills it. */
+export interface SoftInput {
+  pos: number;
+  kind: SoftKind;
+  vector: ArrayLike<number>;
+}
 
 export class Projector {
   readonly w1: Variable; // [H/2, d]
@@ -52,4 +62,30 @@ export class Projector {
   dispose(): void {
     tf.dispose(this.variables());
   }
+}
+
+/**
+ * The soft tokens of a batch through their projectors, one matmul per kind: slots (row, position)
+ * in the order of `vectors` [N,H] (users first, then items), or undefined when there are none.
+ * `label(row)` names a row in the one-line errors (no projector for a kind, a vector of the wrong size).
+ */
+export function projectSoft(projectors: Partial<Record<SoftKind, Projector>>, rows: readonly (readonly SoftInput[])[], label: (row: number) => string): { slots: [number, number][]; vectors: Tensor } | undefined {
+  const slots: [number, number][] = [];
+  const parts: Tensor[] = [];
+  for (const kind of ['user', 'item'] as const) {
+    const raw: number[] = [];
+    const proj = projectors[kind];
+    rows.forEach((soft, b) => {
+      for (const s of soft) {
+        if (s.kind !== kind) continue;
+        if (!proj) throw new UserError(`${label(b)} holds a <${kind}> soft token, but there is no ${kind} projector (a behaviour-aligned or base model cannot read it)`);
+        if (s.vector.length !== proj.inDim) throw new UserError(`${label(b)}: <${kind}> vector of ${s.vector.length} values, the projector takes ${proj.inDim}`);
+        slots.push([b, s.pos]);
+        for (let i = 0; i < s.vector.length; i++) raw.push(s.vector[i]);
+      }
+    });
+    if (proj && raw.length > 0) parts.push(proj.forward(tf.tensor2d(raw, [raw.length / proj.inDim, proj.inDim])));
+  }
+  if (parts.length === 0) return undefined;
+  return { slots, vectors: parts.length === 1 ? parts[0] : tf.concat(parts, 0) };
 }

@@ -15,14 +15,13 @@ import { exportWeights, importWeights } from '../rec/build.js';
 import { ADAMW_DEFAULTS, AdamW, globalNorm, linearSchedule, type AdamWConfig } from './adamw.js';
 import { injectSoftTokens, type Llama } from './llama.js';
 import { headCrossEntropy } from './loss.js';
-import type { Projector } from './projector.js';
+import { projectSoft, type Projector, type SoftInput, type SoftKind } from './projector.js';
 
-export type SoftKind = 'user' | 'item';
 
 export interface LmExample {
   ids: readonly number[]; // prompt + response tokens
   lossMask?: ArrayLike<number>; // per token: 1 = its prediction is trained (a response token); default: every token but the first
-  soft?: readonly { pos: number; kind: SoftKind; vector: ArrayLike<number> }[]; // recommender embeddings at soft-token positions
+  soft?: readonly SoftInput[]; // recommender embeddings at soft-token positions
 }
 
 export interface LmTrainConfig extends AdamWConfig {
@@ -139,25 +138,9 @@ function pack(examples: readonly LmExample[], idx: readonly number[]): Packed {
 
 /** Input embeddings of a packed batch, with the projected soft tokens injected. */
 function inputs(model: Llama, examples: readonly LmExample[], idx: readonly number[], p: Packed, projectors: Partial<Record<SoftKind, Projector>>): Tensor {
-  let x = model.embed(p.ids, p.B, p.T);
-  const slots: number[] = [];
-  const parts: Tensor[] = [];
-  for (const kind of ['user', 'item'] as const) {
-    const raw: number[] = [];
-    const proj = projectors[kind];
-    idx.forEach((e, b) => {
-      for (const s of examples[e].soft ?? []) {
-        if (s.kind !== kind) continue;
-        if (!proj) throw new UserError(`training example ${e} holds a <${kind}> soft token but no ${kind} projector was given`);
-        if (s.vector.length !== proj.inDim) throw new UserError(`training example ${e}: <${kind}> vector of ${s.vector.length} values, the projector takes ${proj.inDim}`);
-        slots.push(b * p.T + s.pos);
-        raw.push(...Array.from(s.vector));
-      }
-    });
-    if (proj && raw.length > 0) parts.push(proj.forward(tf.tensor2d(raw, [raw.length / proj.inDim, proj.inDim])));
-  }
-  if (parts.length) x = injectSoftTokens(x, Int32Array.from(slots), tf.concat(parts, 0));
-  return x;
+  const x = model.embed(p.ids, p.B, p.T);
+  const soft = projectSoft(projectors, idx.map((e) => examples[e].soft ?? []), (b) => `training example ${idx[b]}`);
+  return soft ? injectSoftTokens(x, Int32Array.from(soft.slots, ([b, pos]) => b * p.T + pos), soft.vectors) : x;
 }
 
 /** The trained variables under their checkpoint names (HF/PEFT names, projector prefixes). */
