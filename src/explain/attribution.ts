@@ -52,3 +52,13 @@ export function topContributors(rec: Scorer, history: readonly number[], item: n
   }
   return [...ids];
 }
+
+/** Attribution is searched among the last LOO_WINDOW history items (SASRec reads only its last maxLen). */
+const LOO_WINDOW = 50;
+
+/** f's k strongest contributors to its score of `item` among the `shown` items (the part of the history a prompt names), strongest first. */
+export function shownContributors(rec: Scorer, history: readonly number[], shown: readonly number[], item: number, k: number): number[] {
+  const recent = history.slice(-LOO_WINDOW);
+  const inShown = new Set(shown);
+  return topContributors(rec, recent, item, recent.length).filter((i) => inShown.has(i)).slice(0, k);
+}

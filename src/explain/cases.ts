@@ -6,12 +6,10 @@ import type { Item } from '../data/process.js';
 import { Rng } from '../engine/rng.js';
 import type { Recommender } from '../rec/recommender.js';
 import type { Soft, TaskRecord } from '../tasks/forms.js';
-import { topContributors } from './attribution.js';
+import { shownContributors } from './attribution.js';
+import { itemNorms, mostSimilar } from '../tasks/generate.js';
 import type { Decision } from './faithfulness.js';
 import { themes } from './targets.js';
-
-/** Attribution is searched among the last LOO_WINDOW history items (SASRec reads only its last maxLen). */
-export const LOO_WINDOW = 50;
 
 export interface ExplainCase {
   key: string; // "u12-pos": the same pair in every form's file
@@ -31,24 +29,6 @@ export function pairKey(id: string): string {
   return id.replace(/^t7-(?:train|test)-[BIH]-/, '').replace(/-[BIH]$/, '');
 }
 
-/** The candidate's most cosine-similar other item under f. */
-export function nearestItem(rec: Recommender, item: number): number {
-  const v = rec.itemVector(item);
-  const norm = (x: Float32Array) => Math.hypot(...x) || 1;
-  const nv = norm(v);
-  let best = -1;
-  let bestCos = -Infinity;
-  for (let j = 1; j <= rec.nItems; j++) {
-    if (j === item) continue;
-    const w = rec.itemVector(j);
-    let dot = 0;
-    for (let c = 0; c < v.length; c++) dot += v[c] * w[c];
-    const cos = dot / (nv * norm(w));
-    if (cos > bestCos) (bestCos = cos), (best = j);
-  }
-  return best;
-}
-
 /**
  * Cases for the task-7 records of an I-form test file (they carry the full history and the item
  * as soft tokens), at most `limit` (a seeded subset; 0 = all), in file order. f's decision by pair
@@ -60,18 +40,18 @@ export function explainCases(records: readonly TaskRecord[], rec: Recommender, i
     const keep = new Set(new Rng(seed).shuffle(pairs.map((_, i) => i)).slice(0, limit));
     pairs = pairs.filter((_, i) => keep.has(i));
   }
+  const table = rec.itemTable();
+  const norms = itemNorms(table, rec.hidden);
   return pairs.map((r) => {
     const user = r.soft.find((s): s is Extract<Soft, { kind: 'user' }> => s.kind === 'user');
     const cand = r.soft.find((s): s is Extract<Soft, { kind: 'item' }> => s.kind === 'item');
     if (!user || !cand) throw new Error(`${r.id}: an explanation test record without <user> and <item> (not an I-form file?)`);
     const history = user.history;
     const shown = history.slice(-maxShown);
-    const inShown = new Set(shown);
-    const recent = history.slice(-LOO_WINDOW);
-    const contributors = topContributors(rec, recent, cand.item, recent.length).filter((i) => inShown.has(i)).slice(0, 3);
+    const contributors = shownContributors(rec, history, shown, cand.item, 3);
     return {
       key: pairKey(r.id), user: r.user!, history, shown, item: cand.item, decision: decide(pairKey(r.id)), contributors,
-      similar: [nearestItem(rec, cand.item)], itemAttributes: themes(items[cand.item - 1]), historyAttributes: shown.flatMap((i) => themes(items[i - 1])),
+      similar: mostSimilar(table, rec.hidden, norms, cand.item, 1), itemAttributes: themes(items[cand.item - 1]), historyAttributes: shown.flatMap((i) => themes(items[i - 1])),
     };
   });
 }

@@ -87,6 +87,11 @@ export class Recommender {
     return ids.slice(0, k);
   }
 
+  /** f's item table [nItems + 1, d] (row 0: padding); read-only. */
+  itemTable(): Float32Array {
+    return this.items;
+  }
+
   /** f's embedding of one item [d] (a copy). */
   itemVector(item: number): Float32Array {
     this.checkItems([item]);

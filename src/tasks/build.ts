@@ -15,7 +15,7 @@ import { brownPairs, loadShareGpt, type TextPair } from './corpus.js';
 import { countRecords, countsMarkdown, type Counts } from './counts.js';
 import { recordsFor } from './forms.js';
 import { explanationTask, generalTask, historyTask, interestTask, itemTask, nextItemTask, rankingTask, similarItems, type Context, type Source, type Split } from './generate.js';
-import { topContributors } from '../explain/attribution.js';
+import { shownContributors } from '../explain/attribution.js';
 import { explanationFacts, explanationText } from '../explain/targets.js';
 import { loadTemplates, TemplatePicker, type Templates } from './templates.js';
 import { attributeText, normalTitle, recentHistory, renderList } from './text.js';
@@ -59,7 +59,7 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
     progress.tick();
   }
   progress.finish();
-  const similar = cfg.similarK > 0 || cfg.explanations ? similarItems(rec.model.itemTable().dataSync() as Float32Array, rec.hidden, Math.max(1, cfg.similarK)) : null;
+  const similar = cfg.similarK > 0 || cfg.explanations ? similarItems(rec.itemTable(), rec.hidden, Math.max(1, cfg.similarK)) : null;
   byTask[4] = itemSources(ds, titles, templates, pick, cfg.similarK > 0 ? similar!.map((s) => s.slice(0, cfg.similarK)) : null);
   byTask[5] = generalSources(texts, cfg, pick);
   if (cfg.explanations) byTask[7] = byTask[3].map((pair) => explanationSource(pair, rec, ds, titles, similar!, pick, rng));
@@ -79,15 +79,10 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   return { counts, seconds: (Date.now() - t0) / 1000 };
 }
 
-/** The history items f attributes its score to are searched among the last LOO_WINDOW (SASRec reads only its last maxLen). */
-const LOO_WINDOW = 50;
-
 /** Task 7 for a task-3 pair: f's decision (positive pool → yes), its top-3 leave-one-out contributors among the shown items, themes, era, nearest item. */
 function explanationSource(pair: Source, rec: Recommender, ds: Dataset, titles: string[], similar: number[][], pick: TemplatePicker, rng: Rng): Source {
   const item = pair.item!;
-  const recent = pair.history.slice(-LOO_WINDOW);
-  const shown = new Set(pair.shown);
-  const contributors = topContributors(rec, recent, item, recent.length).filter((i) => shown.has(i)).slice(0, 3);
+  const contributors = shownContributors(rec, pair.history, pair.shown, item, 3);
   const decision = pair.key.endsWith('-pos') ? 'yes' : 'no';
   const facts = explanationFacts(ds.items, pair.shown, item, decision, contributors, similar[item]?.[0] ?? null);
   return explanationTask(pair, explanationText(facts, titles, rng), pick.pick('t7'));

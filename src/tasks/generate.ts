@@ -134,8 +134,8 @@ export function generalTask(split: Split, n: number, text: string, response: str
   return { task: 5, split, key: `n${n}`, user: null, history: [], shown: [], candidates: [], item: null, attribute: null, text, template, response, answer: [] };
 }
 
-/** For each item 1..nItems, its k most cosine-similar other items under f's item table [nItems + 1, d]. */
-export function similarItems(table: Float32Array, d: number, k: number): number[][] {
+/** L2 norms of the rows of an item table [nItems + 1, d] (0 → 1, so a zero row has cosine 0 with all). */
+export function itemNorms(table: Float32Array, d: number): Float32Array {
   const n = table.length / d - 1;
   const norm = new Float32Array(n + 1);
   for (let i = 1; i <= n; i++) {
@@ -143,26 +143,34 @@ export function similarItems(table: Float32Array, d: number, k: number): number[
     for (let j = 0; j < d; j++) s += table[i * d + j] ** 2;
     norm[i] = Math.sqrt(s) || 1;
   }
-  const out: number[][] = [[]];
-  for (let a = 1; a <= n; a++) {
-    const best: number[] = [];
-    const sims: number[] = [];
-    for (let b = 1; b <= n; b++) {
-      if (b === a) continue;
-      let s = 0;
-      for (let j = 0; j < d; j++) s += table[a * d + j] * table[b * d + j];
-      s /= norm[a] * norm[b];
-      if (best.length === k && s <= sims[k - 1]) continue;
-      let p = best.length; // insertion point: after every item at least as similar (ties: lower id first)
-      while (p > 0 && sims[p - 1] < s) p--;
-      best.splice(p, 0, b);
-      sims.splice(p, 0, s);
-      if (best.length > k) {
-        best.pop();
-        sims.pop();
-      }
+  return norm;
+}
+
+/** The k items most cosine-similar to item a (itself excluded), most similar first, ties: lower id first. */
+export function mostSimilar(table: Float32Array, d: number, norm: Float32Array, a: number, k: number): number[] {
+  const n = table.length / d - 1;
+  const best: number[] = [];
+  const sims: number[] = [];
+  for (let b = 1; b <= n; b++) {
+    if (b === a) continue;
+    let s = 0;
+    for (let j = 0; j < d; j++) s += table[a * d + j] * table[b * d + j];
+    s /= norm[a] * norm[b];
+    if (best.length === k && s <= sims[k - 1]) continue;
+    let p = best.length; // insertion point: after every item at least as similar
+    while (p > 0 && sims[p - 1] < s) p--;
+    best.splice(p, 0, b);
+    sims.splice(p, 0, s);
+    if (best.length > k) {
+      best.pop();
+      sims.pop();
     }
-    out.push(best);
   }
-  return out;
+  return best;
+}
+
+/** For each item 1..nItems, its k most cosine-similar other items under f's item table [nItems + 1, d]. */
+export function similarItems(table: Float32Array, d: number, k: number): number[][] {
+  const norm = itemNorms(table, d);
+  return [[], ...Array.from({ length: norm.length - 1 }, (_, i) => mostSimilar(table, d, norm, i + 1, k))];
 }
