@@ -1,11 +1,12 @@
 // `recexplainer eval`: the alignment table on the test samples for aligned models and baselines;
 // writes report.json (DESIGN.md §6 names), report.md and alignment.svg into --out.
 import { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tasksSources } from '../align/records.js';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { peakRssMb } from '../engine/resources.js';
+import { readJson } from '../run/report.js';
 import { methodsChart, methodsTable } from '../eval/report.js';
 import { BASELINES, EVAL_DEFAULTS, evaluateAll, type Baseline, type EvalConfig } from '../eval/run.js';
 import { UserError } from '../engine/errors.js';
@@ -33,7 +34,7 @@ export function evalCommand(): Command {
       mkdirSync(flags.out, { recursive: true });
       const r = await evaluateAll({ ...d, ...flags, models: flags.model, baselines: baselines as Baseline[] });
       const statsFile = join(tasksSources(flags.tasks).data, 'stats.json');
-      const dataset = existsSync(statsFile) ? JSON.parse(readFileSync(statsFile, 'utf8')) : null;
+      const dataset = readJson(statsFile);
       writeJsonAtomic(join(flags.out, 'report.json'), { dataset, methods: r.methods, timings: r.timings, peak_rss_mb: peakRssMb() });
       writeFileAtomic(join(flags.out, 'alignment.svg'), methodsChart(r.methods));
       writeFileAtomic(join(flags.out, 'report.md'), ['# Alignment evaluation', '', methodsTable(r.methods), '', '![alignment](alignment.svg)', ''].join('\n'));

@@ -2,7 +2,6 @@
 // item → title records of the I-form training file (the catalogue is closed: every item is seen in
 // training, so title recovery measures what the projector carries). Optionally only a seeded subset
 // of users / task-4 items, the same for every form.
-import { existsSync } from 'node:fs';
 import { Rng } from '../engine/rng.js';
 import { readTaskRecords, taskFile } from '../align/records.js';
 import type { Form, TaskRecord } from '../tasks/forms.js';
@@ -14,14 +13,15 @@ export interface SetOptions {
   seed: number;
 }
 
-/** Users and task-4 items to keep, drawn once from the I-form files so every form gets the same. */
-export function pickSubset(tasksDir: string, opts: SetOptions): { users: Set<number> | null; items: Set<string> } {
+/** Users to keep and the task-4 title records, drawn once from the I-form files so every form gets the same. */
+export function pickSubset(tasksDir: string, opts: SetOptions): { users: Set<number> | null; titles: TaskRecord[] } {
   const rng = new Rng(opts.seed);
   const test = readTaskRecords(taskFile(tasksDir, 'test', 'I'));
   const all = [...new Set(test.flatMap((r) => (r.user === null ? [] : [r.user])))].sort((a, b) => a - b);
   const users = opts.users > 0 && opts.users < all.length ? new Set(rng.shuffle(all).slice(0, opts.users)) : null;
-  const titleIds = readTaskRecords(taskFile(tasksDir, 'train', 'I')).filter(isTitleRecord).map((r) => r.id.replace(/-I-/, '-'));
-  return { users, items: new Set(rng.shuffle(titleIds).slice(0, opts.task4)) };
+  const titles = readTaskRecords(taskFile(tasksDir, 'train', 'I')).filter(isTitleRecord);
+  const keep = new Set(rng.shuffle(titles.map((_, i) => i)).slice(0, opts.task4));
+  return { users, titles: titles.filter((_, i) => keep.has(i)) };
 }
 
 function isTitleRecord(r: TaskRecord): boolean {
@@ -33,7 +33,5 @@ export function evalSets(tasksDir: string, form: Form, subset: ReturnType<typeof
   const keepUser = (r: TaskRecord) => subset.users === null || (r.user !== null && subset.users.has(r.user));
   const test = readTaskRecords(taskFile(tasksDir, 'test', form)).filter(keepUser);
   const of = (t: number) => test.filter((r) => r.task === t);
-  const trainI = taskFile(tasksDir, 'train', 'I');
-  const titles = form === 'B' || !existsSync(trainI) ? [] : readTaskRecords(trainI).filter((r) => isTitleRecord(r) && subset.items.has(r.id.replace(/-I-/, '-')));
-  return { 1: of(1), 2: of(2), 3: of(3), 4: titles, 6: of(6) };
+  return { 1: of(1), 2: of(2), 3: of(3), 4: form === 'B' ? [] : subset.titles, 6: of(6) };
 }

@@ -2,7 +2,7 @@
 // align B, I, H → eval, one folder per stage under `out`. Resumable stage by stage: a finished stage
 // (its final file present) is not redone, an interrupted one resumes from its checkpoint; stage
 // times and peak memory are kept in <out>/stages.json so a resumed run reports the original figures.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALIGN_DEFAULTS } from '../align/config.js';
 import { align } from '../align/train.js';
@@ -19,6 +19,7 @@ import { TASKS_DEFAULTS } from '../tasks/config.js';
 import { buildTasks } from '../tasks/build.js';
 import type { Form } from '../tasks/forms.js';
 import { PROFILE, type ProfileName } from './profiles.js';
+import { readJson } from './report.js';
 
 export interface RunConfig {
   out: string;
@@ -45,10 +46,6 @@ export interface RunOutputs {
 
 const MODES: readonly Form[] = ['B', 'I', 'H'];
 
-function readJson<T>(file: string): T {
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
-}
-
 export async function runPipeline(cfg: RunConfig, say: (line: string) => void): Promise<RunOutputs> {
   const p = PROFILE[cfg.profile];
   const o = cfg.out;
@@ -57,7 +54,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     lm: { B: join(o, 'lm-B'), I: join(o, 'lm-I'), H: join(o, 'lm-H') }, eval: join(o, 'eval'), explain: join(o, 'explain'),
   };
   const stagesFile = join(o, 'stages.json');
-  const stages: Stages = existsSync(stagesFile) ? readJson<Stages>(stagesFile) : {};
+  const stages: Stages = readJson<Stages>(stagesFile) ?? {};
   const steps = 6 + MODES.length;
   let n = 0;
   const stage = async (name: string, done: boolean, what: string, body: () => Promise<unknown>) => {
@@ -99,6 +96,6 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     const r = await explainAll({ ...EXPLAIN_DEFAULTS, ...p.explain, ...q, tasks: dirs.tasks, out: dirs.explain, models: MODES.map((m) => dirs.lm[m]), baseModel: dirs.base });
     writeJsonAtomic(explainFile, r);
   });
-  const { methods, timings } = readJson<Awaited<ReturnType<typeof evaluateAll>>>(evalFile);
-  return { dirs, stages, methods, evalTimings: timings, explain: readJson<ExplainResult>(explainFile) };
+  const { methods, timings } = readJson<Awaited<ReturnType<typeof evaluateAll>>>(evalFile)!;
+  return { dirs, stages, methods, evalTimings: timings, explain: readJson<ExplainResult>(explainFile)! };
 }

@@ -17,7 +17,8 @@ import type { RunConfig, RunOutputs } from './pipeline.js';
 /** The paper's best RecExplainer figure on any of its three data sets (Table 1), for reference. */
 export const PAPER_BEST = { 'task1.hr@5': 0.9615, 'task1.ndcg@5': 0.8242, 'task2.ndcg@5': 0.9083, 'task3.acc': 0.9904, 'task6.hcr': 0.1461 };
 
-function readJson<T>(file: string): T | null {
+/** A JSON file the pipeline wrote, or null when it is not there. */
+export function readJson<T>(file: string): T | null {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null;
 }
 
