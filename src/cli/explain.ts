@@ -19,7 +19,8 @@ export function explainCommand(): Command {
     .option('--base-model <path>', 'the unaligned base LM (default: the first --model\'s base)')
     .option('--pairs <file>', '(user, item) pairs to explain: JSON lines {"user":U,"item":I} or CSV "U,I" (default: the task-7 test pairs)')
     .option('--sample <n>', 'pairs to explain, a seeded subset (0 = all)', intArg(0), d.sample)
-    .option('--aspect <text>', 'steer explanations toward an aspect: genre, era, … or free text')
+    .option('--aspect <text>', 'steer explanations toward an aspect: genre, era, history (what the model was trained to follow) or free text')
+    .option('--aspect-study <n>', 'explain the first N pairs again asking for each aspect in turn (aligned models), and report which aspects the texts cover', intArg(0), d.aspectStudy)
     .option('--judge-url <url>', 'OpenAI-compatible endpoint for an LLM judge, e.g. http://127.0.0.1:8080/v1')
     .option('--judge-model <name>', 'model name sent to the judge endpoint', d.judgeModel)
     .option('--no-distinction', 'skip the discriminator and score-predictor experiments')
@@ -28,7 +29,7 @@ export function explainCommand(): Command {
     .action(async (flags: Omit<ExplainConfig, 'models'> & { model: string[] }) => {
       mkdirSync(flags.out, { recursive: true });
       const r = await explainAll({ ...d, ...flags, models: flags.model });
-      writeJsonAtomic(join(flags.out, 'report.json'), { explanations: r.explanations, distinction: r.distinction });
+      writeJsonAtomic(join(flags.out, 'report.json'), { explanations: r.explanations, aspects: r.aspects, aspect_study: r.aspectStudy, distinction: r.distinction });
       const chart = confusionChart(r);
       if (chart) writeFileAtomic(join(flags.out, 'confusion.svg'), chart);
       const md = explanationsMarkdown(r, 'confusion.svg');

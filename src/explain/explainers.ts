@@ -9,6 +9,7 @@ import { Rng } from '../engine/rng.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import type { ExplainCase } from './cases.js';
 import { pairKey } from './cases.js';
+import { aspectSuffix } from './aspects.js';
 import { themes } from './targets.js';
 
 export interface Explainer {
@@ -23,11 +24,6 @@ export interface LmExplainerOptions {
 }
 
 export const LM_EXPLAINER_DEFAULTS: LmExplainerOptions = { maxNewTokens: 120, batchSize: 16 };
-
-/** The text appended to an explanation prompt to steer it toward an aspect. */
-export function aspectSuffix(aspect: string): string {
-  return ` Focus the explanation on ${aspect.trim()}.`;
-}
 
 /** An LM explaining each case through the task-7 record of its own form with the same pair key. */
 export function lmExplainer(name: string, s: Surrogate, records: readonly TaskRecord[], source: string, opts: LmExplainerOptions = LM_EXPLAINER_DEFAULTS): Explainer {

@@ -36,6 +36,7 @@ export function explanationsMarkdown(r: ExplainResult, chart: string): string {
       '',
     );
   }
+  lines.push(...aspectLines(r));
   lines.push('### Examples', '');
   for (const [n, ex] of Object.entries(r.examples)) {
     lines.push(`**${n}**`, '');
@@ -43,6 +44,34 @@ export function explanationsMarkdown(r: ExplainResult, chart: string): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+const pct = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(0)} %`);
+
+/** Which aspects the texts cover, and the aspect study (the same pairs asked for each aspect in turn). */
+function aspectLines(r: ExplainResult): string[] {
+  const asked = Object.values(r.aspects).some((c) => c.only !== null);
+  const lines = [
+    '### Aspects',
+    '',
+    'Share of explanations covering each aspect: themes (names one of the candidate\'s themes), era (names a decade), history (cites a shown history item)' + (asked ? '; "only": covers the asked aspect and no other.' : '.'),
+    '',
+    `| explainer | themes | era | history |${asked ? ' only |' : ''}`,
+    `|---|---:|---:|---:|${asked ? '---:|' : ''}`,
+    ...Object.entries(r.aspects).map(([n, c]) => `| ${n} | ${pct(c.themes)} | ${pct(c.era)} | ${pct(c.history)} |${asked ? ` ${pct(c.only)} |` : ''}`),
+    '',
+  ];
+  for (const [n, study] of Object.entries(r.aspectStudy)) {
+    lines.push(
+      `**${n}**, asked to focus on each aspect in turn (the same pairs; "only": covers the asked aspect and no other):`,
+      '',
+      '| asked | themes | era | history | only |',
+      '|---|---:|---:|---:|---:|',
+      ...Object.entries(study).map(([a, c]) => `| ${a} | ${pct(c.themes)} | ${pct(c.era)} | ${pct(c.history)} | ${pct(c.only)} |`),
+      '',
+    );
+  }
+  return lines;
 }
 
 export function confusionChart(r: ExplainResult): string | null {

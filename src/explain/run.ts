@@ -13,6 +13,7 @@ import { Recommender } from '../rec/recommender.js';
 import type { Form } from '../tasks/forms.js';
 import { loadTemplates } from '../tasks/templates.js';
 import { normalTitle } from '../tasks/text.js';
+import { ASPECTS, aspectCoverage, aspectWord, knownAspect, type AspectCoverage, type AspectId } from './aspects.js';
 import { explainCases, type ExplainCase } from './cases.js';
 import { pairRecords, readPairs } from './pairs.js';
 import { distinguish, textFeatures, type DistinctionResult } from './distinction.js';
@@ -28,6 +29,7 @@ export interface ExplainConfig {
   pairs?: string; // explain these (user, item) pairs (src/explain/pairs.ts) instead of the task-7 test pairs
   sample: number; // explain this many pairs (a seeded subset; 0 = all); default 200
   aspect?: string; // steer the explanations toward an aspect (genre, era, …, or free text)
+  aspectStudy: number; // explain this many of the pairs again asking for each aspect in turn (aligned models; 0 = skip)
   judgeUrl?: string; // an OpenAI-compatible endpoint for the LLM judge (optional)
   judgeModel: string; // default "gpt-4o-mini"
   judgeKey?: string; // API key (else $OPENAI_API_KEY)
@@ -36,13 +38,18 @@ export interface ExplainConfig {
   quiet: boolean;
 }
 
-export const EXPLAIN_DEFAULTS: Readonly<Omit<ExplainConfig, 'tasks' | 'out' | 'models'>> = { sample: 200, judgeModel: 'gpt-4o-mini', distinction: true, seed: 0, quiet: false };
+export const EXPLAIN_DEFAULTS: Readonly<Omit<ExplainConfig, 'tasks' | 'out' | 'models'>> = { sample: 200, aspectStudy: 0, judgeModel: 'gpt-4o-mini', distinction: true, seed: 0, quiet: false };
 
 export interface ExplainResult {
   explanations: Record<string, ExplanationMetrics>;
   distinction: DistinctionResult | null;
   examples: Record<string, ExplanationRow[]>; // the first 5 rows per explainer
+  aspects: Record<string, AspectCoverage>; // per explainer: which aspects its texts cover (`only` for --aspect)
+  aspectStudy: Record<string, AspectStudy>; // per aligned model, with aspectStudy > 0
 }
+
+/** Coverage of the same pairs asked for no aspect, then for each aspect in turn. */
+export type AspectStudy = Record<'none' | AspectId, AspectCoverage>;
 
 export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   await initEngine({ backend: 'auto' });
@@ -56,7 +63,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const cases: ExplainCase[] = explainCases(recordsOf('I'), rec, ds.items, src.maxHistory, cfg.sample, cfg.seed, fromPairs && ((k) => fromPairs.decisions.get(k)!));
   if (cases.length === 0) throw new UserError(`${cfg.tasks}: no explanation (task 7) test samples; rebuild the tasks with explanations`);
   const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
-  const explainers: { make: () => Promise<{ e: Explainer; dispose?: () => void }> }[] = [];
+  const explainers: { make: () => Promise<{ e: Explainer; dispose?: () => void; asking?: (aspect: string) => Explainer }> }[] = [];
   if (base) {
     explainers.push({ make: async () => {
       const s = await Surrogate.base(base);
@@ -70,19 +77,29 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
       const s = await Surrogate.load(dir);
       const mode = s.meta!.mode;
       const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', mode);
-      return { e: lmExplainer(`recexplainer-${mode.toLowerCase()}`, s, recordsOf(mode), file, { ...LM_EXPLAINER_DEFAULTS, aspect: cfg.aspect }), dispose: () => s.dispose() };
+      const name = `recexplainer-${mode.toLowerCase()}`;
+      const asking = (aspect: string) => lmExplainer(name, s, recordsOf(mode), file, { ...LM_EXPLAINER_DEFAULTS, aspect });
+      return { e: lmExplainer(name, s, recordsOf(mode), file, { ...LM_EXPLAINER_DEFAULTS, aspect: cfg.aspect }), dispose: () => s.dispose(), asking };
     } });
   }
   const judge = cfg.judgeUrl ? new LlmJudge({ url: cfg.judgeUrl, model: cfg.judgeModel, apiKey: cfg.judgeKey ?? process.env.OPENAI_API_KEY }) : undefined;
-  const result: ExplainResult = { explanations: {}, distinction: null, examples: {} };
+  const result: ExplainResult = { explanations: {}, distinction: null, examples: {}, aspects: {}, aspectStudy: {} };
+  const asked = cfg.aspect === undefined ? null : knownAspect(cfg.aspect);
+  const studied = cases.slice(0, cfg.aspectStudy);
   const texts: Record<string, string[]> = {};
   mkdirSync(join(cfg.out, 'explanations'), { recursive: true });
   for (const x of explainers) {
-    const { e, dispose } = await x.make();
+    const { e, dispose, asking } = await x.make();
     const t0 = performance.now();
     try {
       if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name} …`);
       texts[e.name] = e.explain(cases);
+      if (asking && studied.length > 0) {
+        if (!cfg.quiet) console.error(`asking ${e.name} for each aspect on ${studied.length} pairs …`);
+        const study = { none: aspectCoverage(texts[e.name].slice(0, studied.length), studied, catalogue, null) } as AspectStudy;
+        for (const a of ASPECTS) study[a] = aspectCoverage(asking(aspectWord(a)).explain(studied), studied, catalogue, a);
+        result.aspectStudy[e.name] = study;
+      }
     } finally {
       dispose?.();
     }
@@ -94,6 +111,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
       metrics.llm_judge_unparseable = r.unparseable + r.failed;
     }
     result.explanations[e.name] = metrics;
+    result.aspects[e.name] = aspectCoverage(texts[e.name], cases, catalogue, asked);
     result.examples[e.name] = rows.slice(0, 5);
     writeJsonlAtomic(join(cfg.out, 'explanations', `${e.name}.jsonl`), rows);
   }

@@ -38,7 +38,7 @@ export const PROFILE: Record<ProfileName, Profile> = {
     align: { loraR: 0, epochs: 20, batchSize: 16, warmup: 20, perTask: 300, lr: 3e-3, checkpointEvery: 100 },
     alignSteps: { B: { maxSteps: 150 }, I: { maxSteps: 450 }, H: { maxSteps: 200 } }, // most of the budget on I, which the CI test checks
     eval: { users: 60, task4: 30, distillEpochs: 5 },
-    explain: { sample: 60 },
+    explain: { sample: 60, aspectStudy: 20 },
   },
   full: {
     data: {},
@@ -48,6 +48,6 @@ export const PROFILE: Record<ProfileName, Profile> = {
     align: { loraR: 0, lr: 1e-3, batchSize: 16, warmup: 50, checkpointEvery: 500 },
     alignSteps: { B: { epochs: 3 }, I: { epochs: 5 }, H: { epochs: 2 } }, // ≈ 2.2M, 2.8M, 3.7M tokens: 13, 17, 22 min
     eval: { users: 0, task4: 300 },
-    explain: { sample: 400 },
+    explain: { sample: 400, aspectStudy: 100 },
   },
 };

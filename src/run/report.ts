@@ -49,6 +49,8 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     profile: cfg.profile, command, commit, machine: machine(), date: new Date().toISOString(),
     dataset, recommender, tasks, base_lm: baseLm, alignment, methods: r.methods,
     explanations: r.explain.explanations,
+    aspects: r.explain.aspects,
+    aspect_study: r.explain.aspectStudy,
     distinction: r.explain.distinction && { discriminator_acc: r.explain.distinction.discriminator_acc, score_mse: r.explain.distinction.score_mse, score_var: r.explain.distinction.score_var, confusion: r.explain.distinction.confusion, names: r.explain.distinction.names },
     timings,
     peak_rss_mb: Math.max(0, ...Object.values(r.stages).map((s) => s.peak_rss_mb)),

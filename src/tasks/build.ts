@@ -16,9 +16,12 @@ import { countRecords, countsMarkdown, type Counts } from './counts.js';
 import { recordsFor } from './forms.js';
 import { explanationTask, generalTask, historyTask, interestTask, itemTask, nextItemTask, rankingTask, similarItems, type Context, type Source, type Split } from './generate.js';
 import { shownContributors } from '../explain/attribution.js';
+import { aspectsFor, aspectSuffix, aspectText, aspectWord } from '../explain/aspects.js';
 import { explanationFacts, explanationText } from '../explain/targets.js';
 import { loadTemplates, TemplatePicker, type Templates } from './templates.js';
 import { attributeText, normalTitle, recentHistory, renderList } from './text.js';
+
+const ASPECT_SHARE = 1 / 3; // training explanations that ask for one aspect
 
 export interface TasksResult {
   counts: Counts;
@@ -79,13 +82,24 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   return { counts, seconds: (Date.now() - t0) / 1000 };
 }
 
-/** Task 7 for a task-3 pair: f's decision (positive pool → yes), its top-3 leave-one-out contributors among the shown items, themes, era, nearest item. */
+/**
+ * Task 7 for a task-3 pair: f's decision (positive pool → yes), its top-3 leave-one-out
+ * contributors among the shown items, themes, era, nearest item. One training pair in
+ * ASPECT_SHARE asks for one aspect (src/explain/aspects.ts) and gets the text focused on it.
+ */
 function explanationSource(pair: Source, rec: Recommender, ds: Dataset, titles: string[], similar: number[][], pick: TemplatePicker, rng: Rng): Source {
   const item = pair.item!;
   const contributors = shownContributors(rec, pair.history, pair.shown, item, 3);
   const decision = pair.key.endsWith('-pos') ? 'yes' : 'no';
   const facts = explanationFacts(ds.items, pair.shown, item, decision, contributors, similar[item]?.[0] ?? null);
-  return explanationTask(pair, explanationText(facts, titles, rng), pick.pick('t7'));
+  const template = pick.pick('t7');
+  if (pair.split === 'train' && rng.next() < ASPECT_SHARE) {
+    const options = aspectsFor(facts);
+    const aspect = options[rng.int(options.length)];
+    const asked = { id: `${template.id}+${aspect}`, text: template.text + aspectSuffix(aspectWord(aspect, rng)) };
+    return explanationTask(pair, aspectText(facts, aspect, titles, rng), asked);
+  }
+  return explanationTask(pair, explanationText(facts, titles, rng), template);
 }
 
 /**

@@ -43,11 +43,11 @@ const adapters = (dir: string) => Object.fromEntries(Object.entries(readSafetens
 
 test('align H: the response loss falls; the folder reloads to the same task-3 answers', async () => {
   const out = join(tmp, 'H');
-  const r = cli(['align', '--mode', 'H', '--out', out, ...ALIGN]);
+  const r = cli(['align', '--mode', 'H', '--out', out, ...ALIGN, '--max-steps', '40']); // the loss of 8-sample batches of mixed tasks is noisy over 24 steps
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /aligned \(H\): 24 steps/);
+  assert.match(r.stdout, /aligned \(H\): 40 steps/);
   const l = losses(out);
-  assert.equal(l.length, 24);
+  assert.equal(l.length, 40);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   assert.ok(mean(l.slice(-6)) < mean(l.slice(0, 6)) - 0.3, `loss ${mean(l.slice(0, 6))} → ${mean(l.slice(-6))}`);
   const meta = JSON.parse(readFileSync(join(out, 'align.json'), 'utf8'));
@@ -119,9 +119,9 @@ test('bad input is a one-line error naming the problem', () => {
   assert.match(noResume.stderr, /nothing to resume/);
 });
 
-test('explain: every explainer scored against f, rows written, distinction run (with --aspect)', () => {
+test('explain: every explainer scored against f, rows written, distinction run (with --aspect and an aspect study)', () => {
   const out = join(tmp, 'explain');
-  const r = cli(['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--sample', '20', '--aspect', 'the era', '--quiet']);
+  const r = cli(['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--sample', '20', '--aspect', 'the era', '--aspect-study', '6', '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   assert.deepEqual(Object.keys(rep.explanations), ['base-lm', 'template', 'recexplainer-h']);
@@ -135,7 +135,17 @@ test('explain: every explainer scored against f, rows written, distinction run (
   const rows = readFileSync(join(out, 'explanations', 'template.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(rows.length, 20);
   assert.ok(rows.every((x) => ['yes', 'no'].includes(x.f_decision) && typeof x.text === 'string' && x.rating >= 0));
-  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /### Distinction/);
+  const share = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
+  assert.deepEqual(Object.keys(rep.aspects), ['base-lm', 'template', 'recexplainer-h']);
+  for (const c of Object.values(rep.aspects) as Record<string, unknown>[]) assert.ok(['themes', 'era', 'history', 'only'].every((k) => share(c[k])), JSON.stringify(c));
+  const study = rep.aspect_study['recexplainer-h'];
+  assert.deepEqual(Object.keys(rep.aspect_study), ['recexplainer-h']);
+  assert.deepEqual(Object.keys(study), ['none', 'themes', 'era', 'history']);
+  assert.equal(study.none.only, null);
+  for (const a of ['themes', 'era', 'history']) assert.ok(share(study[a].only) && share(study[a][a]), a);
+  const md = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.match(md, /### Distinction/);
+  assert.match(md, /### Aspects[\s\S]*\| era \|/);
 });
 
 test('explain --pairs: the chosen pairs, f\'s decision by its ranking; an unknown item names the line', async () => {

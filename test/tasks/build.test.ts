@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { cli } from '../cli/helpers.js';
 import { ringDataset } from '../rec/fixture.js';
 import { readDataset } from '../../src/data/dataset.js';
+import { coveredAspects, knownAspect } from '../../src/explain/aspects.js';
+import { parseDecision } from '../../src/explain/faithfulness.js';
 import { leaveOneOut } from '../../src/data/process.js';
 import { Recommender } from '../../src/rec/recommender.js';
 import { loadTemplates } from '../../src/tasks/templates.js';
@@ -236,4 +238,19 @@ test('task 7: one explanation per task-3 pair, with f\'s decision and its strong
     assert.match(r.prompt, /<user>.*<item>|<item>.*<user>/);
   }
   assert.equal(read(out, 'train.H.jsonl').filter((r) => r.task === 7).length, 3 * read(out, 'train.I.jsonl').filter((r) => r.task === 7).length);
+});
+
+test('task 7 asks one training pair in about three for one aspect, with a text on that aspect only; test prompts never', () => {
+  const catalogue = { titles: ['', ...ds.items.map((i) => i.title)] };
+  const train = read(out, 'train.I.jsonl').filter((r) => r.task === 7);
+  const asking = train.filter((r) => r.prompt.includes(' Focus the explanation on '));
+  assert.ok(asking.length >= 0.2 * train.length && asking.length <= 0.47 * train.length, `${asking.length} of ${train.length}`);
+  for (const r of asking) {
+    const aspect = knownAspect(/ Focus the explanation on (.+)\.$/.exec(r.prompt)![1]);
+    assert.ok(aspect !== null, r.prompt);
+    assert.equal(parseDecision(r.response), r.id.endsWith('-pos') ? 'yes' : 'no', r.response);
+    const shown = userSoft(r).history.slice(-9);
+    assert.deepEqual([...coveredAspects(r.response, { shown, itemAttributes: [] }, catalogue)], [aspect], r.response);
+  }
+  assert.ok(!read(out, 'test.H.jsonl').some((r) => r.prompt.includes('Focus the explanation')));
 });
