@@ -7,6 +7,7 @@ import { buildTasks } from '../tasks/build.js';
 import { TASKS_DEFAULTS, type TasksConfig } from '../tasks/config.js';
 import { countsMarkdown } from '../tasks/counts.js';
 import { FORMS, type Form } from '../tasks/forms.js';
+import { teacherLine } from '../tasks/teacher.js';
 import { choiceArg, floatArg, intArg, listArg } from './options.js';
 
 /** "B,I,H" → the named forms, in canonical order. */
@@ -45,10 +46,14 @@ export function tasksCommand(): Command {
     .option('--templates <file>', 'prompt template file (default: templates/default.json)')
     .option('--sharegpt <file>', 'ShareGPT-format JSON for task 5 (default: the Brown corpus)')
     .option('--backend <b>', `tensor backend: ${BACKEND_CHOICES.join(', ')}`, choiceArg(BACKEND_CHOICES), d.backend)
+    .option('--teacher-url <url>', 'OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) of a teacher LLM that rewrites the task-7 explanations and adds task-6 user summaries; API key from $OPENAI_API_KEY; replies cached in <out>/teacher.jsonl')
+    .option('--teacher-model <name>', 'model name sent to the teacher endpoint', d.teacherModel)
+    .option('--teacher-concurrency <n>', 'teacher requests in flight at once', intArg(1), d.teacherConcurrency)
     .option('--quiet', 'no progress bar', d.quiet)
     .action(async (flags: TasksConfig) => {
       const r = await buildTasks({ ...d, ...flags });
       console.log(countsMarkdown(r.counts).split('\n').slice(4).join('\n').trimEnd());
+      if (r.teacher) console.log(teacherLine(r.teacher, flags.out));
       console.log(`written to ${flags.out} (counts.md, {train,test}.{${flags.forms.join(',')}}.jsonl) in ${formatDuration(r.seconds)}`);
     });
 }

@@ -1,7 +1,8 @@
 // The `tasks` stage: data set + target model f → alignment samples for tasks 1–6 in forms
 // B / I / H, labelled by f (not by the ground truth). Writes <out>/{train,test}.{B,I,H}.jsonl,
-// counts.json, counts.md and config.json. Training samples use each user's training prefix;
-// test samples the full training sequence (train + validation item), predicting the test position.
+// counts.json, counts.md and config.json (with --teacher-url also teacher.jsonl, see teacher.ts).
+// Training samples use each user's training prefix; test samples the full training sequence
+// (train + validation item), predicting the test position.
 import { join } from 'node:path';
 import { readDataset, type Dataset } from '../data/dataset.js';
 import { leaveOneOut } from '../data/process.js';
@@ -10,14 +11,15 @@ import { UserError } from '../engine/errors.js';
 import { Progress } from '../engine/progress.js';
 import { Rng } from '../engine/rng.js';
 import { Recommender } from '../rec/recommender.js';
-import type { TasksConfig } from './config.js';
+import { configRecord, type TasksConfig } from './config.js';
 import { brownPairs, loadShareGpt, type TextPair } from './corpus.js';
 import { countRecords, countsMarkdown, type Counts } from './counts.js';
 import { recordsFor } from './forms.js';
 import { explanationTask, generalTask, historyTask, interestTask, itemTask, nextItemTask, rankingTask, similarItems, type Context, type Source, type Split } from './generate.js';
 import { shownContributors } from '../explain/attribution.js';
 import { aspectsFor, aspectSuffix, aspectText, aspectWord } from '../explain/aspects.js';
-import { explanationFacts, explanationText } from '../explain/targets.js';
+import { explanationFacts, explanationText, type ExplanationFacts } from '../explain/targets.js';
+import { applyTeacher, type TeacherStats } from './teacher.js';
 import { loadTemplates, TemplatePicker, type Templates } from './templates.js';
 import { attributeText, normalTitle, recentHistory, renderList } from './text.js';
 
@@ -25,6 +27,7 @@ const ASPECT_SHARE = 1 / 3; // training explanations that ask for one aspect
 
 export interface TasksResult {
   counts: Counts;
+  teacher?: TeacherStats; // with a --teacher-url
   seconds: number;
 }
 
@@ -66,6 +69,7 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   byTask[4] = itemSources(ds, titles, templates, pick, cfg.similarK > 0 ? similar!.map((s) => s.slice(0, cfg.similarK)) : null);
   byTask[5] = generalSources(texts, cfg, pick);
   if (cfg.explanations) byTask[7] = byTask[3].map((pair) => explanationSource(pair, rec, ds, titles, similar!, pick, rng));
+  const teacher = await applyTeacher(byTask, cfg, { titles, items: ds.items, templates, factsOf: (pair) => pairFacts(pair, rec, ds, similar!) });
 
   const counts: Counts = {};
   const sources = byTask.flat();
@@ -78,8 +82,8 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   }
   writeJsonAtomic(join(cfg.out, 'counts.json'), counts);
   writeFileAtomic(join(cfg.out, 'counts.md'), countsMarkdown(counts));
-  writeJsonAtomic(join(cfg.out, 'config.json'), { ...cfg, templates: templates.file });
-  return { counts, seconds: (Date.now() - t0) / 1000 };
+  writeJsonAtomic(join(cfg.out, 'config.json'), configRecord(cfg, templates.file, teacher));
+  return { counts, teacher, seconds: (Date.now() - t0) / 1000 };
 }
 
 /**
@@ -100,6 +104,13 @@ function explanationSource(pair: Source, rec: Recommender, ds: Dataset, titles: 
     return explanationTask(pair, aspectText(facts, aspect, titles, rng), asked);
   }
   return explanationTask(pair, explanationText(facts, titles, rng), template);
+}
+
+/** The facts explanationSource builds a pair's text from, again, for the teacher. */
+function pairFacts(pair: Source, rec: Recommender, ds: Dataset, similar: number[][]): ExplanationFacts {
+  const item = pair.item!;
+  const decision = pair.key.endsWith('-pos') ? 'yes' : 'no';
+  return explanationFacts(ds.items, pair.shown, item, decision, shownContributors(rec, pair.history, pair.shown, item, 3), similar[item]?.[0] ?? null);
 }
 
 /**

@@ -1,7 +1,9 @@
 // Configuration of the `tasks` stage: one typed object, defaults commented; CLI flags map 1:1
-// (--max-history ↔ maxHistory, --task2-items ↔ task2Items). Written resolved to <out>/config.json.
+// (--max-history ↔ maxHistory, --task2-items ↔ task2Items). Written resolved to <out>/config.json
+// (the teacher's settings only when a teacher was used, its key never).
 import type { BackendChoice } from '../engine/backend.js';
 import type { Form } from './forms.js';
+import type { TeacherStats } from './teacher.js';
 
 export interface TasksConfig {
   data: string; // data set folder (from `recexplainer data`)
@@ -21,6 +23,10 @@ export interface TasksConfig {
   sharegpt?: string; // ShareGPT-format file for task 5; default: the Brown corpus
   backend: BackendChoice; // tensor backend for f; default auto
   quiet: boolean; // no progress bar; default false
+  teacherUrl?: string; // an OpenAI-compatible endpoint whose model rewrites task 7 and adds task-6 user summaries; default none
+  teacherModel: string; // model name sent to it; default "gpt-4o-mini"
+  teacherKey?: string; // its API key; default $OPENAI_API_KEY; never written to config.json
+  teacherConcurrency: number; // requests in flight at once; default 4
 }
 
 export const TASKS_DEFAULTS: Omit<TasksConfig, 'data' | 'rec' | 'out'> = {
@@ -36,4 +42,12 @@ export const TASKS_DEFAULTS: Omit<TasksConfig, 'data' | 'rec' | 'out'> = {
   seed: 42,
   backend: 'auto',
   quiet: false,
+  teacherModel: 'gpt-4o-mini',
+  teacherConcurrency: 4,
 };
+
+/** What config.json holds: the resolved config with the template file's path; the teacher's settings and counts only when one was used, its key never. */
+export function configRecord(cfg: TasksConfig, templates: string, teacher: TeacherStats | undefined): Record<string, unknown> {
+  const { teacherKey, teacherModel, teacherConcurrency, ...rest } = cfg;
+  return teacher === undefined ? { ...rest, templates } : { ...rest, teacherModel, teacherConcurrency, templates, teacher };
+}

@@ -21,9 +21,12 @@ export const TASK_SLOTS = {
   t5: [SLOT.text],
   t6: [SLOT.user],
   t7: [SLOT.user, SLOT.item],
+  t6s: [SLOT.user], // task 6 preference summaries, written by a teacher LLM
 } as const;
 export type TemplateKey = keyof typeof TASK_SLOTS;
 export const TEMPLATE_KEYS = Object.keys(TASK_SLOTS) as TemplateKey[];
+/** Keys a file may leave out (their list is then empty): only a teacher run needs them. */
+const OPTIONAL_KEYS: ReadonlySet<TemplateKey> = new Set(['t6s']);
 
 export interface Templates {
   file: string;
@@ -49,6 +52,10 @@ export function loadTemplates(file = defaultTemplatesPath()): Templates {
   const prompts = {} as Record<TemplateKey, string[]>;
   for (const key of TEMPLATE_KEYS) {
     const list = raw[key];
+    if (list === undefined && OPTIONAL_KEYS.has(key)) {
+      prompts[key] = [];
+      continue;
+    }
     if (!Array.isArray(list) || list.length === 0) throw new DataError({ file, field: key }, `missing: task ${key.slice(1)} needs a non-empty array of template strings`);
     prompts[key] = list.map((t, i) => checkTemplate(file, `${key}[${i}]`, t, TASK_SLOTS[key]));
   }

@@ -1,29 +1,13 @@
-// An LLM judge over any OpenAI-compatible chat endpoint: one request per case, a few at a time,
-// retrying network errors, 5xx and 429; any other 4xx is a one-line UserError. Never logs the key.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError } from '../../engine/errors.js';
+// An LLM judge over any OpenAI-compatible chat endpoint: one request per case through a ChatClient
+// (a few at a time, retrying network errors, 5xx and 429; any other 4xx is a one-line UserError).
+import { ChatClient, type ChatClientOptions } from '../../llm/chat.js';
 import { parseRating } from './parse.js';
-import { judgeMessages, type ChatMessage, type JudgeInput } from './rubric.js';
+import { judgeMessages, type JudgeInput } from './rubric.js';
 
 export type { JudgeInput } from './rubric.js';
 
-export interface LlmJudgeOptions {
-  /** Base URL of the API, e.g. http://127.0.0.1:8080/v1; requests go to `${url}/chat/completions`. */
-  url: string;
-  model: string;
-  /** Sent as "Authorization: Bearer …" when given. */
-  apiKey?: string;
-  /** Sampling temperature; default 0. */
-  temperature?: number;
-  /** Limit on one attempt, in ms; default 120000. A timed-out attempt is retried like a network error. */
-  timeoutMs?: number;
-  /** Extra attempts after a network error, 5xx or 429; default 2. */
-  retries?: number;
-  /** Wait before the first retry in ms, doubled for each later one (a Retry-After header wins); default 500. */
-  retryDelayMs?: number;
-  /** Requests in flight at once; default 2. */
-  concurrency?: number;
-}
+/** The ChatClient's options; errors are labelled 'LLM judge'. */
+export type LlmJudgeOptions = Omit<ChatClientOptions, 'label'>;
 
 export interface JudgeResult {
   /** One per input, in order: the parsed rating, or null when the reply was unparseable or the request failed. */
@@ -36,103 +20,16 @@ export interface JudgeResult {
   replies: string[];
 }
 
-/** A response worth another attempt. */
-class Retryable extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
-const MAX_RETRY_AFTER_MS = 60_000;
-
-function intAtLeast(name: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new UserError(`LLM judge: ${name} must be an integer ≥ ${min}, got ${v}`);
-  return v;
-}
-
-/** Retry-After in ms when the header is a number of seconds. */
-function retryAfter(res: Response): number | undefined {
-  const s = Number(res.headers.get('retry-after') ?? NaN);
-  return Number.isFinite(s) && s >= 0 ? Math.min(s * 1000, MAX_RETRY_AFTER_MS) : undefined;
-}
-
-/** The server's error message from a JSON body ({"error": {"message"}}, {"error": "…"}, {"message"}), if any. */
-function serverMessage(body: string): string | undefined {
-  try {
-    const j: unknown = JSON.parse(body);
-    if (typeof j !== 'object' || j === null) return undefined;
-    const o = j as { error?: unknown; message?: unknown };
-    const e = o.error;
-    if (typeof e === 'string') return e;
-    if (typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string') {
-      return (e as { message: string }).message;
-    }
-    return typeof o.message === 'string' ? o.message : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** choices[0].message.content of a chat completion, if it is a string. */
-function replyContent(j: unknown): string | undefined {
-  const choices = (j as { choices?: unknown } | null)?.choices;
-  if (!Array.isArray(choices)) return undefined;
-  const content = (choices[0] as { message?: { content?: unknown } } | undefined)?.message?.content;
-  return typeof content === 'string' ? content : undefined;
-}
-
 export class LlmJudge {
-  private readonly endpoint: string;
-  private readonly model: string;
-  private readonly apiKey: string | undefined;
-  private readonly temperature: number;
-  private readonly timeoutMs: number;
-  private readonly retries: number;
-  private readonly retryDelayMs: number;
-  private readonly concurrency: number;
+  private readonly client: ChatClient;
 
   constructor(opts: LlmJudgeOptions) {
-    const base = opts.url.replace(/\/+$/, '');
-    if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
-      throw new UserError(`LLM judge: not an http(s) URL: ${opts.url}`);
-    }
-    this.endpoint = `${base}/chat/completions`;
-    this.model = opts.model;
-    this.apiKey = opts.apiKey;
-    this.temperature = opts.temperature ?? 0;
-    if (!Number.isFinite(this.temperature) || this.temperature < 0) {
-      throw new UserError(`LLM judge: temperature must be a number ≥ 0, got ${this.temperature}`);
-    }
-    this.timeoutMs = intAtLeast('timeoutMs', opts.timeoutMs ?? 120_000, 1);
-    this.retries = intAtLeast('retries', opts.retries ?? 2, 0);
-    this.retryDelayMs = intAtLeast('retryDelayMs', opts.retryDelayMs ?? 500, 0);
-    this.concurrency = intAtLeast('concurrency', opts.concurrency ?? 2, 1);
+    this.client = new ChatClient({ ...opts, label: 'LLM judge' });
   }
 
   /** Rates every input; throws UserError at the first 4xx other than 429 (after in-flight requests stop). */
   async rate(items: JudgeInput[]): Promise<JudgeResult> {
-    const replies: (string | null)[] = new Array(items.length).fill(null);
-    const stop = new AbortController();
-    let fatal: UserError | undefined;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (fatal === undefined && next < items.length) {
-        const i = next++;
-        try {
-          replies[i] = await this.complete(judgeMessages(items[i]), stop.signal);
-        } catch (err) {
-          if (!(err instanceof UserError)) throw err;
-          fatal ??= err;
-          stop.abort();
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
-    if (fatal !== undefined) throw fatal;
-
+    const replies = await this.client.completeAll(items.map(judgeMessages));
     const ratings = replies.map((r) => (r === null ? null : parseRating(r)));
     return {
       ratings,
@@ -140,56 +37,5 @@ export class LlmJudge {
       failed: replies.filter((r) => r === null).length,
       replies: replies.map((r) => r ?? ''),
     };
-  }
-
-  /** The reply to one request, or null once every attempt failed or the response held no reply. */
-  private async complete(messages: ChatMessage[], stop: AbortSignal): Promise<string | null> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.attempt(messages, stop);
-      } catch (err) {
-        if (err instanceof UserError) throw err;
-        // Out of attempts, or another request met a fatal error and rate() is about to throw it.
-        if (attempt >= this.retries || stop.aborted) return null;
-        const hinted = err instanceof Retryable ? err.retryAfterMs : undefined;
-        const wait = hinted ?? this.retryDelayMs * 2 ** attempt;
-        await sleep(wait, undefined, { signal: stop }).catch(() => undefined);
-      }
-    }
-  }
-
-  /** One POST; throws Retryable (network error, timeout, 5xx, 429) or UserError (any other 4xx). */
-  private async attempt(messages: ChatMessage[], stop: AbortSignal): Promise<string | null> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
-    let res: Response;
-    try {
-      res = await fetch(this.endpoint, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ model: this.model, messages, temperature: this.temperature }),
-        signal: AbortSignal.any([stop, AbortSignal.timeout(this.timeoutMs)]),
-      });
-    } catch (err) {
-      throw new Retryable(err instanceof Error ? err.message : String(err));
-    }
-    const body = await res.text().catch(() => '');
-    if (res.status === 429 || res.status >= 500) throw new Retryable(`HTTP ${res.status}`, retryAfter(res));
-    if (!res.ok) throw new UserError(this.httpError(res, body));
-    try {
-      return replyContent(JSON.parse(body)) ?? null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** One line naming the endpoint, the status and the server's message, with the API key blanked out. */
-  private httpError(res: Response, body: string): string {
-    let line = `LLM judge: ${this.endpoint} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
-    const msg = serverMessage(body);
-    if (msg !== undefined) line += `: ${msg}`;
-    line = line.replace(/\s+/g, ' ').trim();
-    if (this.apiKey) line = line.split(this.apiKey).join('***');
-    return line.length > 300 ? `${line.slice(0, 297)}...` : line;
   }
 }

@@ -1,5 +1,8 @@
 // The four-level (0–3) rubric an LLM judge rates explanations with, as data in our own words,
 // and the chat messages that ask a judge for one rating: first line of the reply "Rating: N".
+import type { ChatMessage } from '../../llm/chat.js';
+
+export type { ChatMessage } from '../../llm/chat.js';
 
 /** One case to rate: what the explainer saw, what the recommender decided, what it wrote. */
 export interface JudgeInput {
@@ -45,12 +48,6 @@ export const RUBRIC: readonly RubricLevel[] = [
       "The decision agrees and is stated clearly; the explanation names the patterns in the user's history and says specifically why the item matches them or not, without contradicting itself.",
   },
 ];
-
-/** One message of an OpenAI-style chat request. */
-export interface ChatMessage {
-  role: 'system' | 'user';
-  content: string;
-}
 
 const FENCE = '"""';
 
