@@ -93,12 +93,12 @@ export function coveredAspects(text: string, c: AspectCase, catalogue: Catalogue
   return out;
 }
 
-/** Shares of texts covering each aspect; `only`: the share covering the asked aspect and no other (null when none was asked). */
+/** Shares of texts covering each aspect; `only`: the share covering the asked aspect and no other (absent when none was asked). */
 export interface AspectCoverage {
   themes: number;
   era: number;
   history: number;
-  only: number | null;
+  only?: number;
 }
 
 /** How a set of explanations covers the aspects (texts[i] explains cases[i]). */
@@ -106,8 +106,7 @@ export function aspectCoverage(texts: readonly string[], cases: readonly AspectC
   const n = Math.max(1, texts.length);
   const covered = texts.map((t, i) => coveredAspects(t, cases[i], catalogue));
   const share = (a: AspectId) => covered.filter((c) => c.has(a)).length / n;
-  return {
-    themes: share('themes'), era: share('era'), history: share('history'),
-    only: asked === null ? null : covered.filter((c) => c.has(asked) && c.size === 1).length / n,
-  };
+  const out: AspectCoverage = { themes: share('themes'), era: share('era'), history: share('history') };
+  if (asked !== null) out.only = covered.filter((c) => c.has(asked) && c.size === 1).length / n;
+  return out;
 }

@@ -46,11 +46,11 @@ export function explanationsMarkdown(r: ExplainResult, chart: string): string {
   return lines.join('\n');
 }
 
-const pct = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(0)} %`);
+const pct = (v: number | undefined) => (v === undefined ? '—' : `${(100 * v).toFixed(0)} %`);
 
 /** Which aspects the texts cover, and the aspect study (the same pairs asked for each aspect in turn). */
 function aspectLines(r: ExplainResult): string[] {
-  const asked = Object.values(r.aspects).some((c) => c.only !== null);
+  const asked = Object.values(r.aspects).some((c) => c.only !== undefined);
   const lines = [
     '### Aspects',
     '',

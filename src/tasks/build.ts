@@ -68,8 +68,16 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   const similar = cfg.similarK > 0 || cfg.explanations ? similarItems(rec.itemTable(), rec.hidden, Math.max(1, cfg.similarK)) : null;
   byTask[4] = itemSources(ds, titles, templates, pick, cfg.similarK > 0 ? similar!.map((s) => s.slice(0, cfg.similarK)) : null);
   byTask[5] = generalSources(texts, cfg, pick);
-  if (cfg.explanations) byTask[7] = byTask[3].map((pair) => explanationSource(pair, rec, ds, titles, similar!, pick, rng));
-  const teacher = await applyTeacher(byTask, cfg, { titles, items: ds.items, templates, factsOf: (pair) => pairFacts(pair, rec, ds, similar!) });
+  const facts = new Map<Source, ExplanationFacts>(); // task-7 source → what its text says, for the teacher
+  if (cfg.explanations) {
+    byTask[7] = byTask[3].map((pair) => {
+      const f = pairFacts(pair, rec, ds, similar!);
+      const src = explanationSource(pair, f, titles, pick, rng);
+      facts.set(src, f);
+      return src;
+    });
+  }
+  const teacher = await applyTeacher(byTask, cfg, { titles, items: ds.items, templates, factsOf: (src) => facts.get(src)! });
 
   const counts: Counts = {};
   const sources = byTask.flat();
@@ -86,16 +94,15 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   return { counts, teacher, seconds: (Date.now() - t0) / 1000 };
 }
 
-/**
- * Task 7 for a task-3 pair: f's decision (positive pool → yes), its top-3 leave-one-out
- * contributors among the shown items, themes, era, nearest item. One training pair in
- * ASPECT_SHARE asks for one aspect (src/explain/aspects.ts) and gets the text focused on it.
- */
-function explanationSource(pair: Source, rec: Recommender, ds: Dataset, titles: string[], similar: number[][], pick: TemplatePicker, rng: Rng): Source {
+/** What task 7 says of a task-3 pair: f's decision (positive pool → yes), its top-3 leave-one-out contributors among the shown items, themes, era, nearest item. */
+function pairFacts(pair: Source, rec: Recommender, ds: Dataset, similar: number[][]): ExplanationFacts {
   const item = pair.item!;
-  const contributors = shownContributors(rec, pair.history, pair.shown, item, 3);
   const decision = pair.key.endsWith('-pos') ? 'yes' : 'no';
-  const facts = explanationFacts(ds.items, pair.shown, item, decision, contributors, similar[item]?.[0] ?? null);
+  return explanationFacts(ds.items, pair.shown, item, decision, shownContributors(rec, pair.history, pair.shown, item, 3), similar[item]?.[0] ?? null);
+}
+
+/** Task 7 for a task-3 pair; one training pair in ASPECT_SHARE asks for one aspect (src/explain/aspects.ts) and gets the text focused on it. */
+function explanationSource(pair: Source, facts: ExplanationFacts, titles: string[], pick: TemplatePicker, rng: Rng): Source {
   const template = pick.pick('t7');
   if (pair.split === 'train' && rng.next() < ASPECT_SHARE) {
     const options = aspectsFor(facts);
@@ -104,13 +111,6 @@ function explanationSource(pair: Source, rec: Recommender, ds: Dataset, titles: 
     return explanationTask(pair, aspectText(facts, aspect, titles, rng), asked);
   }
   return explanationTask(pair, explanationText(facts, titles, rng), template);
-}
-
-/** The facts explanationSource builds a pair's text from, again, for the teacher. */
-function pairFacts(pair: Source, rec: Recommender, ds: Dataset, similar: number[][]): ExplanationFacts {
-  const item = pair.item!;
-  const decision = pair.key.endsWith('-pos') ? 'yes' : 'no';
-  return explanationFacts(ds.items, pair.shown, item, decision, shownContributors(rec, pair.history, pair.shown, item, 3), similar[item]?.[0] ?? null);
 }
 
 /**
