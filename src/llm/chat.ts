@@ -10,6 +10,14 @@ export interface ChatMessage {
   content: string;
 }
 
+/** A one-turn conversation: the system message, then the user's. */
+export function conversation(system: string, user: string): ChatMessage[] {
+  return [
+    { role: 'system', content: system },
+    { role: 'user', content: user },
+  ];
+}
+
 export interface ChatClientOptions {
   /** Prefix of every error message, e.g. 'LLM judge' or 'teacher'. */
   label: string;

@@ -1,7 +1,7 @@
 // The chat messages that ask a teacher LLM for (a) an explanation of f's decision on one task-7
 // pair, written from f's facts and opening with "Yes." or "No.", and (b) a short preference
 // summary of a user from the shown history. Our own words; titles are given, never to be invented.
-import type { ChatMessage } from '../llm/chat.js';
+import { conversation, type ChatMessage } from '../llm/chat.js';
 
 /** What the teacher is told about one pair; titles are normal titles. */
 export interface ExplanationBrief {
@@ -46,10 +46,7 @@ export function explanationMessages(b: ExplanationBrief): ChatMessage[] {
     'and say why the candidate fits them or not. Mention only titles from the history above or the candidate itself.',
     'Reply with the explanation alone.',
   ].join('\n');
-  return [
-    { role: 'system', content: system },
-    { role: 'user', content: user },
-  ];
+  return conversation(system, user);
 }
 
 /** System + user messages asking for a 1–3 sentence summary of what the user likes. */
@@ -63,8 +60,5 @@ export function summaryMessages(b: SummaryBrief): ChatMessage[] {
     'In 1 to 3 sentences, summarise what this user tends to like. Rely on the history above only and name no title that is not in it.',
     'Reply with the summary alone.',
   ].join('\n');
-  return [
-    { role: 'system', content: system },
-    { role: 'user', content: user },
-  ];
+  return conversation(system, user);
 }

@@ -1,6 +1,6 @@
 // The four-level (0–3) rubric an LLM judge rates explanations with, as data in our own words,
 // and the chat messages that ask a judge for one rating: first line of the reply "Rating: N".
-import type { ChatMessage } from '../../llm/chat.js';
+import { conversation, type ChatMessage } from '../../llm/chat.js';
 
 export type { ChatMessage } from '../../llm/chat.js';
 
@@ -90,8 +90,5 @@ export function judgeMessages(input: JudgeInput): ChatMessage[] {
     '',
     'Rate the answer. First line: "Rating: N".',
   ].join('\n');
-  return [
-    { role: 'system', content: system },
-    { role: 'user', content: user },
-  ];
+  return conversation(system, user);
 }
