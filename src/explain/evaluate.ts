@@ -15,7 +15,7 @@ export interface ExplanationMetrics {
   llm_judge_mean: number | null; // null without an LLM judge
   llm_judge_unparseable?: number; // replies without a readable rating
   samples: number;
-  seconds: number; // generation and scoring
+  seconds: number; // generating the texts (an aspect study not included)
 }
 
 export interface ExplanationRow {

@@ -78,8 +78,8 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
       const mode = s.meta!.mode;
       const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', mode);
       const name = `recexplainer-${mode.toLowerCase()}`;
-      const asking = (aspect: string) => lmExplainer(name, s, recordsOf(mode), file, { ...LM_EXPLAINER_DEFAULTS, aspect });
-      return { e: lmExplainer(name, s, recordsOf(mode), file, { ...LM_EXPLAINER_DEFAULTS, aspect: cfg.aspect }), dispose: () => s.dispose(), asking };
+      const asking = (aspect?: string) => lmExplainer(name, s, recordsOf(mode), file, { ...LM_EXPLAINER_DEFAULTS, aspect });
+      return { e: asking(cfg.aspect), dispose: () => s.dispose(), asking };
     } });
   }
   const judge = cfg.judgeUrl ? new LlmJudge({ url: cfg.judgeUrl, model: cfg.judgeModel, apiKey: cfg.judgeKey ?? process.env.OPENAI_API_KEY }) : undefined;
@@ -90,10 +90,12 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   mkdirSync(join(cfg.out, 'explanations'), { recursive: true });
   for (const x of explainers) {
     const { e, dispose, asking } = await x.make();
-    const t0 = performance.now();
+    let seconds = 0;
     try {
       if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name} …`);
+      const t0 = performance.now();
       texts[e.name] = e.explain(cases);
+      seconds = (performance.now() - t0) / 1000;
       if (asking && studied.length > 0) {
         if (!cfg.quiet) console.error(`asking ${e.name} for each aspect on ${studied.length} pairs …`);
         const study = { none: aspectCoverage(texts[e.name].slice(0, studied.length), studied, catalogue, null) } as AspectStudy;
@@ -103,7 +105,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     } finally {
       dispose?.();
     }
-    const { metrics, rows } = scoreExplanations(cases, texts[e.name], catalogue, (performance.now() - t0) / 1000);
+    const { metrics, rows } = scoreExplanations(cases, texts[e.name], catalogue, seconds);
     if (judge) {
       const r = await judge.rate(cases.map((c, i) => ({ history: c.shown.map((h) => titles[h]), item: titles[c.item], decision: c.decision, explanation: texts[e.name][i] })));
       const got = r.ratings.filter((v): v is number => v !== null);
