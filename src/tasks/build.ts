@@ -17,7 +17,7 @@ import { countRecords, countsMarkdown, type Counts } from './counts.js';
 import { recordsFor } from './forms.js';
 import { explanationTask, generalTask, historyTask, interestTask, itemTask, nextItemTask, rankingTask, similarItems, type Context, type Source, type Split } from './generate.js';
 import { shownContributors } from '../explain/attribution.js';
-import { aspectsFor, aspectSuffix, aspectText, aspectWord } from '../explain/aspects.js';
+import { aspectsFor, aspectSuffix, aspectText, aspectWord, type AspectId } from '../explain/aspects.js';
 import { explanationFacts, explanationText, type ExplanationFacts } from '../explain/targets.js';
 import { applyTeacher, type TeacherStats } from './teacher.js';
 import { loadTemplates, TemplatePicker, type Templates } from './templates.js';
@@ -68,16 +68,16 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   const similar = cfg.similarK > 0 || cfg.explanations ? similarItems(rec.itemTable(), rec.hidden, Math.max(1, cfg.similarK)) : null;
   byTask[4] = itemSources(ds, titles, templates, pick, cfg.similarK > 0 ? similar!.map((s) => s.slice(0, cfg.similarK)) : null);
   byTask[5] = generalSources(texts, cfg, pick);
-  const facts = new Map<Source, ExplanationFacts>(); // task-7 source → what its text says, for the teacher
+  const plain = new Map<Source, ExplanationFacts>(); // task-7 sources that ask for no aspect → their facts, for the teacher
   if (cfg.explanations) {
     byTask[7] = byTask[3].map((pair) => {
       const f = pairFacts(pair, rec, ds, similar!);
-      const src = explanationSource(pair, f, titles, pick, rng);
-      facts.set(src, f);
-      return src;
+      const { source, aspect } = explanationSource(pair, f, titles, pick, rng);
+      if (aspect === null) plain.set(source, f);
+      return source;
     });
   }
-  const teacher = await applyTeacher(byTask, cfg, { titles, items: ds.items, templates, factsOf: (src) => facts.get(src)! });
+  const teacher = await applyTeacher(byTask, cfg, { titles, items: ds.items, templates, plain });
 
   const counts: Counts = {};
   const sources = byTask.flat();
@@ -102,15 +102,15 @@ function pairFacts(pair: Source, rec: Recommender, ds: Dataset, similar: number[
 }
 
 /** Task 7 for a task-3 pair; one training pair in ASPECT_SHARE asks for one aspect (src/explain/aspects.ts) and gets the text focused on it. */
-function explanationSource(pair: Source, facts: ExplanationFacts, titles: string[], pick: TemplatePicker, rng: Rng): Source {
+function explanationSource(pair: Source, facts: ExplanationFacts, titles: string[], pick: TemplatePicker, rng: Rng): { source: Source; aspect: AspectId | null } {
   const template = pick.pick('t7');
   if (pair.split === 'train' && rng.next() < ASPECT_SHARE) {
     const options = aspectsFor(facts);
     const aspect = options[rng.int(options.length)];
     const asked = { id: `${template.id}+${aspect}`, text: template.text + aspectSuffix(aspectWord(aspect, rng)) };
-    return explanationTask(pair, aspectText(facts, aspect, titles, rng), asked);
+    return { source: explanationTask(pair, aspectText(facts, aspect, titles, rng), asked), aspect };
   }
-  return explanationTask(pair, explanationText(facts, titles, rng), template);
+  return { source: explanationTask(pair, explanationText(facts, titles, rng), template), aspect: null };
 }
 
 /**

@@ -33,7 +33,7 @@ export interface TeacherContext {
   titles: Titles;
   items: readonly Item[]; // items[id − 1] is item id
   templates: Templates;
-  factsOf: (pair: Source) => ExplanationFacts; // the facts f's template explanation of a task-7 pair is built from
+  plain: ReadonlyMap<Source, ExplanationFacts>; // the task-7 sources that ask for no aspect → the facts their template text is built from
 }
 
 /** Whether a reply can stand as the explanation: its first word states f's decision, and it is non-empty and short. */
@@ -54,8 +54,8 @@ export async function applyTeacher(byTask: Source[][], cfg: TasksConfig, ctx: Te
   }
   const client = new ChatClient({ label: 'teacher', url: cfg.teacherUrl, model: cfg.teacherModel, apiKey: cfg.teacherKey ?? process.env.OPENAI_API_KEY, concurrency: cfg.teacherConcurrency });
   const titlesOf = (ids: readonly number[]) => ids.map((i) => ctx.titles[i]);
-  const explained = byTask[7].filter((s) => !s.template!.id.includes('+')); // "t7.3+era": an aspect-focused text, left as it is
-  const facts = explained.map(ctx.factsOf);
+  const explained = byTask[7].filter((s) => ctx.plain.has(s)); // an aspect-focused text is left as it is
+  const facts = explained.map((s) => ctx.plain.get(s)!);
   const histories = byTask[6].filter((s) => s.split === 'train'); // test summaries would be scored as history recall
   const conversations = [
     ...explained.map((s, i) => {
