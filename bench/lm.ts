@@ -5,9 +5,9 @@
 // Run: npm run bench -- lm [--steps N]
 import { initEngine } from '../src/engine/backend.js';
 import { Rng } from '../src/engine/rng.js';
-import { greedyDecode } from '../src/lm/decode.js';
-import { Llama } from '../src/lm/llama.js';
-import { trainLm, type LmExample, type LmLogEntry } from '../src/lm/train.js';
+import { greedyDecode } from '../src/lm/decode/search.js';
+import { Llama } from '../src/lm/model/llama.js';
+import { trainLm, type LmExample, type LmLogEntry } from '../src/lm/train/train.js';
 import { peakRssMb, writeResult } from './common.js';
 
 const REF = { train_full_tok_s: 1534, train_lora_tok_s: 2077, decode_tok_s: 361 }; // PyTorch + OpenBLAS, 2 threads

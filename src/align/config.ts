@@ -1,6 +1,6 @@
 // Configuration of the `align` stage: one typed object, defaults commented; CLI flags map 1:1
 // (--lora-r ↔ loraR, --per-task ↔ perTask). Written resolved to <out>/config.json.
-import type { LoraTarget } from '../lm/lora.js';
+import type { LoraTarget } from '../lm/model/lora.js';
 import type { Form } from '../tasks/forms.js';
 
 export interface AlignConfig {

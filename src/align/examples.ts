@@ -2,9 +2,9 @@
 // src/lm/chat.ts, loss on the response only, and each soft-token position paired with the
 // vector of the record's soft entry in the same order.
 import { DataError } from '../engine/errors.js';
-import { promptIds, renderChat, softTokenPositions } from '../lm/chat.js';
-import type { Tokenizer } from '../lm/tokenizer.js';
-import type { LmExample } from '../lm/train.js';
+import { promptIds, renderChat, softTokenPositions } from '../lm/tokenizer/chat.js';
+import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
+import type { LmExample } from '../lm/train/train.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import type { SoftVectors } from './soft.js';
 

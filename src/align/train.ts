@@ -8,14 +8,14 @@ import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
-import { TrainLog, trainLm, type LmExample, type LmLogEntry } from '../lm/train.js';
+import { TrainLog, trainLm, type LmExample, type LmLogEntry } from '../lm/train/train.js';
 import { Recommender } from '../rec/recommender.js';
 import { lineChart } from '../report/svg.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import type { AlignConfig } from './config.js';
 import { trainingExample } from './examples.js';
 import { newProjectors, Surrogate } from './model.js';
-import { readTaskRecords, taskFile, tasksSources } from './records.js';
+import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
 import { SoftVectors } from './soft.js';
 
 const CKPT = 'checkpoint.safetensors';

@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { ALIGN_DEFAULTS, type AlignConfig } from '../align/config.js';
 import { align } from '../align/train.js';
-import { LORA_TARGETS } from '../lm/lora.js';
+import { LORA_TARGETS } from '../lm/model/lora.js';
 import { FORMS } from '../tasks/forms.js';
 import { choiceArg, floatArg, intArg, listArg } from './options.js';
 

@@ -3,10 +3,10 @@
 import { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { tasksSources } from '../align/records.js';
+import { tasksSources } from '../tasks/records.js';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { peakRssMb } from '../engine/resources.js';
-import { readJson } from '../run/report.js';
+import { readJson } from '../engine/json.js';
 import { methodsChart, methodsTable } from '../eval/report.js';
 import { BASELINES, EVAL_DEFAULTS, evaluateAll, type Baseline, type EvalConfig } from '../eval/run.js';
 import { UserError } from '../engine/errors.js';

@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { META_FILE, Surrogate } from '../align/model.js';
 import { initEngine } from '../engine/backend.js';
-import { loadLm } from '../lm/checkpoint.js';
-import { gpt2Vocab, writeLlamaGguf, type GgufWeightType } from '../lm/gguf_write.js';
-import { Tokenizer } from '../lm/tokenizer.js';
+import { loadLm } from '../lm/io/checkpoint.js';
+import { gpt2Vocab, writeLlamaGguf, type GgufWeightType } from '../lm/io/gguf_write.js';
+import { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import { choiceArg } from './options.js';
 
 export function exportGgufCommand(): Command {

@@ -6,10 +6,10 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
-import { greedyDecode } from '../lm/decode.js';
-import { readGguf, type Gguf } from '../lm/gguf.js';
-import { llamaFromGguf, loadBaseModel } from '../lm/load.js';
-import { Tokenizer } from '../lm/tokenizer.js';
+import { greedyDecode } from '../lm/decode/search.js';
+import { readGguf, type Gguf } from '../lm/io/gguf_read.js';
+import { llamaFromGguf, loadBaseModel } from '../lm/io/load.js';
+import { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import { intArg } from './options.js';
 
 interface GenerateFlags {

@@ -1,7 +1,7 @@
 // `recexplainer pretrain`: trains the tokenizer and a small base Llama from scratch on Brown
 // sentences and the data set's item texts; writes a Hugging Face-style model folder.
 import { Command } from 'commander';
-import { PRETRAIN_DEFAULTS, pretrain, type PretrainConfig } from '../lm/pretrain.js';
+import { PRETRAIN_DEFAULTS, pretrain, type PretrainConfig } from '../base/pretrain.js';
 import { floatArg, intArg } from './options.js';
 
 export function pretrainCommand(): Command {

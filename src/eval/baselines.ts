@@ -9,7 +9,7 @@ import type { Dataset } from '../data/dataset.js';
 import { Rng } from '../engine/rng.js';
 import type { Recommender } from '../rec/recommender.js';
 import type { Soft, TaskRecord } from '../tasks/forms.js';
-import { renderList } from '../tasks/text.js';
+import { renderList } from '../data/text_forms.js';
 import type { Method } from './method.js';
 
 type UserSoft = Extract<Soft, { kind: 'user' }>;

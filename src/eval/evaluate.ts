@@ -3,7 +3,7 @@
 // plus task-4 title recovery and invalid-output rates. A task the method cannot do gives nulls.
 import { Progress } from '../engine/progress.js';
 import type { TaskRecord } from '../tasks/forms.js';
-import { titleKey } from '../tasks/text.js';
+import { titleKey } from '../data/text_forms.js';
 import { historyCoverage, isCatalogueTitle, mean, task1Hit, task2Ndcg, task3Correct, titleMatch, splitAnswer } from './metrics.js';
 import type { Method } from './method.js';
 

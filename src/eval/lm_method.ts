@@ -3,9 +3,9 @@
 // beam search (5 beams), tasks 2/4/6 by greedy decoding, task 3 by comparing the likelihoods of the
 // two answers.
 import { tf } from '../engine/tf.js';
-import { beamSearch } from '../lm/decode.js';
-import { renderChat } from '../lm/chat.js';
-import { injectSoftTokens } from '../lm/llama.js';
+import { beamSearch } from '../lm/decode/search.js';
+import { renderChat } from '../lm/tokenizer/chat.js';
+import { injectSoftTokens } from '../lm/model/llama.js';
 import { promptExample, softSlots, type SoftSlot } from '../align/examples.js';
 import type { Surrogate } from '../align/model.js';
 import type { TaskRecord } from '../tasks/forms.js';

@@ -1,7 +1,7 @@
 // Alignment metrics over the LM's free-text answers, pure functions: titles match exactly by
 // titleKey after list decoration is stripped, and output that cannot be read never scores better
 // than a wrong answer (pessimistic completion, ties count as wrong).
-import { parseList, titleKey } from '../tasks/text.js';
+import { parseList, titleKey } from '../data/text_forms.js';
 
 /** Anything a key can be looked up in (a Set of keys or a Map keyed by them). */
 interface Keyed {

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Surrogate } from '../align/model.js';
-import { readTaskRecords, taskFile, tasksSources } from '../align/records.js';
+import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
 import { readDataset } from '../data/dataset.js';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
@@ -12,7 +12,7 @@ import { Rng } from '../engine/rng.js';
 import { distillRec } from '../rec/distill.js';
 import { Recommender } from '../rec/recommender.js';
 import type { Form, TaskRecord } from '../tasks/forms.js';
-import { normalTitle } from '../tasks/text.js';
+import { normalTitle } from '../data/text_forms.js';
 import { distilledMethod, popularityMethod, randomMethod } from './baselines.js';
 import { catalogueKeys, evaluateMethod, type MethodMetrics } from './evaluate.js';
 import { lmMethod, LM_METHOD_DEFAULTS } from './lm_method.js';

@@ -3,7 +3,7 @@
 // training, so title recovery measures what the projector carries). Optionally only a seeded subset
 // of users / task-4 items, the same for every form.
 import { Rng } from '../engine/rng.js';
-import { readTaskRecords, taskFile } from '../align/records.js';
+import { readTaskRecords, taskFile } from '../tasks/records.js';
 import type { Form, TaskRecord } from '../tasks/forms.js';
 import type { EvalSets } from './evaluate.js';
 

@@ -6,10 +6,10 @@ import type { Item } from '../data/process.js';
 import { Rng } from '../engine/rng.js';
 import type { Recommender } from '../rec/recommender.js';
 import type { Soft, TaskRecord } from '../tasks/forms.js';
-import { shownContributors } from './attribution.js';
+import { shownContributors } from '../facts/attribution.js';
 import { itemNorms, mostSimilar } from '../tasks/generate.js';
-import type { Decision } from './faithfulness.js';
-import { themes } from './targets.js';
+import type { Decision } from '../facts/decision.js';
+import { themes } from '../facts/targets.js';
 
 export interface ExplainCase {
   key: string; // "u12-pos": the same pair in every form's file

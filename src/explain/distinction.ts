@@ -4,8 +4,8 @@
 // each trained on a seeded, stratified 4/5 and measured on the remaining fifth.
 import { Rng } from '../engine/rng.js';
 import { tf } from '../engine/tf.js';
-import type { Llama } from '../lm/llama.js';
-import type { Tokenizer } from '../lm/tokenizer.js';
+import type { Llama } from '../lm/model/llama.js';
+import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 
 /** Mean last hidden state over each text's tokens (bos first), [n][H]. */
 export function textFeatures(model: Llama, tok: Tokenizer, texts: readonly string[], batchSize = 16): Float32Array[] {

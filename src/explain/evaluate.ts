@@ -1,7 +1,7 @@
 // Scores one explainer's texts on the test cases against f: decision agreement, attribution
 // precision@3, hallucination rate (src/explain/faithfulness.ts), the rule judge's 0–3 rating
 // (src/explain/rule_judge.ts), and the LLM judge's when one is given. Keeps every row for the report.
-import type { Catalogue } from './cite.js';
+import type { Catalogue } from '../facts/cite.js';
 import type { ExplainCase } from './cases.js';
 import { faithfulness } from './faithfulness.js';
 import { ruleJudge, type Rating } from './rule_judge.js';

@@ -9,8 +9,8 @@ import { Rng } from '../engine/rng.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import type { ExplainCase } from './cases.js';
 import { pairKey } from './cases.js';
-import { aspectSuffix } from './aspects.js';
-import { themes } from './targets.js';
+import { aspectSuffix } from '../facts/aspects.js';
+import { themes } from '../facts/targets.js';
 
 export interface Explainer {
   name: string;

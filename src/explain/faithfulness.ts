@@ -2,9 +2,8 @@
 // decision, cite the history items f relied on (its top leave-one-out contributors), and cite
 // only titles it has grounds to (the history, the candidate, the allowed similar items)?
 import { UserError } from '../engine/errors.js';
-import { canonicalId, citedTitles, type Catalogue } from './cite.js';
-
-export type Decision = 'yes' | 'no';
+import { canonicalId, citedTitles, type Catalogue } from '../facts/cite.js';
+import { parseDecision, type Decision } from '../facts/decision.js';
 
 /** One explanation with its ground truth from f. */
 export interface Explained {
@@ -31,32 +30,6 @@ export interface ExplanationScore {
 export interface Faithfulness {
   items: ExplanationScore[];
   mean: { agreement: number; precision: number; hallucination: number };
-}
-
-const FIRST_SENTENCE = /^[\s\S]*?(?:[.!?](?=\s|$)|\n|$)/;
-const HEDGE = String.raw`(?:\s+(?:probably|likely|definitely|certainly|surely|really|also|most\s+likely))?`;
-// yes | "no" as an answer (followed by , . ! ? ; : or the sentence's end, or opening it) |
-// would [hedge] [not|n't|never] [hedge] enjoy|like|love|recommend
-const ANSWER = new RegExp(
-  String.raw`(?<![\p{L}\p{N}])(?:(?<yes>yes)|(?<no>no)(?:(?=\s*[,.!?;:])|$|(?<=^[^\p{L}\p{N}]*no))|would${HEDGE}(?<neg>\s*n['’]t|\s+not|\s+never)?${HEDGE}\s+(?:enjoy|like|love|recommend))(?![\p{L}\p{N}])`,
-  'iu',
-);
-
-/**
- * The decision an explanation states: the first answer in its first sentence (the text up to
- * the first . ! ? followed by a space, or the first line break). An answer is the word "yes";
- * the word "no" when it opens the sentence or is followed by punctuation ("No, ...", "Answer:
- * no." — not "no doubt"); or "would [not|n't|never] enjoy|like|love|recommend", a hedge such as
- * "probably" allowed around the negation ("would probably not enjoy" is 'no'). Negations outside
- * that phrase ("I don't think they would like it") are not read. null when there is none.
- */
-export function parseDecision(text: string): Decision | null {
-  const first = FIRST_SENTENCE.exec(text.trim())![0];
-  const m = ANSWER.exec(first);
-  if (!m?.groups) return null;
-  if (m.groups.yes) return 'yes';
-  if (m.groups.no) return 'no';
-  return m.groups.neg ? 'no' : 'yes';
 }
 
 /**

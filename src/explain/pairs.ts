@@ -12,8 +12,8 @@ import type { Recommender } from '../rec/recommender.js';
 import { FORMS, recordsFor, type Form, type TaskRecord } from '../tasks/forms.js';
 import { rankUnseen, type Source } from '../tasks/generate.js';
 import type { Templates } from '../tasks/templates.js';
-import { recentHistory } from '../tasks/text.js';
-import type { Decision } from './faithfulness.js';
+import { recentHistory } from '../data/text_forms.js';
+import type { Decision } from '../facts/decision.js';
 
 export interface Pair {
   user: number;

@@ -1,9 +1,9 @@
 // A rule-based rubric judge of one explanation against f, rating 0–3 by fixed rules (see
 // ruleJudge): decision agreement, hallucinated titles, whether it gives a reason, and whether
 // the reason is f's (its top-3 contributors) together with an attribute the item shares.
-import { safeText } from '../tasks/text.js';
-import type { Catalogue } from './cite.js';
+import type { Catalogue } from '../facts/cite.js';
 import { scoreExplanation, type Explained } from './faithfulness.js';
+import { mentions, sharedAttributes } from '../facts/themes.js';
 
 export interface JudgeInput extends Explained {
   catalogue: Catalogue;
@@ -19,29 +19,6 @@ export interface Verdict {
 }
 
 const TOP = 3; // f's top-3 contributors
-
-function attributeKey(a: string): string {
-  return safeText(a).toLowerCase();
-}
-
-/** The candidate's attribute values that some history item also has (case-insensitive, each once, in item order). */
-export function sharedAttributes(item: readonly string[], history: readonly string[]): string[] {
-  const seen = new Set(history.map(attributeKey));
-  const out = new Map<string, string>();
-  for (const a of item) {
-    const key = attributeKey(a);
-    if (key && seen.has(key) && !out.has(key)) out.set(key, safeText(a));
-  }
-  return [...out.values()];
-}
-
-/** Whether text mentions the attribute as whole words, case-insensitively ("Drama" not in "melodrama"). */
-export function mentions(text: string, attribute: string): boolean {
-  const words = safeText(attribute).split(' ').filter(Boolean);
-  if (words.length === 0) return false;
-  const body = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join(String.raw`\s+`);
-  return new RegExp(String.raw`(?<![\p{L}\p{N}])${body}(?![\p{L}\p{N}])`, 'iu').test(text);
-}
 
 /**
  * Rates an explanation by these rules, first match wins:

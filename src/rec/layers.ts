@@ -1,32 +1,7 @@
-// Building blocks shared by the target models: initialisers, layer norm, linear layers on
-// [B,T,C] tensors (as 2-D matmuls), seeded dropout, and the additive attention mask.
-import type { GradSaveFunc, Tensor, Variable } from '@tensorflow/tfjs-core';
+// Building blocks of the target models: layer norm, linear layers on [B,T,C] tensors (as 2-D
+// matmuls), the row-wise dot product and the additive attention mask.
+import type { GradSaveFunc, Tensor } from '@tensorflow/tfjs-core';
 import { tf } from '../engine/tf.js';
-import type { Rng } from '../engine/rng.js';
-
-let instances = 0;
-
-/**
- * tfjs variable names are global: each created variable gets a unique suffix, "name__N", so
- * several models can live in one process. paramName() gives back the checkpoint name.
- */
-function unique(name: string): string {
-  return `${name}__${++instances}`;
-}
-
-export function paramName(v: Variable): string {
-  return v.name.replace(/__\d+$/, '');
-}
-
-/** Xavier/Glorot normal, as PyTorch's xavier_normal_ on a [fanOut, fanIn] weight. */
-export function xavierNormal(shape: number[], fanIn: number, fanOut: number, rng: Rng, name: string): Variable {
-  const std = Math.sqrt(2 / (fanIn + fanOut));
-  return tf.variable(tf.randomNormal(shape, 0, std, 'float32', rng.nextU32()), true, unique(name));
-}
-
-export function constant(shape: number[], value: number, name: string): Variable {
-  return tf.variable(tf.fill(shape, value), true, unique(name));
-}
 
 /**
  * Layer norm over the last axis: g·x̂ + b, x̂ = (x − μ)/√(σ² + eps), with the closed-form
@@ -80,27 +55,6 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   let y = tf.matMul(tf.reshape(x, [-1, inDim]), w);
   if (b) y = tf.add(y, b);
   return tf.reshape(y, [...lead, outDim]);
-}
-
-/**
- * Inverted dropout: x · mask, mask ∈ {0, 1/(1−rate)}, drawn from a seed of our RNG with an
- * inline xorshift32 (tfjs' own dropout draws through a JS PRNG about 10× slower). Identity
- * when not training.
- */
-export function dropout(x: Tensor, rate: number, training: boolean, rng: Rng): Tensor {
-  if (!training || rate <= 0) return x;
-  const n = x.size;
-  const mask = new Float32Array(n);
-  const keep = 1 / (1 - rate);
-  const threshold = Math.floor(rate * 4294967296);
-  let s = rng.nextU32() | 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    mask[i] = s >>> 0 >= threshold ? keep : 0;
-  }
-  return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
 }
 
 const causalCache = new Map<number, Tensor>();

@@ -4,7 +4,7 @@
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../engine/tf.js';
 import { Rng } from '../engine/rng.js';
-import { xavierNormal } from './layers.js';
+import { xavierNormal } from '../engine/params.js';
 import { TwoTower } from './model.js';
 import { negativeItem, type SplitUsers } from './samples.js';
 

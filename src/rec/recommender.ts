@@ -7,7 +7,8 @@ import { initEngine, type BackendChoice } from '../engine/backend.js';
 import { DataError, UserError } from '../engine/errors.js';
 import { readSafetensors } from '../engine/safetensors.js';
 import { tf } from '../engine/tf.js';
-import { buildModel, importWeights } from './build.js';
+import { buildModel } from './build.js';
+import { importWeights } from '../engine/params.js';
 import type { TrainRecConfig } from './config.js';
 import type { TargetModel } from './model.js';
 

@@ -6,7 +6,9 @@
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../engine/tf.js';
 import { Rng } from '../engine/rng.js';
-import { attentionMask, constant, dropout, layerNorm, linear, xavierNormal } from './layers.js';
+import { attentionMask, layerNorm, linear } from './layers.js';
+import { constant, xavierNormal } from '../engine/params.js';
+import { dropout } from '../engine/dropout.js';
 import { bceLoss, softmaxCeLoss } from './loss.js';
 import { TwoTower } from './model.js';
 import { trainBatch, type SplitUsers } from './samples.js';

@@ -15,7 +15,8 @@ import { readSafetensors, writeSafetensors, type ReadTensor } from '../engine/sa
 import { tf } from '../engine/tf.js';
 import { readDataset } from '../data/dataset.js';
 import { lineChart } from '../report/svg.js';
-import { buildModel, exportWeights, importWeights } from './build.js';
+import { buildModel } from './build.js';
+import { exportWeights, importWeights } from '../engine/params.js';
 import { shapeKeys, type TrainRecConfig } from './config.js';
 import { evaluate, fixedNegatives, type EvalResult } from './evaluate.js';
 import { exportEmbeddings } from './export.js';

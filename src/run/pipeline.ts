@@ -12,14 +12,14 @@ import { writeJsonAtomic } from '../engine/atomic.js';
 import { peakRssMb } from '../engine/resources.js';
 import { EVAL_DEFAULTS, evaluateAll } from '../eval/run.js';
 import { EXPLAIN_DEFAULTS, explainAll, type ExplainResult } from '../explain/run.js';
-import { PRETRAIN_DEFAULTS, pretrain } from '../lm/pretrain.js';
+import { PRETRAIN_DEFAULTS, pretrain } from '../base/pretrain.js';
 import { TRAIN_REC_DEFAULTS } from '../rec/config.js';
 import { trainRec } from '../rec/train.js';
 import { TASKS_DEFAULTS } from '../tasks/config.js';
 import { buildTasks } from '../tasks/build.js';
 import type { Form } from '../tasks/forms.js';
 import { PROFILE, type ProfileName } from './profiles.js';
-import { readJson } from './report.js';
+import { readJson } from '../engine/json.js';
 
 export interface RunConfig {
   out: string;

@@ -8,7 +8,7 @@ import type { AlignConfig } from '../align/config.js';
 import type { DataConfig } from '../data/config.js';
 import type { EvalConfig } from '../eval/run.js';
 import type { ExplainConfig } from '../explain/run.js';
-import type { PretrainConfig } from '../lm/pretrain.js';
+import type { PretrainConfig } from '../base/pretrain.js';
 import type { TrainRecConfig } from '../rec/config.js';
 import type { TasksConfig } from '../tasks/config.js';
 

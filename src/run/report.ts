@@ -1,7 +1,7 @@
 // report.json (DESIGN.md §6 names, plus provenance and per-stage figures) and report.md (the
 // alignment table, its chart, timings and peak memory per stage, the target model, the data) of a run.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readJson } from '../engine/json.js';
 import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import type { AlignMetrics } from '../align/train.js';
@@ -10,17 +10,12 @@ import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { repoRoot } from '../engine/paths.js';
 import { methodsChart, methodsTable } from '../eval/report.js';
 import { confusionChart, explanationsMarkdown } from '../explain/report.js';
-import type { PretrainMetrics } from '../lm/pretrain.js';
+import type { PretrainMetrics } from '../base/pretrain.js';
 import { countsMarkdown, type Counts } from '../tasks/counts.js';
 import type { RunConfig, RunOutputs } from './pipeline.js';
 
 /** The paper's best RecExplainer figure on any of its three data sets (Table 1), for reference. */
 export const PAPER_BEST = { 'task1.hr@5': 0.9615, 'task1.ndcg@5': 0.8242, 'task2.ndcg@5': 0.9083, 'task3.acc': 0.9904, 'task6.hcr': 0.1461 };
-
-/** A JSON file the pipeline wrote, or null when it is not there. */
-export function readJson<T>(file: string): T | null {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null;
-}
 
 /** The checked-out commit (short), or null outside a git checkout. Read it before a run starts. */
 export function currentCommit(): string | null {

@@ -16,12 +16,12 @@ import { brownPairs, loadShareGpt, type TextPair } from './corpus.js';
 import { countRecords, countsMarkdown, type Counts } from './counts.js';
 import { recordsFor } from './forms.js';
 import { explanationTask, generalTask, historyTask, interestTask, itemTask, nextItemTask, rankingTask, similarItems, type Context, type Source, type Split } from './generate.js';
-import { shownContributors } from '../explain/attribution.js';
-import { aspectsFor, aspectSuffix, aspectText, aspectWord, type AspectId } from '../explain/aspects.js';
-import { explanationFacts, explanationText, type ExplanationFacts } from '../explain/targets.js';
+import { shownContributors } from '../facts/attribution.js';
+import { aspectsFor, aspectSuffix, aspectText, aspectWord, type AspectId } from '../facts/aspects.js';
+import { explanationFacts, explanationText, type ExplanationFacts } from '../facts/targets.js';
 import { applyTeacher, type TeacherStats } from './teacher.js';
 import { loadTemplates, TemplatePicker, type Templates } from './templates.js';
-import { attributeText, normalTitle, recentHistory, renderList } from './text.js';
+import { attributeText, normalTitle, recentHistory, renderList } from '../data/text_forms.js';
 
 const ASPECT_SHARE = 1 / 3; // training explanations that ask for one aspect
 

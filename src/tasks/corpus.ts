@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError, UserError } from '../engine/errors.js';
-import { defuseTokens, safeText } from './text.js';
+import { defuseTokens, safeText } from '../data/text_forms.js';
 
 /** A general-text sample: `text` fills a template's {TEXT} (Brown) or is the whole prompt (ShareGPT). */
 export interface TextPair {

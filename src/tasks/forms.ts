@@ -3,7 +3,7 @@
 // H does both at once. A record's `soft` lists, in order of appearance, what fills each token.
 import type { Source, Split, TaskId, Titles } from './generate.js';
 import { fillTemplate, SLOT, type Piece, type Slot } from './templates.js';
-import { ITEM_TOKEN, LIST_SEP, renderList, USER_TOKEN } from './text.js';
+import { ITEM_TOKEN, LIST_SEP, renderList, USER_TOKEN } from '../data/text_forms.js';
 
 export type Form = 'B' | 'I' | 'H';
 export const FORMS: readonly Form[] = ['B', 'I', 'H'];

@@ -3,7 +3,7 @@
 // Rng; it returns form-free Source records that forms.ts renders as B, I or H prompts.
 import type { Rng } from '../engine/rng.js';
 import type { Picked } from './templates.js';
-import { renderList } from './text.js';
+import { renderList } from '../data/text_forms.js';
 
 export type Split = 'train' | 'test';
 export type TaskId = 1 | 2 | 3 | 4 | 5 | 6 | 7;

@@ -1,7 +1,7 @@
 // The chat messages that ask a teacher LLM for (a) an explanation of f's decision on one task-7
 // pair, written from f's facts and opening with "Yes." or "No.", and (b) a short preference
 // summary of a user from the shown history. Our own words; titles are given, never to be invented.
-import { conversation, type ChatMessage } from '../llm/chat.js';
+import { conversation, type ChatMessage } from '../openai/chat.js';
 
 /** What the teacher is told about one pair; titles are normal titles. */
 export interface ExplanationBrief {

@@ -12,7 +12,7 @@ import { ringDataset } from '../rec/fixture.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { readSafetensors } from '../../src/engine/safetensors.js';
 import { Surrogate } from '../../src/align/model.js';
-import { readTaskRecords, taskFile } from '../../src/align/records.js';
+import { readTaskRecords, taskFile } from '../../src/tasks/records.js';
 import { lmMethod } from '../../src/eval/lm_method.js';
 import { Recommender } from '../../src/rec/recommender.js';
 import { readDataset } from '../../src/data/dataset.js';

@@ -3,8 +3,9 @@
 // each checked against values computed by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { faithfulness, parseDecision, precisionAtK, scoreExplanation, type Explained } from '../../src/explain/faithfulness.js';
-import type { Catalogue } from '../../src/explain/cite.js';
+import { faithfulness, precisionAtK, scoreExplanation, type Explained } from '../../src/explain/faithfulness.js';
+import { parseDecision } from '../../src/facts/decision.js';
+import type { Catalogue } from '../../src/facts/cite.js';
 import { UserError } from '../../src/engine/errors.js';
 
 const catalogue: Catalogue = {

@@ -2,8 +2,9 @@
 // it gets that rating; and the attribute helpers (shared values, whole-word mentions).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mentions, ruleJudge, sharedAttributes, type JudgeInput } from '../../src/explain/rule_judge.js';
-import type { Catalogue } from '../../src/explain/cite.js';
+import { ruleJudge, type JudgeInput } from '../../src/explain/rule_judge.js';
+import { mentions, sharedAttributes } from '../../src/facts/themes.js';
+import type { Catalogue } from '../../src/facts/cite.js';
 
 const catalogue: Catalogue = {
   titles: ['', 'Heat (1995)', 'Casino (1995)', 'Toy Story (1995)', 'Jumanji (1995)', 'GoldenEye (1995)', 'Sabrina (1995)', 'Clueless (1995)'],

@@ -3,9 +3,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { hf, type HfTokenizer } from '../../src/lm/bpe.js';
-import { chatText, promptIds, renderChat, softTokenPositions } from '../../src/lm/chat.js';
-import { tokenizerCorpus, trainTokenizer, type Tokenizer } from '../../src/lm/tokenizer.js';
+import { hf, type HfTokenizer } from '../../src/lm/tokenizer/bpe.js';
+import { chatText, promptIds, renderChat, softTokenPositions } from '../../src/lm/tokenizer/chat.js';
+import { trainTokenizer, type Tokenizer } from '../../src/lm/tokenizer/tokenizer.js';
+import { tokenizerCorpus } from '../../src/base/corpus.js';
 import { ringDataset } from '../rec/fixture.js';
 
 const ring = ringDataset();

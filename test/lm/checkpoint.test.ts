@@ -10,8 +10,8 @@ import { initEngine } from '../../src/engine/backend.js';
 import { DataError } from '../../src/engine/errors.js';
 import { readSafetensors, writeSafetensors } from '../../src/engine/safetensors.js';
 import { tf } from '../../src/engine/tf.js';
-import { INDEX_FILE, WEIGHTS_FILE, loadLm, saveLm } from '../../src/lm/checkpoint.js';
-import { Llama } from '../../src/lm/llama.js';
+import { INDEX_FILE, WEIGHTS_FILE, loadLm, saveLm } from '../../src/lm/io/checkpoint.js';
+import { Llama } from '../../src/lm/model/llama.js';
 
 const CFG = { vocab_size: 40, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1, intermediate_size: 24, max_position_embeddings: 32 };
 

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
-import { beamSearch, greedyDecode } from '../../src/lm/decode.js';
-import { injectSoftTokens, Llama } from '../../src/lm/llama.js';
+import { beamSearch, greedyDecode } from '../../src/lm/decode/search.js';
+import { injectSoftTokens, Llama } from '../../src/lm/model/llama.js';
 
 const CFG = { vocab_size: 40, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, intermediate_size: 48, max_position_embeddings: 64 };
 const EOS = 1;

@@ -2,7 +2,7 @@
 // stride larger than the row, sizes that are not multiples of 16, and memory growth.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { naiveGemm, WasmArena } from '../../src/lm/gemv.js';
+import { naiveGemm, WasmArena } from '../../src/lm/decode/gemv.js';
 
 test('WasmArena.gemm equals the naive product', () => {
   const a = new WasmArena();

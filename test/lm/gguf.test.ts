@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { initEngine } from '../../src/engine/backend.js';
 import { DataError } from '../../src/engine/errors.js';
 import { tf } from '../../src/engine/tf.js';
-import { saveLm } from '../../src/lm/checkpoint.js';
-import { greedyDecode } from '../../src/lm/decode.js';
-import { ggufTensor, parseGguf, readGguf } from '../../src/lm/gguf.js';
-import { encodeLlamaGguf, floatToHalf, writeLlamaGguf, type GgufTokenizer } from '../../src/lm/gguf_write.js';
-import { Llama } from '../../src/lm/llama.js';
-import { llamaFromGguf, loadBaseModel } from '../../src/lm/load.js';
+import { saveLm } from '../../src/lm/io/checkpoint.js';
+import { greedyDecode } from '../../src/lm/decode/search.js';
+import { ggufTensor, parseGguf, readGguf } from '../../src/lm/io/gguf_read.js';
+import { encodeLlamaGguf, floatToHalf, writeLlamaGguf, type GgufTokenizer } from '../../src/lm/io/gguf_write.js';
+import { Llama } from '../../src/lm/model/llama.js';
+import { llamaFromGguf, loadBaseModel } from '../../src/lm/io/load.js';
 
 const CFG = { vocab_size: 300, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, intermediate_size: 48, max_position_embeddings: 128 };
 const STORIES = new URL('../../../shared/data/tiny-gguf-stories260k/stories260K.gguf', import.meta.url).pathname;

@@ -7,10 +7,10 @@ import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/backend.js';
 import { gradCheck } from '../../src/engine/gradcheck.js';
 import { tf } from '../../src/engine/tf.js';
-import { Llama } from '../../src/lm/llama.js';
-import { headCrossEntropy } from '../../src/lm/loss.js';
-import { rmsNorm, rope, swiglu } from '../../src/lm/ops.js';
-import { Projector } from '../../src/lm/projector.js';
+import { Llama } from '../../src/lm/model/llama.js';
+import { headCrossEntropy } from '../../src/lm/train/loss.js';
+import { rmsNorm, rope, swiglu } from '../../src/lm/model/ops.js';
+import { Projector } from '../../src/lm/model/projector.js';
 
 const TOL = 1e-2;
 const TINY = { vocab_size: 11, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 12, max_position_embeddings: 16 };

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/rng.js';
 import { tf } from '../../src/engine/tf.js';
-import { greedyDecode } from '../../src/lm/decode.js';
-import { Llama } from '../../src/lm/llama.js';
-import { Projector } from '../../src/lm/projector.js';
-import { trainLm, type LmExample, type LmLogEntry } from '../../src/lm/train.js';
+import { greedyDecode } from '../../src/lm/decode/search.js';
+import { Llama } from '../../src/lm/model/llama.js';
+import { Projector } from '../../src/lm/model/projector.js';
+import { trainLm, type LmExample, type LmLogEntry } from '../../src/lm/train/train.js';
 
 const EOS = 1;
 const USER = 2;

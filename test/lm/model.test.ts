@@ -6,10 +6,10 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/backend.js';
 import { UserError } from '../../src/engine/errors.js';
 import { tf } from '../../src/engine/tf.js';
-import { configFromGguf, configFromHf, resolveLlamaConfig } from '../../src/lm/config.js';
-import { injectSoftTokens, Llama } from '../../src/lm/llama.js';
-import { Projector } from '../../src/lm/projector.js';
-import { trainLm } from '../../src/lm/train.js';
+import { configFromGguf, configFromHf, resolveLlamaConfig } from '../../src/lm/model/config.js';
+import { injectSoftTokens, Llama } from '../../src/lm/model/llama.js';
+import { Projector } from '../../src/lm/model/projector.js';
+import { trainLm } from '../../src/lm/train/train.js';
 import { referenceLogits } from './reference.js';
 
 const TINY = { vocab_size: 13, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 4, intermediate_size: 24, max_position_embeddings: 32 };

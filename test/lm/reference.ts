@@ -1,8 +1,8 @@
 // A plain-array Llama forward written straight from Hugging Face's modeling_llama (one token
 // at a time, rotate_half RoPE, repeat_kv, causal softmax attention, SwiGLU): the naive
 // reference the tfjs model is tested against. Returns logits [T][V] for one sequence.
-import type { Llama } from '../../src/lm/llama.js';
-import { headDim } from '../../src/lm/config.js';
+import type { Llama } from '../../src/lm/model/llama.js';
+import { headDim } from '../../src/lm/model/config.js';
 
 type M = number[][];
 const mv = (w: M, x: number[]) => w.map((row) => row.reduce((s, a, j) => s + a * x[j], 0));

@@ -7,8 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bytesToUnicode, countWords, hf, trainBpe, type TokenizerJson } from '../../src/lm/bpe.js';
-import { SPECIALS, Tokenizer, tokenizerCorpus, trainTokenizer } from '../../src/lm/tokenizer.js';
+import { bytesToUnicode, countWords, hf, trainBpe, type TokenizerJson } from '../../src/lm/tokenizer/bpe.js';
+import { SPECIALS, Tokenizer, trainTokenizer } from '../../src/lm/tokenizer/tokenizer.js';
+import { tokenizerCorpus } from '../../src/base/corpus.js';
 import { brownPairs } from '../../src/tasks/corpus.js';
 import { loadTemplates } from '../../src/tasks/templates.js';
 import { RawLog } from '../../src/data/rawlog.js';

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/rng.js';
 import { tf } from '../../src/engine/tf.js';
-import { AdamW, globalNorm, linearSchedule } from '../../src/lm/adamw.js';
-import { Llama } from '../../src/lm/llama.js';
-import { TrainLog, lengthBatches, trainLm, type LmExample, type LmLogEntry } from '../../src/lm/train.js';
+import { AdamW, globalNorm, linearSchedule } from '../../src/lm/train/adamw.js';
+import { Llama } from '../../src/lm/model/llama.js';
+import { TrainLog, lengthBatches, trainLm, type LmExample, type LmLogEntry } from '../../src/lm/train/train.js';
 
 const CFG = { vocab_size: 20, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, intermediate_size: 24, max_position_embeddings: 16 };
 const EXAMPLES: LmExample[] = [

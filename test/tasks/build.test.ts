@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { cli } from '../cli/helpers.js';
 import { ringDataset } from '../rec/fixture.js';
 import { readDataset } from '../../src/data/dataset.js';
-import { coveredAspects, knownAspect } from '../../src/explain/aspects.js';
-import { parseDecision } from '../../src/explain/faithfulness.js';
+import { coveredAspects, knownAspect } from '../../src/facts/aspects.js';
+import { parseDecision } from '../../src/facts/decision.js';
 import { leaveOneOut } from '../../src/data/process.js';
 import { Recommender } from '../../src/rec/recommender.js';
 import { loadTemplates } from '../../src/tasks/templates.js';
-import { parseList } from '../../src/tasks/text.js';
+import { parseList } from '../../src/data/text_forms.js';
 import type { Soft, TaskRecord } from '../../src/tasks/forms.js';
 
 const data = ringDataset();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.js';
 import { historyTask, interestTask, nextItemTask, rankingTask, rankUnseen, similarItems, type Context } from '../../src/tasks/generate.js';
-import { parseList } from '../../src/tasks/text.js';
+import { parseList } from '../../src/data/text_forms.js';
 
 const N = 20;
 const titles = ['', ...Array.from({ length: N }, (_, i) => `T${i + 1}`)];

@@ -14,8 +14,8 @@ import { cli, cliAsync } from '../cli/helpers.js';
 import { ringDataset } from '../rec/fixture.js';
 import { readDataset } from '../../src/data/dataset.js';
 import { DataError } from '../../src/engine/errors.js';
-import { ReplyCache } from '../../src/llm/cache.js';
-import { parseList } from '../../src/tasks/text.js';
+import { ReplyCache } from '../../src/openai/cache.js';
+import { parseList } from '../../src/data/text_forms.js';
 import type { TaskRecord } from '../../src/tasks/forms.js';
 import type { TeacherStats } from '../../src/tasks/teacher.js';
 

@@ -1,6 +1,6 @@
 // An LLM judge over any OpenAI-compatible chat endpoint: one request per case through a ChatClient
 // (a few at a time, retrying network errors, 5xx and 429; any other 4xx is a one-line UserError).
-import { ChatClient, type ChatClientOptions } from '../../llm/chat.js';
+import { ChatClient, type ChatClientOptions } from '../../openai/chat.js';
 import { parseRating } from './parse.js';
 import { judgeMessages, type JudgeInput } from './rubric.js';
 

@@ -1,8 +1,8 @@
 // The four-level (0–3) rubric an LLM judge rates explanations with, as data in our own words,
 // and the chat messages that ask a judge for one rating: first line of the reply "Rating: N".
-import { conversation, type ChatMessage } from '../../llm/chat.js';
+import { conversation, type ChatMessage } from '../../openai/chat.js';
 
-export type { ChatMessage } from '../../llm/chat.js';
+export type { ChatMessage } from '../../openai/chat.js';
 
 /** One case to rate: what the explainer saw, what the recommender decided, what it wrote. */
 export interface JudgeInput {

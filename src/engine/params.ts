@@ -1,0 +1,49 @@
+// Named trainable variables: tfjs variable names are global, so each gets a unique suffix and
+// paramName() gives back its checkpoint name; initialisers; and weights moved to and from
+// safetensors tensors (names = parameter names), a missing or mis-shaped tensor naming the file.
+import type { Variable } from '@tensorflow/tfjs-core';
+import { DataError } from './errors.js';
+import type { Rng } from './rng.js';
+import type { ReadTensor, WriteTensor } from './safetensors.js';
+import { tf } from './tf.js';
+
+let instances = 0;
+
+/**
+ * tfjs variable names are global: each created variable gets a unique suffix, "name__N", so
+ * several models can live in one process. paramName() gives back the checkpoint name.
+ */
+function unique(name: string): string {
+  return `${name}__${++instances}`;
+}
+
+export function paramName(v: Variable): string {
+  return v.name.replace(/__\d+$/, '');
+}
+
+/** Xavier/Glorot normal, as PyTorch's xavier_normal_ on a [fanOut, fanIn] weight. */
+export function xavierNormal(shape: number[], fanIn: number, fanOut: number, rng: Rng, name: string): Variable {
+  const std = Math.sqrt(2 / (fanIn + fanOut));
+  return tf.variable(tf.randomNormal(shape, 0, std, 'float32', rng.nextU32()), true, unique(name));
+}
+
+/** A variable filled with one value. */
+export function constant(shape: number[], value: number, name: string): Variable {
+  return tf.variable(tf.fill(shape, value), true, unique(name));
+}
+
+export function exportWeights(vars: Variable[]): Record<string, WriteTensor> {
+  return Object.fromEntries(vars.map((v) => [paramName(v), { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array }]));
+}
+
+/** Assigns saved tensors to the model's variables; a missing or mis-shaped tensor names the file. */
+export function importWeights(vars: Variable[], tensors: Record<string, ReadTensor>, file: string): void {
+  for (const v of vars) {
+    const name = paramName(v);
+    const t = tensors[name];
+    if (!t) throw new DataError({ file, field: name }, 'tensor missing from the checkpoint');
+    if (t.shape.join(',') !== v.shape.join(',')) throw new DataError({ file, field: name }, `shape [${t.shape}] but the model needs [${v.shape}]`);
+    if (!(t.data instanceof Float32Array)) throw new DataError({ file, field: name }, `dtype ${t.dtype}, expected F32`);
+    tf.tidy(() => v.assign(tf.tensor(t.data, v.shape, 'float32')));
+  }
+}

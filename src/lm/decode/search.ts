@@ -1,0 +1,200 @@
+// Generation with a KV cache: batched greedy decoding (prompts left-padded, per-row positions)
+// and beam search (HF-style: 2·beams candidates per step, length-normalised scores, the best
+// `beams` sequences returned). Prompts may carry soft tokens (vectors in place of embeddings).
+// The steps after the prompt run on the reference path (reference_step.ts, tfjs ops) or the fast
+// path (fast_step.ts, a WebAssembly session for a few rows), which are tested against each other.
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { tf } from '../../engine/tf.js';
+import { injectSoftTokens, KvCache, type Llama } from '../model/llama.js';
+import { FastSession, fastSupported } from './fast_step.js';
+import { referenceStepper, rows, type State, type Stepper } from './reference_step.js';
+
+export interface Prompt {
+  ids: readonly number[]; // token ids; a soft-token position holds its placeholder token (e.g. <user>)
+}
+
+export interface SoftTokens {
+  slots: readonly (readonly [number, number])[]; // (prompt index, position in that prompt) per vector
+  vectors: Tensor; // [N,H], e.g. projector outputs
+}
+
+export interface DecodeOptions {
+  maxNewTokens: number;
+  eosId?: number; // generation of a row stops after this token (not included in the output)
+  engine?: DecodeEngine; // default auto
+}
+
+/** Steps after the prompt: 'wasm' (FastSession), 'tfjs' (batched ops), 'auto' = wasm for ≤ FAST_ROWS rows. */
+export type DecodeEngine = 'auto' | 'wasm' | 'tfjs';
+const FAST_ROWS = 8;
+
+export interface BeamOptions extends DecodeOptions {
+  beams?: number; // default 5; also the number of sequences returned
+  lengthPenalty?: number; // score = Σ log p / (new tokens)^lengthPenalty; default 1 (HF); 0 = plain sum
+}
+
+export interface Beam {
+  ids: number[]; // generated tokens, without the end token
+  score: number; // length-normalised log-probability
+  logProb: number; // Σ log p over the generated tokens (the end token included)
+  finished: boolean; // ended with the end token (else stopped at maxNewTokens)
+}
+
+/** Runs the prompts through the model, filling a new cache; returns last-position logits [B][V]. */
+function prefill(model: Llama, prompts: readonly Prompt[], soft?: SoftTokens): { state: State; logits: Float32Array[] } {
+  const B = prompts.length;
+  if (B === 0) throw new RangeError('decode: no prompts');
+  const lens = prompts.map((p) => p.ids.length);
+  if (lens.some((n) => n === 0)) throw new RangeError('decode: empty prompt');
+  const P = Math.max(...lens);
+  const pad = lens.map((n) => P - n);
+  const padded = pad.some((n) => n > 0);
+  const ids = new Int32Array(B * P);
+  const positions = new Int32Array(B * P);
+  const keyValid = new Uint8Array(B * P);
+  prompts.forEach((p, b) =>
+    p.ids.forEach((t, j) => {
+      ids[b * P + pad[b] + j] = t;
+      positions[b * P + pad[b] + j] = j;
+      keyValid[b * P + pad[b] + j] = 1;
+    }),
+  );
+  const cache = new KvCache();
+  const state: State = { cache, lens, pad, keyValid: padded ? keyValid : undefined };
+  const last = tf.tidy(() => {
+    let x = model.embed(ids, B, P);
+    if (soft) {
+      const slots = Int32Array.from(soft.slots, ([b, j]) => {
+        if (!(b >= 0 && b < B && j >= 0 && j < lens[b])) throw new RangeError(`decode: soft-token slot (${b}, ${j}) is outside the prompts`);
+        return b * P + pad[b] + j;
+      });
+      x = injectSoftTokens(x, slots, soft.vectors);
+    }
+    const h = model.forward(x, { cache, keyValid: state.keyValid, positions: padded ? positions : undefined });
+    return model.logits(tf.slice(h, [0, P - 1, 0], [B, 1, -1]));
+  });
+  return { state, logits: rows(last) };
+}
+
+/** The WebAssembly session for ≤ FAST_ROWS rows (weights streamed once per step, no tfjs op overhead), else tfjs. */
+function stepper(model: Llama, st: State, rowCount: number, capacity: number, engine: DecodeEngine): Stepper {
+  const supported = fastSupported(model.cfg);
+  if (engine === 'wasm' && !supported) throw new RangeError('decode: the wasm engine needs hidden, intermediate and head sizes divisible by 4');
+  if (engine === 'tfjs' || (engine === 'auto' && (rowCount > FAST_ROWS || !supported))) return referenceStepper(model, st);
+  const session = new FastSession(model, rowCount, capacity);
+  session.load(st.cache, st.lens, st.pad);
+  st.cache.dispose();
+  return { step: (t) => session.step(t), reorder: (r) => session.reorder(r), dispose: () => undefined };
+}
+
+function argmax(a: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
+  return best;
+}
+
+function checkOptions(model: Llama, prompts: readonly Prompt[], opts: DecodeOptions): void {
+  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) throw new RangeError(`decode: maxNewTokens must be a positive integer, got ${opts.maxNewTokens}`);
+  const longest = Math.max(...prompts.map((p) => p.ids.length)) + opts.maxNewTokens;
+  if (longest > model.cfg.max_position_embeddings) throw new RangeError(`decode: prompt + maxNewTokens = ${longest} exceeds max_position_embeddings ${model.cfg.max_position_embeddings}`);
+}
+
+/** Greedy decoding of a batch of prompts; returns the generated ids of each (end token excluded). */
+export function greedyDecode(model: Llama, prompts: readonly Prompt[], opts: DecodeOptions, soft?: SoftTokens): number[][] {
+  checkOptions(model, prompts, opts);
+  const { state, logits: first } = prefill(model, prompts, soft);
+  const out: number[][] = prompts.map(() => []);
+  const done = prompts.map(() => false);
+  const longest = Math.max(...state.lens);
+  const steps = stepper(model, state, prompts.length, longest + opts.maxNewTokens, opts.engine ?? 'auto');
+  try {
+    let logits = first;
+    for (let n = 0; n < opts.maxNewTokens; n++) {
+      const next = logits.map(argmax);
+      next.forEach((t, b) => {
+        if (done[b]) return;
+        if (t === opts.eosId) done[b] = true;
+        else out[b].push(t);
+      });
+      if (done.every(Boolean) || n === opts.maxNewTokens - 1) break;
+      logits = steps.step(next);
+    }
+  } finally {
+    steps.dispose();
+  }
+  return out;
+}
+
+/** log-softmax of one row, in double precision. */
+function logSoftmax(z: Float32Array): Float64Array {
+  let m = -Infinity;
+  for (const v of z) if (v > m) m = v;
+  let s = 0;
+  for (const v of z) s += Math.exp(v - m);
+  const lse = m + Math.log(s);
+  return Float64Array.from(z, (v) => v - lse);
+}
+
+/** Indices of the k largest entries, largest first. */
+function topK(a: Float64Array, k: number): number[] {
+  const idx: number[] = [];
+  for (let i = 0; i < a.length; i++) {
+    if (idx.length === k && a[i] <= a[idx[k - 1]]) continue;
+    let j = Math.min(idx.length, k - 1);
+    if (idx.length < k) idx.push(i);
+    while (j > 0 && a[idx[j - 1]] < a[i]) (idx[j] = idx[j - 1]), j--;
+    idx[j] = i;
+  }
+  return idx;
+}
+
+/** Beam search for one prompt; returns `beams` distinct sequences, best score first. */
+export function beamSearch(model: Llama, prompt: Prompt, opts: BeamOptions, soft?: SoftTokens): Beam[] {
+  const k = opts.beams ?? 5;
+  const lp = opts.lengthPenalty ?? 1;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`beamSearch: beams must be a positive integer, got ${k}`);
+  checkOptions(model, [prompt], opts);
+  const norm = (sum: number, len: number) => sum / Math.pow(len, lp);
+  const { state, logits: first } = prefill(model, [prompt], soft);
+  const steps = stepper(model, state, k, prompt.ids.length + opts.maxNewTokens, opts.engine ?? 'auto');
+  let running: { ids: number[]; logProb: number }[] = [{ ids: [], logProb: 0 }];
+  const finished: Beam[] = [];
+  try {
+    let logits = first;
+    for (let n = 1; n <= opts.maxNewTokens; n++) {
+      const cands: { parent: number; token: number; logProb: number }[] = [];
+      running.forEach((r, i) => {
+        const ls = logSoftmax(logits[i]);
+        for (const t of topK(ls, 2 * k)) cands.push({ parent: i, token: t, logProb: r.logProb + ls[t] });
+      });
+      cands.sort((a, b) => b.logProb - a.logProb);
+      const next: typeof running = [];
+      const parents: number[] = [];
+      for (const [rank, c] of cands.entries()) {
+        if (next.length === k) break;
+        const ids = running[c.parent].ids;
+        if (c.token === opts.eosId) {
+          if (rank < k) finished.push({ ids: [...ids], score: norm(c.logProb, n), logProb: c.logProb, finished: true });
+        } else {
+          next.push({ ids: [...ids, c.token], logProb: c.logProb });
+          parents.push(c.parent);
+        }
+      }
+      finished.sort((a, b) => b.score - a.score);
+      finished.splice(k);
+      running = next;
+      // done once no running beam can still beat the worst kept hypothesis: its Σ log p (< 0) only
+      // falls, and the normalised score is monotone in the length, so the best is at an end point
+      const best = Math.max(...running.map((r) => r.logProb));
+      const bound = Math.max(norm(best, n + 1), norm(best, opts.maxNewTokens));
+      if (finished.length === k && bound <= finished[k - 1].score) break;
+      if (n === opts.maxNewTokens) break;
+      steps.reorder(parents);
+      logits = steps.step(running.map((r) => r.ids[r.ids.length - 1]));
+    }
+  } finally {
+    steps.dispose();
+  }
+  const all = [...finished, ...running.map((r) => ({ ids: r.ids, score: norm(r.logProb, r.ids.length), logProb: r.logProb, finished: false }))];
+  return all.sort((a, b) => b.score - a.score).slice(0, k);
+}

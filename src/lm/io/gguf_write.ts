@@ -1,0 +1,208 @@
+// GGUF v3 writer for our Llama: llama-architecture metadata (+ tokenizer arrays when given) and
+// weights under llama.cpp names, q/k rows permuted to llama.cpp's RoPE order; 2-D weights as F32
+// or F16, 1-D (norm) weights always F32, as llama.cpp's converter does.
+import { writeFileAtomic } from '../../engine/atomic.js';
+import { headDim } from '../model/config.js';
+import { GGML_F16, GGML_F32 } from './gguf_read.js';
+import type { Llama } from '../model/llama.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { ggufTensorName, permuteQk } from './load.js';
+
+export type GgufWeightType = 'f32' | 'f16';
+
+/** Embedded vocabulary: 'llama' (SentencePiece: tokens + scores) or 'gpt2' (byte-level BPE: tokens + merges). */
+export interface GgufTokenizer {
+  model: 'llama' | 'gpt2';
+  tokens: string[];
+  scores?: number[];
+  tokenTypes?: number[]; // 1 normal, 2 unknown, 3 control, 6 byte
+  merges?: string[];
+  bos?: number;
+  eos?: number;
+  unk?: number;
+  pad?: number;
+}
+
+export interface GgufWriteOptions {
+  type?: GgufWeightType; // default f32
+  name?: string; // general.name
+  tokenizer?: GgufTokenizer;
+}
+
+const ALIGN = 32;
+
+/** Little-endian byte builder for the header. */
+class Bytes {
+  private readonly parts: Buffer[] = [];
+  length = 0;
+  push(b: Buffer): void {
+    this.parts.push(b);
+    this.length += b.length;
+  }
+  u32(v: number): void {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v);
+    this.push(b);
+  }
+  i32(v: number): void {
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(v);
+    this.push(b);
+  }
+  f32(v: number): void {
+    const b = Buffer.alloc(4);
+    b.writeFloatLE(v);
+    this.push(b);
+  }
+  u64(v: number): void {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(v));
+    this.push(b);
+  }
+  str(s: string): void {
+    const b = Buffer.from(s, 'utf8');
+    this.u64(b.length);
+    this.push(b);
+  }
+  pad(): void {
+    this.push(Buffer.alloc((ALIGN - (this.length % ALIGN)) % ALIGN));
+  }
+  concat(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+type Kv = ['u32', number] | ['f32', number] | ['str', string] | ['strs', string[]] | ['f32s', number[]] | ['i32s', number[]];
+const TYPE_ID = { u32: 4, f32: 6, str: 8 } as const;
+const ELEM_ID = { strs: 8, f32s: 6, i32s: 5 } as const;
+
+function writeKv(out: Bytes, key: string, kv: Kv): void {
+  out.str(key);
+  const [t, v] = kv;
+  if (t === 'u32' || t === 'f32' || t === 'str') {
+    out.u32(TYPE_ID[t]);
+    if (t === 'u32') out.u32(v as number);
+    else if (t === 'f32') out.f32(v as number);
+    else out.str(v as string);
+    return;
+  }
+  out.u32(9);
+  out.u32(ELEM_ID[t]);
+  out.u64(v.length);
+  for (const x of v) {
+    if (t === 'strs') out.str(x as string);
+    else if (t === 'f32s') out.f32(x as number);
+    else out.i32(x as number);
+  }
+}
+
+function metadata(model: Llama, opts: GgufWriteOptions): [string, Kv][] {
+  const c = model.cfg;
+  const kvs: [string, Kv][] = [
+    ['general.architecture', ['str', 'llama']],
+    ['general.name', ['str', opts.name ?? 'recexplainer']],
+    ['general.file_type', ['u32', opts.type === 'f16' ? 1 : 0]],
+    ['llama.vocab_size', ['u32', c.vocab_size]],
+    ['llama.context_length', ['u32', c.max_position_embeddings]],
+    ['llama.embedding_length', ['u32', c.hidden_size]],
+    ['llama.block_count', ['u32', c.num_hidden_layers]],
+    ['llama.feed_forward_length', ['u32', c.intermediate_size]],
+    ['llama.rope.dimension_count', ['u32', headDim(c)]],
+    ['llama.attention.head_count', ['u32', c.num_attention_heads]],
+    ['llama.attention.head_count_kv', ['u32', c.num_key_value_heads]],
+    ['llama.attention.layer_norm_rms_epsilon', ['f32', c.rms_norm_eps]],
+    ['llama.rope.freq_base', ['f32', c.rope_theta]],
+  ];
+  const t = opts.tokenizer;
+  if (t) {
+    kvs.push(['tokenizer.ggml.model', ['str', t.model]], ['tokenizer.ggml.tokens', ['strs', t.tokens]]);
+    if (t.scores) kvs.push(['tokenizer.ggml.scores', ['f32s', t.scores]]);
+    if (t.tokenTypes) kvs.push(['tokenizer.ggml.token_type', ['i32s', t.tokenTypes]]);
+    if (t.merges) kvs.push(['tokenizer.ggml.merges', ['strs', t.merges]]);
+    for (const role of ['bos', 'eos', 'unk', 'pad'] as const) {
+      const id = t[role];
+      if (id !== undefined) kvs.push([`tokenizer.ggml.${role === 'pad' ? 'padding' : role === 'unk' ? 'unknown' : role}_token_id`, ['u32', id]]);
+    }
+  }
+  return kvs;
+}
+
+/** float32 → IEEE half bits, round to nearest even (overflow → ±Inf). */
+export function floatToHalf(f: number): number {
+  const buf = new DataView(new ArrayBuffer(4));
+  buf.setFloat32(0, f);
+  const x = buf.getUint32(0);
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rem > halfway || (rem === halfway && h & 1)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
+  return sign | h; // a carry into the exponent is the correct rounding (up to Inf)
+}
+
+/** The model as GGUF v3 bytes. */
+export function encodeLlamaGguf(model: Llama, opts: GgufWriteOptions = {}): Buffer {
+  const cfg = model.cfg;
+  const tensors: { name: string; dims: number[]; type: number; data: Buffer }[] = [];
+  for (const [hf, v] of model.namedVariables()) {
+    const name = ggufTensorName(hf);
+    let data: Float32Array = Float32Array.from(v.dataSync());
+    const cols = v.shape[v.shape.length - 1];
+    if (name.endsWith('attn_q.weight')) data = permuteQk(data, cfg.num_attention_heads, cols, true);
+    else if (name.endsWith('attn_k.weight')) data = permuteQk(data, cfg.num_key_value_heads, cols, true);
+    const half = opts.type === 'f16' && v.shape.length === 2;
+    const bytes = half ? Buffer.from(Uint16Array.from(data, floatToHalf).buffer) : Buffer.from(data.buffer);
+    tensors.push({ name, dims: [...v.shape].reverse(), type: half ? GGML_F16 : GGML_F32, data: bytes });
+  }
+  const head = new Bytes();
+  head.push(Buffer.from('GGUF', 'latin1'));
+  head.u32(3);
+  const kvs = metadata(model, opts);
+  head.u64(tensors.length);
+  head.u64(kvs.length);
+  for (const [k, v] of kvs) writeKv(head, k, v);
+  let offset = 0;
+  for (const t of tensors) {
+    head.str(t.name);
+    head.u32(t.dims.length);
+    for (const d of t.dims) head.u64(d);
+    head.u32(t.type);
+    head.u64(offset);
+    offset += Math.ceil(t.data.length / ALIGN) * ALIGN;
+  }
+  head.pad();
+  for (const t of tensors) {
+    head.push(t.data);
+    head.pad();
+  }
+  return head.concat();
+}
+
+export function writeLlamaGguf(file: string, model: Llama, opts: GgufWriteOptions = {}): void {
+  writeFileAtomic(file, encodeLlamaGguf(model, opts));
+}
+
+/** tokenizer.json (byte-level BPE) → GGUF gpt2 vocabulary arrays; specials are control tokens. */
+export function gpt2Vocab(tok: Tokenizer): GgufTokenizer {
+  const json = tok.json as unknown as { model: { vocab: Record<string, number>; merges?: (string | string[])[] } };
+  const tokens: string[] = Array.from({ length: tok.vocabSize }, (_, i) => `[PAD${i}]`);
+  for (const [piece, id] of Object.entries(json.model.vocab)) tokens[id] = piece;
+  for (const t of tok.json.added_tokens) tokens[t.id] = t.content;
+  const tokenTypes = tokens.map((_, i) => (tok.isSpecial(i) ? 3 : 1));
+  const merges = (json.model.merges ?? []).map((m) => (Array.isArray(m) ? m.join(' ') : m));
+  return { model: 'gpt2', tokens, tokenTypes, merges, bos: tok.special.bos, eos: tok.special.eos, pad: tok.special.pad };
+}

@@ -1,0 +1,44 @@
+// Causal-LM loss with the output head fused in: Σ −log softmax(h·Wᵀ)[target] / denom over the given
+// rows; gradient (softmax − onehot)·dy/denom straight into the head matmuls, its one-hot part as a
+// row gather / segment sum. Probabilities from tf.softmax (one fast wasm kernel; exp() is slow).
+import type { GradSaveFunc, Scalar, Tensor } from '@tensorflow/tfjs-core';
+import { tf } from '../../engine/tf.js';
+
+/** The smallest probability a loss term reads; caps one token's loss at −log(1e-38) ≈ 87.5. */
+const TINY = 1e-38;
+
+/**
+ * hidden [N,H] (only the rows that carry a loss), head [V,H], targets [N] → scalar
+ * Σ −log p(target) / denom. Gradients reach both hidden and head.
+ */
+export function headCrossEntropy(hidden: Tensor, head: Tensor, targets: Int32Array, denom: number): Scalar {
+  const [n] = hidden.shape;
+  const V = head.shape[0];
+  if (targets.length !== n) throw new RangeError(`headCrossEntropy: ${targets.length} targets for ${n} rows`);
+  const flat = new Int32Array(n);
+  targets.forEach((t, i) => {
+    if (!(t >= 0 && t < V)) throw new RangeError(`headCrossEntropy: target ${t} outside the vocabulary [0, ${V})`);
+    flat[i] = i * V + t;
+  });
+  const headFrozen = head instanceof tf.Variable && !head.trainable; // saved tensors are copies: ask the input
+  const f = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
+    const [h, w, save] = args as [Tensor, Tensor, GradSaveFunc];
+    const p = tf.softmax(tf.matMul(h, w, false, true)); // [N,V]
+    const picked = tf.gather(tf.reshape(p, [-1]), tf.tensor1d(flat, 'int32')); // [N]
+    save([p, h, w]);
+    return {
+      value: tf.div(tf.neg(tf.sum(tf.log(tf.maximum(picked, TINY)))), denom),
+      // dz = p − onehot(t), applied without materialising the [N,V] one-hot:
+      // dh = p·W − W[t], dW = pᵀ·h − Σ_{i: t_i = v} h_i
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [p0, h0, w0] = saved;
+        const tgt = tf.tensor1d(targets, 'int32');
+        const scale = tf.div(dy, denom);
+        const dh = tf.mul(tf.sub(tf.matMul(p0, w0), tf.gather(w0, tgt)), scale);
+        const dw = headFrozen ? tf.zerosLike(w0) : tf.mul(tf.sub(tf.matMul(p0, h0, true, false), tf.unsortedSegmentSum(h0, tgt, V)), scale);
+        return [dh, dw];
+      },
+    };
+  });
+  return f(hidden, head) as Scalar;
+}

@@ -1,0 +1,247 @@
+// Causal-LM training as a library function: loss on the masked (response) tokens only, AdamW,
+// linear warm-up + decay, clipping by global norm, gradient accumulation, length-sorted
+// right-padded batches, optional soft tokens through projectors, optional atomic checkpoints of the
+// trained variables + optimizer + dropout stream from which a killed run resumes bit-exactly.
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeJsonlAtomic } from '../../engine/atomic.js';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import { tf } from '../../engine/tf.js';
+import { Rng } from '../../engine/rng.js';
+import { Progress } from '../../engine/progress.js';
+import { DataError, UserError } from '../../engine/errors.js';
+import { loadCheckpoint, saveCheckpoint } from '../../engine/checkpoint.js';
+import { paramName } from '../../engine/params.js';
+import { exportWeights, importWeights } from '../../engine/params.js';
+import { ADAMW_DEFAULTS, AdamW, globalNorm, linearSchedule, type AdamWConfig } from './adamw.js';
+import { injectSoftTokens, type Llama } from '../model/llama.js';
+import { headCrossEntropy } from './loss.js';
+import { projectSoft, type Projector, type SoftInput, type SoftKind } from '../model/projector.js';
+
+
+export interface LmExample {
+  ids: readonly number[]; // prompt + response tokens
+  lossMask?: ArrayLike<number>; // per token: 1 = its prediction is trained (a response token); default: every token but the first
+  soft?: readonly SoftInput[]; // recommender embeddings at soft-token positions
+}
+
+export interface LmTrainConfig extends AdamWConfig {
+  lr: number; // peak learning rate; default 3e-4
+  epochs: number; // passes over the examples; default 1
+  maxSteps: number; // stop after this many optimizer steps; 0 = no limit (default)
+  batchSize: number; // sequences per micro-batch; default 16
+  gradAccum: number; // micro-batches per optimizer step; default 1
+  warmupSteps: number; // default 0
+  clipNorm: number; // clip the global gradient norm to this; 0 = off; default 1
+  seed: number; // batch order and dropout; default 0
+  quiet: boolean; // no progress bar; default false
+  label: string; // progress-bar label; default "train lm"
+}
+
+export const LM_TRAIN_DEFAULTS: Readonly<LmTrainConfig> = {
+  ...ADAMW_DEFAULTS, lr: 3e-4, epochs: 1, maxSteps: 0, batchSize: 16, gradAccum: 1, warmupSteps: 0, clipNorm: 1, seed: 0, quiet: false, label: 'train lm',
+};
+
+export interface LmLogEntry {
+  step: number; // optimizer steps done
+  epoch: number;
+  loss: number; // mean over the step's loss tokens
+  lr: number;
+  grad_norm: number; // before clipping
+  tokens: number; // input tokens of the step (padding excluded)
+  tok_s: number; // input tokens per second over the step
+  elapsed_s: number;
+}
+
+export interface LmCheckpointing {
+  path: string; // checkpoint file (safetensors, written atomically)
+  every: number; // optimizer steps between checkpoints; one is also written after the last step
+  kind: string; // checkpoint kind, e.g. "align-H"
+  config: object; // what must match for a resume (shapes, data, schedule); stored in the file
+  resume: boolean; // continue from `path` (it must exist)
+}
+
+export interface LmTrainOptions {
+  projectors?: Partial<Record<SoftKind, Projector>>; // trained together with the model's trainable variables
+  onLog?: (e: LmLogEntry) => void; // one call per optimizer step
+  checkpoint?: LmCheckpointing;
+}
+
+export interface LmTrainResult {
+  losses: number[]; // per optimizer step of this call (a resumed run: the steps after the checkpoint)
+  steps: number; // optimizer steps done in all, resumed ones included
+  seconds: number; // training time in all, resumed runs included
+  tokensPerSec: number; // input tokens (padding excluded) per second of training in this call
+}
+
+/**
+ * A JSONL training log that survives resumes: a fresh run starts it empty; a resumed one keeps its
+ * entries and, at the first new step, drops those at or past it (a killed run's tail).
+ */
+export class TrainLog<E extends { step: number }> {
+  entries: E[];
+  private fresh = true;
+
+  constructor(readonly path: string, private readonly resume: boolean) {
+    this.entries = resume && existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as E) : [];
+    if (!resume) writeJsonlAtomic(path, []);
+  }
+
+  push(e: E): void {
+    if (this.fresh && this.resume) writeJsonlAtomic(this.path, (this.entries = this.entries.filter((x) => x.step < e.step)));
+    this.fresh = false;
+    this.entries.push(e);
+    appendFileSync(this.path, JSON.stringify(e) + '\n');
+  }
+}
+
+/** Micro-batches of example indices: shuffled, then sorted by length within windows of 50 batches, in shuffled order. */
+export function lengthBatches(lengths: readonly number[], batchSize: number, rng: Rng): number[][] {
+  const order = rng.shuffle(lengths.map((_, i) => i));
+  const batches: number[][] = [];
+  const window = batchSize * 50;
+  for (let w = 0; w < order.length; w += window) {
+    const chunk = order.slice(w, w + window).sort((a, b) => lengths[a] - lengths[b]);
+    for (let i = 0; i < chunk.length; i += batchSize) batches.push(chunk.slice(i, i + batchSize));
+  }
+  return rng.shuffle(batches);
+}
+
+interface Packed {
+  ids: Int32Array; // [B,T] right-padded with 0
+  B: number;
+  T: number;
+  rows: Int32Array; // flat positions b·T + t whose next token is trained
+  targets: Int32Array;
+  tokens: number;
+}
+
+function pack(examples: readonly LmExample[], idx: readonly number[]): Packed {
+  const B = idx.length;
+  const T = Math.max(...idx.map((i) => examples[i].ids.length));
+  const ids = new Int32Array(B * T);
+  const rows: number[] = [];
+  const targets: number[] = [];
+  let tokens = 0;
+  idx.forEach((e, b) => {
+    const ex = examples[e];
+    ids.set(ex.ids, b * T);
+    tokens += ex.ids.length;
+    for (let t = 1; t < ex.ids.length; t++) {
+      if (ex.lossMask ? ex.lossMask[t] : 1) {
+        rows.push(b * T + t - 1);
+        targets.push(ex.ids[t]);
+      }
+    }
+  });
+  return { ids, B, T, rows: Int32Array.from(rows), targets: Int32Array.from(targets), tokens };
+}
+
+/** Input embeddings of a packed batch, with the projected soft tokens injected. */
+function inputs(model: Llama, examples: readonly LmExample[], idx: readonly number[], p: Packed, projectors: Partial<Record<SoftKind, Projector>>): Tensor {
+  const x = model.embed(p.ids, p.B, p.T);
+  const soft = projectSoft(projectors, idx.map((e) => examples[e].soft ?? []), (b) => `training example ${idx[b]}`);
+  return soft ? injectSoftTokens(x, Int32Array.from(soft.slots, ([b, pos]) => b * p.T + pos), soft.vectors) : x;
+}
+
+/** The trained variables under their checkpoint names (HF/PEFT names, projector prefixes). */
+function namesOf(vars: readonly Variable[]): Map<Variable, string> {
+  const names = new Map(vars.map((v) => [v, paramName(v)] as const));
+  if (new Set(names.values()).size !== vars.length) throw new Error('trainLm: two trained variables share a name');
+  return names;
+}
+
+export function trainLm(model: Llama, examples: readonly LmExample[], partial: Partial<LmTrainConfig> = {}, opts: LmTrainOptions = {}): LmTrainResult {
+  const cfg: LmTrainConfig = { ...LM_TRAIN_DEFAULTS, ...partial };
+  if (examples.length === 0) throw new UserError('trainLm: no training examples');
+  const maxLen = model.cfg.max_position_embeddings;
+  examples.forEach((ex, i) => {
+    if (ex.ids.length < 2 || ex.ids.length > maxLen) throw new UserError(`trainLm: example ${i} has ${ex.ids.length} tokens (need 2..${maxLen})`);
+  });
+  const projectors = opts.projectors ?? {};
+  const vars: Variable[] = [...model.trainableVariables(), ...Object.values(projectors).flatMap((p) => p!.variables())];
+  if (vars.length === 0) throw new UserError('trainLm: nothing to train');
+  const names = namesOf(vars);
+  const orderRng = new Rng(cfg.seed); // batch order: epoch e's order is the e-th draw, replayed on resume
+  let dropRng = new Rng((cfg.seed ^ 0x5bd1e995) >>> 0); // dropout; its state is checkpointed
+  const lengths = examples.map((e) => e.ids.length);
+  const perEpoch = Math.ceil(Math.ceil(examples.length / cfg.batchSize) / cfg.gradAccum);
+  const total = cfg.maxSteps > 0 ? Math.min(cfg.maxSteps, perEpoch * cfg.epochs) : perEpoch * cfg.epochs;
+  const opt = new AdamW(vars, cfg);
+  const ck = opts.checkpoint;
+  let step = 0;
+  let priorSeconds = 0;
+  if (ck?.resume) {
+    const saved = loadCheckpoint(ck.path, ck.kind, ck.config);
+    importWeights(vars, saved.tensors, ck.path);
+    if (Object.keys(saved.tensors).length !== vars.length) throw new DataError({ file: ck.path }, `holds ${Object.keys(saved.tensors).length} trained tensors, the model has ${vars.length}`);
+    opt.loadMoments(saved.optimizer, (x) => names.get(x)!, (key) => {
+      throw new DataError({ file: ck.path, field: `optimizer/${key}` }, 'missing or mis-shaped AdamW moment');
+    });
+    if (!saved.rng) throw new DataError({ file: ck.path, field: 'rng' }, 'missing dropout generator state');
+    step = opt.steps = saved.step;
+    dropRng = Rng.fromState(saved.rng);
+    priorSeconds = saved.counters.seconds ?? 0;
+  } else if (ck && existsSync(ck.path)) {
+    throw new UserError(`${ck.path} already exists; resume it or remove it`);
+  }
+  const save = (seconds: number) => ck && saveCheckpoint(ck.path, {
+    kind: ck.kind, config: ck.config, step, epoch: Math.floor(step / perEpoch), counters: { seconds },
+    tensors: exportWeights(vars),
+    optimizer: Object.fromEntries(Object.entries(opt.moments((x) => names.get(x)!)).map(([k, t]) => [k, { dtype: 'F32' as const, ...t }])),
+    rng: dropRng.state(),
+  });
+  const bar = new Progress({ label: cfg.label, total: total - step, unit: 'steps/s', quiet: cfg.quiet });
+  const losses: number[] = [];
+  const t0 = performance.now();
+  let allTokens = 0;
+  try {
+    for (let epoch = 1; epoch <= cfg.epochs && step < total; epoch++) {
+      const batches = lengthBatches(lengths, cfg.batchSize, orderRng);
+      for (let g = 0; g < batches.length && step < total; g += cfg.gradAccum) {
+        if ((epoch - 1) * perEpoch + g / cfg.gradAccum < step) continue; // done before the resume
+        const ts = performance.now();
+        const group = batches.slice(g, g + cfg.gradAccum).map((idx) => ({ idx, p: pack(examples, idx) }));
+        const denom = Math.max(1, group.reduce((n, m) => n + m.p.targets.length, 0));
+        let grads: (Tensor | undefined)[] = vars.map(() => undefined); // summed over the group; undefined = unreached
+        let loss = 0;
+        for (const { idx, p } of group) {
+          const { value, grads: named } = tf.variableGrads(() => {
+            const h = model.forward(inputs(model, examples, idx, p, projectors), { training: true, rng: dropRng }); // [B,T,H]; right padding needs no key mask
+            const flat = tf.reshape(h, [p.B * p.T, -1]);
+            const sel = p.rows.length === p.B * p.T ? flat : tf.gather(flat, tf.tensor1d(p.rows, 'int32'));
+            return headCrossEntropy(sel, model.headWeight, p.targets, denom);
+          }, vars);
+          loss += value.dataSync()[0];
+          value.dispose();
+          grads = grads.map((s, i) => {
+            const g = named[vars[i].name];
+            if (!s || !g) return s ?? g;
+            const t = tf.add(s, g);
+            tf.dispose([s, g]);
+            return t;
+          });
+        }
+        const norm = globalNorm(grads);
+        if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+          throw new UserError(`trainLm: loss ${loss}, gradient norm ${norm} at step ${step + 1} (try a lower lr)${ck ? `; the last good checkpoint is ${ck.path}` : ''}`);
+        }
+        const lr = linearSchedule(step, total, cfg.warmupSteps, cfg.lr);
+        opt.step(grads, lr, cfg.clipNorm > 0 && norm > cfg.clipNorm ? cfg.clipNorm / norm : 1);
+        tf.dispose(grads.filter((g): g is Tensor => g !== undefined));
+        losses.push(loss);
+        step++;
+        const tokens = group.reduce((n, m) => n + m.p.tokens, 0);
+        allTokens += tokens;
+        const now = performance.now();
+        opts.onLog?.({ step, epoch, loss, lr, grad_norm: norm, tokens, tok_s: tokens / ((now - ts) / 1000), elapsed_s: priorSeconds + (now - t0) / 1000 });
+        bar.tick(1, `loss ${loss.toFixed(4)}  ${Math.round(allTokens / ((now - t0) / 1000))} tok/s`);
+        if (ck && (step % ck.every === 0 || step === total)) save(priorSeconds + (performance.now() - t0) / 1000);
+      }
+    }
+  } finally {
+    opt.dispose();
+  }
+  bar.finish(`loss ${losses[losses.length - 1]?.toFixed(4)}`);
+  const seconds = (performance.now() - t0) / 1000;
+  return { losses, steps: step, seconds: priorSeconds + seconds, tokensPerSec: allTokens / seconds };
+}
