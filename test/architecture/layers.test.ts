@@ -35,10 +35,10 @@ interface Edge {
 /** The relative imports of the given files (paths relative to src/, contents by path). */
 function importEdges(files: ReadonlyMap<string, string>): Edge[] {
   const edges: Edge[] = [];
-  const spec = /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?from\s*'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/g;
+  const spec = /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?from\s*'(\.{1,2}\/[^']+)'|(?:^|\n)\s*import\s+'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/g;
   for (const [file, text] of files) {
     for (const m of text.matchAll(spec)) {
-      const target = join(dirname(file), m[1] ?? m[2]);
+      const target = join(dirname(file), m[1] ?? m[2] ?? m[3]);
       edges.push({ file, target });
     }
   }
@@ -81,12 +81,13 @@ test('an upward, a sideways and an unplaced import are each caught', () => {
     ['lm/model/llama.ts', "import { tf } from '../../engine/tf.js';\nimport { readDataset } from '../../data/dataset.js';"],
     ['eval/run.ts', "import type { X } from '../explain/run.js';\nimport { y } from './metrics.js';"],
     ['serve/api.ts', "import { explainAll } from '../explain/run.js';"],
-    ['rec/train.ts', "const m = await import('../tasks/build.js');"],
+    ['rec/train.ts', "const m = await import('../tasks/build.js');\nimport '../run/pipeline.js';"],
   ]);
   const found = wrongWayEdges(importEdges(files), LAYER);
-  assert.equal(found.length, 4, found.join('\n'));
+  assert.equal(found.length, 5, found.join('\n'));
   assert.equal(found[0], 'lm/model/llama.ts → data/dataset.js: lm (layer 1) may not import data (layer 1)');
   assert.match(found[1], /eval\/run\.ts → explain\/run\.js: eval \(layer 6\) may not import explain \(layer 6\)/);
   assert.match(found[2], /serve\/api\.ts: folder serve\/ has no layer/);
+  assert.match(found[4], /rec\/train\.ts → run\/pipeline\.js/);
   assert.match(found[3], /rec\/train\.ts → tasks\/build\.js/);
 });
