@@ -88,6 +88,6 @@ test('an upward, a sideways and an unplaced import are each caught', () => {
   assert.equal(found[0], 'lm/model/llama.ts → data/dataset.js: lm (layer 1) may not import data (layer 1)');
   assert.match(found[1], /eval\/run\.ts → explain\/run\.js: eval \(layer 6\) may not import explain \(layer 6\)/);
   assert.match(found[2], /serve\/api\.ts: folder serve\/ has no layer/);
-  assert.match(found[4], /rec\/train\.ts → run\/pipeline\.js/);
   assert.match(found[3], /rec\/train\.ts → tasks\/build\.js/);
+  assert.match(found[4], /rec\/train\.ts → run\/pipeline\.js/);
 });
