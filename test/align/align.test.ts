@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import { cli, cliAsync, cliKilledAt } from '../cli/helpers.js';
-import { ringDataset } from '../rec/fixture.js';
+import { trainedRing } from '../rec/fixture.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { readSafetensors } from '../../src/engine/safetensors.js';
 import { Surrogate } from '../../src/align/model.js';
@@ -17,9 +17,8 @@ import { lmMethod } from '../../src/eval/lm_method.js';
 import { Recommender } from '../../src/rec/recommender.js';
 import { readDataset } from '../../src/data/dataset.js';
 
-const data = ringDataset();
+const { data, rec } = await trainedRing();
 const tmp = mkdtempSync(join(tmpdir(), 'align-'));
-const rec = join(tmp, 'rec');
 const tasks = join(tmp, 'tasks');
 const base = join(tmp, 'base');
 const ALIGN = ['--tasks', tasks, '--base-model', base, '--max-steps', '24', '--batch-size', '8', '--lr', '5e-3', '--warmup', '2', '--per-task', '60', '--checkpoint-every', '6', '--quiet'];
@@ -27,7 +26,6 @@ const ALIGN = ['--tasks', tasks, '--base-model', base, '--max-steps', '24', '--b
 before(async () => {
   await initEngine({ backend: 'wasm' });
   const steps = [
-    ['train-rec', '--data', data, '--out', rec, '--epochs', '4', '--hidden', '16', '--max-len', '10', '--batch-size', '32', '--lr', '0.01', '--eval-every', '2', '--quiet'],
     ['tasks', '--data', data, '--rec', rec, '--out', tasks, '--task5', '40,10', '--quiet'],
     ['pretrain', '--data', data, '--out', base, '--layers', '2', '--hidden', '32', '--heads', '2', '--kv-heads', '2', '--ffn', '64', '--vocab', '512', '--seq-len', '64',
       '--batch-size', '8', '--steps', '30', '--warmup', '5', '--lr', '1e-2', '--eval-every', '10', '--quiet'],
@@ -156,13 +154,13 @@ test('explain --pairs: the chosen pairs, f\'s decision by its ranking; an unknow
   assert.equal(r.code, 0, r.stderr);
   const rows = readFileSync(join(out, 'explanations', 'recexplainer-h.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(rows.map((x) => x.key), ['u1-i5', 'u2-i40', 'u3-i7']);
-  const rec = await Recommender.load(join(tmp, 'rec'));
+  const f = await Recommender.load(rec);
   const ds = readDataset(data);
   for (const row of rows) {
     const items = ds.sequences[row.user - 1].items;
     const history = items.slice(0, -1); // training sequence + validation item
-    const scores = rec.scoreAll(history);
-    const unseen = Array.from({ length: rec.nItems }, (_, i) => i + 1).filter((i) => !history.includes(i)).sort((a, b) => scores[b] - scores[a] || a - b);
+    const scores = f.scoreAll(history);
+    const unseen = Array.from({ length: f.nItems }, (_, i) => i + 1).filter((i) => !history.includes(i)).sort((a, b) => scores[b] - scores[a] || a - b);
     const rank = unseen.indexOf(row.item); // −1: already in the history → "no"
     assert.equal(row.f_decision, rank >= 0 && rank < Math.floor(0.2 * unseen.length) ? 'yes' : 'no', `${row.key}: rank ${rank} of ${unseen.length}`);
   }

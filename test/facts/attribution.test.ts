@@ -3,22 +3,15 @@
 // effect with ties to the more recent position, one entry per position for duplicates, errors.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { cli } from '../cli/helpers.js';
-import { ringDataset } from '../rec/fixture.js';
+import { trainedRing } from '../rec/fixture.js';
 import { Recommender } from '../../src/rec/recommender.js';
 import { UserError } from '../../src/engine/errors.js';
 import { leaveOneOut, topContributors, type Scorer } from '../../src/facts/attribution.js';
 
-const out = join(mkdtempSync(join(tmpdir(), 'attr-')), 'r');
 let rec: Recommender;
 
 before(async () => {
-  const r = cli(['train-rec', '--data', ringDataset(), '--out', out, '--epochs', '2', '--hidden', '16', '--max-len', '10', '--batch-size', '32', '--lr', '0.01', '--eval-every', '2', '--quiet']);
-  assert.equal(r.code, 0, r.stderr);
-  rec = await Recommender.load(out, 'wasm');
+  rec = await Recommender.load((await trainedRing()).rec, 'wasm');
 });
 
 /** f(history, item) − f(history without position j, item), one score call at a time. */

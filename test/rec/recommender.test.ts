@@ -2,24 +2,20 @@
 // ranks by its own scores with the history excluded, and rejects unknown ids and folders.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli } from '../cli/helpers.js';
-import { ringDataset } from './fixture.js';
+import { trainedRing } from './fixture.js';
 import { Recommender } from '../../src/rec/recommender.js';
 import { readSafetensors } from '../../src/engine/safetensors.js';
 import { readDataset } from '../../src/data/dataset.js';
 import { leaveOneOut } from '../../src/data/process.js';
 import { UserError } from '../../src/engine/errors.js';
 
-const data = ringDataset();
-const out = join(mkdtempSync(join(tmpdir(), 'recm-')), 'r');
+let data: string;
+let out: string;
 let rec: Recommender;
 
 before(async () => {
-  const r = cli(['train-rec', '--data', data, '--out', out, '--epochs', '4', '--hidden', '16', '--max-len', '10', '--batch-size', '32', '--lr', '0.01', '--eval-every', '2', '--quiet']);
-  assert.equal(r.code, 0, r.stderr);
+  ({ data, rec: out } = await trainedRing());
   rec = await Recommender.load(out, 'wasm');
 });
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../cli/helpers.js';
-import { ringDataset } from '../rec/fixture.js';
+import { trainedRing } from '../rec/fixture.js';
 import { readDataset } from '../../src/data/dataset.js';
 import { coveredAspects, knownAspect } from '../../src/facts/aspects.js';
 import { parseDecision } from '../../src/facts/decision.js';
@@ -17,9 +17,8 @@ import { loadTemplates } from '../../src/tasks/templates.js';
 import { parseList } from '../../src/data/text_forms.js';
 import type { Soft, TaskRecord } from '../../src/tasks/forms.js';
 
-const data = ringDataset();
+const { data, rec: recDir } = await trainedRing();
 const tmp = mkdtempSync(join(tmpdir(), 'tasks-'));
-const recDir = join(tmp, 'rec');
 const out = join(tmp, 'a');
 const ARGS = ['--data', data, '--rec', recDir, '--prefixes', '2', '--task5', '40,10', '--backend', 'wasm', '--quiet'];
 const ds = readDataset(data);
@@ -33,8 +32,6 @@ const userSoft = (r: TaskRecord) => r.soft.find((s): s is Extract<Soft, { kind: 
 const itemSoft = (r: TaskRecord) => r.soft.filter((s): s is Extract<Soft, { kind: 'item' }> => s.kind === 'item').map((s) => s.item);
 
 before(async () => {
-  const t = cli(['train-rec', '--data', data, '--out', recDir, '--epochs', '4', '--hidden', '16', '--max-len', '10', '--batch-size', '32', '--lr', '0.01', '--eval-every', '2', '--quiet']);
-  assert.equal(t.code, 0, t.stderr);
   const r = cli(['tasks', ...ARGS, '--out', out]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\| Task 1 \|/);

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, cliAsync } from '../cli/helpers.js';
-import { ringDataset } from '../rec/fixture.js';
+import { trainedRing } from '../rec/fixture.js';
 import { readDataset } from '../../src/data/dataset.js';
 import { DataError } from '../../src/engine/errors.js';
 import { ReplyCache } from '../../src/openai/cache.js';
@@ -19,9 +19,8 @@ import { parseList } from '../../src/data/text_forms.js';
 import type { TaskRecord } from '../../src/tasks/forms.js';
 import type { TeacherStats } from '../../src/tasks/teacher.js';
 
-const data = ringDataset();
+const { data, rec: recDir } = await trainedRing();
 const tmp = mkdtempSync(join(tmpdir(), 'teacher-'));
-const recDir = join(tmp, 'rec');
 const base = join(tmp, 'base'); // no teacher
 const taught = join(tmp, 'taught');
 const ARGS = ['tasks', '--data', data, '--rec', recDir, '--task5', '0', '--backend', 'wasm', '--quiet'];
@@ -91,8 +90,6 @@ const config = (dir: string) => JSON.parse(readFileSync(join(dir, 'config.json')
 const OUTPUTS = ['counts.json', 'counts.md', ...['train', 'test'].flatMap((s) => ['B', 'I', 'H'].map((f) => `${s}.${f}.jsonl`))];
 
 before(async () => {
-  const t = cli(['train-rec', '--data', data, '--out', recDir, '--epochs', '2', '--hidden', '16', '--max-len', '10', '--batch-size', '64', '--lr', '0.01', '--eval-every', '2', '--quiet']);
-  assert.equal(t.code, 0, t.stderr);
   const b = cli([...ARGS, '--out', base]);
   assert.equal(b.code, 0, b.stderr);
   await withServer(teacher, async (url) => {
