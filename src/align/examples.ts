@@ -1,5 +1,5 @@
 // Task records → token sequences the LM trains and is evaluated on: the chat layout of
-// src/lm/chat.ts, loss on the response only, and each soft-token position paired with the
+// src/lm/tokenizer/chat.ts, loss on the response only, and each soft-token position paired with the
 // vector of the record's soft entry in the same order.
 import { DataError } from '../engine/errors.js';
 import { promptIds, renderChat, softTokenPositions } from '../lm/tokenizer/chat.js';

@@ -1,4 +1,4 @@
-// `recexplainer tasks`: data set + target model → alignment samples for tasks 1–6 in the B / I / H
+// `recexplainer tasks`: data set + target model → alignment samples for tasks 1–7 in the B / I / H
 // forms (JSONL, one USER prompt and ASSISTANT response per line), with counts.json / counts.md.
 import { Command, InvalidArgumentError } from 'commander';
 import { BACKEND_CHOICES } from '../engine/backend.js';

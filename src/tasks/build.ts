@@ -1,4 +1,4 @@
-// The `tasks` stage: data set + target model f → alignment samples for tasks 1–6 in forms
+// The `tasks` stage: data set + target model f → alignment samples for tasks 1–7 in forms
 // B / I / H, labelled by f (not by the ground truth). Writes <out>/{train,test}.{B,I,H}.jsonl,
 // counts.json, counts.md and config.json (with --teacher-url also teacher.jsonl, see teacher.ts).
 // Training samples use each user's training prefix; test samples the full training sequence
@@ -101,7 +101,7 @@ function pairFacts(pair: Source, rec: Recommender, ds: Dataset, similar: number[
   return explanationFacts(ds.items, pair.shown, item, decision, shownContributors(rec, pair.history, pair.shown, item, 3), similar[item]?.[0] ?? null);
 }
 
-/** Task 7 for a task-3 pair; one training pair in ASPECT_SHARE asks for one aspect (src/explain/aspects.ts) and gets the text focused on it. */
+/** Task 7 for a task-3 pair; one training pair in ASPECT_SHARE asks for one aspect (src/facts/aspects.ts) and gets the text focused on it. */
 function explanationSource(pair: Source, facts: ExplanationFacts, titles: string[], pick: TemplatePicker, rng: Rng): { source: Source; aspect: AspectId | null } {
   const template = pick.pick('t7');
   if (pair.split === 'train' && rng.next() < ASPECT_SHARE) {
