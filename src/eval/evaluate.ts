@@ -1,10 +1,11 @@
 // Scores one method on the test samples: Table 1's metrics (task 1 H@5/N@5 of f's top-1 among the
 // method's 5 ranked titles, task 2 NDCG@5 of its order against f's, task 3 accuracy, task 6 HCR)
 // plus task-4 title recovery and invalid-output rates. A task the method cannot do gives nulls.
+// Every answer can be kept (an AnswerRow per sample) so metrics can be recomputed without a model.
 import { Progress } from '../engine/progress.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import { titleKey } from '../data/text_forms.js';
-import { historyCoverage, isCatalogueTitle, mean, task1Hit, task2Ndcg, task3Correct, titleMatch, splitAnswer } from './metrics.js';
+import { firstLine, historyCoverage, isCatalogueTitle, mean, task1Hit, task2Ndcg, task3Correct, titleMatch, splitAnswer } from './metrics.js';
 import type { Method } from './method.js';
 
 export type EvalTask = 1 | 2 | 3 | 4 | 6;
@@ -14,6 +15,16 @@ export const EVAL_TASKS: readonly EvalTask[] = [1, 2, 3, 4, 6];
 export type EvalSets = Record<EvalTask, TaskRecord[]>;
 
 type N = number | null;
+
+/** One scored answer, as eval/answers/<method>.jsonl keeps it. */
+export interface AnswerRow {
+  id: string; // the test sample's id
+  task: EvalTask;
+  user: number | null;
+  output: string | string[] | [number, number]; // the raw text; task 1: the beams, best first; task 3: the scores of yes and no
+  parsed: string[] | 'yes' | 'no' | 'tie'; // the list as read (task 1: each beam's first line), or task 3's choice (a tie scores as wrong)
+  label: string; // f's answer (the sample's response)
+}
 
 /** One row of report.json's "methods" (DESIGN.md §6 names, plus task 4 and diagnostics). */
 export interface MethodMetrics {
@@ -46,7 +57,10 @@ export function yesNoWords(rs: readonly TaskRecord[]): [string, string] {
   return [yes, no];
 }
 
-export function evaluateMethod(m: Method, sets: EvalSets, catalogue: ReadonlySet<string>, quiet = false): MethodMetrics {
+/** Scores m on the sets; with `answers`, every answer is appended to it as an AnswerRow, in task then sample order. */
+export function evaluateMethod(m: Method, sets: EvalSets, catalogue: ReadonlySet<string>, quiet = false, answers?: AnswerRow[]): MethodMetrics {
+  const keep = (t: EvalTask, rec: TaskRecord, output: AnswerRow['output'], parsed: AnswerRow['parsed']) =>
+    answers?.push({ id: rec.id, task: t, user: rec.user, output, parsed, label: rec.response });
   const t0 = performance.now();
   const doable = (t: EvalTask) => ({ 1: m.top5, 2: m.rank, 3: m.yesNo, 4: m.title, 6: m.recall })[t] !== undefined;
   const total = EVAL_TASKS.filter(doable).reduce((n, t) => n + sets[t].length, 0);
@@ -63,6 +77,7 @@ export function evaluateMethod(m: Method, sets: EvalSets, catalogue: ReadonlySet
   if (m.top5 && sets[1].length) {
     const beams = chunked(sets[1], bar, m.top5);
     const hits = sets[1].map((rec, i) => task1Hit(beams[i], rec.response, 5));
+    sets[1].forEach((rec, i) => keep(1, rec, beams[i], beams[i].map((b) => firstLine(b) ?? '')));
     r.task1 = {
       'hr@5': mean(hits.map((h) => h.hit)),
       'ndcg@5': mean(hits.map((h) => h.ndcg)),
@@ -75,6 +90,7 @@ export function evaluateMethod(m: Method, sets: EvalSets, catalogue: ReadonlySet
     const scores = sets[2].map((rec, i) => {
       const truth = splitAnswer(rec.response);
       const s = task2Ndcg(texts[i], truth, 5);
+      keep(2, rec, texts[i], splitAnswer(texts[i]));
       return { ndcg: s.ndcg, parsed: s.parsed / truth.length };
     });
     r.task2 = { 'ndcg@5': mean(scores.map((s) => s.ndcg)), parsed_rate: mean(scores.map((s) => s.parsed)) };
@@ -84,6 +100,7 @@ export function evaluateMethod(m: Method, sets: EvalSets, catalogue: ReadonlySet
     const words = yesNoWords(sets[3]);
     const yn = chunked(sets[3], bar, (c) => m.yesNo!(c, words));
     r.task3 = { acc: mean(sets[3].map((rec, i) => task3Correct(yn[i][0], yn[i][1], titleKey(rec.response) === titleKey(words[0]) ? 'yes' : 'no'))) };
+    sets[3].forEach((rec, i) => keep(3, rec, yn[i], yn[i][0] > yn[i][1] ? 'yes' : yn[i][0] < yn[i][1] ? 'no' : 'tie'));
     r.samples.task3 = sets[3].length;
   }
   if (m.title && sets[4].length) {
@@ -92,11 +109,13 @@ export function evaluateMethod(m: Method, sets: EvalSets, catalogue: ReadonlySet
       title_acc: mean(sets[4].map((rec, i) => titleMatch(out[i], rec.response))),
       invalid_rate: mean(out.map((o) => (isCatalogueTitle(o, catalogue) ? 0 : 1))),
     };
+    sets[4].forEach((rec, i) => keep(4, rec, out[i], [firstLine(out[i]) ?? '']));
     r.samples.task4 = sets[4].length;
   }
   if (m.recall && sets[6].length) {
     const out = chunked(sets[6], bar, m.recall);
     r.task6 = { hcr: mean(sets[6].map((rec, i) => historyCoverage(out[i], splitAnswer(rec.response)))) };
+    sets[6].forEach((rec, i) => keep(6, rec, out[i], splitAnswer(out[i])));
     r.samples.task6 = sets[6].length;
   }
   bar.finish();

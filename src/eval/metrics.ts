@@ -18,7 +18,7 @@ export function splitAnswer(text: string): string[] {
 }
 
 /** A single-title answer's title: its first non-empty line (later lines are trailing junk). */
-function firstLine(text: string): string | undefined {
+export function firstLine(text: string): string | undefined {
   return text
     .split(/[\r\n]+/)
     .map((s) => s.trim())

@@ -2,7 +2,7 @@
 // giving nulls, and the popularity / random baselines reading only the records' inputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateMethod, catalogueKeys, type EvalSets } from '../../src/eval/evaluate.js';
+import { evaluateMethod, catalogueKeys, type AnswerRow, type EvalSets } from '../../src/eval/evaluate.js';
 import { popularityMethod, randomMethod } from '../../src/eval/baselines.js';
 import type { Method } from '../../src/eval/method.js';
 import type { Dataset } from '../../src/data/dataset.js';
@@ -32,7 +32,8 @@ test('a scripted method gets the hand-computed metrics', () => {
     title: () => ['Gamma (1992)'],
     recall: () => ['Beta (1991) | Omega (2000)'],
   };
-  const r = evaluateMethod(m, sets, catalogue, true);
+  const answers: AnswerRow[] = [];
+  const r = evaluateMethod(m, sets, catalogue, true, answers);
   assert.deepEqual(r.task1, { 'hr@5': 0.5, 'ndcg@5': 0.5, invalid_rate: 0.5 });
   // DCG of (4,5,3,2,1): 15 + 31/log2 3 + 7/2 + 3/log2 5 + 1/log2 6; IDCG: 31 + 15/log2 3 + 7/2 + 3/log2 5 + 1/log2 6
   const tail = 7 / 2 + 3 / Math.log2(5) + 1 / Math.log2(6);
@@ -42,6 +43,18 @@ test('a scripted method gets the hand-computed metrics', () => {
   assert.deepEqual(r.task4, { title_acc: 1, invalid_rate: 0 });
   assert.equal(r.task6.hcr, 0.5);
   assert.deepEqual(r.samples, { task1: 2, task2: 1, task3: 2, task4: 1, task6: 1 });
+  // every answer kept, in task then sample order, with what was read from it and f's label
+  assert.deepEqual(answers.map((a) => [a.id, a.task, a.parsed, a.label]), [
+    ['t1-a', 1, ['beta (1991)', 'Beta (1991)', 'Gamma (1992)'], 'Beta (1991)'],
+    ['t1-b', 1, ['nonsense', 'Alpha (1990)'], 'Zeta (1995)'],
+    ['t2-a', 2, ['Beta (1991)', 'Alpha (1990)', 'Gamma (1992)', 'Delta (1993)', 'Epsilon (1994)'], sets[2][0].response],
+    ['t3-u1-pos', 3, 'yes', 'Yes'],
+    ['t3-u1-neg', 3, 'tie', 'No'],
+    ['t4-a', 4, ['Gamma (1992)'], 'Gamma (1992)'],
+    ['t6-a', 6, ['Beta (1991)', 'Omega (2000)'], 'Alpha (1990) | Beta (1991)'],
+  ]);
+  assert.deepEqual(answers[3].output, [-0.1, -2]);
+  assert.deepEqual(answers[0].output, ['beta (1991)', 'Beta (1991)', 'Gamma (1992)']);
 });
 
 test('tasks a method cannot do are null, not zero', () => {
