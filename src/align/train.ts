@@ -2,13 +2,12 @@
 // trained on the training samples of one form with loss on the responses; a checkpoint every
 // checkpointEvery steps (--resume continues bit-exactly); writes the aligned model folder
 // (src/align/model.ts), train_log.jsonl, loss.svg and metrics.json.
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
+import { writeFileAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
-import { UserError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
-import { TrainLog, trainLm, type LmExample, type LmLogEntry } from '../lm/train/train.js';
+import { RunFolder } from '../engine/run_folder.js';
+import { trainLm, type LmExample, type LmLogEntry } from '../lm/train/train.js';
 import { Recommender } from '../rec/recommender.js';
 import { lineChart } from '../report/svg.js';
 import type { TaskRecord } from '../tasks/forms.js';
@@ -17,9 +16,6 @@ import { trainingExample } from './examples.js';
 import { newProjectors, Surrogate } from './model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
 import { SoftVectors } from './soft.js';
-
-const CKPT = 'checkpoint.safetensors';
-const LOG = 'train_log.jsonl';
 
 export interface AlignMetrics {
   mode: string;
@@ -43,11 +39,9 @@ export function capPerTask(records: readonly TaskRecord[], perTask: number, seed
 
 export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   await initEngine({ backend: 'auto' });
-  mkdirSync(cfg.out, { recursive: true });
-  const ckptPath = join(cfg.out, CKPT);
-  if (!cfg.resume && existsSync(ckptPath)) throw new UserError(`${cfg.out} already holds an alignment run (${CKPT}); pass --resume to continue it or choose another --out`);
-  if (cfg.resume && !existsSync(ckptPath)) throw new UserError(`${cfg.out}: nothing to resume (no ${CKPT})`);
-  writeJsonAtomic(join(cfg.out, 'config.json'), cfg);
+  const folder = new RunFolder(cfg.out, 'an alignment run');
+  folder.open(cfg.resume);
+  folder.writeConfig(cfg);
 
   const file = taskFile(cfg.tasks, 'train', cfg.mode);
   const records = capPerTask(readTaskRecords(file), cfg.perTask, cfg.seed);
@@ -66,14 +60,13 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   const trainable = [...s.model.trainableVariables(), ...Object.values(s.projectors).flatMap((p) => p.variables())].reduce((n, v) => n + v.size, 0);
   if (!cfg.quiet) console.error(`align ${cfg.mode}: ${examples.length} samples (${tokens} tokens) from ${file}; ${(trainable / 1e6).toFixed(2)}M trainable parameters`);
 
-  const logPath = join(cfg.out, LOG);
   const resumeKeys = { mode: cfg.mode, tasks: cfg.tasks, baseModel: cfg.baseModel, lora: [cfg.loraR, cfg.loraAlpha, cfg.loraDropout, cfg.loraTargets], lr: cfg.lr, epochs: cfg.epochs, maxSteps: cfg.maxSteps, batchSize: cfg.batchSize, warmup: cfg.warmup, perTask: cfg.perTask, seed: cfg.seed };
-  const trainLog = new TrainLog<LmLogEntry>(logPath, cfg.resume);
+  const trainLog = folder.trainLog<LmLogEntry>(cfg.resume, (e) => e.step);
   const result = trainLm(s.model, examples, {
     lr: cfg.lr, epochs: cfg.epochs, maxSteps: cfg.maxSteps, batchSize: cfg.batchSize, warmupSteps: cfg.warmup, seed: cfg.seed, quiet: cfg.quiet,
   }, {
     projectors: s.projectors,
-    checkpoint: { path: ckptPath, every: cfg.checkpointEvery, kind: `align-${cfg.mode}`, config: resumeKeys, resume: cfg.resume },
+    checkpoint: { path: folder.checkpoint, every: cfg.checkpointEvery, kind: `align-${cfg.mode}`, config: resumeKeys, resume: cfg.resume },
     onLog: (e) => trainLog.push(e),
   });
   s.save(cfg.out, { mode: cfg.mode, base_model: cfg.baseModel, rec: recDir ?? null, steps: result.steps, seconds: result.seconds });
@@ -83,8 +76,8 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     mode: cfg.mode, samples, tokens, steps: result.steps, seconds: result.seconds,
     final_loss: tail.reduce((a, e) => a + e.loss, 0) / Math.max(1, tail.length), trainable_params: trainable,
   };
-  writeJsonAtomic(join(cfg.out, 'metrics.json'), metrics);
   writeFileAtomic(join(cfg.out, 'loss.svg'), lineChart({ title: `alignment (${cfg.mode})`, xLabel: 'step', series: [{ name: 'training loss (response tokens)', points: log.map((e) => [e.step, e.loss]) }] }));
+  folder.writeMetrics(metrics);
   s.dispose();
   return metrics;
 }

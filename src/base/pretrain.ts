@@ -2,13 +2,14 @@
 // trainLm's) on packed windows of Brown sentences and item texts, with held-out perplexity and an
 // atomic checkpoint every evalEvery steps (--resume continues bit-exactly), then
 // model.safetensors/config.json/tokenizer.json/metrics.json.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scalar } from '@tensorflow/tfjs-core';
-import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
+import { writeFileAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
+import { RunFolder } from '../engine/run_folder.js';
 import { tf } from '../engine/tf.js';
 import { lineChart } from '../report/svg.js';
 import { saveLm } from '../lm/io/checkpoint.js';
@@ -17,7 +18,7 @@ import { Llama } from '../lm/model/llama.js';
 import { headCrossEntropy } from '../lm/train/loss.js';
 import { Tokenizer, trainTokenizer } from '../lm/tokenizer/tokenizer.js';
 import { pretrainDocuments, tokenizerCorpus } from './corpus.js';
-import { TrainLog, trainLm } from '../lm/train/train.js';
+import { trainLm } from '../lm/train/train.js';
 
 export interface PretrainConfig {
   data: string; // data set folder (item texts, tokenizer corpus)
@@ -52,8 +53,6 @@ export const PRETRAIN_DEFAULTS: Readonly<Omit<PretrainConfig, 'data' | 'out'>> =
 
 export const HELDOUT_FRACTION = 0.02;
 const KIND = 'lm-pretrain';
-const CKPT = 'checkpoint.safetensors';
-const LOG = 'train_log.jsonl';
 
 export interface PretrainLogEntry {
   step: number;
@@ -132,11 +131,8 @@ function resumeKeys(cfg: PretrainConfig, llama: LlamaConfig): Record<string, unk
 
 export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
   await initEngine({ backend: 'auto' });
-  mkdirSync(cfg.out, { recursive: true });
-  const ckptPath = join(cfg.out, CKPT);
-  const logPath = join(cfg.out, LOG);
-  if (!cfg.resume && existsSync(ckptPath)) throw new UserError(`${cfg.out} already holds a pre-training run (${CKPT}); pass --resume to continue it or choose another --out`);
-  if (cfg.resume && !existsSync(ckptPath)) throw new UserError(`${cfg.out}: nothing to resume (no ${CKPT})`);
+  const folder = new RunFolder(cfg.out, 'a pre-training run');
+  folder.open(cfg.resume);
 
   const tokPath = join(cfg.out, 'tokenizer.json');
   let tok: Tokenizer;
@@ -156,7 +152,7 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
   }, 'pretrain flags');
   const model = new Llama(llama, cfg.seed);
   const params = model.variables().reduce((n, v) => n + v.size, 0);
-  const trainLog = new TrainLog<PretrainLogEntry>(logPath, cfg.resume);
+  const trainLog = folder.trainLog<PretrainLogEntry>(cfg.resume, (e) => e.step);
   if (!cfg.quiet) console.error(`${(params / 1e6).toFixed(2)}M parameters; ${train.length} training windows of ${cfg.seqLen} tokens, ${heldout.length} held out`);
   let seconds = 0;
   try {
@@ -164,7 +160,7 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
       label: 'pretrain', lr: cfg.lr, epochs: Math.ceil(cfg.steps / Math.ceil(train.length / cfg.batchSize)), maxSteps: cfg.steps,
       batchSize: cfg.batchSize, warmupSteps: cfg.warmup, clipNorm: 1, seed: cfg.seed, quiet: cfg.quiet,
     }, {
-      checkpoint: { path: ckptPath, every: cfg.evalEvery, kind: KIND, config: resumeKeys(cfg, llama), resume: cfg.resume },
+      checkpoint: { path: folder.checkpoint, every: cfg.evalEvery, kind: KIND, config: resumeKeys(cfg, llama), resume: cfg.resume },
       onLog: (e) => {
         const entry: PretrainLogEntry = { step: e.step, loss: e.loss, lr: e.lr, grad_norm: e.grad_norm, tokens: e.tokens, tok_s: e.tok_s };
         if (e.step % cfg.evalEvery === 0 || e.step === cfg.steps) {
@@ -180,7 +176,7 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
   }
   const log = trainLog.entries;
   const last = log[log.length - 1];
-  if (!last || last.heldout_loss === undefined) throw new UserError(`${logPath}: the log lacks the final evaluation (was the file edited?)`);
+  if (!last || last.heldout_loss === undefined) throw new UserError(`${folder.log}: the log lacks the final evaluation (was the file edited?)`);
   const step = last.step;
   saveLm(cfg.out, model, { kind: KIND, step: String(step) });
   model.dispose();
@@ -188,7 +184,6 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
     params, tokens_seen: log.reduce((n, e) => n + e.tokens, 0), seconds, heldout_ppl: last.heldout_ppl!, heldout_loss: last.heldout_loss, final_loss: last.loss,
     steps: step, vocab: tok.vocabSize, train_windows: train.length, heldout_windows: heldout.length,
   };
-  writeJsonAtomic(join(cfg.out, 'metrics.json'), metrics);
   writeFileAtomic(join(cfg.out, 'loss.svg'), lineChart({
     title: 'pre-training',
     xLabel: 'step',
@@ -197,5 +192,6 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
       { name: 'held-out perplexity', points: log.filter((e) => e.heldout_ppl !== undefined).map((e) => [e.step, e.heldout_ppl!]) },
     ],
   }));
+  folder.writeMetrics(metrics);
   return metrics;
 }

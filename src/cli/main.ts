@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../engine/errors.js';
 import { alignCommand } from './align.js';
 import { dataCommand } from './data.js';
+import { distillCommand } from './distill.js';
 import { evalCommand } from './eval.js';
 import { explainCommand } from './explain.js';
 import { exportGgufCommand } from './export_gguf.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(dataCommand());
   program.addCommand(trainRecCommand());
+  program.addCommand(distillCommand());
   program.addCommand(pretrainCommand());
   program.addCommand(tasksCommand());
   program.addCommand(alignCommand());

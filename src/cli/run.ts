@@ -9,7 +9,7 @@ import { choiceArg, intArg } from './options.js';
 
 export function runCommand(): Command {
   return new Command('run')
-    .description('Run the whole pipeline (data → train-rec → tasks → pretrain → align B, I, H → eval) on the embedded default data set; stages already finished in --out are kept')
+    .description('Run the whole pipeline (data → train-rec → distill → tasks → pretrain → align B, I, H → eval → explain) on the embedded default data set; stages already finished in --out are kept')
     .option('--profile <p>', 'quick: every stage on a 150-user sample (~3 min); full: the real experiment (see README)', choiceArg(PROFILES), 'quick')
     .option('--out <dir>', 'output folder (default runs/<profile>)')
     .option('--seed <n>', 'random seed', intArg(0), 0)

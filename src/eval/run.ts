@@ -1,15 +1,13 @@
 // The `eval` stage: every requested method on the same test samples. Aligned models (their mode
 // names the method and the form they read), the base LM unaligned and with two in-context examples
-// (B form), and the random / popularity / distilled-SASRec baselines (inputs of the I form).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+// (B form), and the random / popularity / distilled-SASRec baselines (inputs of the I form). Nothing
+// is trained here: the sasrec-kd row reads a student the `distill` stage trained.
 import { Surrogate } from '../align/model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
 import { readDataset } from '../data/dataset.js';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
-import { distillRec } from '../rec/distill.js';
 import { Recommender } from '../rec/recommender.js';
 import type { Form, TaskRecord } from '../tasks/forms.js';
 import { normalTitle } from '../data/text_forms.js';
@@ -24,12 +22,11 @@ export type Baseline = (typeof BASELINES)[number];
 
 export interface EvalConfig {
   tasks: string; // tasks folder
-  out: string; // report folder (sasrec-kd/ is trained here when --student is not given)
+  out: string; // report folder
   models: string[]; // aligned model folders (from `align`)
   baselines: Baseline[]; // default all
   baseModel?: string; // for base-lm and icl; default: the first aligned model's base
-  student?: string; // a distilled SASRec folder for sasrec-kd; default: distil one into <out>/sasrec-kd
-  distillEpochs: number; // when distilling here (τ = 2, all positions); default 30
+  student?: string; // the distilled SASRec folder (from `distill`) for sasrec-kd; required for that baseline
   users: number; // evaluate a seeded subset of users; 0 = all (default)
   task4: number; // item → title samples; default 300
   seed: number; // default 0
@@ -37,12 +34,12 @@ export interface EvalConfig {
 }
 
 export const EVAL_DEFAULTS: Readonly<Omit<EvalConfig, 'tasks' | 'out' | 'models'>> = {
-  baselines: [...BASELINES], distillEpochs: 30, users: 0, task4: 300, seed: 0, quiet: false,
+  baselines: [...BASELINES], users: 0, task4: 300, seed: 0, quiet: false,
 };
 
 export interface EvalResult {
   methods: Partial<Record<MethodName, MethodMetrics>>;
-  timings: Record<string, number>; // seconds per method (eval_<method>) and distillation
+  timings: Record<string, number>; // seconds per method (eval_<method>)
 }
 
 /** Two training records of the same task (other users), fixed per record: the icl baseline's examples. */
@@ -84,15 +81,8 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
     if (b === 'random') run(randomMethod(titles, recSeed, src.maxHistory), 'I');
     else if (b === 'popularity') run(popularityMethod(ds, titles, src.posTop, src.maxHistory), 'I');
     else if (b === 'sasrec-kd') {
-      let student = cfg.student;
-      if (!student) {
-        student = join(cfg.out, 'sasrec-kd');
-        if (!existsSync(join(student, 'model.json'))) {
-          const d = await distillRec({ teacher: src.rec, data: src.data, out: student, epochs: cfg.distillEpochs, temperature: 2, seed: recSeed, quiet: cfg.quiet }); // τ = 2 agreed best with f (top-1 0.45 vs 0.39 at τ = 1)
-          result.timings.distill = d.seconds;
-        }
-      }
-      run(distilledMethod(await Recommender.load(student), titles, src.posTop), 'I');
+      if (!cfg.student) throw new UserError('the sasrec-kd baseline needs --student (a folder from `recexplainer distill`)');
+      run(distilledMethod(await Recommender.load(cfg.student), titles, src.posTop), 'I');
     } else {
       const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
       if (!base) throw new UserError(`the ${b} baseline needs --base-model (or an aligned --model whose base it reuses)`);

@@ -43,8 +43,12 @@ export class Recommender {
     const model = buildModel(meta.config, meta.n_items, meta.n_users);
     const weights = join(dir, meta.weights);
     importWeights(model.variables(), readSafetensors(weights).tensors, weights);
-    const items = Float32Array.from(model.itemTable().dataSync() as Float32Array);
-    return new Recommender(model, meta.n_items, meta.n_users, items, meta.config.hidden);
+    return Recommender.of(model, meta.n_items, meta.n_users, meta.config.hidden);
+  }
+
+  /** f as a model in memory (the item table is copied now; the variables are shared, not copied). */
+  static of(model: TargetModel, nItems: number, nUsers: number, hidden: number): Recommender {
+    return new Recommender(model, nItems, nUsers, Float32Array.from(model.itemTable().dataSync() as Float32Array), hidden);
   }
 
   /** User vectors [B, d] as a flat array. users: 0-based ids (MF needs them; SASRec reads only the histories). */

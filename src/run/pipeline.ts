@@ -1,7 +1,9 @@
-// `recexplainer run` as a library: data → train-rec → tasks → pretrain (or a given base model) →
-// align B, I, H → eval, one folder per stage under `out`. Resumable stage by stage: a finished stage
-// (its final file present) is not redone, an interrupted one resumes from its checkpoint; stage
-// times and peak memory are kept in <out>/stages.json so a resumed run reports the original figures.
+// `recexplainer run` as a library: data → train-rec → distill (the sasrec-kd student, beside f since
+// it needs only f and the data) → tasks → pretrain (or a given base model) → align B, I, H → eval →
+// explain, one folder per stage under `out`. Resumable stage by stage: a finished stage (its final
+// file present; metrics.json for the training stages) is not redone, an interrupted one resumes from
+// its checkpoint; stage times and peak memory are kept in <out>/stages.json so a resumed run
+// reports the original figures.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALIGN_DEFAULTS } from '../align/config.js';
@@ -9,11 +11,14 @@ import { align } from '../align/train.js';
 import { buildDataset } from '../data/build.js';
 import { DATA_DEFAULTS } from '../data/config.js';
 import { writeJsonAtomic } from '../engine/atomic.js';
+import { RunFolder } from '../engine/run_folder.js';
 import { peakRssMb } from '../engine/resources.js';
 import { EVAL_DEFAULTS, evaluateAll } from '../eval/run.js';
 import { EXPLAIN_DEFAULTS, explainAll, type ExplainResult } from '../explain/run.js';
 import { PRETRAIN_DEFAULTS, pretrain } from '../base/pretrain.js';
 import { TRAIN_REC_DEFAULTS } from '../rec/config.js';
+import { DISTILL_DEFAULTS } from '../rec/distill_config.js';
+import { distillRec } from '../rec/distill_train.js';
 import { trainRec } from '../rec/train.js';
 import { TASKS_DEFAULTS } from '../tasks/config.js';
 import { buildTasks } from '../tasks/build.js';
@@ -37,10 +42,10 @@ export interface StageRecord {
 export type Stages = Record<string, StageRecord>;
 
 export interface RunOutputs {
-  dirs: { data: string; rec: string; tasks: string; base: string; lm: Record<Form, string>; eval: string; explain: string };
+  dirs: { data: string; rec: string; kd: string; tasks: string; base: string; lm: Record<Form, string>; eval: string; explain: string };
   stages: Stages;
   methods: Awaited<ReturnType<typeof evaluateAll>>['methods'];
-  evalTimings: Record<string, number>; // seconds per evaluated method (eval_<method>) and distillation
+  evalTimings: Record<string, number>; // seconds per evaluated method (eval_<method>)
   explain: ExplainResult;
 }
 
@@ -50,12 +55,12 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   const p = PROFILE[cfg.profile];
   const o = cfg.out;
   const dirs: RunOutputs['dirs'] = {
-    data: join(o, 'dataset'), rec: join(o, 'rec'), tasks: join(o, 'tasks'), base: cfg.baseModel ?? join(o, 'base'),
+    data: join(o, 'dataset'), rec: join(o, 'rec'), kd: join(o, 'sasrec-kd'), tasks: join(o, 'tasks'), base: cfg.baseModel ?? join(o, 'base'),
     lm: { B: join(o, 'lm-B'), I: join(o, 'lm-I'), H: join(o, 'lm-H') }, eval: join(o, 'eval'), explain: join(o, 'explain'),
   };
   const stagesFile = join(o, 'stages.json');
   const stages: Stages = readJson<Stages>(stagesFile) ?? {};
-  const steps = 6 + MODES.length;
+  const steps = 7 + MODES.length;
   let n = 0;
   const stage = async (name: string, done: boolean, what: string, body: () => Promise<unknown>) => {
     n++;
@@ -73,22 +78,28 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
 
   await stage('data', existsSync(join(dirs.data, 'stats.json')), 'MovieLens latest-small (dslabs), 5-core, leave-one-out', () =>
     buildDataset({ ...DATA_DEFAULTS, ...p.data, out: dirs.data, quiet: cfg.quiet, seed: DATA_DEFAULTS.seed + cfg.seed }));
-  await stage('train_rec', existsSync(join(dirs.rec, 'model.json')) && existsSync(join(dirs.rec, 'metrics.json')), `SASRec, hidden ${p.rec.hidden}, history ${p.rec.maxLen}`, () =>
-    trainRec({ ...TRAIN_REC_DEFAULTS, ...p.rec, ...q, data: dirs.data, out: dirs.rec, resume: existsSync(join(dirs.rec, 'checkpoint.safetensors')) }));
+  const rec = new RunFolder(dirs.rec);
+  await stage('train_rec', rec.done, `SASRec, hidden ${p.rec.hidden}, history ${p.rec.maxLen}`, () =>
+    trainRec({ ...TRAIN_REC_DEFAULTS, ...p.rec, ...q, data: dirs.data, out: dirs.rec, resume: rec.resumable }));
+  const kd = new RunFolder(dirs.kd);
+  const d = { ...DISTILL_DEFAULTS, ...p.distill };
+  await stage('distill', kd.done, `the sasrec-kd baseline: a SASRec distilled from f (τ ${d.temperature}, ${d.epochs} epochs)`, () =>
+    distillRec({ ...d, quiet: cfg.quiet, seed: DISTILL_DEFAULTS.seed + cfg.seed, rec: dirs.rec, data: dirs.data, out: dirs.kd, resume: kd.resumable }));
   await stage('tasks', existsSync(join(dirs.tasks, 'counts.json')), 'alignment samples, tasks 1–7 × forms B, I, H, labelled by the SASRec', () =>
     buildTasks({ ...TASKS_DEFAULTS, ...p.tasks, quiet: cfg.quiet, seed: TASKS_DEFAULTS.seed + cfg.seed, data: dirs.data, rec: dirs.rec, out: dirs.tasks }));
-  await stage('pretrain', cfg.baseModel !== undefined || existsSync(join(dirs.base, 'metrics.json')), 'base LM (tokenizer + Llama) from scratch', async () => {
+  const base = new RunFolder(dirs.base);
+  await stage('pretrain', cfg.baseModel !== undefined || base.done, 'base LM (tokenizer + Llama) from scratch', async () => {
     if (cfg.baseModel) return;
-    await pretrain({ ...PRETRAIN_DEFAULTS, ...p.pretrain, ...q, data: dirs.data, out: dirs.base, resume: existsSync(join(dirs.base, 'checkpoint.safetensors')) });
+    await pretrain({ ...PRETRAIN_DEFAULTS, ...p.pretrain, ...q, data: dirs.data, out: dirs.base, resume: base.resumable });
   });
   for (const mode of MODES) {
-    const dir = dirs.lm[mode];
-    await stage(`align_${mode.toLowerCase()}`, existsSync(join(dir, 'metrics.json')), `RecExplainer-${mode} (${(p.align.loraR ?? ALIGN_DEFAULTS.loraR) > 0 ? 'LoRA' : 'all weights'}${mode === 'B' ? '' : ' + projectors'})`, () =>
-      align({ ...ALIGN_DEFAULTS, ...p.align, ...p.alignSteps?.[mode], ...q, mode, tasks: dirs.tasks, baseModel: dirs.base, out: dir, resume: existsSync(join(dir, 'checkpoint.safetensors')) }));
+    const lm = new RunFolder(dirs.lm[mode]);
+    await stage(`align_${mode.toLowerCase()}`, lm.done, `RecExplainer-${mode} (${(p.align.loraR ?? ALIGN_DEFAULTS.loraR) > 0 ? 'LoRA' : 'all weights'}${mode === 'B' ? '' : ' + projectors'})`, () =>
+      align({ ...ALIGN_DEFAULTS, ...p.align, ...p.alignSteps?.[mode], ...q, mode, tasks: dirs.tasks, baseModel: dirs.base, out: lm.dir, resume: lm.resumable }));
   }
   const evalFile = join(dirs.eval, 'methods.json');
   await stage('eval', existsSync(evalFile), 'every method on the test samples', async () => {
-    const r = await evaluateAll({ ...EVAL_DEFAULTS, ...p.eval, ...q, tasks: dirs.tasks, out: dirs.eval, models: MODES.map((m) => dirs.lm[m]), baseModel: dirs.base });
+    const r = await evaluateAll({ ...EVAL_DEFAULTS, ...p.eval, ...q, tasks: dirs.tasks, out: dirs.eval, models: MODES.map((m) => dirs.lm[m]), baseModel: dirs.base, student: dirs.kd });
     writeJsonAtomic(evalFile, r);
   });
   const explainFile = join(dirs.explain, 'result.json');

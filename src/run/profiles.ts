@@ -10,6 +10,7 @@ import type { EvalConfig } from '../eval/run.js';
 import type { ExplainConfig } from '../explain/run.js';
 import type { PretrainConfig } from '../base/pretrain.js';
 import type { TrainRecConfig } from '../rec/config.js';
+import type { DistillConfig } from '../rec/distill_config.js';
 import type { TasksConfig } from '../tasks/config.js';
 
 export type ProfileName = 'quick' | 'full';
@@ -18,6 +19,7 @@ export const PROFILES: readonly ProfileName[] = ['quick', 'full'];
 export interface Profile {
   data: Partial<DataConfig>;
   rec: Partial<TrainRecConfig>;
+  distill: Partial<DistillConfig>; // the sasrec-kd student
   tasks: Partial<TasksConfig>;
   pretrain: Partial<PretrainConfig>;
   align: Partial<AlignConfig>; // the same for B, I and H
@@ -33,16 +35,18 @@ export const PROFILE: Record<ProfileName, Profile> = {
   quick: {
     data: { users: 150 },
     rec: { ...REC, hidden: 64, epochs: 10 },
+    distill: { epochs: 5 },
     tasks: { task5: [100, 10] },
     pretrain: { layers: 2, hidden: 128, heads: 4, kvHeads: 4, ffn: 344, vocab: 1024, seqLen: 64, batchSize: 16, steps: 60, warmup: 10, evalEvery: 30 },
     align: { loraR: 0, epochs: 20, batchSize: 16, warmup: 20, perTask: 300, lr: 3e-3, checkpointEvery: 100 },
     alignSteps: { B: { maxSteps: 150 }, I: { maxSteps: 450 }, H: { maxSteps: 200 } }, // most of the budget on I, which the CI test checks
-    eval: { users: 60, task4: 30, distillEpochs: 5 },
+    eval: { users: 60, task4: 30 },
     explain: { sample: 60, aspectStudy: 20 },
   },
   full: {
     data: {},
     rec: REC,
+    distill: {},
     tasks: {},
     pretrain: {},
     align: { loraR: 0, lr: 1e-3, batchSize: 16, warmup: 50, checkpointEvery: 500 },

@@ -1,6 +1,7 @@
 // align end to end on the ring fixture: a tiny target SASRec, its tasks and a tiny pre-trained
 // base LM. Alignment lowers the response loss, the saved folder reloads to the same answers, a
-// killed run resumes to the uninterrupted weights, eval writes the table, and bad input is one line.
+// killed run resumes to the uninterrupted weights, eval writes the table (distilling the sasrec-kd
+// student into its folder), and bad input is one line.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -86,12 +87,14 @@ test('a killed align run resumes to the weights of an uninterrupted one', async 
   assert.deepEqual(adapters(cut), adapters(whole));
 });
 
-test('eval: the table for an aligned model and the random baseline, DESIGN §6 names', () => {
+test('eval: the table for an aligned model and the baselines, DESIGN §6 names; sasrec-kd distilled into --out', () => {
   const out = join(tmp, 'eval');
-  const r = cli(['eval', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--baselines', 'random,popularity', '--users', '20', '--task4', '10', '--quiet']);
+  const r = cli(['eval', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--baselines', 'random,popularity,sasrec-kd', '--distill-epochs', '2', '--users', '20', '--task4', '10', '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-  assert.deepEqual(Object.keys(rep.methods), ['random', 'popularity', 'recexplainer-h']);
+  assert.deepEqual(Object.keys(rep.methods), ['random', 'popularity', 'sasrec-kd', 'recexplainer-h']);
+  assert.ok(rep.timings.distill > 0);
+  assert.equal(JSON.parse(readFileSync(join(out, 'sasrec-kd', 'metrics.json'), 'utf8')).epochs, 2);
   for (const m of Object.values(rep.methods) as { task1: Record<string, number>; task3: { acc: number }; samples: Record<string, number> }[]) {
     assert.equal(m.samples.task1, 20);
     assert.equal(m.samples.task3, 40);

@@ -31,7 +31,7 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
   assert.equal(r.stdout.trim().split('\n').pop(), `report: ${join(out, 'report.md')}`);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   assert.deepEqual(Object.keys(report.methods), METHODS);
-  for (const k of ['data', 'train_rec', 'tasks', 'pretrain', 'align_b', 'align_i', 'align_h', 'eval', 'explain']) assert.ok(report.timings[k] > 0, k);
+  for (const k of ['data', 'train_rec', 'distill', 'tasks', 'pretrain', 'align_b', 'align_i', 'align_h', 'eval', 'explain']) assert.ok(report.timings[k] > 0, k);
   assert.ok(report.peak_rss_mb > 0);
   assert.equal(report.dataset.users, 150);
   const m = report.methods;
@@ -57,6 +57,6 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
 
   const again = cli(['run', '--profile', 'quick', '--out', out, '--quiet']);
   assert.equal(again.code, 0, again.stderr);
-  assert.equal((again.stdout.match(/done before/g) ?? []).length, 9);
+  assert.equal((again.stdout.match(/done before/g) ?? []).length, 10);
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).methods, report.methods);
 });

@@ -10,7 +10,8 @@ import { Rng } from '../../src/engine/rng.js';
 import { tf } from '../../src/engine/tf.js';
 import { AdamW, globalNorm, linearSchedule } from '../../src/lm/train/adamw.js';
 import { Llama } from '../../src/lm/model/llama.js';
-import { TrainLog, lengthBatches, trainLm, type LmExample, type LmLogEntry } from '../../src/lm/train/train.js';
+import { TrainLog } from '../../src/engine/train_log.js';
+import { lengthBatches, trainLm, type LmExample, type LmLogEntry } from '../../src/lm/train/train.js';
 
 const CFG = { vocab_size: 20, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, intermediate_size: 24, max_position_embeddings: 16 };
 const EXAMPLES: LmExample[] = [
@@ -57,7 +58,7 @@ test('schedule, JSONL log, no leaked tensors', () => {
   assert.deepEqual([0, 1, 2, 3, 4, 5].map((s) => linearSchedule(s, 6, 2, 1)), [0.5, 1, 1, 0.75, 0.5, 0.25]);
   const m = new Llama(CFG, 3, 0.3);
   const path = join(mkdtempSync(join(tmpdir(), 'lm-train-')), 'log.jsonl');
-  const log = new TrainLog<LmLogEntry>(path, false);
+  const log = new TrainLog<LmLogEntry>(path, false, (e) => e.step);
   const seen: LmLogEntry[] = [];
   trainLm(m, EXAMPLES, { batchSize: 2, epochs: 2, warmupSteps: 1, lr: 1e-3, quiet: true }, { onLog: (e) => (seen.push(e), log.push(e)) }); // warm-up of kernels and caches
   const before = tf.memory().numTensors;
@@ -70,7 +71,7 @@ test('schedule, JSONL log, no leaked tensors', () => {
   assert.deepEqual(lines.map((e) => e.lr), [1e-3, 1e-3 * (3 / 3), 1e-3 * (2 / 3), 1e-3 * (1 / 3)]);
   assert.ok(lines.every((e) => e.grad_norm > 0 && e.tokens > 0 && e.tok_s > 0 && Number.isFinite(e.loss)));
   // resumed: the entries past the first new step (a killed run's tail) are dropped
-  const resumed = new TrainLog<LmLogEntry>(path, true);
+  const resumed = new TrainLog<LmLogEntry>(path, true, (e) => e.step);
   resumed.push({ ...lines[2], loss: 7 });
   assert.deepEqual(readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l).loss), [lines[0].loss, lines[1].loss, 7]);
   m.dispose();

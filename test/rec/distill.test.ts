@@ -1,10 +1,11 @@
 // The distilled SASRec baseline: the KL loss against a brute-force computation (value and
 // gradient), a student distilled from a teacher trained on the ring fixture agrees with it far
 // more often than an untrained student does, the same seed gives the same weights and metrics,
-// both position choices distil the cells they claim, and bad inputs are one-line user errors naming the file.
+// both position choices distil the cells they claim, a killed `distill` resumes to the weights of
+// an uninterrupted one, and bad inputs are one-line user errors naming the file.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Tensor } from '@tensorflow/tfjs-core';
@@ -14,10 +15,13 @@ import { readSafetensors } from '../../src/engine/safetensors.js';
 import { tf } from '../../src/engine/tf.js';
 import { readDataset } from '../../src/data/dataset.js';
 import { TRAIN_REC_DEFAULTS } from '../../src/rec/config.js';
-import { distillKl, distillRec, type DistillConfig } from '../../src/rec/distill.js';
+import { distillKl } from '../../src/rec/distill.js';
+import { DISTILL_DEFAULTS, type DistillConfig } from '../../src/rec/distill_config.js';
+import { distillRec } from '../../src/rec/distill_train.js';
 import { Recommender } from '../../src/rec/recommender.js';
 import { splitUsers } from '../../src/rec/samples.js';
 import { trainRec } from '../../src/rec/train.js';
+import { cli, cliKilledAt } from '../cli/helpers.js';
 import { ringDataset } from './fixture.js';
 
 const data = ringDataset();
@@ -30,7 +34,10 @@ before(async () => {
 });
 
 const distill = (out: string, extra: Partial<DistillConfig> = {}) =>
-  distillRec({ teacher, data, out, epochs: 30, lr: 0.01, batchSize: 32, seed: 5, backend: 'wasm', quiet: true, ...extra });
+  distillRec({ ...DISTILL_DEFAULTS, rec: teacher, data, out, epochs: 30, lr: 0.01, batchSize: 32, temperature: 1, seed: 5, backend: 'wasm', quiet: true, ...extra });
+
+/** The student's tensors (the files differ in their metadata: the out path). */
+const weights = (dir: string) => Object.entries(readSafetensors(join(dir, 'model.safetensors')).tensors).map(([k, t]) => [k, t.shape, Array.from(t.data)]);
 
 /** metrics.json without its timings. */
 function metrics(out: string): Record<string, unknown> {
@@ -105,7 +112,6 @@ test('the same seed gives identical weights and metrics; another seed does not',
   await distill(c, { epochs: 4, seed: 6 });
   assert.deepEqual(metrics(b), metrics(a));
   // the files differ in their metadata (the out path); the tensors must not
-  const weights = (dir: string) => Object.entries(readSafetensors(join(dir, 'model.safetensors')).tensors).map(([k, t]) => [k, t.shape, Array.from(t.data)]);
   assert.deepEqual(weights(b), weights(a));
   assert.notDeepEqual(weights(c), weights(a));
 });
@@ -122,10 +128,29 @@ test('positions: every window cell, or only the last one per user', async () => 
   assert.equal(typeof all.test.full['ndcg@10'], 'number');
 });
 
+test('a killed distill resumes to the weights and metrics of an uninterrupted one', async () => {
+  const args = (out: string) => ['distill', '--rec', teacher, '--data', data, '--out', out, '--epochs', '30', '--lr', '0.01', '--batch-size', '32', '--temperature', '1', '--seed', '5', '--backend', 'wasm', '--quiet'];
+  const straight = join(tmp(), 's');
+  const r = cli(args(straight));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /top-1 0\.\d+/);
+  const out = join(tmp(), 'k');
+  await cliKilledAt(args(out), join(out, 'train_log.jsonl'), 2, join(out, 'metrics.json'));
+  assert.ok(!existsSync(join(out, 'metrics.json')));
+  const again = cli(args(out));
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already holds a distillation run \(checkpoint\.safetensors\); pass --resume/);
+  const resumed = cli([...args(out), '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepEqual(weights(out), weights(straight));
+  assert.deepEqual(metrics(out), metrics(straight));
+});
+
 test('bad inputs are one-line user errors naming the file', async () => {
-  await assert.rejects(distillRec({ teacher: data, data, out: join(tmp(), 'x'), quiet: true }), (e: Error) => e instanceof UserError && /no model\.json/.test(e.message));
-  await assert.rejects(distillRec({ teacher, data, out: teacher, quiet: true }), (e: Error) => e instanceof UserError && /teacher's folder/.test(e.message));
+  const cfg = { ...DISTILL_DEFAULTS, data, quiet: true, backend: 'wasm' as const };
+  await assert.rejects(distillRec({ ...cfg, rec: data, out: join(tmp(), 'x') }), (e: Error) => e instanceof UserError && /no model\.json/.test(e.message));
+  await assert.rejects(distillRec({ ...cfg, rec: teacher, out: teacher }), (e: Error) => e instanceof UserError && /f's folder/.test(e.message));
   await assert.rejects(distill(join(tmp(), 'x'), { temperature: 0 }), (e: Error) => e instanceof UserError && /temperature/.test(e.message));
   const other = ringDataset(30, 50, 4);
-  await assert.rejects(distillRec({ teacher, data: other, out: join(tmp(), 'x'), quiet: true, backend: 'wasm' }), (e: Error) => e instanceof DataError && e.message.includes(join(teacher, 'model.json')) && /120 items/.test(e.message) && !e.message.includes('\n'));
+  await assert.rejects(distillRec({ ...cfg, rec: teacher, data: other, out: join(tmp(), 'x') }), (e: Error) => e instanceof DataError && e.message.includes(join(teacher, 'model.json')) && /120 items/.test(e.message) && !e.message.includes('\n'));
 });

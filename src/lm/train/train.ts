@@ -2,8 +2,7 @@
 // linear warm-up + decay, clipping by global norm, gradient accumulation, length-sorted
 // right-padded batches, optional soft tokens through projectors, optional atomic checkpoints of the
 // trained variables + optimizer + dropout stream from which a killed run resumes bit-exactly.
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { writeJsonlAtomic } from '../../engine/atomic.js';
+import { existsSync } from 'node:fs';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../../engine/tf.js';
 import { Rng } from '../../engine/rng.js';
@@ -71,27 +70,6 @@ export interface LmTrainResult {
   steps: number; // optimizer steps done in all, resumed ones included
   seconds: number; // training time in all, resumed runs included
   tokensPerSec: number; // input tokens (padding excluded) per second of training in this call
-}
-
-/**
- * A JSONL training log that survives resumes: a fresh run starts it empty; a resumed one keeps its
- * entries and, at the first new step, drops those at or past it (a killed run's tail).
- */
-export class TrainLog<E extends { step: number }> {
-  entries: E[];
-  private fresh = true;
-
-  constructor(readonly path: string, private readonly resume: boolean) {
-    this.entries = resume && existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as E) : [];
-    if (!resume) writeJsonlAtomic(path, []);
-  }
-
-  push(e: E): void {
-    if (this.fresh && this.resume) writeJsonlAtomic(this.path, (this.entries = this.entries.filter((x) => x.step < e.step)));
-    this.fresh = false;
-    this.entries.push(e);
-    appendFileSync(this.path, JSON.stringify(e) + '\n');
-  }
 }
 
 /** Micro-batches of example indices: shuffled, then sorted by length within windows of 50 batches, in shuffled order. */
