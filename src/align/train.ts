@@ -12,7 +12,7 @@ import { TrainLog, trainLm, type LmExample, type LmLogEntry } from '../lm/train/
 import { Recommender } from '../rec/recommender.js';
 import { lineChart } from '../report/svg.js';
 import type { TaskRecord } from '../tasks/forms.js';
-import type { AlignConfig } from './config.js';
+import { validateAlignConfig, type AlignConfig } from './config.js';
 import { trainingExample } from './examples.js';
 import { newProjectors, Surrogate } from './model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
@@ -42,6 +42,7 @@ export function capPerTask(records: readonly TaskRecord[], perTask: number, seed
 }
 
 export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
+  validateAlignConfig(cfg);
   await initEngine({ backend: 'auto' });
   mkdirSync(cfg.out, { recursive: true });
   const ckptPath = join(cfg.out, CKPT);

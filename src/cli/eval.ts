@@ -5,34 +5,22 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tasksSources } from '../tasks/records.js';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
+import { opt, repeat } from '../engine/options.js';
 import { peakRssMb } from '../engine/resources.js';
 import { readJson } from '../engine/json.js';
 import { methodsChart, methodsTable } from '../eval/report.js';
-import { BASELINES, EVAL_DEFAULTS, evaluateAll, type Baseline, type EvalConfig } from '../eval/run.js';
-import { UserError } from '../engine/errors.js';
-import { collect, intArg, listArg } from './options.js';
+import { EVAL_SPEC, type EvalConfig } from '../eval/config.js';
+import { evaluateAll } from '../eval/run.js';
+import { addOptions } from './options.js';
+
+const MODELS = { model: opt<string[]>([], repeat('<dir>'), 'aligned model folder (from `recexplainer align`); repeatable') };
 
 export function evalCommand(): Command {
-  const d = EVAL_DEFAULTS;
-  return new Command('eval')
-    .description('Evaluate aligned models and baselines on the test samples (tasks 1, 2, 3, 6 and task-4 title recovery)')
-    .requiredOption('--tasks <dir>', 'tasks folder (from `recexplainer tasks`)')
-    .requiredOption('--out <dir>', 'report folder')
-    .option('--model <dir>', 'aligned model folder (from `recexplainer align`); repeatable', collect, [])
-    .option('--baselines <list>', `comma-separated, of ${BASELINES.join(',')}; "none" for none`, listArg, d.baselines)
-    .option('--base-model <path>', 'base LM for base-lm and icl (default: the first --model\'s base)')
-    .option('--student <dir>', 'distilled SASRec for sasrec-kd (default: distil one into <out>/sasrec-kd)')
-    .option('--distill-epochs <n>', 'epochs when distilling here', intArg(1), d.distillEpochs)
-    .option('--users <n>', 'evaluate a seeded subset of N users (0 = all)', intArg(0), d.users)
-    .option('--task4 <n>', 'item → title samples for task 4 (0 = skip)', intArg(0), d.task4)
-    .option('--seed <n>', 'random seed', intArg(0), d.seed)
-    .option('--quiet', 'no progress bars', d.quiet)
-    .action(async (flags: Omit<EvalConfig, 'baselines'> & { model: string[]; baselines: string[] }) => {
-      const baselines = flags.baselines.filter((b) => b !== 'none');
-      const bad = baselines.find((b) => !(BASELINES as readonly string[]).includes(b));
-      if (bad) throw new UserError(`--baselines: unknown baseline "${bad}" (known: ${BASELINES.join(', ')})`);
+  const cmd = new Command('eval').description('Evaluate aligned models and baselines on the test samples (tasks 1, 2, 3, 6 and task-4 title recovery)');
+  return addOptions(addOptions(cmd, MODELS), EVAL_SPEC)
+    .action(async ({ model, ...flags }: Omit<EvalConfig, 'models'> & { model: string[] }) => {
       mkdirSync(flags.out, { recursive: true });
-      const r = await evaluateAll({ ...d, ...flags, models: flags.model, baselines: baselines as Baseline[] });
+      const r = await evaluateAll({ ...flags, models: model });
       const statsFile = join(tasksSources(flags.tasks).data, 'stats.json');
       const dataset = readJson(statsFile);
       writeJsonAtomic(join(flags.out, 'report.json'), { dataset, methods: r.methods, timings: r.timings, peak_rss_mb: peakRssMb() });

@@ -18,27 +18,7 @@ import { catalogueKeys, evaluateMethod, type MethodMetrics } from './evaluate.js
 import { lmMethod, LM_METHOD_DEFAULTS } from './lm_method.js';
 import type { Method, MethodName } from './method.js';
 import { evalSets, pickSubset } from './sets.js';
-
-export const BASELINES = ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd'] as const;
-export type Baseline = (typeof BASELINES)[number];
-
-export interface EvalConfig {
-  tasks: string; // tasks folder
-  out: string; // report folder (sasrec-kd/ is trained here when --student is not given)
-  models: string[]; // aligned model folders (from `align`)
-  baselines: Baseline[]; // default all
-  baseModel?: string; // for base-lm and icl; default: the first aligned model's base
-  student?: string; // a distilled SASRec folder for sasrec-kd; default: distil one into <out>/sasrec-kd
-  distillEpochs: number; // when distilling here (τ = 2, all positions); default 30
-  users: number; // evaluate a seeded subset of users; 0 = all (default)
-  task4: number; // item → title samples; default 300
-  seed: number; // default 0
-  quiet: boolean;
-}
-
-export const EVAL_DEFAULTS: Readonly<Omit<EvalConfig, 'tasks' | 'out' | 'models'>> = {
-  baselines: [...BASELINES], distillEpochs: 30, users: 0, task4: 300, seed: 0, quiet: false,
-};
+import type { EvalConfig } from './config.js';
 
 export interface EvalResult {
   methods: Partial<Record<MethodName, MethodMetrics>>;
@@ -67,6 +47,9 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   const ds = readDataset(src.data);
   const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
   const catalogue = catalogueKeys(titles);
+  const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
+  const lmBaseline = cfg.baselines.find((b) => b === 'base-lm' || b === 'icl');
+  if (lmBaseline && !base) throw new UserError(`--baselines ${lmBaseline} needs --base-model (or an aligned --model whose base it reuses)`);
   const subset = pickSubset(cfg.tasks, { users: cfg.users, task4: cfg.task4, seed: cfg.seed });
   const sets = new Map<Form, ReturnType<typeof evalSets>>();
   const setsOf = (f: Form) => sets.get(f) ?? sets.set(f, evalSets(cfg.tasks, f, subset)).get(f)!;
@@ -94,10 +77,8 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
       }
       run(distilledMethod(await Recommender.load(student), titles, src.posTop), 'I');
     } else {
-      const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
-      if (!base) throw new UserError(`the ${b} baseline needs --base-model (or an aligned --model whose base it reuses)`);
       const icl = b === 'icl' ? iclPicker(readTaskRecords(taskFile(cfg.tasks, 'train', 'B')), cfg.seed) : undefined;
-      run(lmMethod(b, await Surrogate.base(base), taskFile(cfg.tasks, 'test', 'B'), { ...LM_METHOD_DEFAULTS, icl }), 'B');
+      run(lmMethod(b, await Surrogate.base(base!), taskFile(cfg.tasks, 'test', 'B'), { ...LM_METHOD_DEFAULTS, icl }), 'B');
     }
   }
   for (const dir of cfg.models) {

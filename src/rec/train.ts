@@ -17,7 +17,7 @@ import { readDataset } from '../data/dataset.js';
 import { lineChart } from '../report/svg.js';
 import { buildModel } from './build.js';
 import { exportWeights, importWeights } from '../engine/params.js';
-import { shapeKeys, type TrainRecConfig } from './config.js';
+import { shapeKeys, validateTrainRecConfig, type TrainRecConfig } from './config.js';
 import { evaluate, fixedNegatives, type EvalResult } from './evaluate.js';
 import { exportEmbeddings } from './export.js';
 import type { TargetModel } from './model.js';
@@ -95,6 +95,7 @@ async function restore(cfg: TrainRecConfig, model: TargetModel, opt: AdamOptimiz
 }
 
 export async function trainRec(cfg: TrainRecConfig): Promise<TrainRecResult> {
+  validateTrainRecConfig(cfg);
   await initEngine({ backend: cfg.backend });
   const ds = readDataset(cfg.data);
   const data = splitUsers(ds);
