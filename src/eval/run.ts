@@ -42,14 +42,14 @@ function iclPicker(train: readonly TaskRecord[], seed: number): (r: TaskRecord) 
 }
 
 export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
+  const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
+  const lmBaseline = cfg.baselines.find((b) => b === 'base-lm' || b === 'icl');
+  if (lmBaseline && !base) throw new UserError(`--baselines ${lmBaseline} needs --base-model (or an aligned --model whose base it reuses)`);
   await initEngine({ backend: 'auto' });
   const src = tasksSources(cfg.tasks);
   const ds = readDataset(src.data);
   const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
   const catalogue = catalogueKeys(titles);
-  const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
-  const lmBaseline = cfg.baselines.find((b) => b === 'base-lm' || b === 'icl');
-  if (lmBaseline && !base) throw new UserError(`--baselines ${lmBaseline} needs --base-model (or an aligned --model whose base it reuses)`);
   const subset = pickSubset(cfg.tasks, { users: cfg.users, task4: cfg.task4, seed: cfg.seed });
   const sets = new Map<Form, ReturnType<typeof evalSets>>();
   const setsOf = (f: Form) => sets.get(f) ?? sets.set(f, evalSets(cfg.tasks, f, subset)).get(f)!;

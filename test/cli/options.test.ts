@@ -120,6 +120,7 @@ test('flag combinations a stage cannot run are one-line errors naming both flags
     [['pretrain', ...need, '--kv-heads', '3'], 'recexplainer: --kv-heads 3 must divide --heads 4'],
     [['align', '--mode', 'B', '--tasks', 't', '--base-model', 'b', '--out', tmp(), '--lora-targets', 'q,q'], 'recexplainer: --lora-targets must name distinct layers, at least one, with --lora-r 16; got "q,q"'],
     [['align', '--mode', 'B', '--tasks', 't', '--base-model', 'b', '--out', tmp(), '--lora-alpha', '0'], 'recexplainer: --lora-alpha must be positive with --lora-r 16, got 0'],
+    [['eval', '--tasks', tmp(), '--out', tmp(), '--baselines', 'random,icl'], 'recexplainer: --baselines icl needs --base-model (or an aligned --model whose base it reuses)'],
   ] as [string[], string][]) {
     const r = cli(args);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
