@@ -3,11 +3,11 @@
 // Written resolved to <out>/config.json.
 import { UserError } from '../engine/errors.js';
 import { choice, defaultsOf, flag, float, int, list, maybe, opt, req, text, type ConfigOf, type Spec } from '../engine/options.js';
-import { LORA_TARGETS, type LoraTarget } from '../lm/model/lora.js';
-import { FORMS, type Form } from '../tasks/forms.js';
+import { LORA_TARGETS } from '../lm/model/lora.js';
+import { FORMS } from '../tasks/forms.js';
 
 export const ALIGN_SPEC = {
-  mode: req<Form>(choice(FORMS, '<m>'), 'B (titles), I (embeddings) or H (hybrid: training mixes the B, I and H renderings)'),
+  mode: req(choice(FORMS, '<m>'), 'B (titles), I (embeddings) or H (hybrid: training mixes the B, I and H renderings)'),
   tasks: req(text('<dir>'), 'tasks folder (from `recexplainer tasks`)'),
   baseModel: req(text('<path>'), 'base LM: model folder (from `recexplainer pretrain`) or .gguf with tokenizer.json beside it'),
   out: req(text('<dir>'), 'output folder for the aligned model'),
@@ -15,7 +15,7 @@ export const ALIGN_SPEC = {
   loraR: opt(16, int(0), 'LoRA rank (0 = full fine-tuning, no adapters)'),
   loraAlpha: opt(32, float(0), 'LoRA alpha (scale alpha/r)'),
   loraDropout: opt(0.05, float(0, 0.99), 'dropout on the adapter input'),
-  loraTargets: opt<LoraTarget[]>([...LORA_TARGETS], list(LORA_TARGETS), `comma-separated, of ${LORA_TARGETS.join(',')}`),
+  loraTargets: opt([...LORA_TARGETS], list(LORA_TARGETS), `comma-separated, of ${LORA_TARGETS.join(',')}`),
   lr: opt(1e-3, float(0), 'peak AdamW learning rate (warm-up, then linear decay)'),
   epochs: opt(2, int(1), 'passes over the samples'),
   maxSteps: opt(0, int(0), 'stop after N optimizer steps (0 = no limit)'),

@@ -13,7 +13,7 @@ import { EVAL_SPEC, type EvalConfig } from '../eval/config.js';
 import { evaluateAll } from '../eval/run.js';
 import { addOptions } from './options.js';
 
-const MODELS = { model: opt<string[]>([], repeat('<dir>'), 'aligned model folder (from `recexplainer align`); repeatable') };
+const MODELS = { model: opt([], repeat('<dir>'), 'aligned model folder (from `recexplainer align`); repeatable') };
 
 export function evalCommand(): Command {
   const cmd = new Command('eval').description('Evaluate aligned models and baselines on the test samples (tasks 1, 2, 3, 6 and task-4 title recovery)');

@@ -11,7 +11,7 @@ import { confusionChart, explanationsMarkdown } from '../explain/report.js';
 import { explainAll } from '../explain/run.js';
 import { addOptions } from './options.js';
 
-const MODELS = { model: opt<string[]>([], repeat(), 'aligned model folder or exported .gguf; repeatable') };
+const MODELS = { model: opt([], repeat(), 'aligned model folder or exported .gguf; repeatable') };
 
 export function explainCommand(): Command {
   const cmd = new Command('explain').description("Explain the target model's decisions on test pairs, and score the explanations (faithfulness, rule and LLM judges, distinction)");

@@ -16,7 +16,7 @@ import { addOptions } from './options.js';
 const EXPORT_GGUF_SPEC = {
   model: req(text('<dir>'), 'model folder (from `recexplainer pretrain`) or aligned model folder (from `recexplainer align`)'),
   out: req(text('<file>'), 'output .gguf file'),
-  type: opt<GgufWeightType>('f32', choice(['f32', 'f16'], '<t>'), 'weight type of the 2-D weights: f32 or f16'),
+  type: opt('f32', choice<GgufWeightType>(['f32', 'f16'], '<t>'), 'weight type of the 2-D weights: f32 or f16'),
 } satisfies Spec;
 
 export function exportGgufCommand(): Command {

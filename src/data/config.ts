@@ -4,12 +4,12 @@
 import { UserError } from '../engine/errors.js';
 import { choice, defaultsOf, flag, int, list, maybe, opt, repeat, req, text, type ConfigOf, type Spec } from '../engine/options.js';
 import type { TextEncoding } from './lines.js';
-import { SOURCE_NAMES, type SourceName } from './loaders/index.js';
+import { SOURCE_NAMES } from './loaders/index.js';
 import type { ColumnMapping } from './loaders/types.js';
 
 export const DATA_SPEC = {
-  source: opt<SourceName>('dslabs', choice(SOURCE_NAMES), `raw format: ${SOURCE_NAMES.join(', ')}`),
-  input: opt<string[]>([], repeat(), 'raw file or folder (repeatable; see the source list below)'),
+  source: opt('dslabs', choice(SOURCE_NAMES), `raw format: ${SOURCE_NAMES.join(', ')}`),
+  input: opt([], repeat(), 'raw file or folder (repeatable; see the source list below)'),
   out: req(text('<dir>'), 'output folder'),
   topItems: opt(0, int(0), 'keep the N most frequent items (0 = all)'),
   users: opt(0, int(0), 'sample N users, seeded (0 = all)'),
@@ -33,7 +33,7 @@ export const COLUMN_SPEC = {
   timeCol: maybe(text('<name>'), 'csv/jsonl: timestamp column (unix seconds or a date); absent = file order'),
   titleCol: maybe(text('<name>'), 'csv/jsonl: title column in the items file'),
   itemIdCol: maybe(text('<name>'), 'csv/jsonl: item id column in the items file (default: --item-col)'),
-  metaCols: opt<string[]>([], list(undefined, '<a,b,...>'), 'csv/jsonl: item metadata columns to keep'),
+  metaCols: opt([], list(undefined, '<a,b,...>'), 'csv/jsonl: item metadata columns to keep'),
   delimiter: maybe(text('<c>'), 'csv: field separator (default , or tab for .tsv)'),
 } satisfies Spec;
 

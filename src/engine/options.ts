@@ -2,7 +2,7 @@
 // the default and a one-line help; its type (ConfigOf), its defaults (defaultsOf) and its CLI flags
 // (src/cli/options.ts: camelCase key ↔ --kebab-flag) all come from it. No commander here.
 //
-// How to write one (a stage `foo` in src/<layer>/foo/config.ts):
+// How to write one (a stage `foo`, in its folder's config.ts):
 //   export const FOO_SPEC = {
 //     data: req(text('<dir>'), 'data set folder (from `recexplainer data`)'), // --data <dir>, mandatory
 //     maxLen: opt(200, int(1), 'history window'),                             // --max-len <n>, default 200, integer ≥ 1
@@ -53,7 +53,7 @@ export interface Switch {
 export type Field = Defaulted<unknown> | Mandatory<unknown> | Optional<unknown> | Switch;
 export type Spec = Readonly<Record<string, Field>>;
 
-export function opt<T>(value: T, type: ArgType<T>, help: string): Defaulted<T> {
+export function opt<T>(value: NoInfer<T>, type: ArgType<T>, help: string): Defaulted<T> {
   return { type, value, help };
 }
 
@@ -112,7 +112,7 @@ export function float(min = -Infinity, max = Infinity, arg = '<x>'): ArgType<num
   };
 }
 
-export function choice<T extends string>(choices: readonly T[], arg = '<name>'): ArgType<T> {
+export function choice<const T extends string>(choices: readonly T[], arg = '<name>'): ArgType<T> {
   return {
     arg,
     parse(v) {
@@ -127,7 +127,7 @@ export function text(arg = '<text>'): ArgType<string> {
 }
 
 /** Comma-separated; with `choices`, each entry must be one of them. */
-export function list<T extends string = string>(choices?: readonly T[], arg = '<list>'): ArgType<T[]> {
+export function list<const T extends string = string>(choices?: readonly T[], arg = '<list>'): ArgType<T[]> {
   return {
     arg,
     parse(v) {

@@ -20,7 +20,7 @@ const baselines: ArgType<Baseline[]> = {
 export const EVAL_SPEC = {
   tasks: req(text('<dir>'), 'tasks folder (from `recexplainer tasks`)'),
   out: req(text('<dir>'), 'report folder (sasrec-kd/ is trained here when --student is not given)'),
-  baselines: opt<Baseline[]>([...BASELINES], baselines, `comma-separated, of ${BASELINES.join(',')}; "none" for none`),
+  baselines: opt([...BASELINES], baselines, `comma-separated, of ${BASELINES.join(',')}; "none" for none`),
   baseModel: maybe(text('<path>'), "base LM for base-lm and icl (default: the first --model's base)"),
   student: maybe(text('<dir>'), 'distilled SASRec for sasrec-kd (default: distil one into <out>/sasrec-kd)'),
   distillEpochs: opt(30, int(1), 'epochs when distilling here (τ = 2, all positions)'),

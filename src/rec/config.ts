@@ -1,7 +1,7 @@
 // Configuration of `train-rec`, one spec (src/engine/options.ts) for the config, its defaults and
 // its flags (--max-len ↔ maxLen), and the check of its combinations. Defaults are the SASRec
 // paper's MovieLens setting, as in BENCHMARKS.md.
-import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
+import { BACKEND_CHOICES } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
 import { choice, defaultsOf, flag, float, int, opt, req, text, type ConfigOf, type Spec } from '../engine/options.js';
 import type { ModelKind } from './model.js';
@@ -9,8 +9,8 @@ import type { ModelKind } from './model.js';
 export const TRAIN_REC_SPEC = {
   data: req(text('<dir>'), 'data set folder (from `recexplainer data`)'),
   out: req(text('<dir>'), 'output folder'),
-  model: opt<ModelKind>('sasrec', choice(['sasrec', 'mf'], '<m>'), 'sasrec or mf'),
-  loss: opt<'bce' | 'ce'>('bce', choice(['bce', 'ce'], '<l>'), 'sasrec loss: bce (one negative per position) or ce (full softmax)'),
+  model: opt('sasrec', choice<ModelKind>(['sasrec', 'mf'], '<m>'), 'sasrec or mf'),
+  loss: opt('bce', choice(['bce', 'ce'], '<l>'), 'sasrec loss: bce (one negative per position) or ce (full softmax)'),
   hidden: opt(50, int(1), 'embedding size'),
   maxLen: opt(200, int(1), 'sasrec: history window'),
   blocks: opt(2, int(1), 'sasrec: attention blocks'),
@@ -22,9 +22,9 @@ export const TRAIN_REC_SPEC = {
   lr: opt(1e-3, float(0), 'Adam learning rate (betas 0.9, 0.98)'),
   evalEvery: opt(5, int(1), 'validate every N epochs'),
   patience: opt(6, int(1), 'stop after N validations without improvement'),
-  selectOn: opt<'sampled100' | 'full'>('sampled100', choice(['sampled100', 'full'], '<p>'), 'validation NDCG@10 protocol for early stopping: sampled100 or full'),
+  selectOn: opt('sampled100', choice(['sampled100', 'full'], '<p>'), 'validation NDCG@10 protocol for early stopping: sampled100 or full'),
   seed: opt(42, int(0), 'random seed'),
-  backend: opt<BackendChoice>('auto', choice(BACKEND_CHOICES, '<b>'), `tensor backend: ${BACKEND_CHOICES.join(', ')}`),
+  backend: opt('auto', choice(BACKEND_CHOICES, '<b>'), `tensor backend: ${BACKEND_CHOICES.join(', ')}`),
   resume: flag('continue the run in --out from its last checkpoint'),
   quiet: flag('no progress bars'),
 } satisfies Spec;

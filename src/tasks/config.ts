@@ -2,7 +2,7 @@
 // and its flags (--max-history ↔ maxHistory, --task2-items ↔ task2Items), and the check of its
 // combinations. Written resolved to <out>/config.json (the teacher's settings only when a teacher
 // was used, its key never).
-import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
+import { BACKEND_CHOICES } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
 import { choice, defaultsOf, flag, float, int, maybe, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
 import { FORMS, type Form } from './forms.js';
@@ -35,10 +35,10 @@ export const TASKS_SPEC = {
   data: req(text('<dir>'), 'data set folder (from `recexplainer data`)'),
   rec: req(text('<dir>'), 'target model folder (from `recexplainer train-rec`)'),
   out: req(text('<dir>'), 'output folder'),
-  forms: opt<Form[]>(['B', 'I', 'H'], forms, 'forms to write: B (titles), I (embeddings), H (both)'),
+  forms: opt(['B', 'I', 'H'], forms, 'forms to write: B (titles), I (embeddings), H (both)'),
   maxHistory: opt(9, int(1), 'history items shown as titles (the most recent N; paper: 9–16)'),
   prefixes: opt(1, int(1), 'training samples per user for tasks 1, 2, 6 (the N longest training prefixes)'),
-  task5: opt<[number, number]>([1000, 100], trainTest, 'general-text samples: N (test N/10) or TRAIN,TEST'),
+  task5: opt([1000, 100], trainTest, 'general-text samples: N (test N/10) or TRAIN,TEST'),
   posTop: opt(0.2, float(0, 1), "task 3 positives: share of f's best-scored unseen items"),
   negBottom: opt(0.5, float(0, 1), "task 3 negatives: share of f's worst-scored unseen items"),
   task2Items: opt(5, int(2), 'task 2 candidates per sample'),
@@ -47,7 +47,7 @@ export const TASKS_SPEC = {
   seed: opt(42, int(0), 'random seed'),
   templates: maybe(text('<file>'), 'prompt template file (default: templates/default.json)'),
   sharegpt: maybe(text('<file>'), 'ShareGPT-format JSON for task 5 (default: the Brown corpus)'),
-  backend: opt<BackendChoice>('auto', choice(BACKEND_CHOICES, '<b>'), `tensor backend: ${BACKEND_CHOICES.join(', ')}`),
+  backend: opt('auto', choice(BACKEND_CHOICES, '<b>'), `tensor backend: ${BACKEND_CHOICES.join(', ')}`),
   teacherUrl: maybe(
     text('<url>'),
     'OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) of a teacher LLM that rewrites the task-7 explanations and adds task-6 user summaries; API key from $OPENAI_API_KEY; replies cached in <out>/teacher.jsonl',
