@@ -13,7 +13,7 @@ export const DATA_SPEC = {
   out: req(text('<dir>'), 'output folder'),
   topItems: opt(0, int(0), 'keep the N most frequent items (0 = all)'),
   users: opt(0, int(0), 'sample N users, seeded (0 = all)'),
-  kcore: opt(5, int(0, '<k>'), 'drop users and items with fewer than k events, to a fixpoint (as in the paper)'),
+  kcore: opt(5, int(0, '<k>'), 'drop users and items with fewer than k events, to a fixpoint'),
   seed: opt(42, int(0), 'random seed'),
   encoding: maybe(choice<TextEncoding>(['utf8', 'latin1'], '<enc>'), "text encoding of the raw files (default: the format's own)"),
   strict: flag('treat any malformed record as an error instead of skipping it'),
