@@ -1,31 +1,42 @@
-// Configuration of the `align` stage: one typed object, defaults commented; CLI flags map 1:1
-// (--lora-r ↔ loraR, --per-task ↔ perTask). Written resolved to <out>/config.json.
-import type { LoraTarget } from '../lm/model/lora.js';
-import type { Form } from '../tasks/forms.js';
+// Configuration of the `align` stage, one spec (src/engine/options.ts) for the config, its defaults
+// and its flags (--lora-r ↔ loraR, --per-task ↔ perTask), and the check of its combinations.
+// Written resolved to <out>/config.json.
+import { UserError } from '../engine/errors.js';
+import { choice, defaultsOf, flag, float, int, list, maybe, opt, req, text, type ConfigOf, type Spec } from '../engine/options.js';
+import { LORA_TARGETS } from '../lm/model/lora.js';
+import { FORMS } from '../tasks/forms.js';
 
-export interface AlignConfig {
-  tasks: string; // tasks folder (from `recexplainer tasks`)
-  baseModel: string; // base LM: a model folder (config.json + model.safetensors + tokenizer.json) or a .gguf with tokenizer.json beside it
-  rec?: string; // target model folder for the soft tokens; default: the one <tasks>/config.json names
-  out: string;
-  mode: Form; // B: titles only; I: <user>/<item> embeddings; H: both (training mixes the B, I and H renderings)
-  loraR: number; // adapter rank; 0 = no adapters, train every base weight (full fine-tuning); default 16
-  loraAlpha: number; // scale alpha/r; default 32
-  loraDropout: number; // default 0.05
-  loraTargets: LoraTarget[]; // default every linear layer (q k v o gate up down)
-  lr: number; // peak AdamW learning rate (warm-up, then linear decay); default 1e-3
-  epochs: number; // default 2
-  maxSteps: number; // stop after this many optimizer steps; 0 = no limit (default)
-  batchSize: number; // sequences per step; default 16
-  warmup: number; // warm-up steps; default 30
-  perTask: number; // at most this many training samples per task (a seeded subset); 0 = all (default)
-  checkpointEvery: number; // optimizer steps between checkpoints; default 200
-  seed: number; // default 0
-  resume: boolean; // continue the run in --out from its checkpoint
-  quiet: boolean;
+export const ALIGN_SPEC = {
+  mode: req(choice(FORMS, '<m>'), 'B (titles), I (embeddings) or H (hybrid: training mixes the B, I and H renderings)'),
+  tasks: req(text('<dir>'), 'tasks folder (from `recexplainer tasks`)'),
+  baseModel: req(text('<path>'), 'base LM: model folder (from `recexplainer pretrain`) or .gguf with tokenizer.json beside it'),
+  out: req(text('<dir>'), 'output folder for the aligned model'),
+  rec: maybe(text('<dir>'), 'target model folder (default: the one the tasks were built from)'),
+  loraR: opt(16, int(0), 'LoRA rank (0 = full fine-tuning, no adapters)'),
+  loraAlpha: opt(32, float(0), 'LoRA alpha (scale alpha/r)'),
+  loraDropout: opt(0.05, float(0, 0.99), 'dropout on the adapter input'),
+  loraTargets: opt([...LORA_TARGETS], list(LORA_TARGETS), `comma-separated, of ${LORA_TARGETS.join(',')}`),
+  lr: opt(1e-3, float(0), 'peak AdamW learning rate (warm-up, then linear decay)'),
+  epochs: opt(2, int(1), 'passes over the samples'),
+  maxSteps: opt(0, int(0), 'stop after N optimizer steps (0 = no limit)'),
+  batchSize: opt(16, int(1), 'sequences per step'),
+  warmup: opt(30, int(0), 'linear warm-up steps'),
+  perTask: opt(0, int(0), 'at most N training samples per task, a seeded subset (0 = all)'),
+  checkpointEvery: opt(200, int(1), 'optimizer steps between checkpoints'),
+  seed: opt(0, int(0), 'random seed'),
+  resume: flag('continue the run in --out from its checkpoint'),
+  quiet: flag('no progress bar'),
+} satisfies Spec;
+
+export type AlignConfig = ConfigOf<typeof ALIGN_SPEC>;
+
+export const ALIGN_DEFAULTS = defaultsOf(ALIGN_SPEC);
+
+/** Combinations the flags' own checks cannot see, as one-line UserErrors naming the flags. */
+export function validateAlignConfig(cfg: AlignConfig): void {
+  if (cfg.loraR === 0) return;
+  if (!(cfg.loraAlpha > 0)) throw new UserError(`--lora-alpha must be positive with --lora-r ${cfg.loraR}, got ${cfg.loraAlpha}`);
+  if (cfg.loraTargets.length === 0 || new Set(cfg.loraTargets).size !== cfg.loraTargets.length) {
+    throw new UserError(`--lora-targets must name distinct layers, at least one, with --lora-r ${cfg.loraR}; got "${cfg.loraTargets.join(',')}"`);
+  }
 }
-
-export const ALIGN_DEFAULTS: Readonly<Omit<AlignConfig, 'tasks' | 'baseModel' | 'out' | 'mode'>> = {
-  loraR: 16, loraAlpha: 32, loraDropout: 0.05, loraTargets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
-  lr: 1e-3, epochs: 2, maxSteps: 0, batchSize: 16, warmup: 30, perTask: 0, checkpointEvery: 200, seed: 0, resume: false, quiet: false,
-};

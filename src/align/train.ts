@@ -11,7 +11,7 @@ import { trainLm, type LmExample, type LmLogEntry } from '../lm/train/train.js';
 import { Recommender } from '../rec/recommender.js';
 import { lineChart } from '../report/svg.js';
 import type { TaskRecord } from '../tasks/forms.js';
-import type { AlignConfig } from './config.js';
+import { validateAlignConfig, type AlignConfig } from './config.js';
 import { trainingExample } from './examples.js';
 import { newProjectors, Surrogate } from './model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
@@ -38,6 +38,7 @@ export function capPerTask(records: readonly TaskRecord[], perTask: number, seed
 }
 
 export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
+  validateAlignConfig(cfg);
   await initEngine({ backend: 'auto' });
   const folder = new RunFolder(cfg.out, 'an alignment run');
   folder.open(cfg.resume);

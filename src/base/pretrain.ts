@@ -19,37 +19,7 @@ import { headCrossEntropy } from '../lm/train/loss.js';
 import { Tokenizer, trainTokenizer } from '../lm/tokenizer/tokenizer.js';
 import { pretrainDocuments, tokenizerCorpus } from './corpus.js';
 import { trainLm } from '../lm/train/train.js';
-
-export interface PretrainConfig {
-  data: string; // data set folder (item texts, tokenizer corpus)
-  out: string;
-  layers: number;
-  hidden: number;
-  heads: number;
-  kvHeads: number;
-  ffn: number;
-  vocab: number;
-  seqLen: number; // tokens per packed window
-  batchSize: number; // windows per step
-  steps: number;
-  lr: number; // peak AdamW learning rate (linear warm-up, then linear decay to 0)
-  warmup: number; // warm-up steps
-  evalEvery: number; // held-out evaluation and checkpoint every N steps
-  seed: number;
-  resume: boolean;
-  quiet: boolean;
-}
-
-// Sized for a useful base model in about 3½ minutes on a 2-core CPU: d 256 / 4 layers / ffn 688
-// (SwiGLU's 8/3·d rounded) is the project's default Llama shape; vocab 4096 halves the head and
-// embedding cost of 8192 while keeping titles, years and prompt words mostly single tokens;
-// 128-token windows × 16 = 2,048 tokens a step. Measured: ~3,950 tok/s, so 400 steps = 0.82M
-// tokens (half an epoch of the ~1.6M-token stream) in ~207 s; 1,000 steps would take ~9 minutes.
-// lr 1e-3 with 40 warm-up steps is the usual setting for a model this small and a schedule this short.
-export const PRETRAIN_DEFAULTS: Readonly<Omit<PretrainConfig, 'data' | 'out'>> = {
-  layers: 4, hidden: 256, heads: 4, kvHeads: 4, ffn: 688, vocab: 4096, seqLen: 128, batchSize: 16,
-  steps: 400, lr: 1e-3, warmup: 40, evalEvery: 100, seed: 0, resume: false, quiet: false,
-};
+import { validatePretrainConfig, type PretrainConfig } from './config.js';
 
 export const HELDOUT_FRACTION = 0.02;
 const KIND = 'lm-pretrain';
@@ -130,6 +100,7 @@ function resumeKeys(cfg: PretrainConfig, llama: LlamaConfig): Record<string, unk
 }
 
 export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
+  validatePretrainConfig(cfg);
   await initEngine({ backend: 'auto' });
   const folder = new RunFolder(cfg.out, 'a pre-training run');
   folder.open(cfg.resume);

@@ -10,15 +10,18 @@ import { initEngine } from '../engine/backend.js';
 import { loadLm } from '../lm/io/checkpoint.js';
 import { gpt2Vocab, writeLlamaGguf, type GgufWeightType } from '../lm/io/gguf_write.js';
 import { Tokenizer } from '../lm/tokenizer/tokenizer.js';
-import { choiceArg } from './options.js';
+import { choice, opt, req, text, type ConfigOf, type Spec } from '../engine/options.js';
+import { addOptions } from './options.js';
+
+const EXPORT_GGUF_SPEC = {
+  model: req(text('<dir>'), 'model folder (from `recexplainer pretrain`) or aligned model folder (from `recexplainer align`)'),
+  out: req(text('<file>'), 'output .gguf file'),
+  type: opt('f32', choice<GgufWeightType>(['f32', 'f16'], '<t>'), 'weight type of the 2-D weights: f32 or f16'),
+} satisfies Spec;
 
 export function exportGgufCommand(): Command {
-  return new Command('export-gguf')
-    .description('Write a model folder (config.json + model.safetensors) as a llama.cpp GGUF file')
-    .requiredOption('--model <dir>', 'model folder (from `recexplainer pretrain`) or aligned model folder (from `recexplainer align`)')
-    .requiredOption('--out <file>', 'output .gguf file')
-    .option('--type <t>', 'weight type of the 2-D weights: f32 or f16', choiceArg(['f32', 'f16'] as const), 'f32')
-    .action(async (flags: { model: string; out: string; type: GgufWeightType }) => {
+  return addOptions(new Command('export-gguf').description('Write a model folder (config.json + model.safetensors) as a llama.cpp GGUF file'), EXPORT_GGUF_SPEC)
+    .action(async (flags: ConfigOf<typeof EXPORT_GGUF_SPEC>) => {
       await initEngine({ backend: 'auto' });
       if (existsSync(join(flags.model, META_FILE))) {
         const s = await Surrogate.load(flags.model);

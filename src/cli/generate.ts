@@ -1,7 +1,7 @@
 // `recexplainer generate`: greedy continuation from a base model (.gguf file or HF-style folder).
 // Prompt as token ids, or as text through the folder's tokenizer.json or the GGUF's embedded
 // SentencePiece (tokenizer.ggml.model = llama) vocabulary; prints the new ids, then the text.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initEngine } from '../engine/backend.js';
@@ -10,20 +10,24 @@ import { greedyDecode } from '../lm/decode/search.js';
 import { readGguf, type Gguf } from '../lm/io/gguf_read.js';
 import { llamaFromGguf, loadBaseModel } from '../lm/io/load.js';
 import { Tokenizer } from '../lm/tokenizer/tokenizer.js';
-import { intArg } from './options.js';
+import { int, maybe, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
+import { addOptions } from './options.js';
 
-interface GenerateFlags {
-  baseModel: string;
-  promptIds?: number[];
-  prompt?: string;
-  maxTokens: number;
-}
+const tokenIds: ArgType<number[]> = {
+  arg: '<ids>',
+  parse(v) {
+    const ids = v.split(',').map((s) => s.trim());
+    if (ids.some((s) => !/^\d+$/.test(s))) throw new UserError(`expected comma-separated token ids, got "${v}"`);
+    return ids.map(Number);
+  },
+};
 
-function idsArg(v: string): number[] {
-  const ids = v.split(',').map((s) => s.trim());
-  if (ids.some((s) => !/^\d+$/.test(s))) throw new InvalidArgumentError(`expected comma-separated token ids, got "${v}"`);
-  return ids.map(Number);
-}
+const GENERATE_SPEC = {
+  baseModel: req(text('<path>'), '.gguf file or model folder (config.json + model.safetensors)'),
+  promptIds: maybe(tokenIds, 'prompt as comma-separated token ids (e.g. 1,2,3)'),
+  prompt: maybe(text('<text>'), 'prompt text (tokenizer.json of the folder, or the GGUF vocabulary)'),
+  maxTokens: opt(32, int(1), 'new tokens at most'),
+} satisfies Spec;
 
 interface TextCodec {
   encode(text: string): number[];
@@ -74,13 +78,8 @@ export function spmCodec(g: Gguf): TextCodec {
 }
 
 export function generateCommand(): Command {
-  return new Command('generate')
-    .description('Greedy continuation from a base model (a llama .gguf file or a model folder)')
-    .requiredOption('--base-model <path>', '.gguf file or model folder (config.json + model.safetensors)')
-    .option('--prompt-ids <ids>', 'prompt as comma-separated token ids (e.g. 1,2,3)', idsArg)
-    .option('--prompt <text>', 'prompt text (tokenizer.json of the folder, or the GGUF vocabulary)')
-    .option('--max-tokens <n>', 'new tokens at most', intArg(1), 32)
-    .action(async (flags: GenerateFlags) => {
+  return addOptions(new Command('generate').description('Greedy continuation from a base model (a llama .gguf file or a model folder)'), GENERATE_SPEC)
+    .action(async (flags: ConfigOf<typeof GENERATE_SPEC>) => {
       if ((flags.promptIds === undefined) === (flags.prompt === undefined)) throw new UserError('give exactly one of --prompt-ids and --prompt');
       await initEngine({ backend: 'auto' });
       const path = flags.baseModel;

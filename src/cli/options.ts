@@ -1,37 +1,32 @@
-// Typed parsers for CLI flag values: a wrong type is a one-line commander error naming the flag.
-import { InvalidArgumentError } from 'commander';
+// Commander options from a config spec (src/engine/options.ts): one flag per field, named from its
+// key, with its help and default; a value the field's parser refuses is commander's one-line error
+// naming the flag.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { UserError } from '../engine/errors.js';
+import { flagName, type ArgType, type Field, type Spec } from '../engine/options.js';
 
-export function intArg(min = 0): (v: string) => number {
-  return (v) => {
-    if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`expected an integer, got "${v}"`);
-    const n = Number(v);
-    if (n < min) throw new InvalidArgumentError(`must be ≥ ${min}, got ${n}`);
-    return n;
+function parser<T>(type: ArgType<T>): (raw: string, prev: T | undefined) => T {
+  return (raw, prev) => {
+    try {
+      return type.parse(raw, prev);
+    } catch (e) {
+      if (e instanceof UserError) throw new InvalidArgumentError(e.message);
+      throw e;
+    }
   };
 }
 
-export function choiceArg<T extends string>(choices: readonly T[]): (v: string) => T {
-  return (v) => {
-    if (!(choices as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got "${v}"`);
-    return v as T;
-  };
+function toOption(key: string, f: Field): Option {
+  const name = flagName(key);
+  if (!('type' in f)) return f.value ? new Option(`--no-${name.slice(2)}`, f.help) : new Option(name, f.help).default(false);
+  const o = new Option(`${name} ${f.type.arg}`, f.help).argParser(parser(f.type));
+  if ('required' in f) o.makeOptionMandatory();
+  if ('value' in f) o.default(f.value);
+  return o;
 }
 
-/** Repeatable flag: each occurrence is appended. */
-export function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, v];
-}
-
-/** Comma-separated list. */
-export function listArg(v: string): string[] {
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-export function floatArg(min = -Infinity, max = Infinity): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${v}"`);
-    if (n < min || n > max) throw new InvalidArgumentError(`must be in [${min}, ${max}], got ${n}`);
-    return n;
-  };
+/** Adds a flag for every field of `spec`, in its order. */
+export function addOptions(cmd: Command, spec: Spec): Command {
+  for (const [key, f] of Object.entries(spec)) cmd.addOption(toOption(key, f));
+  return cmd;
 }

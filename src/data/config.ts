@@ -1,30 +1,51 @@
-// Configuration of the `data` stage: one typed object, defaults commented, CLI flags 1:1
-// (--top-items ↔ topItems, …). The resolved config is written to <out>/config.json.
+// Configuration of the `data` stage, one spec (src/engine/options.ts) for the config, its defaults
+// and its flags (--top-items ↔ topItems, …); the csv/jsonl column flags map to `columns`, checked
+// here. The resolved config is written to <out>/config.json.
+import { UserError } from '../engine/errors.js';
+import { choice, defaultsOf, flag, int, list, maybe, opt, repeat, req, text, type ConfigOf, type Spec } from '../engine/options.js';
 import type { TextEncoding } from './lines.js';
-import type { SourceName } from './loaders/index.js';
+import { SOURCE_NAMES } from './loaders/index.js';
 import type { ColumnMapping } from './loaders/types.js';
 
-export interface DataConfig {
-  source: SourceName; // raw format; default dslabs (the embedded MovieLens)
-  input: string[]; // raw files or folders, per source; default none
-  out: string; // output folder
-  topItems: number; // keep the N most frequent items; default 0 = all
-  users: number; // sample N users, seeded; default 0 = all
-  kcore: number; // k-core filter to a fixpoint; default 5 (as the paper)
-  seed: number; // default 42
-  encoding?: TextEncoding; // override the format's usual encoding
-  columns?: ColumnMapping; // csv/jsonl only
-  strict: boolean; // any malformed record is an error instead of a counted skip; default false
-  quiet: boolean; // no progress bars; default false
+export const DATA_SPEC = {
+  source: opt('dslabs', choice(SOURCE_NAMES), `raw format: ${SOURCE_NAMES.join(', ')}`),
+  input: opt([], repeat(), 'raw file or folder (repeatable; see the source list below)'),
+  out: req(text('<dir>'), 'output folder'),
+  topItems: opt(0, int(0), 'keep the N most frequent items (0 = all)'),
+  users: opt(0, int(0), 'sample N users, seeded (0 = all)'),
+  kcore: opt(5, int(0, '<k>'), 'drop users and items with fewer than k events, to a fixpoint'),
+  seed: opt(42, int(0), 'random seed'),
+  encoding: maybe(choice<TextEncoding>(['utf8', 'latin1'], '<enc>'), "text encoding of the raw files (default: the format's own)"),
+  strict: flag('treat any malformed record as an error instead of skipping it'),
+  quiet: flag('no progress bars'),
+} satisfies Spec;
+
+export interface DataConfig extends ConfigOf<typeof DATA_SPEC> {
+  columns?: ColumnMapping; // csv/jsonl only (withColumns)
 }
 
-export const DATA_DEFAULTS: Omit<DataConfig, 'out'> = {
-  source: 'dslabs',
-  input: [],
-  topItems: 0,
-  users: 0,
-  kcore: 5,
-  seed: 42,
-  strict: false,
-  quiet: false,
-};
+export const DATA_DEFAULTS = defaultsOf(DATA_SPEC);
+
+/** The csv/jsonl column mapping as flat settings (one flag each). */
+export const COLUMN_SPEC = {
+  userCol: maybe(text('<name>'), 'csv/jsonl: user id column'),
+  itemCol: maybe(text('<name>'), 'csv/jsonl: item id column in the interactions file'),
+  timeCol: maybe(text('<name>'), 'csv/jsonl: timestamp column (unix seconds or a date); absent = file order'),
+  titleCol: maybe(text('<name>'), 'csv/jsonl: title column in the items file'),
+  itemIdCol: maybe(text('<name>'), 'csv/jsonl: item id column in the items file (default: --item-col)'),
+  metaCols: opt([], list(undefined, '<a,b,...>'), 'csv/jsonl: item metadata columns to keep'),
+  delimiter: maybe(text('<c>'), 'csv: field separator (default , or tab for .tsv)'),
+} satisfies Spec;
+
+export type ColumnSettings = ConfigOf<typeof COLUMN_SPEC>;
+
+/** The config with its column mapping instead of the flat settings; column settings for a source that reads none, or a csv/jsonl source without user, item and title columns, are UserErrors. */
+export function withColumns(c: DataConfig & ColumnSettings): DataConfig {
+  const cfg = Object.fromEntries(Object.entries(c).filter(([k]) => !(k in COLUMN_SPEC))) as DataConfig;
+  const tabular = cfg.source === 'csv' || cfg.source === 'jsonl';
+  const mapped = [c.userCol, c.itemCol, c.timeCol, c.titleCol, c.itemIdCol, c.delimiter].some((x) => x !== undefined) || c.metaCols.length > 0;
+  if (mapped && !tabular) throw new UserError(`column flags (--user-col …) apply to --source csv or jsonl, not ${cfg.source}`);
+  if (!tabular) return cfg;
+  if (!c.userCol || !c.itemCol || !c.titleCol) throw new UserError(`--source ${cfg.source} needs --user-col, --item-col and --title-col`);
+  return { ...cfg, columns: { user: c.userCol, item: c.itemCol, time: c.timeCol, itemId: c.itemIdCol, title: c.titleCol, meta: c.metaCols, delimiter: c.delimiter } };
+}

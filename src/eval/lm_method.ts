@@ -12,7 +12,7 @@ import type { TaskRecord } from '../tasks/forms.js';
 import type { Method, MethodName } from './method.js';
 
 export interface LmMethodOptions {
-  beams: number; // task 1; default 5
+  beams: number; // beam width for task 1
   maxNewTokens: Record<'title' | 'list', number>; // a single title / a list of titles
   batchSize: number; // prompts decoded together
   icl?: (r: TaskRecord) => TaskRecord[]; // solved examples to put before the prompt (the icl baseline)

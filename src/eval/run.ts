@@ -16,26 +16,7 @@ import { catalogueKeys, evaluateMethod, type MethodMetrics } from './evaluate.js
 import { lmMethod, LM_METHOD_DEFAULTS } from './lm_method.js';
 import type { Method, MethodName } from './method.js';
 import { evalSets, pickSubset } from './sets.js';
-
-export const BASELINES = ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd'] as const;
-export type Baseline = (typeof BASELINES)[number];
-
-export interface EvalConfig {
-  tasks: string; // tasks folder
-  out: string; // report folder
-  models: string[]; // aligned model folders (from `align`)
-  baselines: Baseline[]; // default all
-  baseModel?: string; // for base-lm and icl; default: the first aligned model's base
-  student?: string; // the distilled SASRec folder (from `distill`) for sasrec-kd; required for that baseline
-  users: number; // evaluate a seeded subset of users; 0 = all (default)
-  task4: number; // item → title samples; default 300
-  seed: number; // default 0
-  quiet: boolean;
-}
-
-export const EVAL_DEFAULTS: Readonly<Omit<EvalConfig, 'tasks' | 'out' | 'models'>> = {
-  baselines: [...BASELINES], users: 0, task4: 300, seed: 0, quiet: false,
-};
+import type { EvalConfig } from './config.js';
 
 export interface EvalResult {
   methods: Partial<Record<MethodName, MethodMetrics>>;
@@ -59,6 +40,10 @@ function iclPicker(train: readonly TaskRecord[], seed: number): (r: TaskRecord) 
 }
 
 export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
+  const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
+  const lmBaseline = cfg.baselines.find((b) => b === 'base-lm' || b === 'icl');
+  if (lmBaseline && !base) throw new UserError(`--baselines ${lmBaseline} needs --base-model (or an aligned --model whose base it reuses)`);
+  if (cfg.baselines.includes('sasrec-kd') && !cfg.student) throw new UserError('the sasrec-kd baseline needs --student (a folder from `recexplainer distill`)');
   await initEngine({ backend: 'auto' });
   const src = tasksSources(cfg.tasks);
   const ds = readDataset(src.data);
@@ -81,13 +66,10 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
     if (b === 'random') run(randomMethod(titles, recSeed, src.maxHistory), 'I');
     else if (b === 'popularity') run(popularityMethod(ds, titles, src.posTop, src.maxHistory), 'I');
     else if (b === 'sasrec-kd') {
-      if (!cfg.student) throw new UserError('the sasrec-kd baseline needs --student (a folder from `recexplainer distill`)');
-      run(distilledMethod(await Recommender.load(cfg.student), titles, src.posTop), 'I');
+      run(distilledMethod(await Recommender.load(cfg.student!), titles, src.posTop), 'I');
     } else {
-      const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
-      if (!base) throw new UserError(`the ${b} baseline needs --base-model (or an aligned --model whose base it reuses)`);
       const icl = b === 'icl' ? iclPicker(readTaskRecords(taskFile(cfg.tasks, 'train', 'B')), cfg.seed) : undefined;
-      run(lmMethod(b, await Surrogate.base(base), taskFile(cfg.tasks, 'test', 'B'), { ...LM_METHOD_DEFAULTS, icl }), 'B');
+      run(lmMethod(b, await Surrogate.base(base!), taskFile(cfg.tasks, 'test', 'B'), { ...LM_METHOD_DEFAULTS, icl }), 'B');
     }
   }
   for (const dir of cfg.models) {

@@ -3,6 +3,7 @@
 // leave-one-out contributors among the shown items, the candidate's nearest catalogue item under f,
 // and the themes the rule judge looks for.
 import type { Item } from '../data/process.js';
+import { DataError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
 import type { Recommender } from '../rec/recommender.js';
 import type { Soft, TaskRecord } from '../tasks/forms.js';
@@ -30,11 +31,11 @@ export function pairKey(id: string): string {
 }
 
 /**
- * Cases for the task-7 records of an I-form test file (they carry the full history and the item
- * as soft tokens), at most `limit` (a seeded subset; 0 = all), in file order. f's decision by pair
- * key: by default from the pool the pair was drawn from ("-pos" → yes).
+ * Cases for the task-7 records of an I-form test file `source` (they carry the full history and the
+ * item as soft tokens), at most `limit` (a seeded subset; 0 = all), in file order. f's decision by
+ * pair key: by default from the pool the pair was drawn from ("-pos" → yes).
  */
-export function explainCases(records: readonly TaskRecord[], rec: Recommender, items: readonly Item[], maxShown: number, limit: number, seed: number, decide: (key: string) => Decision = (k) => (k.endsWith('-pos') ? 'yes' : 'no')): ExplainCase[] {
+export function explainCases(records: readonly TaskRecord[], source: string, rec: Recommender, items: readonly Item[], maxShown: number, limit: number, seed: number, decide: (key: string) => Decision = (k) => (k.endsWith('-pos') ? 'yes' : 'no')): ExplainCase[] {
   let pairs = records.filter((r) => r.task === 7);
   if (limit > 0 && limit < pairs.length) {
     const keep = new Set(new Rng(seed).shuffle(pairs.map((_, i) => i)).slice(0, limit));
@@ -45,7 +46,7 @@ export function explainCases(records: readonly TaskRecord[], rec: Recommender, i
   return pairs.map((r) => {
     const user = r.soft.find((s): s is Extract<Soft, { kind: 'user' }> => s.kind === 'user');
     const cand = r.soft.find((s): s is Extract<Soft, { kind: 'item' }> => s.kind === 'item');
-    if (!user || !cand) throw new Error(`${r.id}: an explanation test record without <user> and <item> (not an I-form file?)`);
+    if (!user || !cand) throw new DataError({ file: source }, `record ${r.id} is a task-7 record without <user> and <item> soft tokens (not an I-form file?)`);
     const history = user.history;
     const shown = history.slice(-maxShown);
     const contributors = shownContributors(rec, history, shown, cand.item, 3);

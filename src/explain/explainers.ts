@@ -5,6 +5,7 @@
 import { promptExample } from '../align/examples.js';
 import type { Surrogate } from '../align/model.js';
 import type { Item } from '../data/process.js';
+import { DataError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import type { ExplainCase } from './cases.js';
@@ -18,8 +19,8 @@ export interface Explainer {
 }
 
 export interface LmExplainerOptions {
-  maxNewTokens: number; // default 120
-  batchSize: number; // default 16
+  maxNewTokens: number;
+  batchSize: number; // cases decoded together
   aspect?: string; // e.g. "genre", "era", or free text: appended to the prompt as what to focus on
 }
 
@@ -31,13 +32,14 @@ export function lmExplainer(name: string, s: Surrogate, records: readonly TaskRe
   return {
     name,
     explain(cases) {
+      const rs = cases.map((c) => {
+        const r = byKey.get(c.key);
+        if (!r) throw new DataError({ file: source }, `no task-7 record for pair ${c.key}, which the I-form test file has (files of different task builds?)`);
+        return r;
+      });
       const out: string[] = [];
-      for (let i = 0; i < cases.length; i += opts.batchSize) {
-        const ps = cases.slice(i, i + opts.batchSize).map((c) => {
-          const r = byKey.get(c.key);
-          if (!r) throw new Error(`${source}: no explanation record for pair ${c.key}`);
-          return promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source);
-        });
+      for (let i = 0; i < rs.length; i += opts.batchSize) {
+        const ps = rs.slice(i, i + opts.batchSize).map((r) => promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source));
         out.push(...s.generate(ps, opts.maxNewTokens));
       }
       return out;

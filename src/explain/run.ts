@@ -20,25 +20,7 @@ import { distinguish, textFeatures, type DistinctionResult } from './distinction
 import { scoreExplanations, type ExplanationMetrics, type ExplanationRow } from './evaluate.js';
 import { lmExplainer, LM_EXPLAINER_DEFAULTS, templateExplainer, type Explainer } from './explainers.js';
 import { LlmJudge } from './judge/llm.js';
-
-export interface ExplainConfig {
-  tasks: string; // tasks folder (with task 7)
-  out: string; // writes explanations/<method>.jsonl here
-  models: string[]; // aligned model folders (or exported .gguf files)
-  baseModel?: string; // the unaligned base LM (base-lm explainer, and the text encoder of the distinction); default: the first model's base
-  pairs?: string; // explain these (user, item) pairs (src/explain/pairs.ts) instead of the task-7 test pairs
-  sample: number; // explain this many pairs (a seeded subset; 0 = all); default 200
-  aspect?: string; // steer the explanations toward an aspect (genre, era, …, or free text)
-  aspectStudy: number; // explain this many of the pairs again asking for each aspect in turn (aligned models; 0 = skip)
-  judgeUrl?: string; // an OpenAI-compatible endpoint for the LLM judge (optional)
-  judgeModel: string; // default "gpt-4o-mini"
-  judgeKey?: string; // API key (else $OPENAI_API_KEY)
-  distinction: boolean; // run the discriminator and the score predictor; default true
-  seed: number;
-  quiet: boolean;
-}
-
-export const EXPLAIN_DEFAULTS: Readonly<Omit<ExplainConfig, 'tasks' | 'out' | 'models'>> = { sample: 200, aspectStudy: 0, judgeModel: 'gpt-4o-mini', distinction: true, seed: 0, quiet: false };
+import type { ExplainConfig } from './config.js';
 
 export interface ExplainResult {
   explanations: Record<string, ExplanationMetrics>;
@@ -60,7 +42,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const rec = await Recommender.load(src.rec);
   const fromPairs = cfg.pairs ? pairRecords(readPairs(cfg.pairs, ds), ds, rec, titles, loadTemplates(), src.maxHistory, src.posTop) : undefined;
   const recordsOf = (form: Form) => fromPairs?.records[form] ?? readTaskRecords(taskFile(cfg.tasks, 'test', form));
-  const cases: ExplainCase[] = explainCases(recordsOf('I'), rec, ds.items, src.maxHistory, cfg.sample, cfg.seed, fromPairs && ((k) => fromPairs.decisions.get(k)!));
+  const cases: ExplainCase[] = explainCases(recordsOf('I'), cfg.pairs ?? taskFile(cfg.tasks, 'test', 'I'), rec, ds.items, src.maxHistory, cfg.sample, cfg.seed, fromPairs && ((k) => fromPairs.decisions.get(k)!));
   if (cases.length === 0) throw new UserError(`${cfg.tasks}: no explanation (task 7) test samples; rebuild the tasks with explanations`);
   const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
   const explainers: { make: () => Promise<{ e: Explainer; dispose?: () => void; asking?: (aspect: string) => Explainer }> }[] = [];

@@ -11,8 +11,8 @@ import { negativeItem, type SplitUsers } from './samples.js';
 export interface MfConfig {
   nItems: number;
   nUsers: number;
-  hidden: number; // d; default 64
-  l2: number; // L2 penalty on the looked-up rows; default 1e-4
+  hidden: number; // d
+  l2: number; // L2 penalty on the looked-up rows
 }
 
 export class Mf extends TwoTower {

@@ -10,7 +10,7 @@ import { RunFolder } from '../engine/run_folder.js';
 import { readDataset } from '../data/dataset.js';
 import { lineChart } from '../report/svg.js';
 import { buildModel } from './build.js';
-import { shapeKeys, type TrainRecConfig } from './config.js';
+import { shapeKeys, validateTrainRecConfig, type TrainRecConfig } from './config.js';
 import { evaluate, fixedNegatives, type EvalResult } from './evaluate.js';
 import { exportEmbeddings } from './export.js';
 import { fitRec, type EpochLog } from './loop.js';
@@ -30,6 +30,7 @@ function selectMetric(v: EvalResult, cfg: TrainRecConfig): number {
 }
 
 export async function trainRec(cfg: TrainRecConfig): Promise<TrainRecResult> {
+  validateTrainRecConfig(cfg);
   await initEngine({ backend: cfg.backend });
   const folder = new RunFolder(cfg.out);
   folder.open(cfg.resume);

@@ -13,9 +13,12 @@ import { DATA_DEFAULTS } from '../data/config.js';
 import { writeJsonAtomic } from '../engine/atomic.js';
 import { RunFolder } from '../engine/run_folder.js';
 import { peakRssMb } from '../engine/resources.js';
-import { EVAL_DEFAULTS, evaluateAll } from '../eval/run.js';
-import { EXPLAIN_DEFAULTS, explainAll, type ExplainResult } from '../explain/run.js';
-import { PRETRAIN_DEFAULTS, pretrain } from '../base/pretrain.js';
+import { EVAL_DEFAULTS } from '../eval/config.js';
+import { evaluateAll } from '../eval/run.js';
+import { EXPLAIN_DEFAULTS } from '../explain/config.js';
+import { explainAll, type ExplainResult } from '../explain/run.js';
+import { PRETRAIN_DEFAULTS } from '../base/config.js';
+import { pretrain } from '../base/pretrain.js';
 import { TRAIN_REC_DEFAULTS } from '../rec/config.js';
 import { DISTILL_DEFAULTS } from '../rec/distill_config.js';
 import { distillRec } from '../rec/distill_train.js';
@@ -23,16 +26,9 @@ import { trainRec } from '../rec/train.js';
 import { TASKS_DEFAULTS } from '../tasks/config.js';
 import { buildTasks } from '../tasks/build.js';
 import type { Form } from '../tasks/forms.js';
-import { PROFILE, type ProfileName } from './profiles.js';
+import type { RunConfig } from './config.js';
+import { PROFILE } from './profiles.js';
 import { readJson } from '../engine/json.js';
-
-export interface RunConfig {
-  out: string;
-  profile: ProfileName;
-  seed: number;
-  baseModel?: string; // reuse this base LM instead of pre-training one
-  quiet: boolean;
-}
 
 export interface StageRecord {
   seconds: number;

@@ -6,9 +6,9 @@
 // task-1 H@5 0.00 vs 0.20); `align` keeps LoRA as its default for large base models.
 import type { AlignConfig } from '../align/config.js';
 import type { DataConfig } from '../data/config.js';
-import type { EvalConfig } from '../eval/run.js';
-import type { ExplainConfig } from '../explain/run.js';
-import type { PretrainConfig } from '../base/pretrain.js';
+import type { EvalConfig } from '../eval/config.js';
+import type { ExplainConfig } from '../explain/config.js';
+import type { PretrainConfig } from '../base/config.js';
 import type { TrainRecConfig } from '../rec/config.js';
 import type { DistillConfig } from '../rec/distill_config.js';
 import type { TasksConfig } from '../tasks/config.js';

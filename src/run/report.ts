@@ -12,7 +12,8 @@ import { methodsChart, methodsTable } from '../eval/report.js';
 import { confusionChart, explanationsMarkdown } from '../explain/report.js';
 import type { PretrainMetrics } from '../base/pretrain.js';
 import { countsMarkdown, type Counts } from '../tasks/counts.js';
-import type { RunConfig, RunOutputs } from './pipeline.js';
+import type { RunConfig } from './config.js';
+import type { RunOutputs } from './pipeline.js';
 
 /** The paper's best RecExplainer figure on any of its three data sets (Table 1), for reference. */
 export const PAPER_BEST = { 'task1.hr@5': 0.9615, 'task1.ndcg@5': 0.8242, 'task2.ndcg@5': 0.9083, 'task3.acc': 0.9904, 'task6.hcr': 0.1461 };

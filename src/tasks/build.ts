@@ -11,7 +11,7 @@ import { UserError } from '../engine/errors.js';
 import { Progress } from '../engine/progress.js';
 import { Rng } from '../engine/rng.js';
 import { Recommender } from '../rec/recommender.js';
-import { configRecord, type TasksConfig } from './config.js';
+import { configRecord, validateTasksConfig, type TasksConfig } from './config.js';
 import { brownPairs, loadShareGpt, type TextPair } from './corpus.js';
 import { countRecords, countsMarkdown, type Counts } from './counts.js';
 import { recordsFor } from './forms.js';
@@ -33,10 +33,7 @@ export interface TasksResult {
 
 export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   const t0 = Date.now();
-  if (cfg.posTop <= 0 || cfg.negBottom <= 0 || cfg.posTop + cfg.negBottom > 1) {
-    throw new UserError(`--pos-top (${cfg.posTop}) and --neg-bottom (${cfg.negBottom}) must be positive and add up to at most 1, or the two pools overlap`);
-  }
-  if (cfg.forms.length === 0) throw new UserError('--forms: name at least one of B, I, H');
+  validateTasksConfig(cfg);
   const ds = readDataset(cfg.data);
   const templates = loadTemplates(cfg.templates);
   const texts = cfg.task5[0] + cfg.task5[1] > 0 ? (cfg.sharegpt ? loadShareGpt(cfg.sharegpt) : brownPairs()) : [];

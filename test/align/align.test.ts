@@ -4,7 +4,7 @@
 // student into its folder), and bad input is one line.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
@@ -171,6 +171,25 @@ test('explain --pairs: the chosen pairs, f\'s decision by its ranking; an unknow
   const bad = cli(['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--pairs', file, '--quiet']);
   assert.match(bad.stderr, /pairs\.csv:2.*unknown item 99999/);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
+});
+
+test('explain on a tasks folder whose files do not fit together: one-line errors naming the file and the record or pair', () => {
+  const notI = join(tmp, 'tasks-not-i');
+  cpSync(tasks, notI, { recursive: true });
+  copyFileSync(join(tasks, 'test.B.jsonl'), join(notI, 'test.I.jsonl')); // a B-form file where the I-form one belongs
+  const r = cli(['explain', '--tasks', notI, '--out', join(tmp, 'explain-not-i'), '--no-distinction', '--quiet']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^recexplainer: \S*test\.I\.jsonl: record t7-test-B-\S+ is a task-7 record without <user> and <item> soft tokens/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+
+  const mismatch = join(tmp, 'tasks-mismatch');
+  cpSync(tasks, mismatch, { recursive: true });
+  const b = join(mismatch, 'test.B.jsonl');
+  writeFileSync(b, readFileSync(b, 'utf8').split('\n').filter((l) => l && JSON.parse(l).task !== 7).join('\n') + '\n'); // B records of another build: no task 7
+  const m = cli(['explain', '--tasks', mismatch, '--out', join(tmp, 'explain-mismatch'), '--base-model', base, '--sample', '4', '--no-distinction', '--quiet']);
+  assert.equal(m.code, 1, m.stderr);
+  assert.match(m.stderr, /^recexplainer: \S*test\.B\.jsonl: no task-7 record for pair u\d+-(pos|neg)/);
+  assert.equal(m.stderr.trim().split('\n').length, 1);
 });
 
 test('explain --judge-url: an OpenAI-compatible judge on loopback rates every explanation; unreadable replies are counted', async () => {

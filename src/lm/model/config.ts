@@ -4,16 +4,16 @@
 import { UserError } from '../../engine/errors.js';
 
 export interface LlamaConfig {
-  vocab_size: number; // default 8192
-  hidden_size: number; // H; default 256
-  num_hidden_layers: number; // default 4
-  num_attention_heads: number; // h; must divide hidden_size; default 4
-  num_key_value_heads: number; // kv ≤ h, must divide h (grouped-query attention); default 4
-  intermediate_size: number; // SwiGLU width; default 688
-  rms_norm_eps: number; // default 1e-5
-  rope_theta: number; // RoPE base; default 10000
-  max_position_embeddings: number; // longest sequence (RoPE table size); default 512
-  tie_word_embeddings: boolean; // output head = embedding table; default false
+  vocab_size: number;
+  hidden_size: number; // H
+  num_hidden_layers: number;
+  num_attention_heads: number; // h; must divide hidden_size
+  num_key_value_heads: number; // kv ≤ h, must divide h (grouped-query attention)
+  intermediate_size: number; // SwiGLU width
+  rms_norm_eps: number;
+  rope_theta: number; // RoPE base
+  max_position_embeddings: number; // longest sequence (RoPE table size)
+  tie_word_embeddings: boolean; // output head = embedding table
 }
 
 export const LLAMA_DEFAULTS: Readonly<LlamaConfig> = {

@@ -13,10 +13,10 @@ export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 
 export interface LoraConfig {
-  r: number; // rank; default 8
-  alpha: number; // scale s = alpha / r; default 16
-  dropout: number; // on the adapter input while training; default 0.05
-  targets: LoraTarget[]; // default q, k, v, o (the attention projections)
+  r: number; // rank
+  alpha: number; // scale s = alpha / r
+  dropout: number; // on the adapter input while training
+  targets: LoraTarget[]; // the wrapped linear layers
 }
 
 export const LORA_DEFAULTS: Readonly<LoraConfig> = { r: 8, alpha: 16, dropout: 0.05, targets: ['q', 'k', 'v', 'o'] };

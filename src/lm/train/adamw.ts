@@ -4,10 +4,10 @@ import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../../engine/tf.js';
 
 export interface AdamWConfig {
-  beta1: number; // default 0.9
-  beta2: number; // default 0.999
-  eps: number; // default 1e-8
-  weightDecay: number; // default 0.01; applied to weights of rank ≥ 2 (not to norm gains or biases)
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number; // applied to weights of rank ≥ 2 (not to norm gains or biases)
 }
 
 export const ADAMW_DEFAULTS: Readonly<AdamWConfig> = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };

@@ -24,16 +24,16 @@ export interface LmExample {
 }
 
 export interface LmTrainConfig extends AdamWConfig {
-  lr: number; // peak learning rate; default 3e-4
-  epochs: number; // passes over the examples; default 1
-  maxSteps: number; // stop after this many optimizer steps; 0 = no limit (default)
-  batchSize: number; // sequences per micro-batch; default 16
-  gradAccum: number; // micro-batches per optimizer step; default 1
-  warmupSteps: number; // default 0
-  clipNorm: number; // clip the global gradient norm to this; 0 = off; default 1
-  seed: number; // batch order and dropout; default 0
-  quiet: boolean; // no progress bar; default false
-  label: string; // progress-bar label; default "train lm"
+  lr: number; // peak learning rate
+  epochs: number; // passes over the examples
+  maxSteps: number; // stop after this many optimizer steps; 0 = no limit
+  batchSize: number; // sequences per micro-batch
+  gradAccum: number; // micro-batches per optimizer step
+  warmupSteps: number;
+  clipNorm: number; // clip the global gradient norm to this; 0 = off
+  seed: number; // batch order and dropout
+  quiet: boolean; // no progress bar
+  label: string; // progress-bar label
 }
 
 export const LM_TRAIN_DEFAULTS: Readonly<LmTrainConfig> = {
