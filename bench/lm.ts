@@ -11,7 +11,15 @@ import { trainLm, type LmExample, type LmLogEntry } from '../src/lm/train/train.
 import { peakRssMb, writeResult } from './common.js';
 
 const REF = { train_full_tok_s: 1534, train_lora_tok_s: 2077, decode_tok_s: 361 }; // PyTorch + OpenBLAS, 2 threads
-const CFG = { vocab_size: 8192, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 4, intermediate_size: 688, max_position_embeddings: 512 };
+const CFG = {
+  vocab_size: 8192,
+  hidden_size: 256,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  num_key_value_heads: 4,
+  intermediate_size: 688,
+  max_position_embeddings: 512,
+};
 const BATCH = 16;
 const SEQ = 128;
 const WARMUP = 2;
@@ -22,7 +30,9 @@ if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps: expected a 
 
 await initEngine();
 const rng = new Rng(1);
-const examples: LmExample[] = Array.from({ length: BATCH * (WARMUP + steps) }, () => ({ ids: Array.from({ length: SEQ }, () => rng.int(CFG.vocab_size)) }));
+const examples: LmExample[] = Array.from({ length: BATCH * (WARMUP + steps) }, () => ({
+  ids: Array.from({ length: SEQ }, () => rng.int(CFG.vocab_size)),
+}));
 
 /** Training tokens/s: 2048 tokens over the median step time after the warm-up steps (robust to other load). */
 function train(lora: boolean): number {

@@ -70,9 +70,7 @@ for (const s of SHAPES) {
   for (const [v, ta, tb] of VARIANTS) {
     for (const threads of [1, 2]) {
       native.setThreads(threads);
-      const sec = timeCall(() =>
-        native.sgemm(buf, s.batch, s.m, s.n, s.k, aOff, aSize, ta, bOff, bSize, tb, cOff, s.m * s.n, 1, 0),
-      );
+      const sec = timeCall(() => native.sgemm(buf, s.batch, s.m, s.n, s.k, aOff, aSize, ta, bOff, bSize, tb, cOff, s.m * s.n, 1, 0));
       const gflops = Math.round(flops / sec / 1e8) / 10;
       result[`gflops_${s.name}_${v}_${threads}t`] = gflops;
       line += gflops.toFixed(1).padStart(9);

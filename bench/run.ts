@@ -5,7 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../src/engine/paths.js';
 
 const dir = join(repoRoot(), 'bench');
-const names = readdirSync(dir).filter((f) => f.endsWith('.ts') && !['run.ts', 'common.ts'].includes(f)).map((f) => f.slice(0, -3));
+const names = readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && !['run.ts', 'common.ts'].includes(f))
+  .map((f) => f.slice(0, -3));
 const name = process.argv[2];
 if (!name || !existsSync(join(dir, `${name}.ts`))) {
   console.error(`usage: npm run bench -- <name> [args]; benchmarks: ${names.join(', ')}`);

@@ -46,14 +46,25 @@ interface Part {
 
 /** One setting, in this process: its peak RSS is then its own. */
 async function run(name: string): Promise<Part> {
-  const cfg: TrainRecConfig = { ...TRAIN_REC_DEFAULTS, data: join(work, 'data'), out: join(work, name), epochs, evalEvery: epochs, patience: 1, ...SETTINGS[name] };
+  const cfg: TrainRecConfig = {
+    ...TRAIN_REC_DEFAULTS,
+    data: join(work, 'data'),
+    out: join(work, name),
+    epochs,
+    evalEvery: epochs,
+    patience: 1,
+    ...SETTINGS[name],
+  };
   const r = await trainRec(cfg);
   return { sec: r.secPerEpoch, seq: r.seqPerSec, ndcg: r.test.sampled100['ndcg@10'], hr: r.test.sampled100['hr@10'], rss: peakRssMb() };
 }
 
 /** Each setting in a child process of this script (--only NAME), which prints its Part as JSON. */
 function child(name: string): Part {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--only', name, '--epochs', String(epochs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--only', name, '--epochs', String(epochs)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`bench sasrec --only ${name} failed (exit ${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Part;
 }

@@ -29,7 +29,8 @@ if (r.error) skip(r.error.message);
 if (r.status !== 0) {
   // the compiler's or gyp's own complaint, else node-gyp's summary
   const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim());
-  const why = lines.find((l) => /error:|^gyp: /i.test(l) && !l.startsWith('gyp ERR!')) ??
+  const why =
+    lines.find((l) => /error:|^gyp: /i.test(l) && !l.startsWith('gyp ERR!')) ??
     lines.find((l) => l.startsWith('gyp ERR! stack Error:'))?.slice('gyp ERR! stack '.length);
   skip(why ?? `node-gyp exited with ${r.status}`);
 }

@@ -34,7 +34,10 @@ function run(cmd, args, cwd) {
 const download = ['download', ...(process.getuid?.() === 0 ? ['-o', 'APT::Sandbox::User=root'] : []), PACKAGE];
 
 function debFile() {
-  return readdirSync(debDir).filter((f) => f.startsWith(`${PACKAGE}_`) && f.endsWith('.deb')).sort().pop();
+  return readdirSync(debDir)
+    .filter((f) => f.startsWith(`${PACKAGE}_`) && f.endsWith('.deb'))
+    .sort()
+    .pop();
 }
 
 const present = [...systemPaths, cached].find((p) => existsSync(p));

@@ -37,6 +37,8 @@ export function validateAlignConfig(cfg: AlignConfig): void {
   if (cfg.loraR === 0) return;
   if (!(cfg.loraAlpha > 0)) throw new UserError(`--lora-alpha must be positive with --lora-r ${cfg.loraR}, got ${cfg.loraAlpha}`);
   if (cfg.loraTargets.length === 0 || new Set(cfg.loraTargets).size !== cfg.loraTargets.length) {
-    throw new UserError(`--lora-targets must name distinct layers, at least one, with --lora-r ${cfg.loraR}; got "${cfg.loraTargets.join(',')}"`);
+    throw new UserError(
+      `--lora-targets must name distinct layers, at least one, with --lora-r ${cfg.loraR}; got "${cfg.loraTargets.join(',')}"`,
+    );
   }
 }

@@ -11,7 +11,13 @@ import type { SoftVectors } from './soft.js';
 export type SoftSlot = { pos: number; kind: 'user' | 'item'; vector: Float32Array };
 
 /** Soft slots for the ids of a record's prompt; a count or kind mismatch names the record. */
-export function softSlots(ids: readonly number[], r: TaskRecord, tok: Tokenizer, vectors: SoftVectors | undefined, source: string): SoftSlot[] {
+export function softSlots(
+  ids: readonly number[],
+  r: TaskRecord,
+  tok: Tokenizer,
+  vectors: SoftVectors | undefined,
+  source: string,
+): SoftSlot[] {
   const positions = softTokenPositions(tok, ids);
   if (positions.length !== r.soft.length) {
     throw new DataError({ file: source, field: r.id }, `prompt has ${positions.length} soft token(s), the record lists ${r.soft.length}`);
@@ -20,7 +26,8 @@ export function softSlots(ids: readonly number[], r: TaskRecord, tok: Tokenizer,
   if (!vectors) throw new DataError({ file: source, field: r.id }, 'has soft tokens, but no target model was given to fill them');
   return positions.map((p, i) => {
     const s = r.soft[i];
-    if (s.token !== p.token) throw new DataError({ file: source, field: `${r.id}.soft[${i}]` }, `is ${s.token}, the prompt has ${p.token} there`);
+    if (s.token !== p.token)
+      throw new DataError({ file: source, field: `${r.id}.soft[${i}]` }, `is ${s.token}, the prompt has ${p.token} there`);
     return { pos: p.position, kind: s.kind, vector: vectors.vector(s) };
   });
 }
@@ -32,7 +39,12 @@ export function trainingExample(r: TaskRecord, tok: Tokenizer, vectors: SoftVect
 }
 
 /** The prompt of a record ready for generation ("… ASSISTANT:"), with its soft slots. */
-export function promptExample(r: TaskRecord, tok: Tokenizer, vectors: SoftVectors | undefined, source: string): { ids: number[]; soft: SoftSlot[] } {
+export function promptExample(
+  r: TaskRecord,
+  tok: Tokenizer,
+  vectors: SoftVectors | undefined,
+  source: string,
+): { ids: number[]; soft: SoftSlot[] } {
   const ids = promptIds(tok, r.prompt);
   return { ids, soft: softSlots(ids, r, tok, vectors, source) };
 }

@@ -73,21 +73,24 @@ export class Surrogate {
     if (!existsSync(baseModel)) throw new UserError(`${baseModel}: no such base model`);
     const tok = baseTokenizer(baseModel);
     const model = loadBaseModel(baseModel);
-    if (tok.vocabSize > model.cfg.vocab_size) throw new UserError(`${baseModel}: the tokenizer has ${tok.vocabSize} tokens, the model ${model.cfg.vocab_size}`);
+    if (tok.vocabSize > model.cfg.vocab_size)
+      throw new UserError(`${baseModel}: the tokenizer has ${tok.vocabSize} tokens, the model ${model.cfg.vocab_size}`);
     return new Surrogate(model, tok, {}, rec ? new SoftVectors(await Recommender.load(rec)) : undefined);
   }
 
   /** align.json of an aligned model folder. */
   static readMeta(dir: string): AlignMeta {
     const metaFile = join(dir, META_FILE);
-    if (!existsSync(metaFile)) throw new UserError(`${dir}: not an aligned model folder (no ${META_FILE}); train one with \`recexplainer align\``);
+    if (!existsSync(metaFile))
+      throw new UserError(`${dir}: not an aligned model folder (no ${META_FILE}); train one with \`recexplainer align\``);
     let meta: AlignMeta;
     try {
       meta = JSON.parse(readFileSync(metaFile, 'utf8')) as AlignMeta;
     } catch {
       throw new DataError({ file: metaFile }, 'is not valid JSON');
     }
-    if (meta.format !== ALIGN_FORMAT) throw new DataError({ file: metaFile, field: 'format' }, `is ${JSON.stringify(meta.format)}, expected "${ALIGN_FORMAT}"`);
+    if (meta.format !== ALIGN_FORMAT)
+      throw new DataError({ file: metaFile, field: 'format' }, `is ${JSON.stringify(meta.format)}, expected "${ALIGN_FORMAT}"`);
     return meta;
   }
 
@@ -108,7 +111,10 @@ export class Surrogate {
       importWeights(adapterVariables(s.model), readWeights(file), file);
     } else setLmWeights(s.model, readWeights(join(dir, WEIGHTS_FILE)), join(dir, WEIGHTS_FILE));
     const file = join(dir, PROJECTORS_FILE);
-    Object.assign(s.projectors, loadProjectors(meta, s.model.cfg.hidden_size, () => readWeights(file), file));
+    Object.assign(
+      s.projectors,
+      loadProjectors(meta, s.model.cfg.hidden_size, () => readWeights(file), file),
+    );
     return s;
   }
 
@@ -119,9 +125,14 @@ export class Surrogate {
     const projVars = this.projectorVariables();
     if (projVars.length) writeSafetensors(join(dir, PROJECTORS_FILE), exportWeights(projVars), { format: 'pt' });
     writeJsonAtomic(join(dir, META_FILE), {
-      format: ALIGN_FORMAT, ...meta, base_model: resolve(meta.base_model), rec: meta.rec && resolve(meta.rec), lora: this.model.lora ?? null,
+      format: ALIGN_FORMAT,
+      ...meta,
+      base_model: resolve(meta.base_model),
+      rec: meta.rec && resolve(meta.rec),
+      lora: this.model.lora ?? null,
       projector_in: this.projectors.user?.inDim ?? this.projectors.item?.inDim ?? null,
-      projector_scale: this.projectors.user && this.projectors.item ? { user: this.projectors.user.scale, item: this.projectors.item.scale } : null,
+      projector_scale:
+        this.projectors.user && this.projectors.item ? { user: this.projectors.user.scale, item: this.projectors.item.scale } : null,
     } satisfies AlignMeta);
   }
 
@@ -139,7 +150,11 @@ export class Surrogate {
       throw new DataError({ file: side, field: '__metadata__.align' }, 'missing or not JSON (not written by export-gguf?)');
     }
     const projectors = loadProjectors(meta, s.model.cfg.hidden_size, () => file.tensors, side);
-    return new Surrogate(s.model, s.tok, projectors, meta.rec ? new SoftVectors(await Recommender.load(meta.rec)) : undefined, { ...meta, base_model: resolve(gguf), lora: null });
+    return new Surrogate(s.model, s.tok, projectors, meta.rec ? new SoftVectors(await Recommender.load(meta.rec)) : undefined, {
+      ...meta,
+      base_model: resolve(gguf),
+      lora: null,
+    });
   }
 
   /** Writes the model with LoRA merged as a GGUF (F32/F16, with its vocabulary) and the projectors beside it; returns the side file. */
@@ -169,7 +184,9 @@ export class Surrogate {
     try {
       const longest = Math.max(...prompts.map((p) => p.ids.length));
       const maxNewTokens = Math.max(1, Math.min(want, this.model.cfg.max_position_embeddings - longest));
-      return greedyDecode(this.model, prompts, { maxNewTokens, eosId: this.tok.special.eos }, soft).map((ids) => this.tok.decode(ids).trim());
+      return greedyDecode(this.model, prompts, { maxNewTokens, eosId: this.tok.special.eos }, soft).map((ids) =>
+        this.tok.decode(ids).trim(),
+      );
     } finally {
       soft?.vectors.dispose();
     }
@@ -193,8 +210,16 @@ export class Surrogate {
 }
 
 /** Fresh user and item projectors d → hidden of the LM, with their input scales. */
-export function newProjectors(inDim: number, hidden: number, seed: number, scale: { user: number; item: number }): Record<SoftKind, Projector> {
-  return { user: new Projector(inDim, hidden, seed, 'user_proj', scale.user), item: new Projector(inDim, hidden, seed + 1, 'item_proj', scale.item) };
+export function newProjectors(
+  inDim: number,
+  hidden: number,
+  seed: number,
+  scale: { user: number; item: number },
+): Record<SoftKind, Projector> {
+  return {
+    user: new Projector(inDim, hidden, seed, 'user_proj', scale.user),
+    item: new Projector(inDim, hidden, seed + 1, 'item_proj', scale.item),
+  };
 }
 
 /** x.gguf → x.projectors.safetensors */
@@ -214,9 +239,18 @@ function readWeights(file: string): Record<string, ReadTensor> {
 }
 
 /** The projectors align.json describes, with their weights from `tensors()` (read only when there are projectors). */
-function loadProjectors(meta: AlignMeta, hidden: number, tensors: () => Record<string, ReadTensor>, file: string): Partial<Record<SoftKind, Projector>> {
+function loadProjectors(
+  meta: AlignMeta,
+  hidden: number,
+  tensors: () => Record<string, ReadTensor>,
+  file: string,
+): Partial<Record<SoftKind, Projector>> {
   if (meta.projector_in === null) return {};
   const ps = newProjectors(meta.projector_in, hidden, 0, meta.projector_scale ?? { user: 1, item: 1 });
-  importWeights(Object.values(ps).flatMap((p) => p.variables()), tensors(), file);
+  importWeights(
+    Object.values(ps).flatMap((p) => p.variables()),
+    tensors(),
+    file,
+  );
   return ps;
 }

@@ -34,7 +34,7 @@ export class SoftVectors {
     const meanNorm = (vs: Iterable<Float32Array>) => {
       let sum = 0;
       let n = 0;
-      for (const v of vs) (sum += Math.hypot(...v)), n++;
+      for (const v of vs) ((sum += Math.hypot(...v)), n++);
       return n && sum > 0 ? sum / n : Math.sqrt(d);
     };
     const items = Array.from({ length: this.rec.nItems }, (_, i) => this.rec.itemVector(i + 1));

@@ -52,32 +52,80 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   const vectors = recDir ? new SoftVectors(await Recommender.load(recDir)) : undefined;
   vectors?.prepare(records.flatMap((r) => r.soft));
   const examples: LmExample[] = records.map((r) => trainingExample(r, s.tok, vectors, file));
-  if (cfg.loraR > 0) s.model.enableLora({ r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targets: cfg.loraTargets }, cfg.seed);
+  if (cfg.loraR > 0)
+    s.model.enableLora({ r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targets: cfg.loraTargets }, cfg.seed);
   if (vectors) Object.assign(s.projectors, newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.seed + 1, vectors.inputScales()));
 
   const samples: Record<string, number> = {};
   for (const r of records) samples[`task${r.task}`] = (samples[`task${r.task}`] ?? 0) + 1;
   const tokens = examples.reduce((n, e) => n + e.ids.length, 0);
-  const trainable = [...s.model.trainableVariables(), ...Object.values(s.projectors).flatMap((p) => p.variables())].reduce((n, v) => n + v.size, 0);
-  if (!cfg.quiet) console.error(`align ${cfg.mode}: ${examples.length} samples (${tokens} tokens) from ${file}; ${(trainable / 1e6).toFixed(2)}M trainable parameters`);
+  const trainable = [...s.model.trainableVariables(), ...Object.values(s.projectors).flatMap((p) => p.variables())].reduce(
+    (n, v) => n + v.size,
+    0,
+  );
+  if (!cfg.quiet)
+    console.error(
+      `align ${cfg.mode}: ${examples.length} samples (${tokens} tokens) from ${file}; ${(trainable / 1e6).toFixed(2)}M trainable parameters`,
+    );
 
-  const resumeKeys = { mode: cfg.mode, tasks: cfg.tasks, baseModel: cfg.baseModel, lora: [cfg.loraR, cfg.loraAlpha, cfg.loraDropout, cfg.loraTargets], lr: cfg.lr, epochs: cfg.epochs, maxSteps: cfg.maxSteps, batchSize: cfg.batchSize, warmup: cfg.warmup, perTask: cfg.perTask, seed: cfg.seed };
+  const resumeKeys = {
+    mode: cfg.mode,
+    tasks: cfg.tasks,
+    baseModel: cfg.baseModel,
+    lora: [cfg.loraR, cfg.loraAlpha, cfg.loraDropout, cfg.loraTargets],
+    lr: cfg.lr,
+    epochs: cfg.epochs,
+    maxSteps: cfg.maxSteps,
+    batchSize: cfg.batchSize,
+    warmup: cfg.warmup,
+    perTask: cfg.perTask,
+    seed: cfg.seed,
+  };
   const trainLog = folder.trainLog<LmLogEntry>(cfg.resume, (e) => e.step);
-  const result = trainLm(s.model, examples, {
-    lr: cfg.lr, epochs: cfg.epochs, maxSteps: cfg.maxSteps, batchSize: cfg.batchSize, warmupSteps: cfg.warmup, seed: cfg.seed, quiet: cfg.quiet,
-  }, {
-    projectors: s.projectors,
-    checkpoint: { path: folder.checkpoint, every: cfg.checkpointEvery, kind: `align-${cfg.mode}`, config: resumeKeys, resume: cfg.resume },
-    onLog: (e) => trainLog.push(e),
-  });
+  const result = trainLm(
+    s.model,
+    examples,
+    {
+      lr: cfg.lr,
+      epochs: cfg.epochs,
+      maxSteps: cfg.maxSteps,
+      batchSize: cfg.batchSize,
+      warmupSteps: cfg.warmup,
+      seed: cfg.seed,
+      quiet: cfg.quiet,
+    },
+    {
+      projectors: s.projectors,
+      checkpoint: {
+        path: folder.checkpoint,
+        every: cfg.checkpointEvery,
+        kind: `align-${cfg.mode}`,
+        config: resumeKeys,
+        resume: cfg.resume,
+      },
+      onLog: (e) => trainLog.push(e),
+    },
+  );
   s.save(cfg.out, { mode: cfg.mode, base_model: cfg.baseModel, rec: recDir ?? null, steps: result.steps, seconds: result.seconds });
   const log = trainLog.entries;
   const tail = log.slice(-20);
   const metrics: AlignMetrics = {
-    mode: cfg.mode, samples, tokens, steps: result.steps, seconds: result.seconds,
-    final_loss: tail.reduce((a, e) => a + e.loss, 0) / Math.max(1, tail.length), trainable_params: trainable,
+    mode: cfg.mode,
+    samples,
+    tokens,
+    steps: result.steps,
+    seconds: result.seconds,
+    final_loss: tail.reduce((a, e) => a + e.loss, 0) / Math.max(1, tail.length),
+    trainable_params: trainable,
   };
-  writeFileAtomic(join(cfg.out, 'loss.svg'), lineChart({ title: `alignment (${cfg.mode})`, xLabel: 'step', series: [{ name: 'training loss (response tokens)', points: log.map((e) => [e.step, e.loss]) }] }));
+  writeFileAtomic(
+    join(cfg.out, 'loss.svg'),
+    lineChart({
+      title: `alignment (${cfg.mode})`,
+      xLabel: 'step',
+      series: [{ name: 'training loss (response tokens)', points: log.map((e) => [e.step, e.loss]) }],
+    }),
+  );
   folder.writeMetrics(metrics);
   s.dispose();
   return metrics;

@@ -36,6 +36,10 @@ export const PRETRAIN_DEFAULTS = defaultsOf(PRETRAIN_SPEC);
 /** Combinations the flags' own checks cannot see, as one-line UserErrors naming the flags. */
 export function validatePretrainConfig(cfg: PretrainConfig): void {
   if (cfg.hidden % cfg.heads !== 0) throw new UserError(`--hidden ${cfg.hidden} is not divisible by --heads ${cfg.heads}`);
-  if ((cfg.hidden / cfg.heads) % 2 !== 0) throw new UserError(`--hidden ${cfg.hidden} / --heads ${cfg.heads} = ${cfg.hidden / cfg.heads} must be even (the head size, for the rotary embedding)`);
-  if (cfg.kvHeads > cfg.heads || cfg.heads % cfg.kvHeads !== 0) throw new UserError(`--kv-heads ${cfg.kvHeads} must divide --heads ${cfg.heads}`);
+  if ((cfg.hidden / cfg.heads) % 2 !== 0)
+    throw new UserError(
+      `--hidden ${cfg.hidden} / --heads ${cfg.heads} = ${cfg.hidden / cfg.heads} must be even (the head size, for the rotary embedding)`,
+    );
+  if (cfg.kvHeads > cfg.heads || cfg.heads % cfg.kvHeads !== 0)
+    throw new UserError(`--kv-heads ${cfg.kvHeads} must divide --heads ${cfg.heads}`);
 }

@@ -58,9 +58,19 @@ export function packWindows(docs: readonly (readonly number[])[], eos: number, s
 }
 
 /** Brown sentences (in corpus order) then item texts, tokenised, packed, split into train / held-out windows. */
-export function pretrainWindows(tok: Tokenizer, dataDir: string, seqLen: number, seed: number): { train: Int32Array[]; heldout: Int32Array[] } {
-  const windows = packWindows(pretrainDocuments(dataDir).map((t) => tok.encode(t)), tok.special.eos, seqLen);
-  if (windows.length < 2) throw new UserError(`the pre-training text makes ${windows.length} window(s) of ${seqLen} tokens; lower --seq-len`);
+export function pretrainWindows(
+  tok: Tokenizer,
+  dataDir: string,
+  seqLen: number,
+  seed: number,
+): { train: Int32Array[]; heldout: Int32Array[] } {
+  const windows = packWindows(
+    pretrainDocuments(dataDir).map((t) => tok.encode(t)),
+    tok.special.eos,
+    seqLen,
+  );
+  if (windows.length < 2)
+    throw new UserError(`the pre-training text makes ${windows.length} window(s) of ${seqLen} tokens; lower --seq-len`);
   const order = new Rng(seed + 0x9e37).shuffle(windows.map((_, i) => i));
   const nHeld = Math.max(1, Math.round(HELDOUT_FRACTION * windows.length));
   return { heldout: order.slice(0, nHeld).map((i) => windows[i]), train: order.slice(nHeld).map((i) => windows[i]) };
@@ -74,10 +84,11 @@ function windowLoss(model: Llama, windows: readonly Int32Array[], denom: number)
   windows.forEach((w, b) => ids.set(w, b * T));
   const rows = new Int32Array(B * (T - 1));
   const targets = new Int32Array(B * (T - 1));
-  for (let b = 0, k = 0; b < B; b++) for (let t = 0; t + 1 < T; t++, k++) {
-    rows[k] = b * T + t;
-    targets[k] = ids[b * T + t + 1];
-  }
+  for (let b = 0, k = 0; b < B; b++)
+    for (let t = 0; t + 1 < T; t++, k++) {
+      rows[k] = b * T + t;
+      targets[k] = ids[b * T + t + 1];
+    }
   const h = tf.reshape(model.forward(model.embed(ids, B, T)), [B * T, -1]);
   return headCrossEntropy(tf.gather(h, tf.tensor1d(rows, 'int32')), model.headWeight, targets, denom);
 }
@@ -96,7 +107,16 @@ export function heldoutLoss(model: Llama, windows: readonly Int32Array[], batchS
 
 /** The keys a resumed run must share with its checkpoint to continue exactly. */
 function resumeKeys(cfg: PretrainConfig, llama: LlamaConfig): Record<string, unknown> {
-  return { llama, seqLen: cfg.seqLen, batchSize: cfg.batchSize, steps: cfg.steps, lr: cfg.lr, warmup: cfg.warmup, evalEvery: cfg.evalEvery, seed: cfg.seed };
+  return {
+    llama,
+    seqLen: cfg.seqLen,
+    batchSize: cfg.batchSize,
+    steps: cfg.steps,
+    lr: cfg.lr,
+    warmup: cfg.warmup,
+    evalEvery: cfg.evalEvery,
+    seed: cfg.seed,
+  };
 }
 
 export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
@@ -117,52 +137,94 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
   const { train, heldout } = pretrainWindows(tok, cfg.data, cfg.seqLen, cfg.seed);
   if (train.length < cfg.batchSize) throw new UserError(`only ${train.length} training windows for --batch-size ${cfg.batchSize}`);
 
-  const llama = resolveLlamaConfig({
-    vocab_size: cfg.vocab, hidden_size: cfg.hidden, num_hidden_layers: cfg.layers, num_attention_heads: cfg.heads,
-    num_key_value_heads: cfg.kvHeads, intermediate_size: cfg.ffn, max_position_embeddings: Math.max(cfg.seqLen, LLAMA_DEFAULTS.max_position_embeddings),
-  }, 'pretrain flags');
+  const llama = resolveLlamaConfig(
+    {
+      vocab_size: cfg.vocab,
+      hidden_size: cfg.hidden,
+      num_hidden_layers: cfg.layers,
+      num_attention_heads: cfg.heads,
+      num_key_value_heads: cfg.kvHeads,
+      intermediate_size: cfg.ffn,
+      max_position_embeddings: Math.max(cfg.seqLen, LLAMA_DEFAULTS.max_position_embeddings),
+    },
+    'pretrain flags',
+  );
   const model = new Llama(llama, cfg.seed);
   const params = model.variables().reduce((n, v) => n + v.size, 0);
   const trainLog = folder.trainLog<PretrainLogEntry>(cfg.resume, (e) => e.step);
-  if (!cfg.quiet) console.error(`${(params / 1e6).toFixed(2)}M parameters; ${train.length} training windows of ${cfg.seqLen} tokens, ${heldout.length} held out`);
+  if (!cfg.quiet)
+    console.error(
+      `${(params / 1e6).toFixed(2)}M parameters; ${train.length} training windows of ${cfg.seqLen} tokens, ${heldout.length} held out`,
+    );
   let seconds = 0;
   try {
-    seconds = trainLm(model, train.map((w) => ({ ids: Array.from(w) })), {
-      label: 'pretrain', lr: cfg.lr, epochs: Math.ceil(cfg.steps / Math.ceil(train.length / cfg.batchSize)), maxSteps: cfg.steps,
-      batchSize: cfg.batchSize, warmupSteps: cfg.warmup, clipNorm: 1, seed: cfg.seed, quiet: cfg.quiet,
-    }, {
-      checkpoint: { path: folder.checkpoint, every: cfg.evalEvery, kind: KIND, config: resumeKeys(cfg, llama), resume: cfg.resume },
-      onLog: (e) => {
-        const entry: PretrainLogEntry = { step: e.step, loss: e.loss, lr: e.lr, grad_norm: e.grad_norm, tokens: e.tokens, tok_s: e.tok_s };
-        if (e.step % cfg.evalEvery === 0 || e.step === cfg.steps) {
-          entry.heldout_loss = heldoutLoss(model, heldout, cfg.batchSize);
-          entry.heldout_ppl = Math.exp(entry.heldout_loss);
-        }
-        trainLog.push(entry);
+    seconds = trainLm(
+      model,
+      train.map((w) => ({ ids: Array.from(w) })),
+      {
+        label: 'pretrain',
+        lr: cfg.lr,
+        epochs: Math.ceil(cfg.steps / Math.ceil(train.length / cfg.batchSize)),
+        maxSteps: cfg.steps,
+        batchSize: cfg.batchSize,
+        warmupSteps: cfg.warmup,
+        clipNorm: 1,
+        seed: cfg.seed,
+        quiet: cfg.quiet,
       },
-    }).seconds;
+      {
+        checkpoint: { path: folder.checkpoint, every: cfg.evalEvery, kind: KIND, config: resumeKeys(cfg, llama), resume: cfg.resume },
+        onLog: (e) => {
+          const entry: PretrainLogEntry = {
+            step: e.step,
+            loss: e.loss,
+            lr: e.lr,
+            grad_norm: e.grad_norm,
+            tokens: e.tokens,
+            tok_s: e.tok_s,
+          };
+          if (e.step % cfg.evalEvery === 0 || e.step === cfg.steps) {
+            entry.heldout_loss = heldoutLoss(model, heldout, cfg.batchSize);
+            entry.heldout_ppl = Math.exp(entry.heldout_loss);
+          }
+          trainLog.push(entry);
+        },
+      },
+    ).seconds;
   } catch (e) {
     model.dispose();
     throw e;
   }
   const log = trainLog.entries;
   const last = log[log.length - 1];
-  if (!last || last.heldout_loss === undefined) throw new UserError(`${folder.log}: the log lacks the final evaluation (was the file edited?)`);
+  if (!last || last.heldout_loss === undefined)
+    throw new UserError(`${folder.log}: the log lacks the final evaluation (was the file edited?)`);
   const step = last.step;
   saveLm(cfg.out, model, { kind: KIND, step: String(step) });
   model.dispose();
   const metrics: PretrainMetrics = {
-    params, tokens_seen: log.reduce((n, e) => n + e.tokens, 0), seconds, heldout_ppl: last.heldout_ppl!, heldout_loss: last.heldout_loss, final_loss: last.loss,
-    steps: step, vocab: tok.vocabSize, train_windows: train.length, heldout_windows: heldout.length,
+    params,
+    tokens_seen: log.reduce((n, e) => n + e.tokens, 0),
+    seconds,
+    heldout_ppl: last.heldout_ppl!,
+    heldout_loss: last.heldout_loss,
+    final_loss: last.loss,
+    steps: step,
+    vocab: tok.vocabSize,
+    train_windows: train.length,
+    heldout_windows: heldout.length,
   };
-  writeFileAtomic(join(cfg.out, 'loss.svg'), lineChart({
-    title: 'pre-training',
-    xLabel: 'step',
-    series: [
-      { name: 'train loss', points: log.map((e) => [e.step, e.loss]) },
-      { name: 'held-out perplexity', points: log.filter((e) => e.heldout_ppl !== undefined).map((e) => [e.step, e.heldout_ppl!]) },
-    ],
-  }));
+  writeFileAtomic(
+    join(cfg.out, 'loss.svg'),
+    lineChart({
+      title: 'pre-training',
+      xLabel: 'step',
+      series: [
+        { name: 'train loss', points: log.map((e) => [e.step, e.loss]) },
+        { name: 'held-out perplexity', points: log.filter((e) => e.heldout_ppl !== undefined).map((e) => [e.step, e.heldout_ppl!]) },
+      ],
+    }),
+  );
   folder.writeMetrics(metrics);
   return metrics;
 }

@@ -6,10 +6,16 @@ import { align } from '../align/train.js';
 import { addOptions } from './options.js';
 
 export function alignCommand(): Command {
-  return addOptions(new Command('align').description('Align the base LM to the target recommender (LoRA + embedding projectors) on one form of the task samples'), ALIGN_SPEC)
-    .action(async (flags: AlignConfig) => {
-      const m = await align(flags);
-      console.log(`aligned (${m.mode}): ${m.steps} steps in ${m.seconds.toFixed(0)} s, final loss ${m.final_loss.toFixed(4)}`);
-      console.log(`written to ${flags.out} (adapter.safetensors, ${m.mode === 'B' ? '' : 'projectors.safetensors, '}align.json, metrics.json, loss.svg)`);
-    });
+  return addOptions(
+    new Command('align').description(
+      'Align the base LM to the target recommender (LoRA + embedding projectors) on one form of the task samples',
+    ),
+    ALIGN_SPEC,
+  ).action(async (flags: AlignConfig) => {
+    const m = await align(flags);
+    console.log(`aligned (${m.mode}): ${m.steps} steps in ${m.seconds.toFixed(0)} s, final loss ${m.final_loss.toFixed(4)}`);
+    console.log(
+      `written to ${flags.out} (adapter.safetensors, ${m.mode === 'B' ? '' : 'projectors.safetensors, '}align.json, metrics.json, loss.svg)`,
+    );
+  });
 }

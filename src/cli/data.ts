@@ -6,7 +6,9 @@ import { SOURCE_NAMES, SOURCES } from '../data/loaders/index.js';
 import { addOptions } from './options.js';
 
 export function dataCommand(): Command {
-  const cmd = new Command('data').description('Read a raw interaction log and write the canonical data set folder (items, sequences, id maps, stats)');
+  const cmd = new Command('data').description(
+    'Read a raw interaction log and write the canonical data set folder (items, sequences, id maps, stats)',
+  );
   return addOptions(addOptions(cmd, DATA_SPEC), COLUMN_SPEC)
     .addHelpText('after', '\nSources:\n' + SOURCE_NAMES.map((s) => `  ${s.padEnd(10)} ${SOURCES[s].help}`).join('\n'))
     .action(async (flags: DataConfig & ColumnSettings) => {

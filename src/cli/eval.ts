@@ -31,12 +31,23 @@ async function student(flags: Flags): Promise<{ dir?: string; seconds?: number }
   if (kd.done) return { dir: kd.dir };
   const src = tasksSources(flags.tasks);
   console.error(`distilling the sasrec-kd student into ${kd.dir} (${flags.distillEpochs} epochs)`);
-  const r = await distillRec({ ...DISTILL_DEFAULTS, rec: src.rec, data: src.data, out: kd.dir, epochs: flags.distillEpochs, seed: DISTILL_DEFAULTS.seed + flags.seed, resume: kd.resumable, quiet: flags.quiet });
+  const r = await distillRec({
+    ...DISTILL_DEFAULTS,
+    rec: src.rec,
+    data: src.data,
+    out: kd.dir,
+    epochs: flags.distillEpochs,
+    seed: DISTILL_DEFAULTS.seed + flags.seed,
+    resume: kd.resumable,
+    quiet: flags.quiet,
+  });
   return { dir: kd.dir, seconds: r.seconds };
 }
 
 export function evalCommand(): Command {
-  const cmd = new Command('eval').description('Evaluate aligned models and baselines on the test samples (tasks 1, 2, 3, 6 and task-4 title recovery)');
+  const cmd = new Command('eval').description(
+    'Evaluate aligned models and baselines on the test samples (tasks 1, 2, 3, 6 and task-4 title recovery)',
+  );
   return addOptions(addOptions(cmd, EXTRA), EVAL_SPEC).action(async ({ model, distillEpochs, ...flags }: Flags) => {
     mkdirSync(flags.out, { recursive: true });
     const kd = await student({ ...flags, model, distillEpochs });
@@ -45,7 +56,10 @@ export function evalCommand(): Command {
     const timings = { ...(kd.seconds === undefined ? {} : { distill: kd.seconds }), ...r.timings };
     writeJsonAtomic(join(flags.out, 'report.json'), { dataset, methods: r.methods, timings, peak_rss_mb: peakRssMb() });
     writeFileAtomic(join(flags.out, 'alignment.svg'), methodsChart(r.methods));
-    writeFileAtomic(join(flags.out, 'report.md'), ['# Alignment evaluation', '', methodsTable(r.methods), '', '![alignment](alignment.svg)', ''].join('\n'));
+    writeFileAtomic(
+      join(flags.out, 'report.md'),
+      ['# Alignment evaluation', '', methodsTable(r.methods), '', '![alignment](alignment.svg)', ''].join('\n'),
+    );
     console.log(methodsTable(r.methods));
     console.log(`report: ${resolve(flags.out, 'report.md')}`);
   });

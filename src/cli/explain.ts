@@ -14,17 +14,30 @@ import { addOptions } from './options.js';
 const MODELS = { model: opt([], repeat(), 'aligned model folder or exported .gguf; repeatable') };
 
 export function explainCommand(): Command {
-  const cmd = new Command('explain').description("Explain the target model's decisions on test pairs, and score the explanations (faithfulness, rule and LLM judges, distinction)");
-  return addOptions(addOptions(cmd, MODELS), EXPLAIN_SPEC)
-    .action(async ({ model, ...flags }: Omit<ExplainConfig, 'models'> & { model: string[] }) => {
+  const cmd = new Command('explain').description(
+    "Explain the target model's decisions on test pairs, and score the explanations (faithfulness, rule and LLM judges, distinction)",
+  );
+  return addOptions(addOptions(cmd, MODELS), EXPLAIN_SPEC).action(
+    async ({ model, ...flags }: Omit<ExplainConfig, 'models'> & { model: string[] }) => {
       mkdirSync(flags.out, { recursive: true });
       const r = await explainAll({ ...flags, models: model });
-      writeJsonAtomic(join(flags.out, 'report.json'), { explanations: r.explanations, aspects: r.aspects, aspect_study: r.aspectStudy, distinction: r.distinction });
+      writeJsonAtomic(join(flags.out, 'report.json'), {
+        explanations: r.explanations,
+        aspects: r.aspects,
+        aspect_study: r.aspectStudy,
+        distinction: r.distinction,
+      });
       const chart = confusionChart(r);
       if (chart) writeFileAtomic(join(flags.out, 'confusion.svg'), chart);
       const md = explanationsMarkdown(r, 'confusion.svg');
       writeFileAtomic(join(flags.out, 'report.md'), `# Explanations\n\n${md.replace(/^## Explanations\n\n/, '')}`);
-      console.log(md.split('\n').filter((l) => l.startsWith('|')).join('\n'));
+      console.log(
+        md
+          .split('\n')
+          .filter((l) => l.startsWith('|'))
+          .join('\n'),
+      );
       console.log(`report: ${resolve(flags.out, 'report.md')}`);
-    });
+    },
+  );
 }

@@ -20,27 +20,31 @@ const EXPORT_GGUF_SPEC = {
 } satisfies Spec;
 
 export function exportGgufCommand(): Command {
-  return addOptions(new Command('export-gguf').description('Write a model folder (config.json + model.safetensors) as a llama.cpp GGUF file'), EXPORT_GGUF_SPEC)
-    .action(async (flags: ConfigOf<typeof EXPORT_GGUF_SPEC>) => {
-      await initEngine({ backend: 'auto' });
-      if (existsSync(join(flags.model, META_FILE))) {
-        const s = await Surrogate.load(flags.model);
-        try {
-          const side = s.exportGguf(flags.out, flags.type);
-          console.log(`written ${flags.out} (${flags.type}, LoRA merged, ${s.tok.vocabSize}-token vocabulary) and ${side}`);
-        } finally {
-          s.dispose();
-        }
-        return;
-      }
-      const model = loadLm(flags.model);
-      const tokFile = join(flags.model, 'tokenizer.json');
+  return addOptions(
+    new Command('export-gguf').description('Write a model folder (config.json + model.safetensors) as a llama.cpp GGUF file'),
+    EXPORT_GGUF_SPEC,
+  ).action(async (flags: ConfigOf<typeof EXPORT_GGUF_SPEC>) => {
+    await initEngine({ backend: 'auto' });
+    if (existsSync(join(flags.model, META_FILE))) {
+      const s = await Surrogate.load(flags.model);
       try {
-        const tokenizer = existsSync(tokFile) ? gpt2Vocab(Tokenizer.load(tokFile)) : undefined;
-        writeLlamaGguf(flags.out, model, { type: flags.type, tokenizer });
-        console.log(`written ${flags.out} (${flags.type}${tokenizer ? `, ${tokenizer.tokens.length}-token vocabulary` : ', no tokenizer.json: no vocabulary'})`);
+        const side = s.exportGguf(flags.out, flags.type);
+        console.log(`written ${flags.out} (${flags.type}, LoRA merged, ${s.tok.vocabSize}-token vocabulary) and ${side}`);
       } finally {
-        model.dispose();
+        s.dispose();
       }
-    });
+      return;
+    }
+    const model = loadLm(flags.model);
+    const tokFile = join(flags.model, 'tokenizer.json');
+    try {
+      const tokenizer = existsSync(tokFile) ? gpt2Vocab(Tokenizer.load(tokFile)) : undefined;
+      writeLlamaGguf(flags.out, model, { type: flags.type, tokenizer });
+      console.log(
+        `written ${flags.out} (${flags.type}${tokenizer ? `, ${tokenizer.tokens.length}-token vocabulary` : ', no tokenizer.json: no vocabulary'})`,
+      );
+    } finally {
+      model.dispose();
+    }
+  });
 }

@@ -39,7 +39,8 @@ export function spmCodec(g: Gguf): TextCodec {
   const m = g.metadata;
   const tokens = m['tokenizer.ggml.tokens'];
   const scores = m['tokenizer.ggml.scores'];
-  if (m['tokenizer.ggml.model'] !== 'llama' || !Array.isArray(tokens)) throw new UserError(`${g.file}: no embedded SentencePiece vocabulary; give --prompt-ids`);
+  if (m['tokenizer.ggml.model'] !== 'llama' || !Array.isArray(tokens))
+    throw new UserError(`${g.file}: no embedded SentencePiece vocabulary; give --prompt-ids`);
   const byPiece = new Map(tokens.map((t, i) => [String(t), i]));
   const score = (id: number) => (Array.isArray(scores) ? Number(scores[id]) : 0);
   const bos = m['tokenizer.ggml.bos_token_id'];
@@ -51,7 +52,7 @@ export function spmCodec(g: Gguf): TextCodec {
         let bestScore = -Infinity;
         for (let i = 0; i + 1 < syms.length; i++) {
           const id = byPiece.get(syms[i] + syms[i + 1]);
-          if (id !== undefined && score(id) > bestScore) (best = i), (bestScore = score(id));
+          if (id !== undefined && score(id) > bestScore) ((best = i), (bestScore = score(id)));
         }
         if (best < 0) break;
         syms.splice(best, 2, syms[best] + syms[best + 1]);
@@ -78,47 +79,54 @@ export function spmCodec(g: Gguf): TextCodec {
 }
 
 export function generateCommand(): Command {
-  return addOptions(new Command('generate').description('Greedy continuation from a base model (a llama .gguf file or a model folder)'), GENERATE_SPEC)
-    .action(async (flags: ConfigOf<typeof GENERATE_SPEC>) => {
-      if ((flags.promptIds === undefined) === (flags.prompt === undefined)) throw new UserError('give exactly one of --prompt-ids and --prompt');
-      await initEngine({ backend: 'auto' });
-      const path = flags.baseModel;
-      const isDir = existsSync(path) && statSync(path).isDirectory();
-      let codec: TextCodec | undefined;
-      let eos: number | undefined;
-      let model;
-      if (isDir) {
-        model = loadBaseModel(path);
-        const tokFile = join(path, 'tokenizer.json');
-        if (existsSync(tokFile)) {
-          const tok = Tokenizer.load(tokFile);
-          codec = { encode: (t) => tok.encode(t), decode: (ids) => tok.decode(ids) };
-          eos = tok.special.eos;
-        }
-      } else {
-        const g = readGguf(path);
-        model = llamaFromGguf(g);
-        if (g.metadata['tokenizer.ggml.model'] === 'llama') codec = spmCodec(g);
-        const e = g.metadata['tokenizer.ggml.eos_token_id'];
-        eos = typeof e === 'number' ? e : undefined;
+  return addOptions(
+    new Command('generate').description('Greedy continuation from a base model (a llama .gguf file or a model folder)'),
+    GENERATE_SPEC,
+  ).action(async (flags: ConfigOf<typeof GENERATE_SPEC>) => {
+    if ((flags.promptIds === undefined) === (flags.prompt === undefined))
+      throw new UserError('give exactly one of --prompt-ids and --prompt');
+    await initEngine({ backend: 'auto' });
+    const path = flags.baseModel;
+    const isDir = existsSync(path) && statSync(path).isDirectory();
+    let codec: TextCodec | undefined;
+    let eos: number | undefined;
+    let model;
+    if (isDir) {
+      model = loadBaseModel(path);
+      const tokFile = join(path, 'tokenizer.json');
+      if (existsSync(tokFile)) {
+        const tok = Tokenizer.load(tokFile);
+        codec = { encode: (t) => tok.encode(t), decode: (ids) => tok.decode(ids) };
+        eos = tok.special.eos;
       }
-      try {
-        let ids = flags.promptIds;
-        if (!ids) {
-          if (!codec) throw new UserError(`${path}: no tokenizer for --prompt (a folder needs tokenizer.json; a GGUF needs a SentencePiece vocabulary); give --prompt-ids`);
-          ids = codec.encode(flags.prompt as string);
-        }
-        const V = model.cfg.vocab_size;
-        const bad = ids.find((t) => t >= V);
-        if (bad !== undefined) throw new UserError(`token id ${bad} is outside the vocabulary (${V} tokens)`);
-        if (ids.length === 0) throw new UserError('the prompt is empty');
-        const maxNewTokens = Math.min(flags.maxTokens, model.cfg.max_position_embeddings - ids.length);
-        if (maxNewTokens < 1) throw new UserError(`the prompt (${ids.length} tokens) fills the context (${model.cfg.max_position_embeddings})`);
-        const out = greedyDecode(model, [{ ids }], { maxNewTokens, eosId: eos })[0];
-        console.log(out.join(','));
-        if (codec) console.log(codec.decode(out));
-      } finally {
-        model.dispose();
+    } else {
+      const g = readGguf(path);
+      model = llamaFromGguf(g);
+      if (g.metadata['tokenizer.ggml.model'] === 'llama') codec = spmCodec(g);
+      const e = g.metadata['tokenizer.ggml.eos_token_id'];
+      eos = typeof e === 'number' ? e : undefined;
+    }
+    try {
+      let ids = flags.promptIds;
+      if (!ids) {
+        if (!codec)
+          throw new UserError(
+            `${path}: no tokenizer for --prompt (a folder needs tokenizer.json; a GGUF needs a SentencePiece vocabulary); give --prompt-ids`,
+          );
+        ids = codec.encode(flags.prompt as string);
       }
-    });
+      const V = model.cfg.vocab_size;
+      const bad = ids.find((t) => t >= V);
+      if (bad !== undefined) throw new UserError(`token id ${bad} is outside the vocabulary (${V} tokens)`);
+      if (ids.length === 0) throw new UserError('the prompt is empty');
+      const maxNewTokens = Math.min(flags.maxTokens, model.cfg.max_position_embeddings - ids.length);
+      if (maxNewTokens < 1)
+        throw new UserError(`the prompt (${ids.length} tokens) fills the context (${model.cfg.max_position_embeddings})`);
+      const out = greedyDecode(model, [{ ids }], { maxNewTokens, eosId: eos })[0];
+      console.log(out.join(','));
+      if (codec) console.log(codec.decode(out));
+    } finally {
+      model.dispose();
+    }
+  });
 }

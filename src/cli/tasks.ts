@@ -9,11 +9,15 @@ import { teacherLine } from '../tasks/teacher.js';
 import { addOptions } from './options.js';
 
 export function tasksCommand(): Command {
-  return addOptions(new Command('tasks').description('Generate the alignment tasks 1–7 (labels and explanations from the target model) in forms B, I and H'), TASKS_SPEC)
-    .action(async (flags: TasksConfig) => {
-      const r = await buildTasks(flags);
-      console.log(countsMarkdown(r.counts).split('\n').slice(4).join('\n').trimEnd());
-      if (r.teacher) console.log(teacherLine(r.teacher, flags.out));
-      console.log(`written to ${flags.out} (counts.md, {train,test}.{${flags.forms.join(',')}}.jsonl) in ${formatDuration(r.seconds)}`);
-    });
+  return addOptions(
+    new Command('tasks').description(
+      'Generate the alignment tasks 1–7 (labels and explanations from the target model) in forms B, I and H',
+    ),
+    TASKS_SPEC,
+  ).action(async (flags: TasksConfig) => {
+    const r = await buildTasks(flags);
+    console.log(countsMarkdown(r.counts).split('\n').slice(4).join('\n').trimEnd());
+    if (r.teacher) console.log(teacherLine(r.teacher, flags.out));
+    console.log(`written to ${flags.out} (counts.md, {train,test}.{${flags.forms.join(',')}}.jsonl) in ${formatDuration(r.seconds)}`);
+  });
 }

@@ -20,12 +20,17 @@ export async function buildDataset(cfg: DataConfig): Promise<Stats> {
   if (log.size === 0) throw new UserError(`source ${cfg.source}: no interactions were read${skipNote(log.skipped)}`);
   const p = processLog(log, cfg);
   if (p.sequences.length === 0) {
-    throw new UserError(`no user is left after filtering (k-core ${cfg.kcore}, top items ${cfg.topItems || 'all'}, users ${cfg.users || 'all'}); loosen the filters`);
+    throw new UserError(
+      `no user is left after filtering (k-core ${cfg.kcore}, top items ${cfg.topItems || 'all'}, users ${cfg.users || 'all'}); loosen the filters`,
+    );
   }
   writeDataset(cfg.out, p, cfg.source);
   const stats = computeStats(p, cfg.source, log.skipExamples);
   const hist = lengthHistogram(p.sequences);
-  writeFileAtomic(join(cfg.out, 'sequence_lengths.svg'), barChart({ title: 'Users by sequence length', ...hist, xLabel: 'events per user', yLabel: 'users' }));
+  writeFileAtomic(
+    join(cfg.out, 'sequence_lengths.svg'),
+    barChart({ title: 'Users by sequence length', ...hist, xLabel: 'events per user', yLabel: 'users' }),
+  );
   writeJsonAtomic(join(cfg.out, 'config.json'), cfg);
   writeJsonAtomic(join(cfg.out, 'stats.json'), stats);
   writeFileAtomic(join(cfg.out, 'stats.md'), statsMarkdown(stats, 'sequence_lengths.svg'));

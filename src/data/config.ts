@@ -43,9 +43,21 @@ export type ColumnSettings = ConfigOf<typeof COLUMN_SPEC>;
 export function withColumns(c: DataConfig & ColumnSettings): DataConfig {
   const cfg = Object.fromEntries(Object.entries(c).filter(([k]) => !(k in COLUMN_SPEC))) as DataConfig;
   const tabular = cfg.source === 'csv' || cfg.source === 'jsonl';
-  const mapped = [c.userCol, c.itemCol, c.timeCol, c.titleCol, c.itemIdCol, c.delimiter].some((x) => x !== undefined) || c.metaCols.length > 0;
+  const mapped =
+    [c.userCol, c.itemCol, c.timeCol, c.titleCol, c.itemIdCol, c.delimiter].some((x) => x !== undefined) || c.metaCols.length > 0;
   if (mapped && !tabular) throw new UserError(`column flags (--user-col …) apply to --source csv or jsonl, not ${cfg.source}`);
   if (!tabular) return cfg;
   if (!c.userCol || !c.itemCol || !c.titleCol) throw new UserError(`--source ${cfg.source} needs --user-col, --item-col and --title-col`);
-  return { ...cfg, columns: { user: c.userCol, item: c.itemCol, time: c.timeCol, itemId: c.itemIdCol, title: c.titleCol, meta: c.metaCols, delimiter: c.delimiter } };
+  return {
+    ...cfg,
+    columns: {
+      user: c.userCol,
+      item: c.itemCol,
+      time: c.timeCol,
+      itemId: c.itemIdCol,
+      title: c.titleCol,
+      meta: c.metaCols,
+      delimiter: c.delimiter,
+    },
+  };
 }

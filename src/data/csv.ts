@@ -47,7 +47,8 @@ export class CsvParser {
 
   /** Call at end of input: throws when a quoted field was never closed. */
   end(): void {
-    if (this.inQuotes) throw new DataError({ file: this.file, line: this.start }, 'unterminated quoted field (a " opened in this record is never closed)');
+    if (this.inQuotes)
+      throw new DataError({ file: this.file, line: this.start }, 'unterminated quoted field (a " opened in this record is never closed)');
   }
 
   private scan(text: string): CsvRecord | undefined {
@@ -113,7 +114,13 @@ export async function eachCsv(path: string, opts: CsvOptions, fn: (rec: CsvRecor
  * Calls fn for each row after a header row with the values of `columns` (picked by header name, in that
  * order). A row whose field count differs from the header's is counted in log as malformed_line instead.
  */
-export async function eachCsvRow(path: string, opts: CsvOptions, columns: string[], log: RawLog, fn: (values: string[], line: number) => void): Promise<void> {
+export async function eachCsvRow(
+  path: string,
+  opts: CsvOptions,
+  columns: string[],
+  log: RawLog,
+  fn: (values: string[], line: number) => void,
+): Promise<void> {
   let index: number[] | undefined;
   let width = 0;
   const records = await eachCsv(path, opts, (rec) => {
@@ -123,7 +130,10 @@ export async function eachCsvRow(path: string, opts: CsvOptions, columns: string
     } else if (rec.fields.length !== width) {
       log.skip('malformed_line', { file: path, line: rec.line }, `expected ${width} fields like the header, got ${rec.fields.length}`);
     } else {
-      fn(index.map((i) => rec.fields[i]), rec.line);
+      fn(
+        index.map((i) => rec.fields[i]),
+        rec.line,
+      );
     }
   });
   if (records === 0) throw new DataError({ file: path }, 'empty file');

@@ -58,9 +58,13 @@ export function readDataset(dir: string): Dataset {
   const mPath = join(dir, 'manifest.json');
   if (!existsSync(mPath)) throw new UserError(`${dir}: not a data set folder (no manifest.json); create one with \`recexplainer data\``);
   const manifest = parseJson(mPath, readFileSync(mPath, 'utf8')) as Manifest;
-  if (manifest.format !== DATASET_FORMAT) throw new DataError({ file: mPath, field: 'format' }, `expected "${DATASET_FORMAT}", got ${JSON.stringify(manifest.format)}`);
+  if (manifest.format !== DATASET_FORMAT)
+    throw new DataError({ file: mPath, field: 'format' }, `expected "${DATASET_FORMAT}", got ${JSON.stringify(manifest.format)}`);
   if (manifest.version !== DATASET_VERSION) {
-    throw new DataError({ file: mPath, field: 'version' }, `data set format version ${manifest.version}, this recexplainer reads version ${DATASET_VERSION}; re-run \`recexplainer data\``);
+    throw new DataError(
+      { file: mPath, field: 'version' },
+      `data set format version ${manifest.version}, this recexplainer reads version ${DATASET_VERSION}; re-run \`recexplainer data\``,
+    );
   }
   const items = readJsonl<Item>(join(dir, 'items.jsonl'), (r, index, at) => {
     if (r.id !== index + 1) throw new DataError(at('id'), `expected ${index + 1}, got ${r.id}`);
@@ -71,11 +75,15 @@ export function readDataset(dir: string): Dataset {
     if (!Array.isArray(r.items) || r.items.length < MIN_SEQUENCE) throw new DataError(at('items'), `need at least ${MIN_SEQUENCE} items`);
     if (!Array.isArray(r.times) || r.times.length !== r.items.length) throw new DataError(at('times'), 'length differs from items');
     for (const i of r.items) {
-      if (!Number.isInteger(i) || i < 1 || i > items.length) throw new DataError(at('items'), `unknown item id ${i} (catalogue has ${items.length})`);
+      if (!Number.isInteger(i) || i < 1 || i > items.length)
+        throw new DataError(at('items'), `unknown item id ${i} (catalogue has ${items.length})`);
     }
   });
   if (items.length !== manifest.items || sequences.length !== manifest.users) {
-    throw new DataError({ file: mPath }, `says ${manifest.users} users / ${manifest.items} items, files hold ${sequences.length} / ${items.length}`);
+    throw new DataError(
+      { file: mPath },
+      `says ${manifest.users} users / ${manifest.items} items, files hold ${sequences.length} / ${items.length}`,
+    );
   }
   return { dir, manifest, items, sequences };
 }

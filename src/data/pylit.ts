@@ -19,7 +19,16 @@ const RADIX = /^0(?:[xX](?:_?[\da-fA-F])+|[oO](?:_?[0-7])+|[bB](?:_?[01])+)$/;
 const FLOAT = /^(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
 
 const SIMPLE_ESCAPES: Record<string, string> = {
-  '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
 };
 
 /** Parses text holding exactly one Python literal expression (surrounding whitespace allowed). */
@@ -64,7 +73,8 @@ function skipWs(s: string, i: number): number {
   for (;;) {
     const c = s.charCodeAt(i);
     if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0c || c === 0x0b) i++;
-    else if (c === 0x5c && (s.charCodeAt(i + 1) === 0x0a || s.charCodeAt(i + 1) === 0x0d)) i += 2; // \ + newline
+    else if (c === 0x5c && (s.charCodeAt(i + 1) === 0x0a || s.charCodeAt(i + 1) === 0x0d))
+      i += 2; // \ + newline
     else return i;
   }
 }

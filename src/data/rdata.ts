@@ -34,10 +34,27 @@ const REFSXP = 255;
 const NILVALUE_SXP = 254;
 
 const TYPE_NAMES: Record<number, string> = {
-  3: 'closure', 4: 'environment', 5: 'promise', 6: 'language', 7: 'special', 8: 'builtin', 15: 'complex',
-  17: '...', 20: 'expression', 21: 'bytecode', 22: 'external pointer', 23: 'weak reference', 24: 'raw',
-  25: 'S4', 238: 'ALTREP', 242: 'empty environment', 241: 'base environment', 253: 'global environment',
-  247: 'persistent reference', 248: 'package environment', 249: 'namespace',
+  3: 'closure',
+  4: 'environment',
+  5: 'promise',
+  6: 'language',
+  7: 'special',
+  8: 'builtin',
+  15: 'complex',
+  17: '...',
+  20: 'expression',
+  21: 'bytecode',
+  22: 'external pointer',
+  23: 'weak reference',
+  24: 'raw',
+  25: 'S4',
+  238: 'ALTREP',
+  242: 'empty environment',
+  241: 'base environment',
+  253: 'global environment',
+  247: 'persistent reference',
+  248: 'package environment',
+  249: 'namespace',
 };
 
 const LATIN1_MASK = 1 << 2;
@@ -394,7 +411,9 @@ function rowCount(v: RValue & { values: RValue[] }, where: Where): number {
 function toColumn(col: RValue, where: Where): RColumn {
   switch (col.type) {
     case 'integer':
-      return stringsAttr(col, 'class')?.includes('factor') ? factorLabels(col, where) : { kind: 'number', values: Array.from(col.data, naInt) };
+      return stringsAttr(col, 'class')?.includes('factor')
+        ? factorLabels(col, where)
+        : { kind: 'number', values: Array.from(col.data, naInt) };
     case 'double':
       return { kind: 'number', values: Array.from(col.data, (x) => (Number.isNaN(x) ? null : x)) };
     case 'logical':

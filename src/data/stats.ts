@@ -57,7 +57,7 @@ export function computeStats(p: Processed, source: string, skipExamples: Record<
 function timeSpan(seqs: Sequence[]): Stats['time_span'] {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const s of seqs) for (const t of s.times) (lo = Math.min(lo, t)), (hi = Math.max(hi, t));
+  for (const s of seqs) for (const t of s.times) ((lo = Math.min(lo, t)), (hi = Math.max(hi, t)));
   // unix seconds between 1990 and 2100; otherwise times are positions, not dates
   const looksUnix = lo > 631152000 && hi < 4102444800;
   const iso = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
@@ -73,7 +73,10 @@ export function sharedTitles(titles: string[]): number {
 }
 
 /** Sequence-length histogram in buckets, for the chart. */
-export function lengthHistogram(seqs: Sequence[], buckets = [3, 5, 10, 20, 50, 100, 200, 500, 1000]): { labels: string[]; values: number[] } {
+export function lengthHistogram(
+  seqs: Sequence[],
+  buckets = [3, 5, 10, 20, 50, 100, 200, 500, 1000],
+): { labels: string[]; values: number[] } {
   const labels = buckets.map((b, i) => (i + 1 < buckets.length ? `${b}–${buckets[i + 1] - 1}` : `${b}+`));
   const values = buckets.map(() => 0);
   for (const s of seqs) {
@@ -112,5 +115,9 @@ export function statsMarkdown(s: Stats, chartFile?: string): string {
 function reasonTable(counts: Record<string, number>, examples: Record<string, string>): string[] {
   const keys = Object.keys(counts).sort();
   if (keys.length === 0) return ['None.'];
-  return ['| reason | count | first seen |', '|---|---:|---|', ...keys.map((k) => `| ${k} | ${fmt(counts[k])} | ${(examples[k] ?? '').replace(/\|/g, '\\|')} |`)];
+  return [
+    '| reason | count | first seen |',
+    '|---|---:|---|',
+    ...keys.map((k) => `| ${k} | ${fmt(counts[k])} | ${(examples[k] ?? '').replace(/\|/g, '\\|')} |`),
+  ];
 }

@@ -61,6 +61,11 @@ export function recentHistory(history: readonly number[], maxHistory: number): n
 
 /** An item attribute as answer text: lists joined with ", ", capped at ATTRIBUTE_MAX. */
 export function attributeText(v: MetaValue): string {
-  const s = Array.isArray(v) ? v.map((x) => safeText(String(x))).filter(Boolean).join(', ') : safeText(String(v));
+  const s = Array.isArray(v)
+    ? v
+        .map((x) => safeText(String(x)))
+        .filter(Boolean)
+        .join(', ')
+    : safeText(String(v));
   return capText(s, ATTRIBUTE_MAX);
 }

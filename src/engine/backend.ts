@@ -61,7 +61,10 @@ export async function initEngine(opts: EngineOptions = { backend: 'auto' }): Pro
   if (current) return current;
   if (opts.backend === 'node' || opts.backend === 'auto') {
     if (await tryNode()) return (current = { backend: 'tensorflow', native: false });
-    if (opts.backend === 'node') throw new UserError('--backend node: @tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node on a machine that can download libtensorflow)');
+    if (opts.backend === 'node')
+      throw new UserError(
+        '--backend node: @tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node on a machine that can download libtensorflow)',
+      );
   }
   const native = await useWasm(opts.native ?? true);
   await tf.ready();

@@ -9,7 +9,11 @@ export interface GradCheck {
   checked: number;
 }
 
-export function gradCheck(f: () => Scalar, v: Variable, opts: { coords?: number; eps?: number; seed?: number; floor?: number } = {}): GradCheck {
+export function gradCheck(
+  f: () => Scalar,
+  v: Variable,
+  opts: { coords?: number; eps?: number; seed?: number; floor?: number } = {},
+): GradCheck {
   const { coords = 12, eps = 1e-2, seed = 1, floor = 1e-3 } = opts;
   const { grads } = tf.variableGrads(f, [v]);
   const analytic = grads[v.name].dataSync() as Float32Array;

@@ -80,7 +80,11 @@ export type ConfigOf<S extends Spec> = { [K in Present<S>]: TypeOf<S[K]> } & { [
 export type DefaultsOf<S extends Spec> = { [K in Defaults<S>]: TypeOf<S[K]> };
 
 export function defaultsOf<S extends Spec>(spec: S): DefaultsOf<S> {
-  return Object.fromEntries(Object.entries(spec).filter(([, f]) => 'value' in f).map(([k, f]) => [k, (f as Defaulted<unknown>).value])) as DefaultsOf<S>;
+  return Object.fromEntries(
+    Object.entries(spec)
+      .filter(([, f]) => 'value' in f)
+      .map(([k, f]) => [k, (f as Defaulted<unknown>).value]),
+  ) as DefaultsOf<S>;
 }
 
 /** The flag of a config key: maxLen → --max-len, task2Items → --task2-items. */
@@ -131,7 +135,10 @@ export function list<const T extends string = string>(choices?: readonly T[], ar
   return {
     arg,
     parse(v) {
-      const named = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const named = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = named.find((s) => choices && !(choices as readonly string[]).includes(s));
       if (bad !== undefined) throw new UserError(`expected entries among ${choices?.join(', ')}, got "${bad}"`);
       return named as T[];

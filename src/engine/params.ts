@@ -42,7 +42,8 @@ export function importWeights(vars: Variable[], tensors: Record<string, ReadTens
     const name = paramName(v);
     const t = tensors[name];
     if (!t) throw new DataError({ file, field: name }, 'tensor missing from the checkpoint');
-    if (t.shape.join(',') !== v.shape.join(',')) throw new DataError({ file, field: name }, `shape [${t.shape}] but the model needs [${v.shape}]`);
+    if (t.shape.join(',') !== v.shape.join(','))
+      throw new DataError({ file, field: name }, `shape [${t.shape}] but the model needs [${v.shape}]`);
     if (!(t.data instanceof Float32Array)) throw new DataError({ file, field: name }, `dtype ${t.dtype}, expected F32`);
     tf.tidy(() => v.assign(tf.tensor(t.data, v.shape, 'float32')));
   }

@@ -17,7 +17,10 @@ export class RunFolder {
   readonly log: string; // <dir>/train_log.jsonl
 
   /** holds: what kind of run the folder keeps, for messages ("a training run", "an alignment run"). */
-  constructor(readonly dir: string, private readonly holds = 'a training run') {
+  constructor(
+    readonly dir: string,
+    private readonly holds = 'a training run',
+  ) {
     this.checkpoint = join(dir, CHECKPOINT);
     this.log = join(dir, TRAIN_LOG);
   }
@@ -34,7 +37,8 @@ export class RunFolder {
 
   /** Creates the folder; refuses a fresh start over a checkpoint and a resume without one. */
   open(resume: boolean): void {
-    if (!resume && this.resumable) throw new UserError(`${this.dir} already holds ${this.holds} (${CHECKPOINT}); pass --resume to continue it or choose another --out`);
+    if (!resume && this.resumable)
+      throw new UserError(`${this.dir} already holds ${this.holds} (${CHECKPOINT}); pass --resume to continue it or choose another --out`);
     if (resume && !this.resumable) throw new UserError(`${this.dir}: nothing to resume (no ${CHECKPOINT})`);
     mkdirSync(this.dir, { recursive: true });
   }
@@ -63,7 +67,10 @@ export class RunFolder {
   checkFinite(weights: Record<string, { data: ArrayLike<number> }>, when: string): void {
     for (const [name, t] of Object.entries(weights)) {
       for (let i = 0; i < t.data.length; i++) {
-        if (!Number.isFinite(t.data[i])) throw new UserError(`weights of ${name} are not finite (element ${i} is ${t.data[i]}) ${when}; stopped, ${this.lastGood()} (try a lower --lr)`);
+        if (!Number.isFinite(t.data[i]))
+          throw new UserError(
+            `weights of ${name} are not finite (element ${i} is ${t.data[i]}) ${when}; stopped, ${this.lastGood()} (try a lower --lr)`,
+          );
       }
     }
   }

@@ -7,14 +7,11 @@ import { writeFileAtomic } from './atomic.js';
 import { DataError, UserError } from './errors.js';
 import { bf16ToF32, f16ToF32 } from './half.js';
 
-export type WriteTensor =
-  | { dtype: 'F32'; shape: number[]; data: Float32Array }
-  | { dtype: 'I32'; shape: number[]; data: Int32Array };
+export type WriteTensor = { dtype: 'F32'; shape: number[]; data: Float32Array } | { dtype: 'I32'; shape: number[]; data: Int32Array };
 
 /** A tensor as read back: `dtype` is what the file stores; F16 and BF16 arrive as Float32Array. */
 export type ReadTensor =
-  | { dtype: 'F32' | 'F16' | 'BF16'; shape: number[]; data: Float32Array }
-  | { dtype: 'I32'; shape: number[]; data: Int32Array };
+  { dtype: 'F32' | 'F16' | 'BF16'; shape: number[]; data: Float32Array } | { dtype: 'I32'; shape: number[]; data: Int32Array };
 export type ReadDtype = ReadTensor['dtype'];
 
 export interface Safetensors {
@@ -28,10 +25,7 @@ const MAX_HEADER = 100_000_000; // the reference implementation's limit
 const CHUNK = 1 << 30; // largest single read
 
 /** The file's bytes for these tensors (in the record's order) and string metadata. */
-export function encodeSafetensors(
-  tensors: Record<string, WriteTensor>,
-  metadata?: Record<string, string>,
-): Uint8Array {
+export function encodeSafetensors(tensors: Record<string, WriteTensor>, metadata?: Record<string, string>): Uint8Array {
   checkLittleEndian();
   const fields: [string, unknown][] = metadata === undefined ? [] : [[METADATA_KEY, metadata]];
   const entries = Object.entries(tensors);
@@ -56,11 +50,7 @@ export function encodeSafetensors(
 }
 
 /** Writes a safetensors file atomically (temp file + rename). */
-export function writeSafetensors(
-  path: string,
-  tensors: Record<string, WriteTensor>,
-  metadata?: Record<string, string>,
-): void {
+export function writeSafetensors(path: string, tensors: Record<string, WriteTensor>, metadata?: Record<string, string>): void {
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
@@ -148,12 +138,7 @@ function readOpen(fd: number, path: string): Safetensors {
   return { tensors, metadata: Object.fromEntries(metadata) };
 }
 
-function parseEntry(
-  name: string,
-  value: unknown,
-  dataLen: number,
-  fail: (message: string, field?: string) => DataError,
-): Entry {
+function parseEntry(name: string, value: unknown, dataLen: number, fail: (message: string, field?: string) => DataError): Entry {
   if (!isObject(value)) throw fail('tensor entry is not an object', name);
   const { dtype, shape, data_offsets: offsets } = value;
   if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) {
@@ -208,7 +193,8 @@ function readExact(fd: number, path: string, position: number, length: number): 
 function checkWritable(name: string, t: WriteTensor): void {
   if (name === METADATA_KEY) throw new RangeError(`safetensors: "${METADATA_KEY}" is not a tensor name`);
   const want = t.dtype === 'F32' ? Float32Array : Int32Array;
-  if (!(t.data instanceof want)) throw new RangeError(`safetensors: tensor "${name}" is ${t.dtype} but its data is a ${t.data.constructor.name}`);
+  if (!(t.data instanceof want))
+    throw new RangeError(`safetensors: tensor "${name}" is ${t.dtype} but its data is a ${t.data.constructor.name}`);
   if (!t.shape.every(isCount)) throw new RangeError(`safetensors: tensor "${name}" has shape [${t.shape}]`);
   const numel = t.shape.reduce((a, b) => a * b, 1);
   if (numel !== t.data.length) {

@@ -8,13 +8,24 @@ export class TrainLog<E> {
   private fresh = true;
 
   /** counter: the entry's position in the run (its step or epoch), increasing. */
-  constructor(readonly path: string, private readonly resume: boolean, private readonly counter: (e: E) => number) {
-    this.entries = resume && existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as E) : [];
+  constructor(
+    readonly path: string,
+    private readonly resume: boolean,
+    private readonly counter: (e: E) => number,
+  ) {
+    this.entries =
+      resume && existsSync(path)
+        ? readFileSync(path, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as E)
+        : [];
     if (!resume) writeJsonlAtomic(path, []);
   }
 
   push(e: E): void {
-    if (this.fresh && this.resume) writeJsonlAtomic(this.path, (this.entries = this.entries.filter((x) => this.counter(x) < this.counter(e))));
+    if (this.fresh && this.resume)
+      writeJsonlAtomic(this.path, (this.entries = this.entries.filter((x) => this.counter(x) < this.counter(e))));
     this.fresh = false;
     this.entries.push(e);
     appendFileSync(this.path, JSON.stringify(e) + '\n');

@@ -24,7 +24,13 @@ function candidates(r: TaskRecord): number[] {
 }
 
 /** A ranker's answers: best-first catalogue order (history excluded), candidate order, top-share test. */
-function rankerMethod(name: 'popularity' | 'sasrec-kd', titles: readonly string[], posTop: number, scoreAll: (h: number[]) => ArrayLike<number>, recallK?: number): Method {
+function rankerMethod(
+  name: 'popularity' | 'sasrec-kd',
+  titles: readonly string[],
+  posTop: number,
+  scoreAll: (h: number[]) => ArrayLike<number>,
+  recallK?: number,
+): Method {
   const nItems = titles.length - 1;
   const ranked = (h: number[]) => {
     const s = scoreAll(h);
@@ -35,11 +41,20 @@ function rankerMethod(name: 'popularity' | 'sasrec-kd', titles: readonly string[
   };
   const m: Method = {
     name,
-    top5: (rs) => rs.map((r) => ranked(history(r)).slice(0, 5).map((i) => titles[i])),
+    top5: (rs) =>
+      rs.map((r) =>
+        ranked(history(r))
+          .slice(0, 5)
+          .map((i) => titles[i]),
+      ),
     rank: (rs) =>
       rs.map((r) => {
         const s = scoreAll(history(r));
-        return renderList(candidates(r).sort((a, b) => s[b] - s[a] || a - b).map((i) => titles[i]));
+        return renderList(
+          candidates(r)
+            .sort((a, b) => s[b] - s[a] || a - b)
+            .map((i) => titles[i]),
+        );
       }),
     yesNo: (rs) =>
       rs.map((r) => {
@@ -49,7 +64,15 @@ function rankerMethod(name: 'popularity' | 'sasrec-kd', titles: readonly string[
         return yes ? [1, 0] : [0, 1];
       }),
   };
-  if (recallK !== undefined) m.recall = (rs) => rs.map(() => renderList(ranked([]).slice(0, recallK).map((i) => titles[i])));
+  if (recallK !== undefined)
+    m.recall = (rs) =>
+      rs.map(() =>
+        renderList(
+          ranked([])
+            .slice(0, recallK)
+            .map((i) => titles[i]),
+        ),
+      );
   return m;
 }
 

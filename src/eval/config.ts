@@ -10,7 +10,10 @@ export type Baseline = (typeof BASELINES)[number];
 const baselines: ArgType<Baseline[]> = {
   arg: '<list>',
   parse(v) {
-    const named = v.split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'none');
+    const named = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '' && s !== 'none');
     const bad = named.find((b) => !(BASELINES as readonly string[]).includes(b));
     if (bad !== undefined) throw new UserError(`unknown baseline "${bad}" (known: ${BASELINES.join(', ')})`);
     return named as Baseline[];
@@ -22,7 +25,10 @@ export const EVAL_SPEC = {
   out: req(text('<dir>'), 'report folder'),
   baselines: opt([...BASELINES], baselines, `comma-separated, of ${BASELINES.join(',')}; "none" for none`),
   baseModel: maybe(text('<path>'), "base LM for base-lm and icl (default: the first --model's base)"),
-  student: maybe(text('<dir>'), 'distilled SASRec for sasrec-kd (from `recexplainer distill`; the eval command distils one into <out>/sasrec-kd when absent)'),
+  student: maybe(
+    text('<dir>'),
+    'distilled SASRec for sasrec-kd (from `recexplainer distill`; the eval command distils one into <out>/sasrec-kd when absent)',
+  ),
   users: opt(0, int(0), 'evaluate a seeded subset of N users (0 = all)'),
   task4: opt(300, int(0), 'item → title samples for task 4 (0 = skip)'),
   seed: opt(0, int(0), 'random seed'),

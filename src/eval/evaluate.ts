@@ -5,7 +5,17 @@
 import { Progress } from '../engine/progress.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import { titleKey } from '../data/text_forms.js';
-import { firstLine, historyCoverage, isCatalogueTitle, mean, task1Hit, task2Ndcg, task3Correct, titleMatch, splitAnswer } from './metrics.js';
+import {
+  firstLine,
+  historyCoverage,
+  isCatalogueTitle,
+  mean,
+  task1Hit,
+  task2Ndcg,
+  task3Correct,
+  titleMatch,
+  splitAnswer,
+} from './metrics.js';
 import type { Method } from './method.js';
 
 export type EvalTask = 1 | 2 | 3 | 4 | 6;
@@ -58,7 +68,13 @@ export function yesNoWords(rs: readonly TaskRecord[]): [string, string] {
 }
 
 /** Scores m on the sets; with `answers`, every answer is appended to it as an AnswerRow, in task then sample order. */
-export function evaluateMethod(m: Method, sets: EvalSets, catalogue: ReadonlySet<string>, quiet = false, answers?: AnswerRow[]): MethodMetrics {
+export function evaluateMethod(
+  m: Method,
+  sets: EvalSets,
+  catalogue: ReadonlySet<string>,
+  quiet = false,
+  answers?: AnswerRow[],
+): MethodMetrics {
   const keep = (t: EvalTask, rec: TaskRecord, output: AnswerRow['output'], parsed: AnswerRow['parsed']) =>
     answers?.push({ id: rec.id, task: t, user: rec.user, output, parsed, label: rec.response });
   const t0 = performance.now();
@@ -77,7 +93,14 @@ export function evaluateMethod(m: Method, sets: EvalSets, catalogue: ReadonlySet
   if (m.top5 && sets[1].length) {
     const beams = chunked(sets[1], bar, m.top5);
     const hits = sets[1].map((rec, i) => task1Hit(beams[i], rec.response, 5));
-    sets[1].forEach((rec, i) => keep(1, rec, beams[i], beams[i].map((b) => firstLine(b) ?? '')));
+    sets[1].forEach((rec, i) =>
+      keep(
+        1,
+        rec,
+        beams[i],
+        beams[i].map((b) => firstLine(b) ?? ''),
+      ),
+    );
     r.task1 = {
       'hr@5': mean(hits.map((h) => h.hit)),
       'ndcg@5': mean(hits.map((h) => h.ndcg)),
@@ -99,7 +122,9 @@ export function evaluateMethod(m: Method, sets: EvalSets, catalogue: ReadonlySet
   if (m.yesNo && sets[3].length) {
     const words = yesNoWords(sets[3]);
     const yn = chunked(sets[3], bar, (c) => m.yesNo!(c, words));
-    r.task3 = { acc: mean(sets[3].map((rec, i) => task3Correct(yn[i][0], yn[i][1], titleKey(rec.response) === titleKey(words[0]) ? 'yes' : 'no'))) };
+    r.task3 = {
+      acc: mean(sets[3].map((rec, i) => task3Correct(yn[i][0], yn[i][1], titleKey(rec.response) === titleKey(words[0]) ? 'yes' : 'no'))),
+    };
     sets[3].forEach((rec, i) => keep(3, rec, yn[i], yn[i][0] > yn[i][1] ? 'yes' : yn[i][0] < yn[i][1] ? 'no' : 'tie'));
     r.samples.task3 = sets[3].length;
   }

@@ -32,7 +32,8 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
   /** The solved examples that fit before a prompt of `len` tokens with `want` tokens to generate (longest dropped first). */
   const shotIds = (r: TaskRecord, len: number, want: number): number[] => {
     const shots = (opts.icl?.(r) ?? []).map((x) => renderChat(tok, x.prompt, x.response).ids);
-    while (shots.length && shots.reduce((n, x) => n + x.length, len + want) > maxPos) shots.splice(shots.indexOf(shots.reduce((a, b) => (b.length > a.length ? b : a))), 1);
+    while (shots.length && shots.reduce((n, x) => n + x.length, len + want) > maxPos)
+      shots.splice(shots.indexOf(shots.reduce((a, b) => (b.length > a.length ? b : a))), 1);
     return shots.flat();
   };
   const prepare = (r: TaskRecord, want: number): Prepared => {
@@ -44,7 +45,12 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
   const greedy = (rs: readonly TaskRecord[], want: number): string[] => {
     const out: string[] = [];
     for (let i = 0; i < rs.length; i += opts.batchSize) {
-      out.push(...s.generate(rs.slice(i, i + opts.batchSize).map((r) => prepare(r, want)), want));
+      out.push(
+        ...s.generate(
+          rs.slice(i, i + opts.batchSize).map((r) => prepare(r, want)),
+          want,
+        ),
+      );
     }
     return out;
   };
@@ -54,7 +60,12 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
       rs.map((r) => {
         const p = prepare(r, opts.maxNewTokens.title);
         const soft = s.softTokens([p.soft]);
-        const beams = beamSearch(model, p, { beams: opts.beams, maxNewTokens: Math.max(1, Math.min(opts.maxNewTokens.title, maxPos - p.ids.length)), eosId }, soft);
+        const beams = beamSearch(
+          model,
+          p,
+          { beams: opts.beams, maxNewTokens: Math.max(1, Math.min(opts.maxNewTokens.title, maxPos - p.ids.length)), eosId },
+          soft,
+        );
         soft?.vectors.dispose();
         return beams.map((b) => text(b.ids));
       }),
@@ -62,12 +73,14 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
     recall: (rs) => greedy(rs, opts.maxNewTokens.list),
     title: (rs) => greedy(rs, opts.maxNewTokens.title),
     yesNo: (rs, words) => {
-      const seqs = rs.flatMap((r) => words.map((w) => {
-        const c = renderChat(tok, r.prompt, w);
-        const prefix = shotIds(r, c.ids.length, 0);
-        const soft = softSlots(c.ids, r, tok, s.vectors, source).map((x) => ({ ...x, pos: x.pos + prefix.length }));
-        return { ids: [...prefix, ...c.ids], mask: [...prefix.map(() => 0), ...c.lossMask], soft };
-      }));
+      const seqs = rs.flatMap((r) =>
+        words.map((w) => {
+          const c = renderChat(tok, r.prompt, w);
+          const prefix = shotIds(r, c.ids.length, 0);
+          const soft = softSlots(c.ids, r, tok, s.vectors, source).map((x) => ({ ...x, pos: x.pos + prefix.length }));
+          return { ids: [...prefix, ...c.ids], mask: [...prefix.map(() => 0), ...c.lossMask], soft };
+        }),
+      );
       const lp = sequenceLogProbs(s, seqs, opts.batchSize * 2);
       return rs.map((_, i) => [lp[2 * i], lp[2 * i + 1]] as [number, number]);
     },
@@ -76,7 +89,11 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
 }
 
 /** Σ log p(ids[t] | ids[<t]) over the positions t with mask[t] = 1, per sequence (soft tokens filled). */
-export function sequenceLogProbs(s: Surrogate, seqs: readonly { ids: readonly number[]; mask: readonly number[]; soft: readonly SoftSlot[] }[], batchSize: number): number[] {
+export function sequenceLogProbs(
+  s: Surrogate,
+  seqs: readonly { ids: readonly number[]; mask: readonly number[]; soft: readonly SoftSlot[] }[],
+  batchSize: number,
+): number[] {
   const out: number[] = [];
   for (let i = 0; i < seqs.length; i += batchSize) {
     const batch = seqs.slice(i, i + batchSize);
@@ -93,11 +110,22 @@ export function sequenceLogProbs(s: Surrogate, seqs: readonly { ids: readonly nu
     const soft = s.softTokens(batch.map((q) => q.soft));
     const picked = tf.tidy(() => {
       let x = s.model.embed(ids, B, T);
-      if (soft) x = injectSoftTokens(x, Int32Array.from(soft.slots, ([b, p]) => b * T + p), soft.vectors);
+      if (soft)
+        x = injectSoftTokens(
+          x,
+          Int32Array.from(soft.slots, ([b, p]) => b * T + p),
+          soft.vectors,
+        );
       const h = tf.gather(tf.reshape(s.model.forward(x), [B * T, -1]), tf.tensor1d(rows, 'int32'));
       const lp = tf.logSoftmax(s.model.logits(h)); // [N,V]
       const V = s.model.headWeight.shape[0];
-      return tf.gather(tf.reshape(lp, [-1]), tf.tensor1d(targets.map((t, k) => k * V + t), 'int32'));
+      return tf.gather(
+        tf.reshape(lp, [-1]),
+        tf.tensor1d(
+          targets.map((t, k) => k * V + t),
+          'int32',
+        ),
+      );
     });
     soft?.vectors.dispose();
     const vals = picked.dataSync();

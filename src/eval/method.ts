@@ -3,7 +3,16 @@
 // its metrics are null). Records are the test samples of the method's form; labels stay unread.
 import type { TaskRecord } from '../tasks/forms.js';
 
-export const METHOD_NAMES = ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd', 'recexplainer-b', 'recexplainer-i', 'recexplainer-h'] as const;
+export const METHOD_NAMES = [
+  'random',
+  'popularity',
+  'base-lm',
+  'icl',
+  'sasrec-kd',
+  'recexplainer-b',
+  'recexplainer-i',
+  'recexplainer-h',
+] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 export interface Method {

@@ -115,17 +115,12 @@ export function rankingNdcg(order: readonly number[], k = 5): number {
   if (n === 0 || new Set(order).size !== n || order.some((i) => !Number.isInteger(i) || i < 0 || i >= n)) {
     throw new RangeError(`rankingNdcg: order must be a permutation of 0..n-1, got [${order.join(', ')}]`);
   }
-  const dcg = (ranked: readonly number[]) =>
-    ranked.slice(0, k).reduce((sum, i, p) => sum + (2 ** (n - i) - 1) / Math.log2(p + 2), 0);
+  const dcg = (ranked: readonly number[]) => ranked.slice(0, k).reduce((sum, i, p) => sum + (2 ** (n - i) - 1) / Math.log2(p + 2), 0);
   return dcg(order) / dcg(order.map((_, i) => i));
 }
 
 /** Task 2: ndcg@k of an answer over candidates given in f's order, and how many it named. */
-export function task2Ndcg(
-  text: string,
-  candidatesInFOrder: readonly string[],
-  k = 5,
-): { ndcg: number; parsed: number } {
+export function task2Ndcg(text: string, candidatesInFOrder: readonly string[], k = 5): { ndcg: number; parsed: number } {
   const { order, parsed } = parseRanking(text, candidatesInFOrder);
   return { ndcg: rankingNdcg(order, k), parsed };
 }
@@ -139,7 +134,7 @@ export function task3Correct(logpYes: number, logpNo: number, label: string): nu
   const want = label.trim().toLowerCase();
   if (want !== 'yes' && want !== 'no') throw new RangeError(`task3Correct: label must be Yes or No, got "${label}"`);
   if (Number.isNaN(logpYes) || Number.isNaN(logpNo) || logpYes === logpNo) return 0;
-  return (logpYes > logpNo) === (want === 'yes') ? 1 : 0;
+  return logpYes > logpNo === (want === 'yes') ? 1 : 0;
 }
 
 /**

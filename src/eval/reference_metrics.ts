@@ -36,7 +36,8 @@ export function refTask1(beams: readonly string[], target: string, k = 5): { hit
  * lies in [0, 1]; candidates the answer never names, or misspells, add nothing.
  */
 export function refTask2(text: string, candidatesInFOrder: readonly string[], k = 5): number {
-  if (candidatesInFOrder.length > TASK2_RELEVANCE.length) throw new RangeError(`refTask2: at most ${TASK2_RELEVANCE.length} candidates, got ${candidatesInFOrder.length}`);
+  if (candidatesInFOrder.length > TASK2_RELEVANCE.length)
+    throw new RangeError(`refTask2: at most ${TASK2_RELEVANCE.length} candidates, got ${candidatesInFOrder.length}`);
   const pred = entries(text).slice(0, k).map(refKey);
   const used = new Set<number>();
   let dcg = 0;

@@ -43,7 +43,8 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
   const lmBaseline = cfg.baselines.find((b) => b === 'base-lm' || b === 'icl');
   if (lmBaseline && !base) throw new UserError(`--baselines ${lmBaseline} needs --base-model (or an aligned --model whose base it reuses)`);
-  if (cfg.baselines.includes('sasrec-kd') && !cfg.student) throw new UserError('the sasrec-kd baseline needs --student (a folder from `recexplainer distill`)');
+  if (cfg.baselines.includes('sasrec-kd') && !cfg.student)
+    throw new UserError('the sasrec-kd baseline needs --student (a folder from `recexplainer distill`)');
   await initEngine({ backend: 'auto' });
   const src = tasksSources(cfg.tasks);
   const ds = readDataset(src.data);

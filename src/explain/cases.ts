@@ -35,7 +35,16 @@ export function pairKey(id: string): string {
  * item as soft tokens), at most `limit` (a seeded subset; 0 = all), in file order. f's decision by
  * pair key: by default from the pool the pair was drawn from ("-pos" → yes).
  */
-export function explainCases(records: readonly TaskRecord[], source: string, rec: Recommender, items: readonly Item[], maxShown: number, limit: number, seed: number, decide: (key: string) => Decision = (k) => (k.endsWith('-pos') ? 'yes' : 'no')): ExplainCase[] {
+export function explainCases(
+  records: readonly TaskRecord[],
+  source: string,
+  rec: Recommender,
+  items: readonly Item[],
+  maxShown: number,
+  limit: number,
+  seed: number,
+  decide: (key: string) => Decision = (k) => (k.endsWith('-pos') ? 'yes' : 'no'),
+): ExplainCase[] {
   let pairs = records.filter((r) => r.task === 7);
   if (limit > 0 && limit < pairs.length) {
     const keep = new Set(new Rng(seed).shuffle(pairs.map((_, i) => i)).slice(0, limit));
@@ -46,13 +55,25 @@ export function explainCases(records: readonly TaskRecord[], source: string, rec
   return pairs.map((r) => {
     const user = r.soft.find((s): s is Extract<Soft, { kind: 'user' }> => s.kind === 'user');
     const cand = r.soft.find((s): s is Extract<Soft, { kind: 'item' }> => s.kind === 'item');
-    if (!user || !cand) throw new DataError({ file: source }, `record ${r.id} is a task-7 record without <user> and <item> soft tokens (not an I-form file?)`);
+    if (!user || !cand)
+      throw new DataError(
+        { file: source },
+        `record ${r.id} is a task-7 record without <user> and <item> soft tokens (not an I-form file?)`,
+      );
     const history = user.history;
     const shown = history.slice(-maxShown);
     const contributors = shownContributors(rec, history, shown, cand.item, 3);
     return {
-      key: pairKey(r.id), user: r.user!, history, shown, item: cand.item, decision: decide(pairKey(r.id)), contributors,
-      similar: mostSimilar(table, rec.hidden, norms, cand.item, 1), itemAttributes: themes(items[cand.item - 1]), historyAttributes: shown.flatMap((i) => themes(items[i - 1])),
+      key: pairKey(r.id),
+      user: r.user!,
+      history,
+      shown,
+      item: cand.item,
+      decision: decide(pairKey(r.id)),
+      contributors,
+      similar: mostSimilar(table, rec.hidden, norms, cand.item, 1),
+      itemAttributes: themes(items[cand.item - 1]),
+      historyAttributes: shown.flatMap((i) => themes(items[i - 1])),
     };
   });
 }

@@ -5,12 +5,28 @@ import { defaultsOf, flag, int, maybe, opt, req, text, type ConfigOf, type Spec 
 export const EXPLAIN_SPEC = {
   tasks: req(text('<dir>'), 'tasks folder (from `recexplainer tasks`, with explanations)'),
   out: req(text('<dir>'), 'output folder (explanations/<method>.jsonl, report)'),
-  baseModel: maybe(text('<path>'), "the unaligned base LM: the base-lm explainer and the distinction's text encoder (default: the first --model's base)"),
-  pairs: maybe(text('<file>'), '(user, item) pairs to explain: JSON lines {"user":U,"item":I} or CSV "U,I" (default: the task-7 test pairs)'),
+  baseModel: maybe(
+    text('<path>'),
+    "the unaligned base LM: the base-lm explainer and the distinction's text encoder (default: the first --model's base)",
+  ),
+  pairs: maybe(
+    text('<file>'),
+    '(user, item) pairs to explain: JSON lines {"user":U,"item":I} or CSV "U,I" (default: the task-7 test pairs)',
+  ),
   sample: opt(200, int(0), 'pairs to explain, a seeded subset (0 = all)'),
-  aspect: maybe(text('<text>'), 'steer explanations toward an aspect: genre, era, history (what the model was trained to follow) or free text'),
-  aspectStudy: opt(0, int(0), 'explain the first N pairs again asking for each aspect in turn (aligned models), and report which aspects the texts cover'),
-  judgeUrl: maybe(text('<url>'), 'OpenAI-compatible endpoint for an LLM judge, e.g. http://127.0.0.1:8080/v1 (API key from $OPENAI_API_KEY)'),
+  aspect: maybe(
+    text('<text>'),
+    'steer explanations toward an aspect: genre, era, history (what the model was trained to follow) or free text',
+  ),
+  aspectStudy: opt(
+    0,
+    int(0),
+    'explain the first N pairs again asking for each aspect in turn (aligned models), and report which aspects the texts cover',
+  ),
+  judgeUrl: maybe(
+    text('<url>'),
+    'OpenAI-compatible endpoint for an LLM judge, e.g. http://127.0.0.1:8080/v1 (API key from $OPENAI_API_KEY)',
+  ),
   judgeModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the judge endpoint'),
   distinction: flag('skip the discriminator and score-predictor experiments', true),
   seed: opt(0, int(0), 'random seed'),

@@ -51,7 +51,12 @@ export function stratifiedSplit(labels: readonly number[], seed: number): { trai
 }
 
 /** Softmax regression by full-batch gradient descent with L2; returns a predict function. */
-export function trainSoftmax(x: readonly Float64Array[], y: readonly number[], classes: number, opts = { epochs: 300, lr: 0.5, l2: 1e-3 }): (row: Float64Array) => number {
+export function trainSoftmax(
+  x: readonly Float64Array[],
+  y: readonly number[],
+  classes: number,
+  opts = { epochs: 300, lr: 0.5, l2: 1e-3 },
+): (row: Float64Array) => number {
   const d = x[0].length;
   const w = Array.from({ length: classes }, () => new Float64Array(d + 1)); // last entry: bias
   const logits = (r: Float64Array) => w.map((wc) => r.reduce((s, v, c) => s + v * wc[c], wc[d]));
@@ -130,24 +135,46 @@ export interface DistinctionResult {
 }
 
 /** Both experiments on texts[m][i] of explainer names[m] for case i, with f's score of case i. */
-export function distinguish(features: readonly (readonly Float32Array[])[], names: readonly string[], fScores: readonly number[], seed: number): DistinctionResult {
+export function distinguish(
+  features: readonly (readonly Float32Array[])[],
+  names: readonly string[],
+  fScores: readonly number[],
+  seed: number,
+): DistinctionResult {
   const rows = features.flat();
   const labels = features.flatMap((f, m) => f.map(() => m));
   const split = stratifiedSplit(labels, seed);
   const x = standardise(rows, split.train);
-  const predict = trainSoftmax(split.train.map((i) => x[i]), split.train.map((i) => labels[i]), names.length);
+  const predict = trainSoftmax(
+    split.train.map((i) => x[i]),
+    split.train.map((i) => labels[i]),
+    names.length,
+  );
   const confusion = names.map(() => names.map(() => 0));
   for (const i of split.test) confusion[labels[i]][predict(x[i])]++;
   const score_mse: Record<string, number> = {};
   const score_var: Record<string, number> = {};
-  const cases = stratifiedSplit(fScores.map(() => 0), seed + 1);
+  const cases = stratifiedSplit(
+    fScores.map(() => 0),
+    seed + 1,
+  );
   features.forEach((f, m) => {
     const xm = standardise(f, cases.train);
-    const reg = trainRidge(cases.train.map((i) => xm[i]), cases.train.map((i) => fScores[i]), 10);
+    const reg = trainRidge(
+      cases.train.map((i) => xm[i]),
+      cases.train.map((i) => fScores[i]),
+      10,
+    );
     const held = cases.test.map((i) => fScores[i]);
     const mu = held.reduce((a, b) => a + b, 0) / held.length;
     score_mse[names[m]] = cases.test.reduce((a, i) => a + (reg(xm[i]) - fScores[i]) ** 2, 0) / cases.test.length;
     score_var[names[m]] = held.reduce((a, v) => a + (v - mu) ** 2, 0) / held.length;
   });
-  return { discriminator_acc: split.test.filter((i) => predict(x[i]) === labels[i]).length / split.test.length, confusion, names: [...names], score_mse, score_var };
+  return {
+    discriminator_acc: split.test.filter((i) => predict(x[i]) === labels[i]).length / split.test.length,
+    confusion,
+    names: [...names],
+    score_mse,
+    score_var,
+  };
 }

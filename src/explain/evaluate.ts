@@ -31,19 +31,46 @@ export interface ExplanationRow {
   hallucinated: string[];
 }
 
-export function scoreExplanations(cases: readonly ExplainCase[], texts: readonly string[], catalogue: Catalogue, seconds: number): { metrics: ExplanationMetrics; rows: ExplanationRow[] } {
+export function scoreExplanations(
+  cases: readonly ExplainCase[],
+  texts: readonly string[],
+  catalogue: Catalogue,
+  seconds: number,
+): { metrics: ExplanationMetrics; rows: ExplanationRow[] } {
   if (texts.length !== cases.length) throw new RangeError(`scoreExplanations: ${texts.length} texts for ${cases.length} cases`);
-  const explained = cases.map((c, i) => ({ text: texts[i], history: c.history, item: c.item, decision: c.decision, contributors: c.contributors, similar: c.similar }));
+  const explained = cases.map((c, i) => ({
+    text: texts[i],
+    history: c.history,
+    item: c.item,
+    decision: c.decision,
+    contributors: c.contributors,
+    similar: c.similar,
+  }));
   const f = faithfulness(explained, catalogue, 3);
-  const verdicts = explained.map((e, i) => ruleJudge({ ...e, catalogue, itemAttributes: cases[i].itemAttributes, historyAttributes: cases[i].historyAttributes }));
+  const verdicts = explained.map((e, i) =>
+    ruleJudge({ ...e, catalogue, itemAttributes: cases[i].itemAttributes, historyAttributes: cases[i].historyAttributes }),
+  );
   const rows = cases.map((c, i) => ({
-    key: c.key, user: c.user, item: c.item, f_decision: c.decision, decision: f.items[i].decision, text: texts[i],
-    rating: verdicts[i].rating, reasons: verdicts[i].reasons, precision: f.items[i].precision, hallucinated: f.items[i].hallucinated,
+    key: c.key,
+    user: c.user,
+    item: c.item,
+    f_decision: c.decision,
+    decision: f.items[i].decision,
+    text: texts[i],
+    rating: verdicts[i].rating,
+    reasons: verdicts[i].reasons,
+    precision: f.items[i].precision,
+    hallucinated: f.items[i].hallucinated,
   }));
   return {
     metrics: {
-      agreement: f.mean.agreement, 'attribution_p@3': f.mean.precision, hallucination_rate: f.mean.hallucination,
-      rule_judge_mean: verdicts.reduce((a, v) => a + v.rating, 0) / verdicts.length, llm_judge_mean: null, samples: cases.length, seconds,
+      agreement: f.mean.agreement,
+      'attribution_p@3': f.mean.precision,
+      hallucination_rate: f.mean.hallucination,
+      rule_judge_mean: verdicts.reduce((a, v) => a + v.rating, 0) / verdicts.length,
+      llm_judge_mean: null,
+      samples: cases.length,
+      seconds,
     },
     rows,
   };

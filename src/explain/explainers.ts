@@ -27,19 +27,31 @@ export interface LmExplainerOptions {
 export const LM_EXPLAINER_DEFAULTS: LmExplainerOptions = { maxNewTokens: 120, batchSize: 16 };
 
 /** An LM explaining each case through the task-7 record of its own form with the same pair key. */
-export function lmExplainer(name: string, s: Surrogate, records: readonly TaskRecord[], source: string, opts: LmExplainerOptions = LM_EXPLAINER_DEFAULTS): Explainer {
+export function lmExplainer(
+  name: string,
+  s: Surrogate,
+  records: readonly TaskRecord[],
+  source: string,
+  opts: LmExplainerOptions = LM_EXPLAINER_DEFAULTS,
+): Explainer {
   const byKey = new Map(records.filter((r) => r.task === 7).map((r) => [pairKey(r.id), r]));
   return {
     name,
     explain(cases) {
       const rs = cases.map((c) => {
         const r = byKey.get(c.key);
-        if (!r) throw new DataError({ file: source }, `no task-7 record for pair ${c.key}, which the I-form test file has (files of different task builds?)`);
+        if (!r)
+          throw new DataError(
+            { file: source },
+            `no task-7 record for pair ${c.key}, which the I-form test file has (files of different task builds?)`,
+          );
         return r;
       });
       const out: string[] = [];
       for (let i = 0; i < rs.length; i += opts.batchSize) {
-        const ps = rs.slice(i, i + opts.batchSize).map((r) => promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source));
+        const ps = rs
+          .slice(i, i + opts.batchSize)
+          .map((r) => promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source));
         out.push(...s.generate(ps, opts.maxNewTokens));
       }
       return out;
@@ -54,8 +66,15 @@ export function templateExplainer(titles: readonly string[], items: readonly Ite
     name: 'template',
     explain: (cases) =>
       cases.map((c) => {
-        const picks = rng.shuffle([...new Set(c.shown)]).slice(0, 2).map((i) => titles[i]);
-        const kind = themes(items[c.item - 1]).slice(0, 2).join(' and ').toLowerCase() || 'varied';
+        const picks = rng
+          .shuffle([...new Set(c.shown)])
+          .slice(0, 2)
+          .map((i) => titles[i]);
+        const kind =
+          themes(items[c.item - 1])
+            .slice(0, 2)
+            .join(' and ')
+            .toLowerCase() || 'varied';
         return rng.int(2) === 0
           ? `Yes. The user has watched ${picks.join(' and ')}, and ${titles[c.item]} is a ${kind} title they may like.`
           : `No. The user has watched ${picks.join(' and ')}, and ${titles[c.item]} is a ${kind} title they may not care for.`;

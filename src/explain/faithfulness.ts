@@ -81,5 +81,8 @@ export function faithfulness(explained: readonly Explained[], catalogue: Catalog
   if (explained.length === 0) throw new UserError('faithfulness: no explanations to score');
   const items = explained.map((e) => scoreExplanation(e, catalogue, k));
   const mean = (f: (s: ExplanationScore) => number) => items.reduce((a, s) => a + f(s), 0) / items.length;
-  return { items, mean: { agreement: mean((s) => s.agree), precision: mean((s) => s.precision), hallucination: mean((s) => s.hallucination) } };
+  return {
+    items,
+    mean: { agreement: mean((s) => s.agree), precision: mean((s) => s.precision), hallucination: mean((s) => s.hallucination) },
+  };
 }

@@ -41,8 +41,13 @@ export function readPairs(file: string, ds: Dataset): Pair[] {
         throw new DataError(at, 'is not valid JSON');
       }
     } else [user, item] = line.split(',').map((s) => Number(s.trim()));
-    if (!Number.isInteger(user) || (user as number) < 1 || (user as number) > ds.sequences.length) throw new DataError({ ...at, field: 'user' }, `unknown user ${JSON.stringify(user)} (the data set has users 1..${ds.sequences.length})`);
-    if (!Number.isInteger(item) || (item as number) < 1 || (item as number) > ds.items.length) throw new DataError({ ...at, field: 'item' }, `unknown item ${JSON.stringify(item)} (the data set has items 1..${ds.items.length})`);
+    if (!Number.isInteger(user) || (user as number) < 1 || (user as number) > ds.sequences.length)
+      throw new DataError(
+        { ...at, field: 'user' },
+        `unknown user ${JSON.stringify(user)} (the data set has users 1..${ds.sequences.length})`,
+      );
+    if (!Number.isInteger(item) || (item as number) < 1 || (item as number) > ds.items.length)
+      throw new DataError({ ...at, field: 'item' }, `unknown item ${JSON.stringify(item)} (the data set has items 1..${ds.items.length})`);
     out.push({ user: user as number, item: item as number });
   });
   if (out.length === 0) throw new UserError(`${file}: no pairs`);
@@ -50,7 +55,15 @@ export function readPairs(file: string, ds: Dataset): Pair[] {
 }
 
 /** Task-7 records of the pairs in every form, and f's decision per pair key. */
-export function pairRecords(pairs: readonly Pair[], ds: Dataset, rec: Recommender, titles: readonly string[], templates: Templates, maxHistory: number, posTop: number): { records: Record<Form, TaskRecord[]>; decisions: Map<string, Decision> } {
+export function pairRecords(
+  pairs: readonly Pair[],
+  ds: Dataset,
+  rec: Recommender,
+  titles: readonly string[],
+  templates: Templates,
+  maxHistory: number,
+  posTop: number,
+): { records: Record<Form, TaskRecord[]>; decisions: Map<string, Decision> } {
   const records = { B: [], I: [], H: [] } as Record<Form, TaskRecord[]>;
   const decisions = new Map<string, Decision>();
   const template = { id: 't7.1', text: templates.prompts.t7[0] };
@@ -60,7 +73,21 @@ export function pairRecords(pairs: readonly Pair[], ds: Dataset, rec: Recommende
     const key = `u${user}-i${item}`;
     const ranked = rankUnseen(rec.scoreAll(history, user - 1), history);
     decisions.set(key, ranked.indexOf(item) >= 0 && ranked.indexOf(item) < Math.max(1, Math.floor(posTop * ranked.length)) ? 'yes' : 'no');
-    const src: Source = { task: 7, split: 'test', key, user, history, shown: recentHistory(history, maxHistory), candidates: [], item, attribute: null, text: null, template, response: '', answer: [] };
+    const src: Source = {
+      task: 7,
+      split: 'test',
+      key,
+      user,
+      history,
+      shown: recentHistory(history, maxHistory),
+      candidates: [],
+      item,
+      attribute: null,
+      text: null,
+      template,
+      response: '',
+      answer: [],
+    };
     for (const form of FORMS) records[form].push(...recordsFor(src, form, titles));
   }
   return { records, decisions };

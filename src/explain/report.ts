@@ -12,11 +12,14 @@ export function explanationsMarkdown(r: ExplainResult, chart: string): string {
   const lines = [
     '## Explanations',
     '',
-    'Scored against the target model f on the same test pairs: agreement of the stated decision with f\'s; attribution precision@3 (cited history items among f\'s top-3 leave-one-out contributors); hallucination rate (cited titles not in the history, the candidate or its nearest item); the rule judge\'s 0–3 rating (documented in `src/explain/rule_judge.ts`) and, with `--judge-url`, an LLM judge\'s.',
+    "Scored against the target model f on the same test pairs: agreement of the stated decision with f's; attribution precision@3 (cited history items among f's top-3 leave-one-out contributors); hallucination rate (cited titles not in the history, the candidate or its nearest item); the rule judge's 0–3 rating (documented in `src/explain/rule_judge.ts`) and, with `--judge-url`, an LLM judge's.",
     '',
     '| explainer | agreement | attribution P@3 | hallucination | rule judge | LLM judge | pairs | seconds |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map(([n, m]) => `| ${n} | ${f4(m.agreement)} | ${f4(m['attribution_p@3'])} | ${f4(m.hallucination_rate)} | ${f4(m.rule_judge_mean)} | ${f4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`),
+    ...rows.map(
+      ([n, m]) =>
+        `| ${n} | ${f4(m.agreement)} | ${f4(m['attribution_p@3'])} | ${f4(m.hallucination_rate)} | ${f4(m.rule_judge_mean)} | ${f4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`,
+    ),
     '',
   ];
   const d = r.distinction;
@@ -28,7 +31,7 @@ export function explanationsMarkdown(r: ExplainResult, chart: string): string {
       '',
       `![confusion matrix](${chart})`,
       '',
-      'Predicting f\'s score from each explainer\'s texts (ridge regression, held-out fifth); lower is better, and the variance is the error of always predicting the mean:',
+      "Predicting f's score from each explainer's texts (ridge regression, held-out fifth); lower is better, and the variance is the error of always predicting the mean:",
       '',
       '| explainer | score MSE | score variance |',
       '|---|---:|---:|',
@@ -40,7 +43,8 @@ export function explanationsMarkdown(r: ExplainResult, chart: string): string {
   lines.push('### Examples', '');
   for (const [n, ex] of Object.entries(r.examples)) {
     lines.push(`**${n}**`, '');
-    for (const e of ex) lines.push(`- (${e.key}, f: ${e.f_decision}, rating ${e.rating}) ${e.text.replace(/\s+/g, ' ').replace(/\|/g, '/')}`);
+    for (const e of ex)
+      lines.push(`- (${e.key}, f: ${e.f_decision}, rating ${e.rating}) ${e.text.replace(/\s+/g, ' ').replace(/\|/g, '/')}`);
     lines.push('');
   }
   return lines.join('\n');
@@ -54,11 +58,14 @@ function aspectLines(r: ExplainResult): string[] {
   const lines = [
     '### Aspects',
     '',
-    'Share of explanations covering each aspect: themes (names one of the candidate\'s themes), era (names a decade), history (cites a shown history item)' + (asked ? '; "only": covers the asked aspect and no other.' : '.'),
+    "Share of explanations covering each aspect: themes (names one of the candidate's themes), era (names a decade), history (cites a shown history item)" +
+      (asked ? '; "only": covers the asked aspect and no other.' : '.'),
     '',
     `| explainer | themes | era | history |${asked ? ' only |' : ''}`,
     `|---|---:|---:|---:|${asked ? '---:|' : ''}`,
-    ...Object.entries(r.aspects).map(([n, c]) => `| ${n} | ${pct(c.themes)} | ${pct(c.era)} | ${pct(c.history)} |${asked ? ` ${pct(c.only)} |` : ''}`),
+    ...Object.entries(r.aspects).map(
+      ([n, c]) => `| ${n} | ${pct(c.themes)} | ${pct(c.era)} | ${pct(c.history)} |${asked ? ` ${pct(c.only)} |` : ''}`,
+    ),
     '',
   ];
   for (const [n, study] of Object.entries(r.aspectStudy)) {
@@ -76,5 +83,14 @@ function aspectLines(r: ExplainResult): string[] {
 
 export function confusionChart(r: ExplainResult): string | null {
   const d = r.distinction;
-  return d ? heatmap({ title: 'Which explainer wrote it? (held-out)', rows: d.names, cols: d.names, values: d.confusion, xLabel: 'predicted', yLabel: 'true' }) : null;
+  return d
+    ? heatmap({
+        title: 'Which explainer wrote it? (held-out)',
+        rows: d.names,
+        cols: d.names,
+        values: d.confusion,
+        xLabel: 'predicted',
+        yLabel: 'true',
+      })
+    : null;
 }

@@ -38,9 +38,11 @@ export function ruleJudge(input: JudgeInput): Verdict {
   const shared = sharedAttributes(input.itemAttributes, input.historyAttributes).filter((a) => mentions(s.remainder, a));
   const faults: string[] = [];
   if (s.hallucinated.length > 0) faults.push(`cites titles it has no grounds to: ${s.hallucinated.join('; ')}`);
-  if (s.citedHistory.length === 0 && shared.length === 0) faults.push('gives no reason: cites no history item and no attribute the item shares with the history');
+  if (s.citedHistory.length === 0 && shared.length === 0)
+    faults.push('gives no reason: cites no history item and no attribute the item shares with the history');
   if (faults.length > 0) return { rating: 1, reasons: faults };
   const top = `cites ${s.topHits} of f's top-${TOP} contributors`;
-  const attrs = shared.length > 0 ? `mentions shared attributes: ${shared.join(', ')}` : 'mentions no attribute the item shares with the history';
+  const attrs =
+    shared.length > 0 ? `mentions shared attributes: ${shared.join(', ')}` : 'mentions no attribute the item shares with the history';
   return { rating: s.topHits >= 2 && shared.length > 0 ? 3 : 2, reasons: [top, attrs] };
 }

@@ -40,31 +40,51 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
   const catalogue = { titles };
   const rec = await Recommender.load(src.rec);
-  const fromPairs = cfg.pairs ? pairRecords(readPairs(cfg.pairs, ds), ds, rec, titles, loadTemplates(), src.maxHistory, src.posTop) : undefined;
+  const fromPairs = cfg.pairs
+    ? pairRecords(readPairs(cfg.pairs, ds), ds, rec, titles, loadTemplates(), src.maxHistory, src.posTop)
+    : undefined;
   const recordsOf = (form: Form) => fromPairs?.records[form] ?? readTaskRecords(taskFile(cfg.tasks, 'test', form));
-  const cases: ExplainCase[] = explainCases(recordsOf('I'), cfg.pairs ?? taskFile(cfg.tasks, 'test', 'I'), rec, ds.items, src.maxHistory, cfg.sample, cfg.seed, fromPairs && ((k) => fromPairs.decisions.get(k)!));
+  const cases: ExplainCase[] = explainCases(
+    recordsOf('I'),
+    cfg.pairs ?? taskFile(cfg.tasks, 'test', 'I'),
+    rec,
+    ds.items,
+    src.maxHistory,
+    cfg.sample,
+    cfg.seed,
+    fromPairs && ((k) => fromPairs.decisions.get(k)!),
+  );
   if (cases.length === 0) throw new UserError(`${cfg.tasks}: no explanation (task 7) test samples; rebuild the tasks with explanations`);
   const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
   const explainers: { make: () => Promise<{ e: Explainer; dispose?: () => void; asking?: (aspect: string) => Explainer }> }[] = [];
   if (base) {
-    explainers.push({ make: async () => {
-      const s = await Surrogate.base(base);
-      const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', 'B');
-      return { e: lmExplainer('base-lm', s, recordsOf('B'), file, { ...LM_EXPLAINER_DEFAULTS, aspect: cfg.aspect }), dispose: () => s.dispose() };
-    } });
+    explainers.push({
+      make: async () => {
+        const s = await Surrogate.base(base);
+        const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', 'B');
+        return {
+          e: lmExplainer('base-lm', s, recordsOf('B'), file, { ...LM_EXPLAINER_DEFAULTS, aspect: cfg.aspect }),
+          dispose: () => s.dispose(),
+        };
+      },
+    });
   }
   explainers.push({ make: async () => ({ e: templateExplainer(titles, ds.items, cfg.seed + 7) }) });
   for (const dir of cfg.models) {
-    explainers.push({ make: async () => {
-      const s = await Surrogate.load(dir);
-      const mode = s.meta!.mode;
-      const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', mode);
-      const name = `recexplainer-${mode.toLowerCase()}`;
-      const asking = (aspect?: string) => lmExplainer(name, s, recordsOf(mode), file, { ...LM_EXPLAINER_DEFAULTS, aspect });
-      return { e: asking(cfg.aspect), dispose: () => s.dispose(), asking };
-    } });
+    explainers.push({
+      make: async () => {
+        const s = await Surrogate.load(dir);
+        const mode = s.meta!.mode;
+        const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', mode);
+        const name = `recexplainer-${mode.toLowerCase()}`;
+        const asking = (aspect?: string) => lmExplainer(name, s, recordsOf(mode), file, { ...LM_EXPLAINER_DEFAULTS, aspect });
+        return { e: asking(cfg.aspect), dispose: () => s.dispose(), asking };
+      },
+    });
   }
-  const judge = cfg.judgeUrl ? new LlmJudge({ url: cfg.judgeUrl, model: cfg.judgeModel, apiKey: cfg.judgeKey ?? process.env.OPENAI_API_KEY }) : undefined;
+  const judge = cfg.judgeUrl
+    ? new LlmJudge({ url: cfg.judgeUrl, model: cfg.judgeModel, apiKey: cfg.judgeKey ?? process.env.OPENAI_API_KEY })
+    : undefined;
   const result: ExplainResult = { explanations: {}, distinction: null, examples: {}, aspects: {}, aspectStudy: {} };
   const asked = cfg.aspect === undefined ? null : knownAspect(cfg.aspect);
   const studied = cases.slice(0, cfg.aspectStudy);
@@ -89,7 +109,14 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     }
     const { metrics, rows } = scoreExplanations(cases, texts[e.name], catalogue, seconds);
     if (judge) {
-      const r = await judge.rate(cases.map((c, i) => ({ history: c.shown.map((h) => titles[h]), item: titles[c.item], decision: c.decision, explanation: texts[e.name][i] })));
+      const r = await judge.rate(
+        cases.map((c, i) => ({
+          history: c.shown.map((h) => titles[h]),
+          item: titles[c.item],
+          decision: c.decision,
+          explanation: texts[e.name][i],
+        })),
+      );
       const got = r.ratings.filter((v): v is number => v !== null);
       metrics.llm_judge_mean = got.length ? got.reduce((a, b) => a + b, 0) / got.length : null;
       metrics.llm_judge_unparseable = r.unparseable + r.failed;

@@ -26,7 +26,10 @@ export function aspectSuffix(aspect: string): string {
 
 /** The aspect a free-text request names ("genre", "Era", "the release year" …), or null for free text we cannot check. */
 export function knownAspect(request: string): AspectId | null {
-  const r = request.trim().toLowerCase().replace(/^(the|its|their)\s+/, '');
+  const r = request
+    .trim()
+    .toLowerCase()
+    .replace(/^(the|its|their)\s+/, '');
   return ASPECTS.find((a) => NAMES[a].includes(r)) ?? null;
 }
 
@@ -40,7 +43,9 @@ export function aspectWord(aspect: AspectId, rng?: Rng): string {
  * it has a year (and the history one too), history always.
  */
 export function aspectsFor(f: ExplanationFacts): AspectId[] {
-  return ASPECTS.filter((a) => (a === 'themes' ? f.itemThemes.length > 0 : a === 'era' ? f.era !== null && f.historyEras.length > 0 : true));
+  return ASPECTS.filter((a) =>
+    a === 'themes' ? f.itemThemes.length > 0 : a === 'era' ? f.era !== null && f.historyEras.length > 0 : true,
+  );
 }
 
 /** The explanation of f's decision restricted to one aspect; titles[id] is the normal title of item id. */
@@ -102,7 +107,12 @@ export interface AspectCoverage {
 }
 
 /** How a set of explanations covers the aspects (texts[i] explains cases[i]). */
-export function aspectCoverage(texts: readonly string[], cases: readonly AspectCase[], catalogue: Catalogue, asked: AspectId | null): AspectCoverage {
+export function aspectCoverage(
+  texts: readonly string[],
+  cases: readonly AspectCase[],
+  catalogue: Catalogue,
+  asked: AspectId | null,
+): AspectCoverage {
   const n = Math.max(1, texts.length);
   const covered = texts.map((t, i) => coveredAspects(t, cases[i], catalogue));
   const share = (a: AspectId) => covered.filter((c) => c.has(a)).length / n;

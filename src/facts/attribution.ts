@@ -60,5 +60,7 @@ const LOO_WINDOW = 50;
 export function shownContributors(rec: Scorer, history: readonly number[], shown: readonly number[], item: number, k: number): number[] {
   const recent = history.slice(-LOO_WINDOW);
   const inShown = new Set(shown);
-  return topContributors(rec, recent, item, recent.length).filter((i) => inShown.has(i)).slice(0, k);
+  return topContributors(rec, recent, item, recent.length)
+    .filter((i) => inShown.has(i))
+    .slice(0, k);
 }

@@ -116,7 +116,8 @@ function titleIndex(catalogue: Catalogue): TitleIndex {
  * outside the catalogue.
  */
 export function canonicalId(id: number, catalogue: Catalogue): number {
-  if (!Number.isInteger(id) || id < 1 || id >= catalogue.titles.length) throw new UserError(`unknown item id ${id} (the catalogue has items 1..${catalogue.titles.length - 1})`);
+  if (!Number.isInteger(id) || id < 1 || id >= catalogue.titles.length)
+    throw new UserError(`unknown item id ${id} (the catalogue has items 1..${catalogue.titles.length - 1})`);
   return titleIndex(catalogue).ids.get(keyOf(catalogue.titles[id] ?? '')) ?? id;
 }
 

@@ -20,7 +20,9 @@ export interface ExplanationFacts {
 
 /** List-valued metadata (genres, tags, categories …) as plain theme strings; "(no genres listed)" and the like dropped. */
 export function themes(item: Item): string[] {
-  return Object.values(item.meta).flatMap((v) => (Array.isArray(v) ? v.map(String) : [])).filter((t) => t && !t.startsWith('('));
+  return Object.values(item.meta)
+    .flatMap((v) => (Array.isArray(v) ? v.map(String) : []))
+    .filter((t) => t && !t.startsWith('('));
 }
 
 /** "the 1990s" for a numeric year attribute, else null. */
@@ -33,7 +35,10 @@ export function era(item: Item): string | null {
 export function topThemes(items: readonly Item[], k: number): string[] {
   const count = new Map<string, number>();
   for (const it of items) for (const t of themes(it)) count.set(t, (count.get(t) ?? 0) + 1);
-  return [...count].sort((a, b) => b[1] - a[1]).slice(0, k).map(([t]) => t);
+  return [...count]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, k)
+    .map(([t]) => t);
 }
 
 /** The most frequent eras of some items (ties: first seen), at most k. */
@@ -43,21 +48,42 @@ export function topEras(items: readonly Item[], k: number): string[] {
     const e = era(it);
     if (e) count.set(e, (count.get(e) ?? 0) + 1);
   }
-  return [...count].sort((a, b) => b[1] - a[1]).slice(0, k).map(([e]) => e);
+  return [...count]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, k)
+    .map(([e]) => e);
 }
 
 /** The facts behind one explanation; items[id − 1] is item id. */
-export function explanationFacts(items: readonly Item[], shown: readonly number[], item: number, decision: 'yes' | 'no', contributors: readonly number[], similar: number | null): ExplanationFacts {
+export function explanationFacts(
+  items: readonly Item[],
+  shown: readonly number[],
+  item: number,
+  decision: 'yes' | 'no',
+  contributors: readonly number[],
+  similar: number | null,
+): ExplanationFacts {
   const get = (id: number) => items[id - 1];
   const itemThemes = themes(get(item));
   const fromContributors = new Set(contributors.flatMap((c) => themes(get(c))));
   const historyThemes = topThemes(shown.map(get), 3);
   const shared = itemThemes.filter((t) => fromContributors.has(t) || historyThemes.includes(t));
-  return { decision, item, contributors: [...contributors], shared, historyThemes, itemThemes, era: era(get(item)), historyEras: topEras(shown.map(get), 2), similar };
+  return {
+    decision,
+    item,
+    contributors: [...contributors],
+    shared,
+    historyThemes,
+    itemThemes,
+    era: era(get(item)),
+    historyEras: topEras(shown.map(get), 2),
+    similar,
+  };
 }
 
 /** "a", "a and b", "a, b and c". */
-export const listText = (xs: readonly string[]): string => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+export const listText = (xs: readonly string[]): string =>
+  xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
 const lower = (xs: readonly string[]) => xs.map((x) => x.toLowerCase());
 
 /** "an action and crime title" from up to three of the candidate's themes ("a title" without). */
@@ -76,15 +102,31 @@ export function explanationText(f: ExplanationFacts, titles: readonly string[], 
   if (f.decision === 'yes') {
     const why = f.shared.length ? `they share ${listText(lower(f.shared))} with it` : 'they set the tone of this history';
     return [
-      [`Yes. The history items that weigh most here are ${cited}; ${why}.`, `${item} is ${what}, which fits that pattern${like ? `, much like ${like}` : ''}.`],
-      [`Yes, this user would probably enjoy ${item}.`, `Their record leans toward ${taste}, led by ${cited}, and ${why}.`, `${item} is ${what}${like ? ` and close to ${like}` : ''}.`],
-      [`Yes. Behind this choice are ${cited} in the user's history.`, `The user's taste runs to ${taste}; ${item}, ${what}, matches it${f.shared.length ? ` through ${listText(lower(f.shared))}` : ''}.`],
+      [
+        `Yes. The history items that weigh most here are ${cited}; ${why}.`,
+        `${item} is ${what}, which fits that pattern${like ? `, much like ${like}` : ''}.`,
+      ],
+      [
+        `Yes, this user would probably enjoy ${item}.`,
+        `Their record leans toward ${taste}, led by ${cited}, and ${why}.`,
+        `${item} is ${what}${like ? ` and close to ${like}` : ''}.`,
+      ],
+      [
+        `Yes. Behind this choice are ${cited} in the user's history.`,
+        `The user's taste runs to ${taste}; ${item}, ${what}, matches it${f.shared.length ? ` through ${listText(lower(f.shared))}` : ''}.`,
+      ],
     ][rng.int(3)].join(' ');
   }
   const gap = f.shared.length ? `beyond ${listText(lower(f.shared))}, it shares little with them` : 'it has little in common with them';
   return [
     [`No. The history is driven by ${cited}, which point to ${taste}.`, `${item} is ${what}; ${gap}.`],
-    [`No, ${item} is unlikely to appeal to this user.`, `Their strongest signals are ${cited}, a taste for ${taste}, while ${item} is ${what}, so ${gap}.`],
-    [`No. What counts most in this record is ${cited}.`, `${item}, ${what}, sits apart from that taste for ${taste}${like ? `; it is closer to ${like}` : ''}.`],
+    [
+      `No, ${item} is unlikely to appeal to this user.`,
+      `Their strongest signals are ${cited}, a taste for ${taste}, while ${item} is ${what}, so ${gap}.`,
+    ],
+    [
+      `No. What counts most in this record is ${cited}.`,
+      `${item}, ${what}, sits apart from that taste for ${taste}${like ? `; it is closer to ${like}` : ''}.`,
+    ],
   ][rng.int(3)].join(' ');
 }

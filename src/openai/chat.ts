@@ -116,7 +116,10 @@ export class ChatClient {
    * response held no reply. onDone(i, reply) runs as each one finishes. Throws UserError at the first
    * 4xx other than 429 (after in-flight requests stop).
    */
-  async completeAll(conversations: readonly ChatMessage[][], onDone?: (i: number, reply: string | null) => void): Promise<(string | null)[]> {
+  async completeAll(
+    conversations: readonly ChatMessage[][],
+    onDone?: (i: number, reply: string | null) => void,
+  ): Promise<(string | null)[]> {
     const replies: (string | null)[] = new Array(conversations.length).fill(null);
     const stop = new AbortController();
     let fatal: UserError | undefined;

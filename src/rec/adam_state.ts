@@ -11,7 +11,11 @@ type AdamInternals = { accBeta1: Variable; accBeta2: Variable };
 export async function optimizerState(opt: AdamOptimizer): Promise<Record<string, WriteTensor>> {
   const weights = await opt.getWeights();
   const { accBeta1, accBeta2 } = opt as unknown as AdamInternals;
-  const named = [...weights.map((w, i) => [`${i}:${w.name}`, w.tensor] as const), ['acc_beta1', accBeta1] as const, ['acc_beta2', accBeta2] as const];
+  const named = [
+    ...weights.map((w, i) => [`${i}:${w.name}`, w.tensor] as const),
+    ['acc_beta1', accBeta1] as const,
+    ['acc_beta2', accBeta2] as const,
+  ];
   return Object.fromEntries(named.map(([k, t]) => [k, { dtype: 'F32' as const, shape: t.shape, data: Float32Array.from(t.dataSync()) }]));
 }
 

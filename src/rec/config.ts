@@ -35,7 +35,8 @@ export const TRAIN_REC_DEFAULTS = defaultsOf(TRAIN_REC_SPEC);
 
 /** Combinations the flags' own checks cannot see, as one-line UserErrors naming the flags. */
 export function validateTrainRecConfig(cfg: TrainRecConfig): void {
-  if (cfg.model === 'sasrec' && cfg.hidden % cfg.heads !== 0) throw new UserError(`--hidden ${cfg.hidden} is not divisible by --heads ${cfg.heads}`);
+  if (cfg.model === 'sasrec' && cfg.hidden % cfg.heads !== 0)
+    throw new UserError(`--hidden ${cfg.hidden} is not divisible by --heads ${cfg.heads}`);
 }
 
 /** The config keys that fix tensor shapes: a checkpoint must agree on them to be resumed. */

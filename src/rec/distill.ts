@@ -80,7 +80,13 @@ function distilledRows(b: SeqBatch, positions: Positions): Int32Array {
  * is masked and the last column always has position maxLen). Users with < 2 training items
  * (never in a batch) get an empty array.
  */
-function teacherStates(tm: Sasrec, data: SplitUsers, window: (u: number) => number[], positions: Positions, batchSize = 256): Float32Array[] {
+function teacherStates(
+  tm: Sasrec,
+  data: SplitUsers,
+  window: (u: number) => number[],
+  positions: Positions,
+  batchSize = 256,
+): Float32Array[] {
   const d = tm.cfg.hidden;
   const out: Float32Array[] = data.train.map(() => new Float32Array(0));
   const users = data.train.map((_, u) => u).filter((u) => data.train[u].length > 1);
@@ -116,7 +122,13 @@ export function testTopK(rec: Recommender, data: SplitUsers, k: number): number[
  * KL at τ = 1 and top-1 / top-5 agreement of `student` with `teacher` on the test histories;
  * teacherTop5 (from testTopK) can be passed to avoid ranking with the teacher again.
  */
-export function agreement(teacher: Recommender, student: Recommender, data: SplitUsers, teacherTop5 = testTopK(teacher, data, 5), batchSize = 256): Agreement {
+export function agreement(
+  teacher: Recommender,
+  student: Recommender,
+  data: SplitUsers,
+  teacherTop5 = testTopK(teacher, data, 5),
+  batchSize = 256,
+): Agreement {
   const nUsers = data.train.length;
   const n = teacher.nItems;
   let kl = 0;

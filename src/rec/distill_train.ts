@@ -37,14 +37,31 @@ export interface DistillResult extends Agreement {
 /** The student's train-rec config: f's shape unless overridden, the distillation's schedule. */
 function studentConfig(cfg: DistillConfig, tc: Sasrec['cfg']): TrainRecConfig {
   const s: TrainRecConfig = {
-    data: cfg.data, out: cfg.out, model: 'sasrec', loss: tc.loss,
-    hidden: cfg.hidden ?? tc.hidden, maxLen: cfg.maxLen ?? tc.maxLen, blocks: cfg.blocks ?? tc.blocks, heads: cfg.heads ?? tc.heads, dropout: cfg.dropout ?? tc.dropout,
-    l2: 0, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr, evalEvery: Math.max(1, cfg.epochs), patience: 1, selectOn: 'sampled100',
-    seed: cfg.seed, backend: cfg.backend, resume: cfg.resume, quiet: cfg.quiet,
+    data: cfg.data,
+    out: cfg.out,
+    model: 'sasrec',
+    loss: tc.loss,
+    hidden: cfg.hidden ?? tc.hidden,
+    maxLen: cfg.maxLen ?? tc.maxLen,
+    blocks: cfg.blocks ?? tc.blocks,
+    heads: cfg.heads ?? tc.heads,
+    dropout: cfg.dropout ?? tc.dropout,
+    l2: 0,
+    epochs: cfg.epochs,
+    batchSize: cfg.batchSize,
+    lr: cfg.lr,
+    evalEvery: Math.max(1, cfg.epochs),
+    patience: 1,
+    selectOn: 'sampled100',
+    seed: cfg.seed,
+    backend: cfg.backend,
+    resume: cfg.resume,
+    quiet: cfg.quiet,
   };
   const ok = Number.isInteger(s.hidden) && s.hidden >= 1 && Number.isInteger(s.heads) && s.heads >= 1 && s.hidden % s.heads === 0;
   if (!ok) throw new UserError(`distill: hidden ${s.hidden} must be a positive multiple of heads ${s.heads}`);
-  if (!(Number.isInteger(s.maxLen) && s.maxLen >= 1 && Number.isInteger(s.blocks) && s.blocks >= 1)) throw new UserError('distill: maxLen and blocks must be positive integers');
+  if (!(Number.isInteger(s.maxLen) && s.maxLen >= 1 && Number.isInteger(s.blocks) && s.blocks >= 1))
+    throw new UserError('distill: maxLen and blocks must be positive integers');
   if (!(s.dropout >= 0 && s.dropout < 1)) throw new UserError(`distill: dropout must be in [0, 1), got ${s.dropout}`);
   return s;
 }
@@ -58,11 +75,18 @@ export async function distillRec(cfg: DistillConfig): Promise<DistillResult> {
   await initEngine({ backend: cfg.backend });
   const teacher = await Recommender.load(cfg.rec, cfg.backend);
   const modelJson = join(cfg.rec, 'model.json');
-  if (!(teacher.model instanceof Sasrec)) throw new DataError({ file: modelJson, field: 'kind' }, `the teacher is a ${teacher.model.kind} model; distillation needs a SASRec teacher`);
+  if (!(teacher.model instanceof Sasrec))
+    throw new DataError(
+      { file: modelJson, field: 'kind' },
+      `the teacher is a ${teacher.model.kind} model; distillation needs a SASRec teacher`,
+    );
   const tm = teacher.model;
   const data = splitUsers(readDataset(cfg.data));
   if (data.nItems !== teacher.nItems) {
-    throw new DataError({ file: modelJson, field: 'n_items' }, `the teacher knows ${teacher.nItems} items but ${cfg.data} has ${data.nItems}; pass the data set it was trained on`);
+    throw new DataError(
+      { file: modelJson, field: 'n_items' },
+      `the teacher knows ${teacher.nItems} items but ${cfg.data} has ${data.nItems}; pass the data set it was trained on`,
+    );
   }
   // f's test negatives (train-rec draws them from its seed + 2), so the student's accuracy compares
   const teacherSeed = (JSON.parse(readFileSync(modelJson, 'utf8')) as { config: { seed?: number } }).config.seed ?? 42;
@@ -77,15 +101,39 @@ export async function distillRec(cfg: DistillConfig): Promise<DistillResult> {
   const teacherTop5 = testTopK(teacher, data, 5);
   const untrained = agreement(teacher, studentRec(), data, teacherTop5);
   const shapes = { ...shapeKeys(scfg, data.nItems, nUsers), temperature: cfg.temperature, positions: cfg.positions };
-  const r = await fitRec(student, data, folder, {
-    label: 'distill', epochs: cfg.epochs, batchSize: cfg.batchSize, maxLen: scfg.maxLen, lr: cfg.lr, seed: cfg.seed, resume: cfg.resume, quiet: cfg.quiet,
-    kind: 'sasrec-kd', config: { ...cfg, ...shapes }, expect: shapes,
-    weightsMeta: { kind: 'sasrec', config: JSON.stringify(scfg), distilled_from: cfg.rec },
-  }, kl.loss);
+  const r = await fitRec(
+    student,
+    data,
+    folder,
+    {
+      label: 'distill',
+      epochs: cfg.epochs,
+      batchSize: cfg.batchSize,
+      maxLen: scfg.maxLen,
+      lr: cfg.lr,
+      seed: cfg.seed,
+      resume: cfg.resume,
+      quiet: cfg.quiet,
+      kind: 'sasrec-kd',
+      config: { ...cfg, ...shapes },
+      expect: shapes,
+      weightsMeta: { kind: 'sasrec', config: JSON.stringify(scfg), distilled_from: cfg.rec },
+    },
+    kl.loss,
+  );
   kl.dispose();
 
   exportEmbeddings(cfg.out, student, data, scfg); // also writes model.json (train-rec layout) …
-  writeJsonAtomic(join(cfg.out, 'model.json'), { kind: 'sasrec', config: scfg, n_items: data.nItems, n_users: nUsers, weights: 'model.safetensors', distilled_from: cfg.rec, temperature: cfg.temperature, positions: cfg.positions }); // … named here
+  writeJsonAtomic(join(cfg.out, 'model.json'), {
+    kind: 'sasrec',
+    config: scfg,
+    n_items: data.nItems,
+    n_users: nUsers,
+    weights: 'model.safetensors',
+    distilled_from: cfg.rec,
+    temperature: cfg.temperature,
+    positions: cfg.positions,
+  }); // … named here
   const final = cfg.epochs === 0 ? untrained : agreement(teacher, studentRec(), data, teacherTop5);
   const test = evaluate(student, data, 'test', fixedNegatives(data, teacherSeed + 2));
   teacher.model.dispose();

@@ -19,7 +19,10 @@ export function exportEmbeddings(out: string, model: TargetModel, data: SplitUse
   const users = new Float32Array(nUsers * d);
   for (let start = 0; start < nUsers; start += batchSize) {
     const ids = Array.from({ length: Math.min(batchSize, nUsers - start) }, (_, i) => start + i);
-    const t = model.userVectors(ids, ids.map((u) => historyFor(data, u, 'test')));
+    const t = model.userVectors(
+      ids,
+      ids.map((u) => historyFor(data, u, 'test')),
+    );
     users.set(t.dataSync() as Float32Array, start * d);
     tf.dispose(t);
   }
@@ -32,9 +35,19 @@ export function exportEmbeddings(out: string, model: TargetModel, data: SplitUse
     user_rows: 'row u = user id u+1; vector from train + valid history (predicts the test item)',
     score: 'dot(user_emb[u], item_emb[i])',
   };
-  writeSafetensors(join(out, 'embeddings.safetensors'), {
-    item_emb: { dtype: 'F32', shape: [data.nItems + 1, d], data: Float32Array.from(items) },
-    user_emb: { dtype: 'F32', shape: [nUsers, d], data: users },
-  }, meta);
-  writeJsonAtomic(join(out, 'model.json'), { kind: cfg.model, config: cfg, n_items: data.nItems, n_users: nUsers, weights: 'model.safetensors' });
+  writeSafetensors(
+    join(out, 'embeddings.safetensors'),
+    {
+      item_emb: { dtype: 'F32', shape: [data.nItems + 1, d], data: Float32Array.from(items) },
+      user_emb: { dtype: 'F32', shape: [nUsers, d], data: users },
+    },
+    meta,
+  );
+  writeJsonAtomic(join(out, 'model.json'), {
+    kind: cfg.model,
+    config: cfg,
+    n_items: data.nItems,
+    n_users: nUsers,
+    weights: 'model.safetensors',
+  });
 }

@@ -71,7 +71,14 @@ interface Progressed {
 
 export const WEIGHTS = 'model.safetensors';
 
-export async function fitRec(model: TargetModel, data: SplitUsers, folder: RunFolder, cfg: LoopConfig, loss: BatchLoss, validation?: Validation): Promise<LoopResult> {
+export async function fitRec(
+  model: TargetModel,
+  data: SplitUsers,
+  folder: RunFolder,
+  cfg: LoopConfig,
+  loss: BatchLoss,
+  validation?: Validation,
+): Promise<LoopResult> {
   const vars = model.variables();
   const opt = tf.train.adam(cfg.lr, 0.9, 0.98, 1e-8);
   const st: Progressed = { epoch: 0, step: 0, best: -Infinity, bestEpoch: 0, bad: 0, rng: new Rng(cfg.seed) };
@@ -80,7 +87,14 @@ export async function fitRec(model: TargetModel, data: SplitUsers, folder: RunFo
     importWeights(vars, ck.tensors, folder.checkpoint);
     await restoreOptimizer(opt, ck.optimizer);
     const c = ck.counters;
-    Object.assign(st, { epoch: ck.epoch, step: ck.step, best: c.best, bestEpoch: c.bestEpoch, bad: c.bad, rng: Rng.fromState(ck.rng ?? []) });
+    Object.assign(st, {
+      epoch: ck.epoch,
+      step: ck.step,
+      best: c.best,
+      bestEpoch: c.bestEpoch,
+      bad: c.bad,
+      rng: Rng.fromState(ck.rng ?? []),
+    });
   }
   const log = folder.trainLog<EpochLog>(cfg.resume, (e) => e.epoch);
   const weights = join(folder.dir, WEIGHTS);
@@ -97,7 +111,8 @@ export async function fitRec(model: TargetModel, data: SplitUsers, folder: RunFo
       const l = opt.minimize(() => loss(users, st.rng), true, vars)!;
       const value = (await l.data())[0];
       l.dispose();
-      if (!Number.isFinite(value)) throw new UserError(`loss is ${value} at epoch ${epoch}, step ${st.step + 1}; stopped, ${folder.lastGood()} (try a lower --lr)`);
+      if (!Number.isFinite(value))
+        throw new UserError(`loss is ${value} at epoch ${epoch}, step ${st.step + 1}; stopped, ${folder.lastGood()} (try a lower --lr)`);
       st.step++;
       lossSum += value;
       batches++;

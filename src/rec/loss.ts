@@ -10,7 +10,10 @@ export function bceLoss(h: Tensor, itemEmb: Tensor, pos: Int32Array, neg: Int32A
   const P = tf.tensor2d(pos, shape, 'int32');
   const N = tf.tensor2d(neg, shape, 'int32');
   const valid = tf.cast(tf.notEqual(P, 0), 'float32'); // [B,T]
-  const count = Math.max(1, pos.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0));
+  const count = Math.max(
+    1,
+    pos.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0),
+  );
   const posLogit = rowDot(h, tf.gather(itemEmb, P));
   const negLogit = rowDot(h, tf.gather(itemEmb, N));
   const lp = tf.sum(tf.mul(tf.softplus(tf.neg(posLogit)), valid));

@@ -24,11 +24,7 @@ function beats(s: number, t: number): boolean {
  *   [nItems + 1] where mask[i] ≠ 0 excludes item i. The target itself always stays a
  *   candidate, even when it is in the history (users may consume an item again).
  */
-export function rankOfTarget(
-  scores: Float32Array,
-  target: number,
-  exclude: Iterable<number> | Uint8Array,
-): number {
+export function rankOfTarget(scores: Float32Array, target: number, exclude: Iterable<number> | Uint8Array): number {
   const nItems = scores.length - 1;
   checkItem(target, nItems, 'target');
   const t = scores[target];
@@ -117,9 +113,7 @@ export function sampleNegatives(rng: Rng, nItems: number, exclude: Set<number>, 
   for (const id of exclude) if (Number.isInteger(id) && id >= 1 && id <= nItems) excluded++;
   const available = nItems - excluded;
   if (count > available) {
-    throw new UserError(
-      `cannot sample ${count} negatives: only ${available} of ${nItems} items lie outside the user's history`,
-    );
+    throw new UserError(`cannot sample ${count} negatives: only ${available} of ${nItems} items lie outside the user's history`);
   }
   const out = new Int32Array(count);
   if (available >= 2 * count) {

@@ -20,7 +20,10 @@ export class Mf extends TwoTower {
   readonly userEmb: Variable; // [nUsers, d]
   readonly itemEmb: Variable; // [nItems + 1, d]
 
-  constructor(readonly cfg: MfConfig, seed: number) {
+  constructor(
+    readonly cfg: MfConfig,
+    seed: number,
+  ) {
     super();
     const rng = new Rng(seed);
     this.userEmb = xavierNormal([cfg.nUsers, cfg.hidden], cfg.hidden, cfg.nUsers, rng, 'user_emb');
@@ -47,7 +50,10 @@ export class Mf extends TwoTower {
     const N = tf.gather(this.itemEmb, tf.tensor1d(neg, 'int32'));
     const lp = tf.mean(tf.softplus(tf.neg(tf.sum(tf.mul(U, P), -1))));
     const ln = tf.mean(tf.softplus(tf.sum(tf.mul(U, N), -1)));
-    const reg = tf.mul(this.cfg.l2, tf.add(tf.add(tf.mean(tf.sum(tf.square(U), -1)), tf.mean(tf.sum(tf.square(P), -1))), tf.mean(tf.sum(tf.square(N), -1))));
+    const reg = tf.mul(
+      this.cfg.l2,
+      tf.add(tf.add(tf.mean(tf.sum(tf.square(U), -1)), tf.mean(tf.sum(tf.square(P), -1))), tf.mean(tf.sum(tf.square(N), -1))),
+    );
     return tf.add(tf.add(lp, ln), reg);
   }
 

@@ -31,14 +31,16 @@ export class Recommender {
 
   static async load(dir: string, backend: BackendChoice = 'auto'): Promise<Recommender> {
     const file = join(dir, 'model.json');
-    if (!existsSync(file)) throw new UserError(`${dir}: not a train-rec output folder (no model.json); train one with \`recexplainer train-rec\``);
+    if (!existsSync(file))
+      throw new UserError(`${dir}: not a train-rec output folder (no model.json); train one with \`recexplainer train-rec\``);
     let meta: ModelJson;
     try {
       meta = JSON.parse(readFileSync(file, 'utf8')) as ModelJson;
     } catch (e) {
       throw new DataError({ file }, `invalid JSON: ${(e as Error).message}`);
     }
-    if (meta.kind !== 'sasrec' && meta.kind !== 'mf') throw new DataError({ file, field: 'kind' }, `unknown model kind ${JSON.stringify(meta.kind)}`);
+    if (meta.kind !== 'sasrec' && meta.kind !== 'mf')
+      throw new DataError({ file, field: 'kind' }, `unknown model kind ${JSON.stringify(meta.kind)}`);
     await initEngine({ backend });
     const model = buildModel(meta.config, meta.n_items, meta.n_users);
     const weights = join(dir, meta.weights);
@@ -75,7 +77,11 @@ export class Recommender {
 
   /** Scores of the whole catalogue [nItems + 1] (index = item id; index 0 is padding, −∞). */
   scoreAll(history: readonly number[], user?: number): Float32Array {
-    const all = this.score(history, Array.from({ length: this.nItems }, (_, i) => i + 1), user);
+    const all = this.score(
+      history,
+      Array.from({ length: this.nItems }, (_, i) => i + 1),
+      user,
+    );
     const out = new Float32Array(this.nItems + 1);
     out[0] = -Infinity;
     out.set(all, 1);
@@ -105,7 +111,8 @@ export class Recommender {
 
   private checkItems(items: readonly number[]): void {
     for (const i of items) {
-      if (!Number.isInteger(i) || i < 1 || i > this.nItems) throw new UserError(`unknown item id ${i} (the model knows items 1..${this.nItems})`);
+      if (!Number.isInteger(i) || i < 1 || i > this.nItems)
+        throw new UserError(`unknown item id ${i} (the model knows items 1..${this.nItems})`);
     }
   }
 }

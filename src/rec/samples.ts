@@ -45,8 +45,14 @@ export interface TrainBatch {
 }
 
 export function trainBatch(users: readonly number[], data: SplitUsers, maxLen: number, rng: Rng): TrainBatch {
-  const input = packBatch(users.map((u) => data.train[u].slice(0, -1)), maxLen);
-  const pos = packBatch(users.map((u) => data.train[u].slice(1)), maxLen).seq;
+  const input = packBatch(
+    users.map((u) => data.train[u].slice(0, -1)),
+    maxLen,
+  );
+  const pos = packBatch(
+    users.map((u) => data.train[u].slice(1)),
+    maxLen,
+  ).seq;
   const neg = new Int32Array(pos.length);
   for (let k = 0; k < pos.length; k++) {
     if (pos[k] !== 0) neg[k] = negativeItem(rng, data.nItems, data.seen[users[Math.floor(k / input.len)]]);

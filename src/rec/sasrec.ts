@@ -26,10 +26,22 @@ export interface SasrecConfig {
 const LN_EPS = 1e-8;
 
 interface Block {
-  ln1g: Variable; ln1b: Variable;
-  wq: Variable; bq: Variable; wk: Variable; bk: Variable; wv: Variable; bv: Variable; wo: Variable; bo: Variable;
-  ln2g: Variable; ln2b: Variable;
-  w1: Variable; b1: Variable; w2: Variable; b2: Variable;
+  ln1g: Variable;
+  ln1b: Variable;
+  wq: Variable;
+  bq: Variable;
+  wk: Variable;
+  bk: Variable;
+  wv: Variable;
+  bv: Variable;
+  wo: Variable;
+  bo: Variable;
+  ln2g: Variable;
+  ln2b: Variable;
+  w1: Variable;
+  b1: Variable;
+  w2: Variable;
+  b2: Variable;
 }
 
 /** A left-padded batch: ids and positions, both [B, T] row-major. */
@@ -48,7 +60,10 @@ export class Sasrec extends TwoTower {
   readonly lnfg: Variable;
   readonly lnfb: Variable;
 
-  constructor(readonly cfg: SasrecConfig, seed: number) {
+  constructor(
+    readonly cfg: SasrecConfig,
+    seed: number,
+  ) {
     super();
     const { hidden: d, nItems, maxLen } = cfg;
     if (d % cfg.heads !== 0) throw new RangeError(`hidden ${d} is not divisible by heads ${cfg.heads}`);
@@ -59,14 +74,22 @@ export class Sasrec extends TwoTower {
       const p = `block${i}.`;
       const lin = (name: string) => xavierNormal([d, d], d, d, rng, p + name);
       this.blocks.push({
-        ln1g: constant([d], 1, p + 'ln1.g'), ln1b: constant([d], 0, p + 'ln1.b'),
-        wq: lin('attn.wq'), bq: constant([d], 0, p + 'attn.bq'),
-        wk: lin('attn.wk'), bk: constant([d], 0, p + 'attn.bk'),
-        wv: lin('attn.wv'), bv: constant([d], 0, p + 'attn.bv'),
-        wo: lin('attn.wo'), bo: constant([d], 0, p + 'attn.bo'),
-        ln2g: constant([d], 1, p + 'ln2.g'), ln2b: constant([d], 0, p + 'ln2.b'),
-        w1: lin('ffn.w1'), b1: constant([d], 0, p + 'ffn.b1'),
-        w2: lin('ffn.w2'), b2: constant([d], 0, p + 'ffn.b2'),
+        ln1g: constant([d], 1, p + 'ln1.g'),
+        ln1b: constant([d], 0, p + 'ln1.b'),
+        wq: lin('attn.wq'),
+        bq: constant([d], 0, p + 'attn.bq'),
+        wk: lin('attn.wk'),
+        bk: constant([d], 0, p + 'attn.bk'),
+        wv: lin('attn.wv'),
+        bv: constant([d], 0, p + 'attn.bv'),
+        wo: lin('attn.wo'),
+        bo: constant([d], 0, p + 'attn.bo'),
+        ln2g: constant([d], 1, p + 'ln2.g'),
+        ln2b: constant([d], 0, p + 'ln2.b'),
+        w1: lin('ffn.w1'),
+        b1: constant([d], 0, p + 'ffn.b1'),
+        w2: lin('ffn.w2'),
+        b2: constant([d], 0, p + 'ffn.b2'),
       });
     }
     this.lnfg = constant([d], 1, 'ln_f.g');
@@ -76,7 +99,8 @@ export class Sasrec extends TwoTower {
   /** Every trainable variable by name (checkpoint order). */
   variables(): Variable[] {
     const v: Variable[] = [this.itemEmb, this.posEmb];
-    for (const b of this.blocks) v.push(b.ln1g, b.ln1b, b.wq, b.bq, b.wk, b.bk, b.wv, b.bv, b.wo, b.bo, b.ln2g, b.ln2b, b.w1, b.b1, b.w2, b.b2);
+    for (const b of this.blocks)
+      v.push(b.ln1g, b.ln1b, b.wq, b.bq, b.wk, b.bk, b.wv, b.bv, b.wo, b.bo, b.ln2g, b.ln2b, b.w1, b.b1, b.w2, b.b2);
     v.push(this.lnfg, this.lnfb);
     return v;
   }
@@ -114,7 +138,9 @@ export class Sasrec extends TwoTower {
   loss(users: readonly number[], data: SplitUsers, rng: Rng): Tensor {
     const b = trainBatch(users, data, this.cfg.maxLen, rng);
     const h = this.forward(b.input, true, rng);
-    return this.cfg.loss === 'bce' ? bceLoss(h, this.itemEmb, b.pos, b.neg, [b.input.batch, b.input.len]) : softmaxCeLoss(h, this.itemEmb, b.pos);
+    return this.cfg.loss === 'bce'
+      ? bceLoss(h, this.itemEmb, b.pos, b.neg, [b.input.batch, b.input.len])
+      : softmaxCeLoss(h, this.itemEmb, b.pos);
   }
 
   /** The hidden state at the last position, [B, d]. */

@@ -41,20 +41,46 @@ export async function trainRec(cfg: TrainRecConfig): Promise<TrainRecResult> {
   const negValid = fixedNegatives(data, cfg.seed + 1);
   const negTest = fixedNegatives(data, cfg.seed + 2);
   const shapes = shapeKeys(cfg, data.nItems, nUsers);
-  const r = await fitRec(model, data, folder, {
-    label: 'epoch', epochs: cfg.epochs, batchSize: cfg.batchSize, maxLen: cfg.model === 'sasrec' ? cfg.maxLen : Infinity, lr: cfg.lr,
-    seed: cfg.seed, resume: cfg.resume, quiet: cfg.quiet,
-    kind: cfg.model, config: { ...cfg, ...shapes }, expect: shapes, weightsMeta: { kind: cfg.model, config: JSON.stringify(cfg) },
-  }, (users, rng) => model.loss(users, data, rng) as Scalar, {
-    every: cfg.evalEvery, patience: cfg.patience, name: `ndcg@10 (${cfg.selectOn})`,
-    run: () => evaluate(model, data, 'valid', negValid), score: (v) => selectMetric(v, cfg),
-  });
+  const r = await fitRec(
+    model,
+    data,
+    folder,
+    {
+      label: 'epoch',
+      epochs: cfg.epochs,
+      batchSize: cfg.batchSize,
+      maxLen: cfg.model === 'sasrec' ? cfg.maxLen : Infinity,
+      lr: cfg.lr,
+      seed: cfg.seed,
+      resume: cfg.resume,
+      quiet: cfg.quiet,
+      kind: cfg.model,
+      config: { ...cfg, ...shapes },
+      expect: shapes,
+      weightsMeta: { kind: cfg.model, config: JSON.stringify(cfg) },
+    },
+    (users, rng) => model.loss(users, data, rng) as Scalar,
+    {
+      every: cfg.evalEvery,
+      patience: cfg.patience,
+      name: `ndcg@10 (${cfg.selectOn})`,
+      run: () => evaluate(model, data, 'valid', negValid),
+      score: (v) => selectMetric(v, cfg),
+    },
+  );
 
   const valid = evaluate(model, data, 'valid', negValid);
   const test = evaluate(model, data, 'test', negTest);
   const trained = r.log.filter((e) => e.seconds > 0);
   const secPerEpoch = trained.reduce((s, e) => s + e.seconds, 0) / Math.max(1, trained.length);
-  const result: TrainRecResult = { test, valid, bestEpoch: r.keptEpoch, epochsRun: r.epochsRun, secPerEpoch, seqPerSec: r.units / secPerEpoch };
+  const result: TrainRecResult = {
+    test,
+    valid,
+    bestEpoch: r.keptEpoch,
+    epochsRun: r.epochsRun,
+    secPerEpoch,
+    seqPerSec: r.units / secPerEpoch,
+  };
   writeFileAtomic(join(cfg.out, 'training.svg'), trainingChart(r.log, cfg));
   exportEmbeddings(cfg.out, model, data, cfg);
   folder.writeMetrics({

@@ -57,8 +57,11 @@ export function barChart(c: BarChart): string {
   const labelEvery = Math.ceil(c.labels.length / 12);
   c.values.forEach((v, i) => {
     const x = M.left + i * bw;
-    out.push(`<rect x="${(x + bw * 0.1).toFixed(1)}" y="${y(v).toFixed(1)}" width="${(bw * 0.8).toFixed(1)}" height="${(M.top + ph - y(v)).toFixed(1)}" fill="#4878a8"><title>${esc(c.labels[i])}: ${v}</title></rect>`);
-    if (i % labelEvery === 0) out.push(`<text x="${(x + bw / 2).toFixed(1)}" y="${M.top + ph + 14}" text-anchor="middle">${esc(c.labels[i])}</text>`);
+    out.push(
+      `<rect x="${(x + bw * 0.1).toFixed(1)}" y="${y(v).toFixed(1)}" width="${(bw * 0.8).toFixed(1)}" height="${(M.top + ph - y(v)).toFixed(1)}" fill="#4878a8"><title>${esc(c.labels[i])}: ${v}</title></rect>`,
+    );
+    if (i % labelEvery === 0)
+      out.push(`<text x="${(x + bw / 2).toFixed(1)}" y="${M.top + ph + 14}" text-anchor="middle">${esc(c.labels[i])}</text>`);
   });
   out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${M.top + ph}" y2="${M.top + ph}" stroke="black"/>`);
   out.push(`<text x="${M.left + pw / 2}" y="${H - 12}" text-anchor="middle">${esc(c.xLabel)}</text>`);
@@ -139,7 +142,9 @@ export function groupedBarChart(c: GroupedBarChart): string {
     c.series.forEach((s, si) => {
       const v = s.values[gi];
       if (v === null || !Number.isFinite(v)) return;
-      out.push(`<rect x="${(x0 + si * bw).toFixed(1)}" y="${y(v).toFixed(1)}" width="${(bw * 0.9).toFixed(1)}" height="${(M.top + ph - y(v)).toFixed(1)}" fill="${PALETTE[si % PALETTE.length]}"><title>${esc(s.name)} · ${esc(g)}: ${v}</title></rect>`);
+      out.push(
+        `<rect x="${(x0 + si * bw).toFixed(1)}" y="${y(v).toFixed(1)}" width="${(bw * 0.9).toFixed(1)}" height="${(M.top + ph - y(v)).toFixed(1)}" fill="${PALETTE[si % PALETTE.length]}"><title>${esc(s.name)} · ${esc(g)}: ${v}</title></rect>`,
+      );
     });
     out.push(`<text x="${(M.left + gi * gw + gw / 2).toFixed(1)}" y="${M.top + ph + 14}" text-anchor="middle">${esc(g)}</text>`);
   });
@@ -147,7 +152,9 @@ export function groupedBarChart(c: GroupedBarChart): string {
   c.series.forEach((s, si) => {
     const lx = M.left + (si % 4) * (pw / 4);
     const ly = H - 20 + 16 * Math.floor(si / 4);
-    out.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${PALETTE[si % PALETTE.length]}"/><text x="${lx + 14}" y="${ly}">${esc(s.name)}</text>`);
+    out.push(
+      `<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${PALETTE[si % PALETTE.length]}"/><text x="${lx + 14}" y="${ly}">${esc(s.name)}</text>`,
+    );
   });
   out.push('</svg>');
   return out.join('\n') + '\n';
@@ -179,11 +186,19 @@ export function heatmap(c: Heatmap): string {
     out.push(`<text x="${left - 6}" y="${top + r * cell + cell / 2 + 4}" text-anchor="end">${esc(c.rows[r])}</text>`);
     row.forEach((v, k) => {
       const share = v / total;
-      out.push(`<rect x="${left + k * cell}" y="${top + r * cell}" width="${cell - 2}" height="${cell - 2}" fill="rgb(${Math.round(255 - 183 * share)},${Math.round(255 - 135 * share)},${Math.round(255 - 87 * share)})"><title>${esc(c.rows[r])} → ${esc(c.cols[k])}: ${v}</title></rect>`);
-      out.push(`<text x="${left + k * cell + cell / 2 - 1}" y="${top + r * cell + cell / 2 + 4}" text-anchor="middle" fill="${share > 0.6 ? 'white' : 'black'}">${v}</text>`);
+      out.push(
+        `<rect x="${left + k * cell}" y="${top + r * cell}" width="${cell - 2}" height="${cell - 2}" fill="rgb(${Math.round(255 - 183 * share)},${Math.round(255 - 135 * share)},${Math.round(255 - 87 * share)})"><title>${esc(c.rows[r])} → ${esc(c.cols[k])}: ${v}</title></rect>`,
+      );
+      out.push(
+        `<text x="${left + k * cell + cell / 2 - 1}" y="${top + r * cell + cell / 2 + 4}" text-anchor="middle" fill="${share > 0.6 ? 'white' : 'black'}">${v}</text>`,
+      );
     });
   });
-  c.cols.forEach((l, k) => out.push(`<text x="${left + k * cell + cell / 2}" y="${top + c.rows.length * cell + 14}" text-anchor="middle" font-size="9">${esc(l)}</text>`));
+  c.cols.forEach((l, k) =>
+    out.push(
+      `<text x="${left + k * cell + cell / 2}" y="${top + c.rows.length * cell + 14}" text-anchor="middle" font-size="9">${esc(l)}</text>`,
+    ),
+  );
   out.push(`<text x="${left + (c.cols.length * cell) / 2}" y="${height - 12}" text-anchor="middle">${esc(c.xLabel)}</text>`);
   out.push(`<text transform="translate(14 ${top + (c.rows.length * cell) / 2}) rotate(-90)" text-anchor="middle">${esc(c.yLabel)}</text>`);
   out.push('</svg>');

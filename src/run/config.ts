@@ -4,7 +4,11 @@ import { choice, flag, int, maybe, opt, text, type ConfigOf, type Spec } from '.
 import { PROFILES } from './profiles.js';
 
 export const RUN_SPEC = {
-  profile: opt('quick', choice(PROFILES, '<p>'), 'quick: every stage on a 150-user sample (~3 min); full: the real experiment (see README)'),
+  profile: opt(
+    'quick',
+    choice(PROFILES, '<p>'),
+    'quick: every stage on a 150-user sample (~3 min); full: the real experiment (see README)',
+  ),
   out: maybe(text('<dir>'), 'output folder (default runs/<profile>)'),
   seed: opt(0, int(0), 'random seed'),
   baseModel: maybe(text('<path>'), 'use this base LM instead of pre-training one'),

@@ -51,8 +51,14 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   const p = PROFILE[cfg.profile];
   const o = cfg.out;
   const dirs: RunOutputs['dirs'] = {
-    data: join(o, 'dataset'), rec: join(o, 'rec'), kd: join(o, 'sasrec-kd'), tasks: join(o, 'tasks'), base: cfg.baseModel ?? join(o, 'base'),
-    lm: { B: join(o, 'lm-B'), I: join(o, 'lm-I'), H: join(o, 'lm-H') }, eval: join(o, 'eval'), explain: join(o, 'explain'),
+    data: join(o, 'dataset'),
+    rec: join(o, 'rec'),
+    kd: join(o, 'sasrec-kd'),
+    tasks: join(o, 'tasks'),
+    base: cfg.baseModel ?? join(o, 'base'),
+    lm: { B: join(o, 'lm-B'), I: join(o, 'lm-I'), H: join(o, 'lm-H') },
+    eval: join(o, 'eval'),
+    explain: join(o, 'explain'),
   };
   const stagesFile = join(o, 'stages.json');
   const stages: Stages = readJson<Stages>(stagesFile) ?? {};
@@ -73,16 +79,40 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   const q = { seed: cfg.seed, quiet: cfg.quiet };
 
   await stage('data', existsSync(join(dirs.data, 'stats.json')), 'MovieLens latest-small (dslabs), 5-core, leave-one-out', () =>
-    buildDataset({ ...DATA_DEFAULTS, ...p.data, out: dirs.data, quiet: cfg.quiet, seed: DATA_DEFAULTS.seed + cfg.seed }));
+    buildDataset({ ...DATA_DEFAULTS, ...p.data, out: dirs.data, quiet: cfg.quiet, seed: DATA_DEFAULTS.seed + cfg.seed }),
+  );
   const rec = new RunFolder(dirs.rec);
   await stage('train_rec', rec.done, `SASRec, hidden ${p.rec.hidden}, history ${p.rec.maxLen}`, () =>
-    trainRec({ ...TRAIN_REC_DEFAULTS, ...p.rec, ...q, data: dirs.data, out: dirs.rec, resume: rec.resumable }));
+    trainRec({ ...TRAIN_REC_DEFAULTS, ...p.rec, ...q, data: dirs.data, out: dirs.rec, resume: rec.resumable }),
+  );
   const kd = new RunFolder(dirs.kd);
   const d = { ...DISTILL_DEFAULTS, ...p.distill };
   await stage('distill', kd.done, `the sasrec-kd baseline: a SASRec distilled from f (τ ${d.temperature}, ${d.epochs} epochs)`, () =>
-    distillRec({ ...d, quiet: cfg.quiet, seed: DISTILL_DEFAULTS.seed + cfg.seed, rec: dirs.rec, data: dirs.data, out: dirs.kd, resume: kd.resumable }));
-  await stage('tasks', existsSync(join(dirs.tasks, 'counts.json')), 'alignment samples, tasks 1–7 × forms B, I, H, labelled by the SASRec', () =>
-    buildTasks({ ...TASKS_DEFAULTS, ...p.tasks, quiet: cfg.quiet, seed: TASKS_DEFAULTS.seed + cfg.seed, data: dirs.data, rec: dirs.rec, out: dirs.tasks }));
+    distillRec({
+      ...d,
+      quiet: cfg.quiet,
+      seed: DISTILL_DEFAULTS.seed + cfg.seed,
+      rec: dirs.rec,
+      data: dirs.data,
+      out: dirs.kd,
+      resume: kd.resumable,
+    }),
+  );
+  await stage(
+    'tasks',
+    existsSync(join(dirs.tasks, 'counts.json')),
+    'alignment samples, tasks 1–7 × forms B, I, H, labelled by the SASRec',
+    () =>
+      buildTasks({
+        ...TASKS_DEFAULTS,
+        ...p.tasks,
+        quiet: cfg.quiet,
+        seed: TASKS_DEFAULTS.seed + cfg.seed,
+        data: dirs.data,
+        rec: dirs.rec,
+        out: dirs.tasks,
+      }),
+  );
   const base = new RunFolder(dirs.base);
   await stage('pretrain', cfg.baseModel !== undefined || base.done, 'base LM (tokenizer + Llama) from scratch', async () => {
     if (cfg.baseModel) return;
@@ -90,19 +120,56 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   });
   for (const mode of MODES) {
     const lm = new RunFolder(dirs.lm[mode]);
-    await stage(`align_${mode.toLowerCase()}`, lm.done, `RecExplainer-${mode} (${(p.align.loraR ?? ALIGN_DEFAULTS.loraR) > 0 ? 'LoRA' : 'all weights'}${mode === 'B' ? '' : ' + projectors'})`, () =>
-      align({ ...ALIGN_DEFAULTS, ...p.align, ...p.alignSteps?.[mode], ...q, mode, tasks: dirs.tasks, baseModel: dirs.base, out: lm.dir, resume: lm.resumable }));
+    await stage(
+      `align_${mode.toLowerCase()}`,
+      lm.done,
+      `RecExplainer-${mode} (${(p.align.loraR ?? ALIGN_DEFAULTS.loraR) > 0 ? 'LoRA' : 'all weights'}${mode === 'B' ? '' : ' + projectors'})`,
+      () =>
+        align({
+          ...ALIGN_DEFAULTS,
+          ...p.align,
+          ...p.alignSteps?.[mode],
+          ...q,
+          mode,
+          tasks: dirs.tasks,
+          baseModel: dirs.base,
+          out: lm.dir,
+          resume: lm.resumable,
+        }),
+    );
   }
   const evalFile = join(dirs.eval, 'methods.json');
   await stage('eval', existsSync(evalFile), 'every method on the test samples', async () => {
-    const r = await evaluateAll({ ...EVAL_DEFAULTS, ...p.eval, ...q, tasks: dirs.tasks, out: dirs.eval, models: MODES.map((m) => dirs.lm[m]), baseModel: dirs.base, student: dirs.kd });
+    const r = await evaluateAll({
+      ...EVAL_DEFAULTS,
+      ...p.eval,
+      ...q,
+      tasks: dirs.tasks,
+      out: dirs.eval,
+      models: MODES.map((m) => dirs.lm[m]),
+      baseModel: dirs.base,
+      student: dirs.kd,
+    });
     writeJsonAtomic(evalFile, r);
   });
   const explainFile = join(dirs.explain, 'result.json');
-  await stage('explain', existsSync(explainFile), 'explanations of f\'s decisions, scored against f, and the distinction experiments', async () => {
-    const r = await explainAll({ ...EXPLAIN_DEFAULTS, ...p.explain, ...q, tasks: dirs.tasks, out: dirs.explain, models: MODES.map((m) => dirs.lm[m]), baseModel: dirs.base });
-    writeJsonAtomic(explainFile, r);
-  });
+  await stage(
+    'explain',
+    existsSync(explainFile),
+    "explanations of f's decisions, scored against f, and the distinction experiments",
+    async () => {
+      const r = await explainAll({
+        ...EXPLAIN_DEFAULTS,
+        ...p.explain,
+        ...q,
+        tasks: dirs.tasks,
+        out: dirs.explain,
+        models: MODES.map((m) => dirs.lm[m]),
+        baseModel: dirs.base,
+      });
+      writeJsonAtomic(explainFile, r);
+    },
+  );
   const { methods, timings } = readJson<Awaited<ReturnType<typeof evaluateAll>>>(evalFile)!;
   return { dirs, stages, methods, evalTimings: timings, explain: readJson<ExplainResult>(explainFile)! };
 }

@@ -16,12 +16,22 @@ import type { RunConfig } from './config.js';
 import type { RunOutputs } from './pipeline.js';
 
 /** The paper's best RecExplainer figure on any of its three data sets (Table 1), for reference. */
-export const PAPER_BEST = { 'task1.hr@5': 0.9615, 'task1.ndcg@5': 0.8242, 'task2.ndcg@5': 0.9083, 'task3.acc': 0.9904, 'task6.hcr': 0.1461 };
+export const PAPER_BEST = {
+  'task1.hr@5': 0.9615,
+  'task1.ndcg@5': 0.8242,
+  'task2.ndcg@5': 0.9083,
+  'task3.acc': 0.9904,
+  'task6.hcr': 0.1461,
+};
 
 /** The checked-out commit (short), or null outside a git checkout. Read it before a run starts. */
 export function currentCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: repoRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+      cwd: repoRoot(),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
@@ -42,12 +52,27 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
   const timings = { ...Object.fromEntries(Object.entries(r.stages).map(([k, v]) => [k, v.seconds])), ...r.evalTimings };
   const command = `recexplainer run --profile ${cfg.profile}${cfg.seed ? ` --seed ${cfg.seed}` : ''}${cfg.baseModel ? ` --base-model ${cfg.baseModel}` : ''}`;
   const report = {
-    profile: cfg.profile, command, commit, machine: machine(), date: new Date().toISOString(),
-    dataset, recommender, tasks, base_lm: baseLm, alignment, methods: r.methods,
+    profile: cfg.profile,
+    command,
+    commit,
+    machine: machine(),
+    date: new Date().toISOString(),
+    dataset,
+    recommender,
+    tasks,
+    base_lm: baseLm,
+    alignment,
+    methods: r.methods,
     explanations: r.explain.explanations,
     aspects: r.explain.aspects,
     aspect_study: r.explain.aspectStudy,
-    distinction: r.explain.distinction && { discriminator_acc: r.explain.distinction.discriminator_acc, score_mse: r.explain.distinction.score_mse, score_var: r.explain.distinction.score_var, confusion: r.explain.distinction.confusion, names: r.explain.distinction.names },
+    distinction: r.explain.distinction && {
+      discriminator_acc: r.explain.distinction.discriminator_acc,
+      score_mse: r.explain.distinction.score_mse,
+      score_var: r.explain.distinction.score_var,
+      confusion: r.explain.distinction.confusion,
+      names: r.explain.distinction.names,
+    },
     timings,
     peak_rss_mb: Math.max(0, ...Object.values(r.stages).map((s) => s.peak_rss_mb)),
     peak_rss_mb_by_stage: Object.fromEntries(Object.entries(r.stages).map(([k, v]) => [k, v.peak_rss_mb])),
@@ -70,7 +95,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     methodsTable(r.methods),
     '',
     `Paper's best RecExplainer figures (any data set): T1 H@5 ${PAPER_BEST['task1.hr@5']}, T1 N@5 ${PAPER_BEST['task1.ndcg@5']}, T2 N@5 ${PAPER_BEST['task2.ndcg@5']}, T3 ACC ${PAPER_BEST['task3.acc']}, T6 HCR ${PAPER_BEST['task6.hcr']}.`,
-    'T1: f\'s top-1 item among 5 beam-search outputs; T2: graded NDCG@5 of the generated order of 5 candidates against f\'s (relevance 5…1, unnamed candidates appended worst-first); T3: yes/no by answer likelihood; T6: share of the shown history recovered from the user embedding; T4: item → title on training items; invalid: outputs that are no catalogue title.',
+    "T1: f's top-1 item among 5 beam-search outputs; T2: graded NDCG@5 of the generated order of 5 candidates against f's (relevance 5…1, unnamed candidates appended worst-first); T3: yes/no by answer likelihood; T6: share of the shown history recovered from the user embedding; T4: item → title on training items; invalid: outputs that are no catalogue title.",
     '',
     '![alignment](alignment.svg)',
     '',
@@ -86,16 +111,31 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     '',
     '| mode | samples | tokens/epoch | steps | seconds | final loss | trainable params |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...Object.entries(alignment).flatMap(([m, a]) => (a ? [`| ${m} | ${Object.values(a.samples).reduce((x, y) => x + y, 0)} | ${a.tokens} | ${a.steps} | ${a.seconds.toFixed(0)} | ${a.final_loss.toFixed(4)} | ${a.trainable_params} |`] : [])),
+    ...Object.entries(alignment).flatMap(([m, a]) =>
+      a
+        ? [
+            `| ${m} | ${Object.values(a.samples).reduce((x, y) => x + y, 0)} | ${a.tokens} | ${a.steps} | ${a.seconds.toFixed(0)} | ${a.final_loss.toFixed(4)} | ${a.trainable_params} |`,
+          ]
+        : [],
+    ),
     '',
     ...Object.entries(r.dirs.lm).map(([m, d]) => `![loss ${m}](${rel(join(d, 'loss.svg'))})`),
     '',
-    ...(baseLm ? ['## Base LM', '', `${(baseLm.params / 1e6).toFixed(2)}M parameters, ${baseLm.steps} steps, ${baseLm.tokens_seen} tokens in ${baseLm.seconds.toFixed(0)} s; held-out perplexity ${baseLm.heldout_ppl.toFixed(1)} (vocabulary ${baseLm.vocab}).`, ''] : []),
+    ...(baseLm
+      ? [
+          '## Base LM',
+          '',
+          `${(baseLm.params / 1e6).toFixed(2)}M parameters, ${baseLm.steps} steps, ${baseLm.tokens_seen} tokens in ${baseLm.seconds.toFixed(0)} s; held-out perplexity ${baseLm.heldout_ppl.toFixed(1)} (vocabulary ${baseLm.vocab}).`,
+          '',
+        ]
+      : []),
     '## Target recommender (SASRec) on the test split',
     '',
     '| protocol | HR@5 | NDCG@5 | HR@10 | NDCG@10 | HR@20 | NDCG@20 |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    full ? `| full catalogue | ${['hr@5', 'ndcg@5', 'hr@10', 'ndcg@10', 'hr@20', 'ndcg@20'].map((k) => full[k].toFixed(4)).join(' | ')} |` : '',
+    full
+      ? `| full catalogue | ${['hr@5', 'ndcg@5', 'hr@10', 'ndcg@10', 'hr@20', 'ndcg@20'].map((k) => full[k].toFixed(4)).join(' | ')} |`
+      : '',
     sampled ? `| 100 sampled negatives | | | ${sampled['hr@10'].toFixed(4)} | ${sampled['ndcg@10'].toFixed(4)} | | |` : '',
     '',
     `![training](${rel(join(r.dirs.rec, 'training.svg'))})`,

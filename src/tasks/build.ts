@@ -15,7 +15,19 @@ import { configRecord, validateTasksConfig, type TasksConfig } from './config.js
 import { brownPairs, loadShareGpt, type TextPair } from './corpus.js';
 import { countRecords, countsMarkdown, type Counts } from './counts.js';
 import { recordsFor } from './forms.js';
-import { explanationTask, generalTask, historyTask, interestTask, itemTask, nextItemTask, rankingTask, similarItems, type Context, type Source, type Split } from './generate.js';
+import {
+  explanationTask,
+  generalTask,
+  historyTask,
+  interestTask,
+  itemTask,
+  nextItemTask,
+  rankingTask,
+  similarItems,
+  type Context,
+  type Source,
+  type Split,
+} from './generate.js';
 import { shownContributors } from '../facts/attribution.js';
 import { aspectsFor, aspectSuffix, aspectText, aspectWord, type AspectId } from '../facts/aspects.js';
 import { explanationFacts, explanationText, type ExplanationFacts } from '../facts/targets.js';
@@ -39,9 +51,12 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   const texts = cfg.task5[0] + cfg.task5[1] > 0 ? (cfg.sharegpt ? loadShareGpt(cfg.sharegpt) : brownPairs()) : [];
   const rec = await Recommender.load(cfg.rec, cfg.backend);
   if (rec.nItems !== ds.items.length || rec.nUsers !== ds.sequences.length) {
-    throw new UserError(`${cfg.rec} was trained on ${rec.nUsers} users / ${rec.nItems} items, but ${cfg.data} has ${ds.sequences.length} / ${ds.items.length}: train it on this data set`);
+    throw new UserError(
+      `${cfg.rec} was trained on ${rec.nUsers} users / ${rec.nItems} items, but ${cfg.data} has ${ds.sequences.length} / ${ds.items.length}: train it on this data set`,
+    );
   }
-  if (cfg.task2Items >= ds.items.length) throw new UserError(`--task2-items ${cfg.task2Items}: the catalogue has only ${ds.items.length} items`);
+  if (cfg.task2Items >= ds.items.length)
+    throw new UserError(`--task2-items ${cfg.task2Items}: the catalogue has only ${ds.items.length} items`);
 
   const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
   const pick = new TemplatePicker(templates, new Rng(cfg.seed));
@@ -55,7 +70,9 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
       const ranking = rankingTask(ctx, titles, cfg.task2Items, rng, pick.pick('t2'));
       if (ranking) byTask[2].push(ranking);
       if (ctx.prefix === 0) {
-        byTask[3].push(...interestTask(ctx, { posTop: cfg.posTop, negBottom: cfg.negBottom, ...templates.answers }, rng, () => pick.pick('t3')));
+        byTask[3].push(
+          ...interestTask(ctx, { posTop: cfg.posTop, negBottom: cfg.negBottom, ...templates.answers }, rng, () => pick.pick('t3')),
+        );
       }
       byTask[6].push(historyTask(ctx, titles, pick.pick('t6')));
     }
@@ -95,11 +112,24 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
 function pairFacts(pair: Source, rec: Recommender, ds: Dataset, similar: number[][]): ExplanationFacts {
   const item = pair.item!;
   const decision = pair.key.endsWith('-pos') ? 'yes' : 'no';
-  return explanationFacts(ds.items, pair.shown, item, decision, shownContributors(rec, pair.history, pair.shown, item, 3), similar[item]?.[0] ?? null);
+  return explanationFacts(
+    ds.items,
+    pair.shown,
+    item,
+    decision,
+    shownContributors(rec, pair.history, pair.shown, item, 3),
+    similar[item]?.[0] ?? null,
+  );
 }
 
 /** Task 7 for a task-3 pair; one training pair in ASPECT_SHARE asks for one aspect (src/facts/aspects.ts) and gets the text focused on it. */
-function explanationSource(pair: Source, facts: ExplanationFacts, titles: string[], pick: TemplatePicker, rng: Rng): { source: Source; aspect: AspectId | null } {
+function explanationSource(
+  pair: Source,
+  facts: ExplanationFacts,
+  titles: string[],
+  pick: TemplatePicker,
+  rng: Rng,
+): { source: Source; aspect: AspectId | null } {
   const template = pick.pick('t7');
   if (pair.split === 'train' && rng.next() < ASPECT_SHARE) {
     const options = aspectsFor(facts);
@@ -121,16 +151,36 @@ function userContexts(user: number, items: number[], cfg: TasksConfig): Omit<Con
   const avoid = new Set([sp.test]);
   for (let p = 0; p < cfg.prefixes && sp.train.length - p >= 1; p++) {
     const history = sp.train.slice(0, sp.train.length - p);
-    out.push({ user, split: 'train', key: p === 0 ? `u${user}` : `u${user}-p${p + 1}`, prefix: p, history, shown: recentHistory(history, cfg.maxHistory), avoid });
+    out.push({
+      user,
+      split: 'train',
+      key: p === 0 ? `u${user}` : `u${user}-p${p + 1}`,
+      prefix: p,
+      history,
+      shown: recentHistory(history, cfg.maxHistory),
+      avoid,
+    });
   }
   const full = [...sp.train, sp.valid];
-  out.push({ user, split: 'test', key: `u${user}`, prefix: 0, history: full, shown: recentHistory(full, cfg.maxHistory), avoid: new Set() });
+  out.push({
+    user,
+    split: 'test',
+    key: `u${user}`,
+    prefix: 0,
+    history: full,
+    shown: recentHistory(full, cfg.maxHistory),
+    avoid: new Set(),
+  });
   return out;
 }
 
 /** Task 4 for every item: its title (from <item> only), each metadata attribute it has, its most similar items by f. */
 function itemSources(ds: Dataset, titles: string[], templates: Templates, pick: TemplatePicker, similar: number[][] | null): Source[] {
-  const keys = ['title', ...new Set(ds.items.flatMap((i) => Object.keys(i.meta)).filter((k) => k !== 'title' && k !== 'similar')), ...(similar ? ['similar'] : [])];
+  const keys = [
+    'title',
+    ...new Set(ds.items.flatMap((i) => Object.keys(i.meta)).filter((k) => k !== 'title' && k !== 'similar')),
+    ...(similar ? ['similar'] : []),
+  ];
   const out: Source[] = [];
   for (const it of ds.items) {
     for (const key of keys) {

@@ -12,7 +12,10 @@ import type { TeacherStats } from './teacher.js';
 const forms: ArgType<Form[]> = {
   arg: '<list>',
   parse(v) {
-    const named = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const named = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = named.find((f) => !(FORMS as readonly string[]).includes(f));
     if (bad !== undefined) throw new UserError(`expected forms among ${FORMS.join(', ')}, got "${bad}"`);
     if (named.length === 0) throw new UserError('name at least one of B, I, H');
@@ -42,7 +45,7 @@ export const TASKS_SPEC = {
   posTop: opt(0.2, float(0, 1), "task 3 positives: share of f's best-scored unseen items"),
   negBottom: opt(0.5, float(0, 1), "task 3 negatives: share of f's worst-scored unseen items"),
   task2Items: opt(5, int(2), 'task 2 candidates per sample'),
-  similarK: opt(1, int(0), 'task 4: similar items named per item, by cosine of f\'s item vectors (0 = no similar-item samples)'),
+  similarK: opt(1, int(0), "task 4: similar items named per item, by cosine of f's item vectors (0 = no similar-item samples)"),
   explanations: flag('skip task 7 (f-grounded explanations of the task-3 pairs)', true),
   seed: opt(42, int(0), 'random seed'),
   templates: maybe(text('<file>'), 'prompt template file (default: templates/default.json)'),
@@ -66,7 +69,9 @@ export const TASKS_DEFAULTS = defaultsOf(TASKS_SPEC);
 /** Combinations the flags' own checks cannot see, as one-line UserErrors naming the flags. */
 export function validateTasksConfig(cfg: TasksConfig): void {
   if (cfg.posTop <= 0 || cfg.negBottom <= 0 || cfg.posTop + cfg.negBottom > 1) {
-    throw new UserError(`--pos-top (${cfg.posTop}) and --neg-bottom (${cfg.negBottom}) must be positive and add up to at most 1, or the two pools overlap`);
+    throw new UserError(
+      `--pos-top (${cfg.posTop}) and --neg-bottom (${cfg.negBottom}) must be positive and add up to at most 1, or the two pools overlap`,
+    );
   }
   if (cfg.forms.length === 0) throw new UserError('--forms: name at least one of B, I, H');
 }

@@ -42,7 +42,9 @@ export function untag(line: string): string {
 
 /** Every pair of consecutive sentences (same file, both 6–40 words) of the Brown corpus, in file order. */
 export function brownPairs(dir = brownDir()): TextPair[] {
-  const files = readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /^c[a-r]\d\d$/.test(f))
+    .sort();
   if (files.length === 0) throw new UserError(`${dir}: no Brown corpus files (ca01 … cr09) found`);
   const pairs: TextPair[] = [];
   for (const f of files) {

@@ -21,7 +21,8 @@ export function countsMarkdown(counts: Counts): string {
   const forms = (Object.keys(counts) as Form[]).filter((f) => counts[f]);
   const cols = forms.flatMap((f) => SPLITS.map((s) => `${f} ${s}`));
   const fmt = (n: number) => n.toLocaleString('en-US');
-  const row = (label: string, key: string) => `| ${label} | ${forms.flatMap((f) => SPLITS.map((s) => fmt(counts[f]![s][key]))).join(' | ')} |`;
+  const row = (label: string, key: string) =>
+    `| ${label} | ${forms.flatMap((f) => SPLITS.map((s) => fmt(counts[f]![s][key]))).join(' | ')} |`;
   return [
     '# Alignment task samples',
     '',

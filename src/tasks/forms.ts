@@ -57,7 +57,8 @@ function render(src: Source, variant: Form, form: Form, titles: Titles): TaskRec
   };
   const history = renderList(src.shown.map((i) => titles[i]));
   const values: Partial<Record<Slot, Piece<Soft>>> = {
-    [SLOT.user]: variant === 'B' ? { text: history, soft: [] } : { text: variant === 'I' ? USER_TOKEN : `${USER_TOKEN} ${history}`, soft: [userSoft] },
+    [SLOT.user]:
+      variant === 'B' ? { text: history, soft: [] } : { text: variant === 'I' ? USER_TOKEN : `${USER_TOKEN} ${history}`, soft: [userSoft] },
     [SLOT.items]: join(src.candidates.map(item)),
     [SLOT.text]: { text: src.text ?? '', soft: [] },
     [SLOT.attribute]: { text: src.attribute?.name ?? '', soft: [] },

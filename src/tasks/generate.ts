@@ -41,7 +41,19 @@ export interface Context {
 export type Titles = readonly string[];
 
 function base(ctx: Context, task: TaskId, key: string, template: Picked): Omit<Source, 'response' | 'answer'> {
-  return { task, split: ctx.split, key, user: ctx.user, history: ctx.history, shown: ctx.shown, candidates: [], item: null, attribute: null, text: null, template };
+  return {
+    task,
+    split: ctx.split,
+    key,
+    user: ctx.user,
+    history: ctx.history,
+    shown: ctx.shown,
+    candidates: [],
+    item: null,
+    attribute: null,
+    text: null,
+    template,
+  };
 }
 
 const byScore = (scores: Float32Array) => (a: number, b: number) => scores[b] - scores[a] || a - b;
@@ -122,16 +134,47 @@ export function explanationTask(pair: Source, response: string, template: Picked
 }
 
 /** Task 4: one attribute of one item (training only, no user). */
-export function itemTask(item: number, attribute: { key: string; name: string }, response: string, answer: number[], template: Picked): Source {
+export function itemTask(
+  item: number,
+  attribute: { key: string; name: string },
+  response: string,
+  answer: number[],
+  template: Picked,
+): Source {
   return {
-    task: 4, split: 'train', key: `i${item}-${attribute.key}`, user: null, history: [], shown: [], candidates: [],
-    item, attribute, text: null, template, response, answer,
+    task: 4,
+    split: 'train',
+    key: `i${item}-${attribute.key}`,
+    user: null,
+    history: [],
+    shown: [],
+    candidates: [],
+    item,
+    attribute,
+    text: null,
+    template,
+    response,
+    answer,
   };
 }
 
 /** Task 5: a general text pair (template null: the text is the whole prompt). */
 export function generalTask(split: Split, n: number, text: string, response: string, template: Picked | null): Source {
-  return { task: 5, split, key: `n${n}`, user: null, history: [], shown: [], candidates: [], item: null, attribute: null, text, template, response, answer: [] };
+  return {
+    task: 5,
+    split,
+    key: `n${n}`,
+    user: null,
+    history: [],
+    shown: [],
+    candidates: [],
+    item: null,
+    attribute: null,
+    text,
+    template,
+    response,
+    answer: [],
+  };
 }
 
 /** L2 norms of the rows of an item table [nItems + 1, d] (0 → 1, so a zero row has cosine 0 with all). */

@@ -14,21 +14,25 @@ export function taskFile(dir: string, split: Split, form: Form): string {
 export function readTaskRecords(file: string): TaskRecord[] {
   if (!existsSync(file)) throw new UserError(`${file}: no such task file (run \`recexplainer tasks\` with this form)`);
   const out: TaskRecord[] = [];
-  readFileSync(file, 'utf8').split('\n').forEach((text, i) => {
-    if (text.trim() === '') return;
-    const at = { file, line: i + 1 };
-    let r: TaskRecord;
-    try {
-      r = JSON.parse(text) as TaskRecord;
-    } catch {
-      throw new DataError(at, 'is not valid JSON');
-    }
-    if (typeof r !== 'object' || r === null) throw new DataError(at, 'is not a JSON object');
-    for (const k of ['id', 'prompt', 'response'] as const) if (typeof r[k] !== 'string') throw new DataError({ ...at, field: k }, 'missing or not a string');
-    if (![1, 2, 3, 4, 5, 6, 7].includes(r.task)) throw new DataError({ ...at, field: 'task' }, `unknown task ${JSON.stringify(r.task)}`);
-    if (!Array.isArray(r.soft) || !Array.isArray(r.items)) throw new DataError({ ...at, field: Array.isArray(r.soft) ? 'items' : 'soft' }, 'missing or not a list');
-    out.push(r);
-  });
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((text, i) => {
+      if (text.trim() === '') return;
+      const at = { file, line: i + 1 };
+      let r: TaskRecord;
+      try {
+        r = JSON.parse(text) as TaskRecord;
+      } catch {
+        throw new DataError(at, 'is not valid JSON');
+      }
+      if (typeof r !== 'object' || r === null) throw new DataError(at, 'is not a JSON object');
+      for (const k of ['id', 'prompt', 'response'] as const)
+        if (typeof r[k] !== 'string') throw new DataError({ ...at, field: k }, 'missing or not a string');
+      if (![1, 2, 3, 4, 5, 6, 7].includes(r.task)) throw new DataError({ ...at, field: 'task' }, `unknown task ${JSON.stringify(r.task)}`);
+      if (!Array.isArray(r.soft) || !Array.isArray(r.items))
+        throw new DataError({ ...at, field: Array.isArray(r.soft) ? 'items' : 'soft' }, 'missing or not a list');
+      out.push(r);
+    });
   return out;
 }
 
@@ -47,7 +51,8 @@ export function tasksSources(dir: string): { rec: string; data: string; maxHisto
     if (typeof v !== 'string') throw new DataError({ file, field: k }, 'missing or not a string');
     return isAbsolute(v) ? v : resolve(v);
   };
-  if (!Number.isInteger(cfg.maxHistory) || (cfg.maxHistory as number) < 1) throw new DataError({ file, field: 'maxHistory' }, 'missing or not a positive integer');
+  if (!Number.isInteger(cfg.maxHistory) || (cfg.maxHistory as number) < 1)
+    throw new DataError({ file, field: 'maxHistory' }, 'missing or not a positive integer');
   const posTop = typeof cfg.posTop === 'number' && cfg.posTop > 0 && cfg.posTop < 1 ? cfg.posTop : 0.2;
   return { rec: path('rec'), data: path('data'), maxHistory: cfg.maxHistory as number, posTop };
 }

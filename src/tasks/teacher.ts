@@ -50,9 +50,18 @@ function usableExplanation(reply: string, decision: 'yes' | 'no'): boolean {
 export async function applyTeacher(byTask: Source[][], cfg: TasksConfig, ctx: TeacherContext): Promise<TeacherStats | undefined> {
   if (cfg.teacherUrl === undefined) return undefined;
   if (ctx.templates.prompts.t6s.length === 0) {
-    throw new DataError({ file: ctx.templates.file, field: 't6s' }, "missing: the teacher's user summaries need a non-empty array of template strings");
+    throw new DataError(
+      { file: ctx.templates.file, field: 't6s' },
+      "missing: the teacher's user summaries need a non-empty array of template strings",
+    );
   }
-  const client = new ChatClient({ label: 'teacher', url: cfg.teacherUrl, model: cfg.teacherModel, apiKey: cfg.teacherKey ?? process.env.OPENAI_API_KEY, concurrency: cfg.teacherConcurrency });
+  const client = new ChatClient({
+    label: 'teacher',
+    url: cfg.teacherUrl,
+    model: cfg.teacherModel,
+    apiKey: cfg.teacherKey ?? process.env.OPENAI_API_KEY,
+    concurrency: cfg.teacherConcurrency,
+  });
   const titlesOf = (ids: readonly number[]) => ids.map((i) => ctx.titles[i]);
   const explained = byTask[7].filter((s) => ctx.plain.has(s)); // an aspect-focused text is left as it is
   const facts = explained.map((s) => ctx.plain.get(s)!);
@@ -60,16 +69,38 @@ export async function applyTeacher(byTask: Source[][], cfg: TasksConfig, ctx: Te
   const conversations = [
     ...explained.map((s, i) => {
       const f = facts[i];
-      return explanationMessages({ history: titlesOf(s.shown), item: ctx.titles[f.item], decision: f.decision, contributors: titlesOf(f.contributors), shared: f.shared, itemThemes: f.itemThemes, era: f.era });
+      return explanationMessages({
+        history: titlesOf(s.shown),
+        item: ctx.titles[f.item],
+        decision: f.decision,
+        contributors: titlesOf(f.contributors),
+        shared: f.shared,
+        itemThemes: f.itemThemes,
+        era: f.era,
+      });
     }),
-    ...histories.map((s) => summaryMessages({ history: titlesOf(s.shown), themes: topThemes(s.shown.map((i) => ctx.items[i - 1]), 3) })),
+    ...histories.map((s) =>
+      summaryMessages({
+        history: titlesOf(s.shown),
+        themes: topThemes(
+          s.shown.map((i) => ctx.items[i - 1]),
+          3,
+        ),
+      }),
+    ),
   ];
 
   const progress = new Progress({ label: 'teacher', total: conversations.length, unit: 'texts/s', quiet: cfg.quiet });
-  const { replies, cached } = await completeCached(client, new ReplyCache(join(cfg.out, TEACHER_CACHE)), conversations, (n) => progress.tick(n));
+  const { replies, cached } = await completeCached(client, new ReplyCache(join(cfg.out, TEACHER_CACHE)), conversations, (n) =>
+    progress.tick(n),
+  );
   progress.finish();
 
-  const stats: TeacherStats = { explanations: { asked: explained.length, used: 0, rejected: 0, failed: 0 }, summaries: { asked: histories.length, used: 0, failed: 0 }, cached };
+  const stats: TeacherStats = {
+    explanations: { asked: explained.length, used: 0, rejected: 0, failed: 0 },
+    summaries: { asked: histories.length, used: 0, failed: 0 },
+    cached,
+  };
   const taught = new Map<Source, string>();
   explained.forEach((s, i) => {
     const reply = replies[i];

@@ -51,7 +51,8 @@ export function explanationMessages(b: ExplanationBrief): ChatMessage[] {
 
 /** System + user messages asking for a 1–3 sentence summary of what the user likes. */
 export function summaryMessages(b: SummaryBrief): ChatMessage[] {
-  const system = 'You describe the users of a recommender system from the items they interacted with, briefly and without guessing beyond the evidence.';
+  const system =
+    'You describe the users of a recommender system from the items they interacted with, briefly and without guessing beyond the evidence.';
   const user = [
     "A user's history, oldest first:",
     numbered(b.history),

@@ -47,8 +47,10 @@ export function loadTemplates(file = defaultTemplatesPath()): Templates {
   } catch (e) {
     throw new DataError({ file }, `invalid JSON: ${(e as Error).message}`);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new DataError({ file }, 'expected a JSON object of template lists');
-  if (raw.format !== undefined && raw.format !== TEMPLATES_FORMAT) throw new DataError({ file, field: 'format' }, `expected "${TEMPLATES_FORMAT}", got ${JSON.stringify(raw.format)}`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new DataError({ file }, 'expected a JSON object of template lists');
+  if (raw.format !== undefined && raw.format !== TEMPLATES_FORMAT)
+    throw new DataError({ file, field: 'format' }, `expected "${TEMPLATES_FORMAT}", got ${JSON.stringify(raw.format)}`);
   const prompts = {} as Record<TemplateKey, string[]>;
   for (const key of TEMPLATE_KEYS) {
     const list = raw[key];
@@ -56,7 +58,8 @@ export function loadTemplates(file = defaultTemplatesPath()): Templates {
       prompts[key] = [];
       continue;
     }
-    if (!Array.isArray(list) || list.length === 0) throw new DataError({ file, field: key }, `missing: task ${key.slice(1)} needs a non-empty array of template strings`);
+    if (!Array.isArray(list) || list.length === 0)
+      throw new DataError({ file, field: key }, `missing: task ${key.slice(1)} needs a non-empty array of template strings`);
     prompts[key] = list.map((t, i) => checkTemplate(file, `${key}[${i}]`, t, TASK_SLOTS[key]));
   }
   const attributes = stringRecord(file, 'attributes', raw.attributes ?? {});
@@ -69,14 +72,17 @@ function checkTemplate(file: string, field: string, t: unknown, slots: readonly 
   if (typeof t !== 'string' || !t.trim()) throw new DataError({ file, field }, 'missing: expected a non-empty template string');
   for (const s of slots) if (!t.includes(s)) throw new DataError({ file, field }, `missing slot ${s}`);
   for (const m of t.match(/\{[^{}]*\}/g) ?? []) {
-    if (!(slots as readonly string[]).includes(m)) throw new DataError({ file, field }, `slot ${m} is not allowed here (allowed: ${slots.join(', ')})`);
+    if (!(slots as readonly string[]).includes(m))
+      throw new DataError({ file, field }, `slot ${m} is not allowed here (allowed: ${slots.join(', ')})`);
   }
   return t;
 }
 
 function stringRecord(file: string, field: string, v: unknown): Record<string, string> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new DataError({ file, field }, 'missing: expected an object of strings');
-  for (const [k, s] of Object.entries(v)) if (typeof s !== 'string') throw new DataError({ file, field: `${field}.${k}` }, 'expected a string');
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new DataError({ file, field }, 'missing: expected an object of strings');
+  for (const [k, s] of Object.entries(v))
+    if (typeof s !== 'string') throw new DataError({ file, field: `${field}.${k}` }, 'expected a string');
   return v as Record<string, string>;
 }
 

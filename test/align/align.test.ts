@@ -22,14 +22,62 @@ const { data, rec } = await trainedRing();
 const tmp = mkdtempSync(join(tmpdir(), 'align-'));
 const tasks = join(tmp, 'tasks');
 const base = join(tmp, 'base');
-const ALIGN = ['--tasks', tasks, '--base-model', base, '--max-steps', '24', '--batch-size', '8', '--lr', '5e-3', '--warmup', '2', '--per-task', '60', '--checkpoint-every', '6', '--quiet'];
+const ALIGN = [
+  '--tasks',
+  tasks,
+  '--base-model',
+  base,
+  '--max-steps',
+  '24',
+  '--batch-size',
+  '8',
+  '--lr',
+  '5e-3',
+  '--warmup',
+  '2',
+  '--per-task',
+  '60',
+  '--checkpoint-every',
+  '6',
+  '--quiet',
+];
 
 before(async () => {
   await initEngine({ backend: 'wasm' });
   const steps = [
     ['tasks', '--data', data, '--rec', rec, '--out', tasks, '--task5', '40,10', '--quiet'],
-    ['pretrain', '--data', data, '--out', base, '--layers', '2', '--hidden', '32', '--heads', '2', '--kv-heads', '2', '--ffn', '64', '--vocab', '512', '--seq-len', '64',
-      '--batch-size', '8', '--steps', '30', '--warmup', '5', '--lr', '1e-2', '--eval-every', '10', '--quiet'],
+    [
+      'pretrain',
+      '--data',
+      data,
+      '--out',
+      base,
+      '--layers',
+      '2',
+      '--hidden',
+      '32',
+      '--heads',
+      '2',
+      '--kv-heads',
+      '2',
+      '--ffn',
+      '64',
+      '--vocab',
+      '512',
+      '--seq-len',
+      '64',
+      '--batch-size',
+      '8',
+      '--steps',
+      '30',
+      '--warmup',
+      '5',
+      '--lr',
+      '1e-2',
+      '--eval-every',
+      '10',
+      '--quiet',
+    ],
   ];
   for (const args of steps) {
     const r = cli(args);
@@ -37,8 +85,13 @@ before(async () => {
   }
 });
 
-const losses = (dir: string) => readFileSync(join(dir, 'train_log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).loss as number);
-const adapters = (dir: string) => Object.fromEntries(Object.entries(readSafetensors(join(dir, 'adapter.safetensors')).tensors).map(([k, t]) => [k, Array.from(t.data)]));
+const losses = (dir: string) =>
+  readFileSync(join(dir, 'train_log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).loss as number);
+const adapters = (dir: string) =>
+  Object.fromEntries(Object.entries(readSafetensors(join(dir, 'adapter.safetensors')).tensors).map(([k, t]) => [k, Array.from(t.data)]));
 
 test('align H: the response loss falls; the folder reloads to the same task-3 answers', async () => {
   const out = join(tmp, 'H');
@@ -52,7 +105,9 @@ test('align H: the response loss falls; the folder reloads to the same task-3 an
   const meta = JSON.parse(readFileSync(join(out, 'align.json'), 'utf8'));
   assert.equal(meta.mode, 'H');
   assert.equal(meta.projector_in, 16);
-  const t3 = readTaskRecords(taskFile(tasks, 'test', 'H')).filter((x) => x.task === 3).slice(0, 8);
+  const t3 = readTaskRecords(taskFile(tasks, 'test', 'H'))
+    .filter((x) => x.task === 3)
+    .slice(0, 8);
   const answers = async (path: string) => {
     const m = lmMethod('recexplainer-h', await Surrogate.load(path), 'test');
     const a = m.yesNo!(t3, ['Yes', 'No']);
@@ -89,13 +144,34 @@ test('a killed align run resumes to the weights of an uninterrupted one', async 
 
 test('eval: the table for an aligned model and the baselines, DESIGN §6 names; sasrec-kd distilled into --out', () => {
   const out = join(tmp, 'eval');
-  const r = cli(['eval', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--baselines', 'random,popularity,sasrec-kd', '--distill-epochs', '2', '--users', '20', '--task4', '10', '--quiet']);
+  const r = cli([
+    'eval',
+    '--tasks',
+    tasks,
+    '--out',
+    out,
+    '--model',
+    join(tmp, 'H'),
+    '--baselines',
+    'random,popularity,sasrec-kd',
+    '--distill-epochs',
+    '2',
+    '--users',
+    '20',
+    '--task4',
+    '10',
+    '--quiet',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   assert.deepEqual(Object.keys(rep.methods), ['random', 'popularity', 'sasrec-kd', 'recexplainer-h']);
   assert.ok(rep.timings.distill > 0);
   assert.equal(JSON.parse(readFileSync(join(out, 'sasrec-kd', 'metrics.json'), 'utf8')).epochs, 2);
-  for (const m of Object.values(rep.methods) as { task1: Record<string, number>; task3: { acc: number }; samples: Record<string, number> }[]) {
+  for (const m of Object.values(rep.methods) as {
+    task1: Record<string, number>;
+    task3: { acc: number };
+    samples: Record<string, number>;
+  }[]) {
     assert.equal(m.samples.task1, 20);
     assert.equal(m.samples.task3, 40);
     assert.ok(m.task1['hr@5'] >= 0 && m.task1['hr@5'] <= 1 && m.task3.acc >= 0 && m.task3.acc <= 1);
@@ -122,7 +198,22 @@ test('bad input is a one-line error naming the problem', () => {
 
 test('explain: every explainer scored against f, rows written, distinction run (with --aspect and an aspect study)', () => {
   const out = join(tmp, 'explain');
-  const r = cli(['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--sample', '20', '--aspect', 'the era', '--aspect-study', '6', '--quiet']);
+  const r = cli([
+    'explain',
+    '--tasks',
+    tasks,
+    '--out',
+    out,
+    '--model',
+    join(tmp, 'H'),
+    '--sample',
+    '20',
+    '--aspect',
+    'the era',
+    '--aspect-study',
+    '6',
+    '--quiet',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   assert.deepEqual(Object.keys(rep.explanations), ['base-lm', 'template', 'recexplainer-h']);
@@ -133,12 +224,19 @@ test('explain: every explainer scored against f, rows written, distinction run (
     assert.equal(m.llm_judge_mean, null);
   }
   assert.ok(rep.distinction.discriminator_acc >= 0 && rep.distinction.discriminator_acc <= 1);
-  const rows = readFileSync(join(out, 'explanations', 'template.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const rows = readFileSync(join(out, 'explanations', 'template.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(rows.length, 20);
   assert.ok(rows.every((x) => ['yes', 'no'].includes(x.f_decision) && typeof x.text === 'string' && x.rating >= 0));
   const share = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
   assert.deepEqual(Object.keys(rep.aspects), ['base-lm', 'template', 'recexplainer-h']);
-  for (const c of Object.values(rep.aspects) as Record<string, unknown>[]) assert.ok(['themes', 'era', 'history', 'only'].every((k) => share(c[k])), JSON.stringify(c));
+  for (const c of Object.values(rep.aspects) as Record<string, unknown>[])
+    assert.ok(
+      ['themes', 'era', 'history', 'only'].every((k) => share(c[k])),
+      JSON.stringify(c),
+    );
   const study = rep.aspect_study['recexplainer-h'];
   assert.deepEqual(Object.keys(rep.aspect_study), ['recexplainer-h']);
   assert.deepEqual(Object.keys(study), ['none', 'themes', 'era', 'history']);
@@ -149,23 +247,35 @@ test('explain: every explainer scored against f, rows written, distinction run (
   assert.match(md, /### Aspects[\s\S]*\| era \|/);
 });
 
-test('explain --pairs: the chosen pairs, f\'s decision by its ranking; an unknown item names the line', async () => {
+test("explain --pairs: the chosen pairs, f's decision by its ranking; an unknown item names the line", async () => {
   const file = join(tmp, 'pairs.csv');
   writeFileSync(file, 'user,item\n1,5\n{"user": 2, "item": 40}\n3,7\n');
   const out = join(tmp, 'explain-pairs');
   const r = cli(['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--pairs', file, '--no-distinction', '--quiet']);
   assert.equal(r.code, 0, r.stderr);
-  const rows = readFileSync(join(out, 'explanations', 'recexplainer-h.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(rows.map((x) => x.key), ['u1-i5', 'u2-i40', 'u3-i7']);
+  const rows = readFileSync(join(out, 'explanations', 'recexplainer-h.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    rows.map((x) => x.key),
+    ['u1-i5', 'u2-i40', 'u3-i7'],
+  );
   const f = await Recommender.load(rec);
   const ds = readDataset(data);
   for (const row of rows) {
     const items = ds.sequences[row.user - 1].items;
     const history = items.slice(0, -1); // training sequence + validation item
     const scores = f.scoreAll(history);
-    const unseen = Array.from({ length: f.nItems }, (_, i) => i + 1).filter((i) => !history.includes(i)).sort((a, b) => scores[b] - scores[a] || a - b);
+    const unseen = Array.from({ length: f.nItems }, (_, i) => i + 1)
+      .filter((i) => !history.includes(i))
+      .sort((a, b) => scores[b] - scores[a] || a - b);
     const rank = unseen.indexOf(row.item); // −1: already in the history → "no"
-    assert.equal(row.f_decision, rank >= 0 && rank < Math.floor(0.2 * unseen.length) ? 'yes' : 'no', `${row.key}: rank ${rank} of ${unseen.length}`);
+    assert.equal(
+      row.f_decision,
+      rank >= 0 && rank < Math.floor(0.2 * unseen.length) ? 'yes' : 'no',
+      `${row.key}: rank ${rank} of ${unseen.length}`,
+    );
   }
   writeFileSync(file, '1,5\n2,99999\n');
   const bad = cli(['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--pairs', file, '--quiet']);
@@ -185,8 +295,26 @@ test('explain on a tasks folder whose files do not fit together: one-line errors
   const mismatch = join(tmp, 'tasks-mismatch');
   cpSync(tasks, mismatch, { recursive: true });
   const b = join(mismatch, 'test.B.jsonl');
-  writeFileSync(b, readFileSync(b, 'utf8').split('\n').filter((l) => l && JSON.parse(l).task !== 7).join('\n') + '\n'); // B records of another build: no task 7
-  const m = cli(['explain', '--tasks', mismatch, '--out', join(tmp, 'explain-mismatch'), '--base-model', base, '--sample', '4', '--no-distinction', '--quiet']);
+  writeFileSync(
+    b,
+    readFileSync(b, 'utf8')
+      .split('\n')
+      .filter((l) => l && JSON.parse(l).task !== 7)
+      .join('\n') + '\n',
+  ); // B records of another build: no task 7
+  const m = cli([
+    'explain',
+    '--tasks',
+    mismatch,
+    '--out',
+    join(tmp, 'explain-mismatch'),
+    '--base-model',
+    base,
+    '--sample',
+    '4',
+    '--no-distinction',
+    '--quiet',
+  ]);
   assert.equal(m.code, 1, m.stderr);
   assert.match(m.stderr, /^recexplainer: \S*test\.B\.jsonl: no task-7 record for pair u\d+-(pos|neg)/);
   assert.equal(m.stderr.trim().split('\n').length, 1);
@@ -209,14 +337,31 @@ test('explain --judge-url: an OpenAI-compatible judge on loopback rates every ex
   const port = (server.address() as { port: number }).port;
   try {
     const out = join(tmp, 'explain-judge');
-    const r = await cliAsync(['explain', '--tasks', tasks, '--out', out, '--sample', '8', '--base-model', base, '--judge-url', `http://127.0.0.1:${port}/v1`, '--no-distinction', '--quiet']);
+    const r = await cliAsync([
+      'explain',
+      '--tasks',
+      tasks,
+      '--out',
+      out,
+      '--sample',
+      '8',
+      '--base-model',
+      base,
+      '--judge-url',
+      `http://127.0.0.1:${port}/v1`,
+      '--no-distinction',
+      '--quiet',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     for (const m of Object.values(rep.explanations) as { llm_judge_mean: number | null; llm_judge_unparseable: number }[]) {
       assert.equal(m.llm_judge_mean, 2);
     }
     const all = Object.values(rep.explanations) as { llm_judge_unparseable: number }[];
-    assert.equal(all.reduce((a, m) => a + m.llm_judge_unparseable, 0), Math.floor(calls / 4));
+    assert.equal(
+      all.reduce((a, m) => a + m.llm_judge_unparseable, 0),
+      Math.floor(calls / 4),
+    );
     assert.equal(calls, 16); // base-lm and template, 8 pairs each
   } finally {
     server.close();

@@ -35,7 +35,8 @@ interface Edge {
 /** The relative imports of the given files (paths relative to src/, contents by path). */
 function importEdges(files: ReadonlyMap<string, string>): Edge[] {
   const edges: Edge[] = [];
-  const spec = /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?from\s*'(\.{1,2}\/[^']+)'|(?:^|\n)\s*import\s+'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/g;
+  const spec =
+    /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?from\s*'(\.{1,2}\/[^']+)'|(?:^|\n)\s*import\s+'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/g;
   for (const [file, text] of files) {
     for (const m of text.matchAll(spec)) {
       const target = join(dirname(file), m[1] ?? m[2] ?? m[3]);
@@ -72,7 +73,10 @@ test('every import in src/ points to a lower layer', () => {
   const files = sources(SRC);
   const edges = importEdges(files);
   assert.ok(edges.length > 200, `only ${edges.length} imports read: the reader is broken`);
-  assert.ok(edges.some((e) => e.file.startsWith('cli/') && e.target.startsWith('run/')), 'the reader misses cross-folder imports');
+  assert.ok(
+    edges.some((e) => e.file.startsWith('cli/') && e.target.startsWith('run/')),
+    'the reader misses cross-folder imports',
+  );
   assert.deepEqual(wrongWayEdges(edges, LAYER), []);
 });
 

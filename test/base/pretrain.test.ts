@@ -19,8 +19,33 @@ import { Tokenizer } from '../../src/lm/tokenizer/tokenizer.js';
 const data = ringDataset();
 const tmp = () => mkdtempSync(join(tmpdir(), 'pt-'));
 // 50 steps of 256 tokens: a 53k-parameter model gets more than 0.7 nat per token below uniform (512).
-const TINY = ['--layers', '2', '--hidden', '32', '--heads', '2', '--kv-heads', '2', '--ffn', '64', '--vocab', '512', '--seq-len', '32',
-  '--batch-size', '8', '--steps', '50', '--warmup', '5', '--lr', '1e-2', '--eval-every', '10', '--quiet'];
+const TINY = [
+  '--layers',
+  '2',
+  '--hidden',
+  '32',
+  '--heads',
+  '2',
+  '--kv-heads',
+  '2',
+  '--ffn',
+  '64',
+  '--vocab',
+  '512',
+  '--seq-len',
+  '32',
+  '--batch-size',
+  '8',
+  '--steps',
+  '50',
+  '--warmup',
+  '5',
+  '--lr',
+  '1e-2',
+  '--eval-every',
+  '10',
+  '--quiet',
+];
 
 /** metrics.json without its timing. */
 function metrics(out: string): Record<string, number> {
@@ -44,7 +69,10 @@ test('pretrain learns: held-out perplexity far below the uniform one; HF-style o
   const names = Object.keys(readSafetensors(join(straight, 'model.safetensors')).tensors);
   assert.ok(names.includes('model.layers.0.self_attn.q_proj.weight') && names.includes('lm_head.weight'));
   for (const f of ['tokenizer.json', 'loss.svg', 'train_log.jsonl']) assert.ok(existsSync(join(straight, f)), f);
-  const log = readFileSync(join(straight, 'train_log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const log = readFileSync(join(straight, 'train_log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(log.length, 50);
   assert.equal(log.filter((e) => e.heldout_ppl !== undefined).length, 5);
 });
@@ -80,12 +108,19 @@ test('model.safetensors reloads to the same logits; a mis-shaped checkpoint is a
 
   const other = new Llama({ ...a.cfg, intermediate_size: 48 });
   const file = join(straight, 'model.safetensors');
-  assert.throws(() => setLmWeights(other, readSafetensors(file).tensors, file), (e: unknown) => e instanceof DataError && /mlp\.gate_proj\.weight.*shape \[64,32\].*\[48,32\]/.test(e.message) && !e.message.includes('\n'));
+  assert.throws(
+    () => setLmWeights(other, readSafetensors(file).tensors, file),
+    (e: unknown) =>
+      e instanceof DataError && /mlp\.gate_proj\.weight.*shape \[64,32\].*\[48,32\]/.test(e.message) && !e.message.includes('\n'),
+  );
   const bad = join(tmp(), 'bad');
   assert.equal(cli(['pretrain', '--data', data, '--out', bad, ...TINY.map((x) => (x === '50' ? '10' : x))]).code, 0);
   const cfgPath = join(bad, 'config.json');
   writeFileSync(cfgPath, JSON.stringify({ ...JSON.parse(readFileSync(cfgPath, 'utf8')), num_hidden_layers: 3 }));
-  assert.throws(() => loadLm(bad), (e: unknown) => e instanceof DataError && /model\.layers\.2\..*missing/.test(e.message) && !e.message.includes('\n'));
+  assert.throws(
+    () => loadLm(bad),
+    (e: unknown) => e instanceof DataError && /model\.layers\.2\..*missing/.test(e.message) && !e.message.includes('\n'),
+  );
   const r = cli(['pretrain', '--data', data, '--out', bad, '--resume', ...TINY.map((x) => (x === '32' ? '64' : x))]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /checkpoint/);

@@ -17,7 +17,24 @@ function csvFixture(dir: string): string[] {
   rows.push(`u3,z,${t++}`, 'broken line without enough fields');
   writeFileSync(join(dir, 'inter.csv'), rows.join('\n') + '\n');
   writeFileSync(join(dir, 'items.csv'), 'item,name,genre\na,Alpha,x|y\nb,Beta,x\nc,"Gamma, the",y\nd,Delta,x\nz,Zed,y\n');
-  return ['--source', 'csv', '--input', join(dir, 'inter.csv'), '--input', join(dir, 'items.csv'), '--user-col', 'user', '--item-col', 'item', '--time-col', 'ts', '--title-col', 'name', '--meta-cols', 'genre'];
+  return [
+    '--source',
+    'csv',
+    '--input',
+    join(dir, 'inter.csv'),
+    '--input',
+    join(dir, 'items.csv'),
+    '--user-col',
+    'user',
+    '--item-col',
+    'item',
+    '--time-col',
+    'ts',
+    '--title-col',
+    'name',
+    '--meta-cols',
+    'genre',
+  ];
 }
 
 test('--help lists the subcommands; data --help lists every source', () => {
@@ -63,7 +80,10 @@ test('data on a csv fixture: counts, skips, resolved config, 3-core', () => {
   const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
   assert.equal(cfg.kcore, 3);
   assert.equal(cfg.columns.title, 'name');
-  const items = readFileSync(join(out, 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const items = readFileSync(join(out, 'items.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(items[2], { id: 3, title: 'Gamma, the', meta: { genre: 'y' } });
   assert.ok(existsSync(join(out, 'stats.md')) && existsSync(join(out, 'sequence_lengths.svg')));
 });

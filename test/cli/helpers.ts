@@ -15,7 +15,11 @@ export interface CliResult {
 }
 
 export function cli(args: string[], cwd = ROOT): CliResult {
-  const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd, encoding: 'utf8', env: { ...process.env, RECEXPLAINER_DEBUG: '' } });
+  const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, RECEXPLAINER_DEBUG: '' },
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -43,6 +47,9 @@ export function cliKilledAt(args: string[], logFile: string, minLines: number, d
         resolve();
       }
     }, pollMs);
-    child.on('exit', () => (clearInterval(poll), existsSync(doneFile) ? reject(new Error('run finished before it was killed')) : resolve()));
+    child.on(
+      'exit',
+      () => (clearInterval(poll), existsSync(doneFile) ? reject(new Error('run finished before it was killed')) : resolve()),
+    );
   });
 }

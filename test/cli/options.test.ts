@@ -36,27 +36,99 @@ const STAGES: [string, Spec, object][] = [
 const command = (name: string): Command => buildProgram().commands.find((c) => c.name() === name)!;
 const oneSpaced = (s: string) => s.replace(/\s+/g, ' ');
 
-test('the defaults are the stages\' long-standing values', () => {
+test("the defaults are the stages' long-standing values", () => {
   assert.deepEqual(DATA_DEFAULTS, { source: 'dslabs', input: [], topItems: 0, users: 0, kcore: 5, seed: 42, strict: false, quiet: false });
   assert.deepEqual(TRAIN_REC_DEFAULTS, {
-    model: 'sasrec', loss: 'bce', hidden: 50, maxLen: 200, blocks: 2, heads: 1, dropout: 0.2, l2: 1e-4, epochs: 200, batchSize: 128, lr: 1e-3,
-    evalEvery: 5, patience: 6, selectOn: 'sampled100', seed: 42, backend: 'auto', resume: false, quiet: false,
+    model: 'sasrec',
+    loss: 'bce',
+    hidden: 50,
+    maxLen: 200,
+    blocks: 2,
+    heads: 1,
+    dropout: 0.2,
+    l2: 1e-4,
+    epochs: 200,
+    batchSize: 128,
+    lr: 1e-3,
+    evalEvery: 5,
+    patience: 6,
+    selectOn: 'sampled100',
+    seed: 42,
+    backend: 'auto',
+    resume: false,
+    quiet: false,
   });
-  assert.deepEqual(PRETRAIN_DEFAULTS, { layers: 4, hidden: 256, heads: 4, kvHeads: 4, ffn: 688, vocab: 4096, seqLen: 128, batchSize: 16, steps: 400, lr: 1e-3, warmup: 40, evalEvery: 100, seed: 0, resume: false, quiet: false });
+  assert.deepEqual(PRETRAIN_DEFAULTS, {
+    layers: 4,
+    hidden: 256,
+    heads: 4,
+    kvHeads: 4,
+    ffn: 688,
+    vocab: 4096,
+    seqLen: 128,
+    batchSize: 16,
+    steps: 400,
+    lr: 1e-3,
+    warmup: 40,
+    evalEvery: 100,
+    seed: 0,
+    resume: false,
+    quiet: false,
+  });
   assert.deepEqual(TASKS_DEFAULTS, {
-    forms: ['B', 'I', 'H'], maxHistory: 9, prefixes: 1, task5: [1000, 100], posTop: 0.2, negBottom: 0.5, task2Items: 5, similarK: 1, explanations: true,
-    seed: 42, backend: 'auto', quiet: false, teacherModel: 'gpt-4o-mini', teacherConcurrency: 4,
+    forms: ['B', 'I', 'H'],
+    maxHistory: 9,
+    prefixes: 1,
+    task5: [1000, 100],
+    posTop: 0.2,
+    negBottom: 0.5,
+    task2Items: 5,
+    similarK: 1,
+    explanations: true,
+    seed: 42,
+    backend: 'auto',
+    quiet: false,
+    teacherModel: 'gpt-4o-mini',
+    teacherConcurrency: 4,
   });
   assert.deepEqual(ALIGN_DEFAULTS, {
-    loraR: 16, loraAlpha: 32, loraDropout: 0.05, loraTargets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
-    lr: 1e-3, epochs: 2, maxSteps: 0, batchSize: 16, warmup: 30, perTask: 0, checkpointEvery: 200, seed: 0, resume: false, quiet: false,
+    loraR: 16,
+    loraAlpha: 32,
+    loraDropout: 0.05,
+    loraTargets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
+    lr: 1e-3,
+    epochs: 2,
+    maxSteps: 0,
+    batchSize: 16,
+    warmup: 30,
+    perTask: 0,
+    checkpointEvery: 200,
+    seed: 0,
+    resume: false,
+    quiet: false,
   });
-  assert.deepEqual(EVAL_DEFAULTS, { baselines: ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd'], users: 0, task4: 300, seed: 0, quiet: false });
-  assert.deepEqual(DISTILL_DEFAULTS, { epochs: 30, lr: 3e-3, batchSize: 128, temperature: 2, positions: 'all', seed: 1, backend: 'auto', resume: false, quiet: false });
+  assert.deepEqual(EVAL_DEFAULTS, {
+    baselines: ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd'],
+    users: 0,
+    task4: 300,
+    seed: 0,
+    quiet: false,
+  });
+  assert.deepEqual(DISTILL_DEFAULTS, {
+    epochs: 30,
+    lr: 3e-3,
+    batchSize: 128,
+    temperature: 2,
+    positions: 'all',
+    seed: 1,
+    backend: 'auto',
+    resume: false,
+    quiet: false,
+  });
   assert.deepEqual(EXPLAIN_DEFAULTS, { sample: 200, aspectStudy: 0, judgeModel: 'gpt-4o-mini', distinction: true, seed: 0, quiet: false });
 });
 
-test('each *_DEFAULTS holds exactly the spec\'s defaulted fields, with the spec\'s values', () => {
+test("each *_DEFAULTS holds exactly the spec's defaulted fields, with the spec's values", () => {
   for (const [name, spec, defaults] of STAGES) {
     const defaulted = Object.entries(spec).filter(([, f]) => 'value' in f);
     assert.deepEqual(Object.keys(defaults).sort(), defaulted.map(([k]) => k).sort(), name);
@@ -64,7 +136,7 @@ test('each *_DEFAULTS holds exactly the spec\'s defaulted fields, with the spec\
   }
 });
 
-test('--help shows every field\'s flag, help and default, as the spec writes them', () => {
+test("--help shows every field's flag, help and default, as the spec writes them", () => {
   const specs: [string, Spec][] = [...STAGES.map(([n, s]): [string, Spec] => [n, s]), ['data', COLUMN_SPEC], ['run', RUN_SPEC]];
   for (const [name, spec] of specs) {
     const help = oneSpaced(command(name).helpInformation());
@@ -83,18 +155,61 @@ test('--help shows every field\'s flag, help and default, as the spec writes the
 test('flags parse to the config keys: defaults, kebab-case names, --no- switches', async () => {
   const run = async (name: string, args: string[]) => {
     let got: Record<string, unknown> = {};
-    const cmd = command(name).exitOverride().action((flags: Record<string, unknown>) => void (got = flags));
+    const cmd = command(name)
+      .exitOverride()
+      .action((flags: Record<string, unknown>) => void (got = flags));
     await cmd.parseAsync(args, { from: 'user' });
     return got;
   };
   assert.deepEqual(await run('train-rec', ['--data', 'd', '--out', 'o', '--max-len', '7', '--select-on', 'full', '--resume']), {
-    ...TRAIN_REC_DEFAULTS, data: 'd', out: 'o', maxLen: 7, selectOn: 'full', resume: true,
+    ...TRAIN_REC_DEFAULTS,
+    data: 'd',
+    out: 'o',
+    maxLen: 7,
+    selectOn: 'full',
+    resume: true,
   });
-  assert.deepEqual(await run('tasks', ['--data', 'd', '--rec', 'r', '--out', 'o', '--task2-items', '3', '--task5', '40', '--forms', 'H,B', '--no-explanations']), {
-    ...TASKS_DEFAULTS, data: 'd', rec: 'r', out: 'o', task2Items: 3, task5: [40, 4], forms: ['B', 'H'], explanations: false,
+  assert.deepEqual(
+    await run('tasks', [
+      '--data',
+      'd',
+      '--rec',
+      'r',
+      '--out',
+      'o',
+      '--task2-items',
+      '3',
+      '--task5',
+      '40',
+      '--forms',
+      'H,B',
+      '--no-explanations',
+    ]),
+    {
+      ...TASKS_DEFAULTS,
+      data: 'd',
+      rec: 'r',
+      out: 'o',
+      task2Items: 3,
+      task5: [40, 4],
+      forms: ['B', 'H'],
+      explanations: false,
+    },
+  );
+  assert.deepEqual(await run('data', ['--out', 'o', '--input', 'a', '--input', 'b', '--meta-cols', 'x,y']), {
+    ...DATA_DEFAULTS,
+    out: 'o',
+    input: ['a', 'b'],
+    metaCols: ['x', 'y'],
   });
-  assert.deepEqual(await run('data', ['--out', 'o', '--input', 'a', '--input', 'b', '--meta-cols', 'x,y']), { ...DATA_DEFAULTS, out: 'o', input: ['a', 'b'], metaCols: ['x', 'y'] });
-  assert.deepEqual(await run('eval', ['--tasks', 't', '--out', 'o', '--baselines', 'none']), { ...EVAL_DEFAULTS, model: [], distillEpochs: DISTILL_DEFAULTS.epochs, tasks: 't', out: 'o', baselines: [] });
+  assert.deepEqual(await run('eval', ['--tasks', 't', '--out', 'o', '--baselines', 'none']), {
+    ...EVAL_DEFAULTS,
+    model: [],
+    distillEpochs: DISTILL_DEFAULTS.epochs,
+    tasks: 't',
+    out: 'o',
+    baselines: [],
+  });
 });
 
 test('wrong types and unknown flags are one-line commander errors naming the flag', () => {
@@ -104,8 +219,14 @@ test('wrong types and unknown flags are one-line commander errors naming the fla
     [['train-rec', ...need, '--dropout', '1.5'], /option '--dropout <p>' argument '1\.5' is invalid\. must be in \[0, 0\.95\]/],
     [['train-rec', ...need, '--model', 'bpr'], /option '--model <m>' argument 'bpr' is invalid\. expected one of sasrec, mf/],
     [['train-rec', ...need, '--frobnicate'], /unknown option '--frobnicate'/],
-    [['align', '--mode', 'B', '--tasks', 't', '--base-model', 'b', '--out', tmp(), '--lora-targets', 'q,zz'], /option '--lora-targets <list>' argument 'q,zz' is invalid\. expected entries among q, k, v, o, gate, up, down, got "zz"/],
-    [['eval', '--tasks', 't', '--out', tmp(), '--baselines', 'random,foo'], /option '--baselines <list>' argument 'random,foo' is invalid\. unknown baseline "foo"/],
+    [
+      ['align', '--mode', 'B', '--tasks', 't', '--base-model', 'b', '--out', tmp(), '--lora-targets', 'q,zz'],
+      /option '--lora-targets <list>' argument 'q,zz' is invalid\. expected entries among q, k, v, o, gate, up, down, got "zz"/,
+    ],
+    [
+      ['eval', '--tasks', 't', '--out', tmp(), '--baselines', 'random,foo'],
+      /option '--baselines <list>' argument 'random,foo' is invalid\. unknown baseline "foo"/,
+    ],
   ] as [string[], RegExp][]) {
     const r = cli(args);
     assert.equal(r.code, 1, args.join(' '));
@@ -119,11 +240,23 @@ test('flag combinations a stage cannot run are one-line errors naming both flags
   for (const [args, line] of [
     [['train-rec', ...need, '--hidden', '50', '--heads', '3'], 'recexplainer: --hidden 50 is not divisible by --heads 3'],
     [['pretrain', ...need, '--heads', '3'], 'recexplainer: --hidden 256 is not divisible by --heads 3'],
-    [['pretrain', ...need, '--hidden', '12', '--heads', '4'], 'recexplainer: --hidden 12 / --heads 4 = 3 must be even (the head size, for the rotary embedding)'],
+    [
+      ['pretrain', ...need, '--hidden', '12', '--heads', '4'],
+      'recexplainer: --hidden 12 / --heads 4 = 3 must be even (the head size, for the rotary embedding)',
+    ],
     [['pretrain', ...need, '--kv-heads', '3'], 'recexplainer: --kv-heads 3 must divide --heads 4'],
-    [['align', '--mode', 'B', '--tasks', 't', '--base-model', 'b', '--out', tmp(), '--lora-targets', 'q,q'], 'recexplainer: --lora-targets must name distinct layers, at least one, with --lora-r 16; got "q,q"'],
-    [['align', '--mode', 'B', '--tasks', 't', '--base-model', 'b', '--out', tmp(), '--lora-alpha', '0'], 'recexplainer: --lora-alpha must be positive with --lora-r 16, got 0'],
-    [['eval', '--tasks', tmp(), '--out', tmp(), '--baselines', 'random,icl'], 'recexplainer: --baselines icl needs --base-model (or an aligned --model whose base it reuses)'],
+    [
+      ['align', '--mode', 'B', '--tasks', 't', '--base-model', 'b', '--out', tmp(), '--lora-targets', 'q,q'],
+      'recexplainer: --lora-targets must name distinct layers, at least one, with --lora-r 16; got "q,q"',
+    ],
+    [
+      ['align', '--mode', 'B', '--tasks', 't', '--base-model', 'b', '--out', tmp(), '--lora-alpha', '0'],
+      'recexplainer: --lora-alpha must be positive with --lora-r 16, got 0',
+    ],
+    [
+      ['eval', '--tasks', tmp(), '--out', tmp(), '--baselines', 'random,icl'],
+      'recexplainer: --baselines icl needs --base-model (or an aligned --model whose base it reuses)',
+    ],
   ] as [string[], string][]) {
     const r = cli(args);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);

@@ -13,7 +13,11 @@ import { findDslabsData } from '../../src/data/loaders/dslabs.js';
 const METHODS = ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd', 'recexplainer-b', 'recexplainer-i', 'recexplainer-h'];
 // the tasks each method cannot do (its metrics are null)
 const CANNOT: Record<string, string[]> = {
-  popularity: ['task4'], 'sasrec-kd': ['task4', 'task6'], 'base-lm': ['task4', 'task6'], icl: ['task4', 'task6'], 'recexplainer-b': ['task4', 'task6'],
+  popularity: ['task4'],
+  'sasrec-kd': ['task4', 'task6'],
+  'base-lm': ['task4', 'task6'],
+  icl: ['task4', 'task6'],
+  'recexplainer-b': ['task4', 'task6'],
 };
 
 /** Every number reachable in `v` is finite; nulls only at the listed paths. */
@@ -31,7 +35,8 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
   assert.equal(r.stdout.trim().split('\n').pop(), `report: ${join(out, 'report.md')}`);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   assert.deepEqual(Object.keys(report.methods), METHODS);
-  for (const k of ['data', 'train_rec', 'distill', 'tasks', 'pretrain', 'align_b', 'align_i', 'align_h', 'eval', 'explain']) assert.ok(report.timings[k] > 0, k);
+  for (const k of ['data', 'train_rec', 'distill', 'tasks', 'pretrain', 'align_b', 'align_i', 'align_h', 'eval', 'explain'])
+    assert.ok(report.timings[k] > 0, k);
   assert.ok(report.peak_rss_mb > 0);
   assert.equal(report.dataset.users, 150);
   const m = report.methods;
@@ -46,11 +51,21 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
     return part === 'methods' && (CANNOT[name] ?? []).includes(task);
   });
   for (const name of ['base-lm', 'template', 'recexplainer-b', 'recexplainer-i', 'recexplainer-h']) {
-    for (const k of ['agreement', 'attribution_p@3', 'hallucination_rate', 'rule_judge_mean']) assert.ok(report.explanations[name][k] >= 0, `${name}.${k}`);
+    for (const k of ['agreement', 'attribution_p@3', 'hallucination_rate', 'rule_judge_mean'])
+      assert.ok(report.explanations[name][k] >= 0, `${name}.${k}`);
   }
   assert.ok(report.distinction.discriminator_acc >= 0 && report.distinction.discriminator_acc <= 1);
-  assert.deepEqual(Object.keys(report.distinction.score_mse), ['base-lm', 'template', 'recexplainer-b', 'recexplainer-i', 'recexplainer-h']);
-  assert.ok(m['recexplainer-i'].task3.acc > m.random.task3.acc, `task 3: recexplainer-i ${m['recexplainer-i'].task3.acc}, random ${m.random.task3.acc}`);
+  assert.deepEqual(Object.keys(report.distinction.score_mse), [
+    'base-lm',
+    'template',
+    'recexplainer-b',
+    'recexplainer-i',
+    'recexplainer-h',
+  ]);
+  assert.ok(
+    m['recexplainer-i'].task3.acc > m.random.task3.acc,
+    `task 3: recexplainer-i ${m['recexplainer-i'].task3.acc}, random ${m.random.task3.acc}`,
+  );
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(md, /\| recexplainer-h \|/);
   assert.match(md, /!\[alignment\]\(alignment\.svg\)/);

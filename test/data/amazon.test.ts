@@ -21,8 +21,6 @@ function write(name: string, lines: string[], gzip = false): string {
   return path;
 }
 
-
-
 async function load(inputs: string[], log = new RawLog()): Promise<RawLog> {
   await loadAmazon({ inputs, quiet: true }, log);
   return log;
@@ -128,7 +126,12 @@ test('2018: JSON reviews + JSON metadata with lists, HTML and a capped descripti
 });
 
 test('ratings-only CSV (item,user,rating,timestamp) with the 2018 metadata', async () => {
-  const csv = write('ratings.csv', ['0700026657,A1HP7NVNPFMA4N,5.0,1445040000', 'B00LONG,A1JGAP0185YJI6,4.0,1451692800', 'B00LONG,only,three', 'B00LONG,A2,1.0,']);
+  const csv = write('ratings.csv', [
+    '0700026657,A1HP7NVNPFMA4N,5.0,1445040000',
+    'B00LONG,A1JGAP0185YJI6,4.0,1451692800',
+    'B00LONG,only,three',
+    'B00LONG,A2,1.0,',
+  ]);
   const log = await load([csv, write('meta_2018b.json', META_2018)]);
   assert.deepEqual(logEvents(log), [
     ['A1HP7NVNPFMA4N', '0700026657', 1445040000],
@@ -148,10 +151,18 @@ test('role errors: one file only, two of a kind, or an unknown file → one-line
   const reviews = write('only_reviews.json', REVIEWS_2014);
   const meta = write('only_meta.json', META_2014);
   await assert.rejects(load([meta]), oneLineDataError(/only_meta\.json: this is the amazon metadata file; the reviews file is missing/));
-  await assert.rejects(load([reviews]), oneLineDataError(/only_reviews\.json: this is the amazon reviews file; the metadata file is missing/));
+  await assert.rejects(
+    load([reviews]),
+    oneLineDataError(/only_reviews\.json: this is the amazon reviews file; the metadata file is missing/),
+  );
   await assert.rejects(load([reviews, reviews]), oneLineDataError(/a second amazon reviews file/));
   const odd = write('odd.json', ['{"foo": 1, "bar": 2}']);
-  await assert.rejects(load([odd, meta]), oneLineDataError(/odd\.json: cannot tell whether this is the amazon reviews or the metadata file \(its first record has keys: foo, bar\)/));
+  await assert.rejects(
+    load([odd, meta]),
+    oneLineDataError(
+      /odd\.json: cannot tell whether this is the amazon reviews or the metadata file \(its first record has keys: foo, bar\)/,
+    ),
+  );
   const garbage = write('garbage.json', ['{not a record', '{nor this']);
   await assert.rejects(load([reviews, garbage]), oneLineDataError(/garbage\.json: cannot tell .*no parsable line/));
   await assert.rejects(load([reviews, join(tmp, 'missing.json')]), oneLineDataError(/missing\.json: input file not found/));

@@ -12,7 +12,11 @@ import { DataError, UserError } from '../../src/engine/errors.js';
 
 function sample(): ReturnType<typeof processLog> {
   const log = new RawLog();
-  for (const [u, n] of [['alice', 4], ['bob', 3]] as const) for (let i = 0; i < n; i++) log.addEvent(u, `m${i}`, 1000 + i);
+  for (const [u, n] of [
+    ['alice', 4],
+    ['bob', 3],
+  ] as const)
+    for (let i = 0; i < n; i++) log.addEvent(u, `m${i}`, 1000 + i);
   for (let i = 0; i < 4; i++) log.setItem(`m${i}`, `Movie ${i}`, { genres: ['Drama'], year: 1990 + i });
   return processLog(log, { topItems: 0, users: 0, kcore: 0, seed: 1 });
 }
@@ -36,11 +40,17 @@ test('write → read round trip keeps items, sequences and id maps', () => {
 
 test('a folder that is not a data set, or from another version, gives a one-line error', () => {
   const dir = freshDir();
-  assert.throws(() => readDataset(dir), (e: Error) => e instanceof UserError && /no manifest\.json/.test(e.message));
+  assert.throws(
+    () => readDataset(dir),
+    (e: Error) => e instanceof UserError && /no manifest\.json/.test(e.message),
+  );
   writeDataset(dir, sample(), 'fixture');
   const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, version: 99 }));
-  assert.throws(() => readDataset(dir), (e: Error) => e instanceof DataError && /version 99/.test(e.message) && !e.message.includes('\n'));
+  assert.throws(
+    () => readDataset(dir),
+    (e: Error) => e instanceof DataError && /version 99/.test(e.message) && !e.message.includes('\n'),
+  );
 });
 
 test('a damaged sequences file names the file, line and field', () => {
@@ -50,10 +60,16 @@ test('a damaged sequences file names the file, line and field', () => {
   const lines = readFileSync(f, 'utf8').split('\n');
   lines[1] = JSON.stringify({ user: 2, items: [1, 2, 99], times: [1, 2, 3] });
   writeFileSync(f, lines.join('\n'));
-  assert.throws(() => readDataset(dir), (e: Error) => e instanceof DataError && e.message.includes('sequences.jsonl:2') && /unknown item id 99/.test(e.message));
+  assert.throws(
+    () => readDataset(dir),
+    (e: Error) => e instanceof DataError && e.message.includes('sequences.jsonl:2') && /unknown item id 99/.test(e.message),
+  );
   lines[1] = '{"user": 2, "items": [1,';
   writeFileSync(f, lines.join('\n'));
-  assert.throws(() => readDataset(dir), (e: Error) => e instanceof DataError && e.message.includes('sequences.jsonl:2') && /invalid JSON/.test(e.message));
+  assert.throws(
+    () => readDataset(dir),
+    (e: Error) => e instanceof DataError && e.message.includes('sequences.jsonl:2') && /invalid JSON/.test(e.message),
+  );
 });
 
 test('stats: hand-computed sparsity, median, split sizes and the Table B1 row', () => {

@@ -23,7 +23,12 @@ test('plain and gzip (named .txt) give the same lines; BOM and CR removed; no fi
   const gz = join(dir, 'g.txt');
   writeFileSync(plain, text);
   writeFileSync(gz, gzipSync(text));
-  const want: [string, number][] = [['a,b', 1], ['c', 2], ['', 3], ['d', 4]];
+  const want: [string, number][] = [
+    ['a,b', 1],
+    ['c', 2],
+    ['', 3],
+    ['d', 4],
+  ];
   assert.deepEqual(await collect(plain), want);
   assert.deepEqual(await collect(gz), want);
 });
@@ -31,8 +36,14 @@ test('plain and gzip (named .txt) give the same lines; BOM and CR removed; no fi
 test('invalid UTF-8 is a DataError naming file and line and suggesting latin1; latin1 decodes it', async () => {
   const p = join(dir, 'l1.txt');
   writeFileSync(p, Buffer.concat([Buffer.from('ok\n'), Buffer.from('Mis\xe9rables\n', 'latin1')]));
-  await assert.rejects(collect(p), (e: Error) => e instanceof DataError && e.message.includes(`${p}:2`) && /--encoding latin1/.test(e.message));
-  assert.deepEqual(await collect(p, 'latin1'), [['ok', 1], ['Misérables', 2]]);
+  await assert.rejects(
+    collect(p),
+    (e: Error) => e instanceof DataError && e.message.includes(`${p}:2`) && /--encoding latin1/.test(e.message),
+  );
+  assert.deepEqual(await collect(p, 'latin1'), [
+    ['ok', 1],
+    ['Misérables', 2],
+  ]);
 });
 
 test('a missing file or a truncated gzip is a one-line DataError', async () => {

@@ -23,8 +23,6 @@ function folder(name: string, files: Record<string, string | Buffer>): string {
   return dir;
 }
 
-
-
 async function load(inputs: string[]): Promise<RawLog> {
   const log = new RawLog();
   await loadMovieLens({ inputs, quiet: true }, log);
@@ -40,7 +38,7 @@ test('ml-latest-small folder: CSV with quoted titles, genres, years, a malformed
       'movieId,title,genres\n' +
       '1,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy\n' +
       '2,"American President, The (1995)",Comedy|Drama|Romance\n' +
-      '3,Amélie (Fabuleux destin d\'Amélie Poulain  ) ,(no genres listed)\n' +
+      "3,Amélie (Fabuleux destin d'Amélie Poulain  ) ,(no genres listed)\n" +
       '4,Never Rated (2000),Drama\n',
     'links.csv': 'movieId,imdbId,tmdbId\n1,0114709,862\n',
   });
@@ -119,7 +117,10 @@ test('ml-1m: gzipped ratings*.dat.gz and Latin-1 movies.dat, given as files in e
     assert.deepEqual(logEvents(log), expectEvents);
     assert.deepEqual(logItems(log), expectItems);
     assert.deepEqual(log.skipped, { malformed_line: 1 });
-    assert.equal(log.skipExamples.malformed_line, `${join(dir, 'ratings_part.dat.gz')}:4: expected 4 fields (user, movie, rating, timestamp), got 3`);
+    assert.equal(
+      log.skipExamples.malformed_line,
+      `${join(dir, 'ratings_part.dat.gz')}:4: expected 4 fields (user, movie, rating, timestamp), got 3`,
+    );
   }
 });
 
@@ -150,8 +151,14 @@ test('structural problems are DataErrors naming the folder or file', async () =>
     return true;
   });
   const nothing = folder('nothing', { 'README.txt': 'hi\n' });
-  await assert.rejects(load([nothing]), { name: 'DataError', message: /no MovieLens files in this folder; expected ratings\.csv \+ movies\.csv/ });
-  const headerOnly = folder('header-only', { 'ratings.csv': 'userId,movieId,rating,timestamp\n', 'movies.csv': 'movieId,title,genres\n1,A,B\n' });
+  await assert.rejects(load([nothing]), {
+    name: 'DataError',
+    message: /no MovieLens files in this folder; expected ratings\.csv \+ movies\.csv/,
+  });
+  const headerOnly = folder('header-only', {
+    'ratings.csv': 'userId,movieId,rating,timestamp\n',
+    'movies.csv': 'movieId,title,genres\n1,A,B\n',
+  });
   await assert.rejects(load([headerOnly]), { name: 'DataError', message: `${join(headerOnly, 'ratings.csv')}: no rows after the header` });
   const empty = folder('empty', { 'u.data': '', 'u.item': '' });
   await assert.rejects(load([empty]), { name: 'DataError', message: `${join(empty, 'u.data')}: empty file` });

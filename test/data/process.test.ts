@@ -90,7 +90,12 @@ test('kcore() with k below 3 still enforces 3 events per user', () => {
   // 2-core with the floor of 3 events per user. Event e has item items[e].
   // u0 has 2 events (< 3) → goes; u1 loses item 2 (1 user) → 2 events → goes.
   const items = [0, 1, 0, 1, 2, 0, 3, 4, 0, 3, 4];
-  const byUser = [[0, 1], [2, 3, 4], [5, 6, 7], [8, 9, 10]];
+  const byUser = [
+    [0, 1],
+    [2, 3, 4],
+    [5, 6, 7],
+    [8, 9, 10],
+  ];
   const filtered: Record<string, number> = {};
   const skipped: Record<string, number> = {};
   kcore(byUser, items, 5, 2, filtered, skipped);
@@ -101,7 +106,13 @@ test('kcore() with k below 3 still enforces 3 events per user', () => {
 test('top-N keeps the most frequent items', () => {
   const ev: [string, string, number][] = [];
   // popularity: a 5 users, b 4, c 3, d 2, e 1
-  const owners: Record<string, string[]> = { a: ['1', '2', '3', '4', '5'], b: ['1', '2', '3', '4'], c: ['1', '2', '3'], d: ['1', '2'], e: ['1'] };
+  const owners: Record<string, string[]> = {
+    a: ['1', '2', '3', '4', '5'],
+    b: ['1', '2', '3', '4'],
+    c: ['1', '2', '3'],
+    d: ['1', '2'],
+    e: ['1'],
+  };
   let t = 0;
   for (const [item, us] of Object.entries(owners)) for (const u of us) ev.push([u, item, t++]);
   const p = processLog(logOf(ev), { ...ALL, topItems: 3 });
@@ -132,7 +143,10 @@ test('ids are remapped to 1..N in order of first appearance', () => {
   const p = processLog(log, ALL);
   assert.deepEqual(p.itemRaw, ['q', 'p', 'r']);
   assert.deepEqual(p.userRaw, ['z', 'y']);
-  assert.deepEqual(p.sequences.map((s) => s.user), [1, 2]);
+  assert.deepEqual(
+    p.sequences.map((s) => s.user),
+    [1, 2],
+  );
   assert.deepEqual(p.sequences[1].items, [2, 1, 3]);
 });
 

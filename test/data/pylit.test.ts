@@ -66,7 +66,9 @@ test('containers and nesting', () => {
   assert.deepEqual(py(`{1: 'a', 'b': 2.5}`), { 1: 'a', b: 2.5 });
   assert.deepEqual(py(`{'a': 1, 'a': 2}`), { a: 2 }); // the last duplicate wins
   assert.deepEqual(
-    py(`{'asin': '0000031852', 'related': {'also_bought': ['B00JHONN1S', 'B002BZX8Z6']}, 'salesRank': {'Toys & Games': 211836}, 'categories': [['Sports & Outdoors', 'Other Sports', 'Dance']], 'price': 3.17}`),
+    py(
+      `{'asin': '0000031852', 'related': {'also_bought': ['B00JHONN1S', 'B002BZX8Z6']}, 'salesRank': {'Toys & Games': 211836}, 'categories': [['Sports & Outdoors', 'Other Sports', 'Dance']], 'price': 3.17}`,
+    ),
     {
       asin: '0000031852',
       related: { also_bought: ['B00JHONN1S', 'B002BZX8Z6'] },

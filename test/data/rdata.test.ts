@@ -73,7 +73,12 @@ class Encoder {
   }
 
   strs(xs: (string | null)[], attrs?: [string, Buffer][]): Buffer {
-    return this.vector(16, xs.map((s) => this.char(s)), xs.length, attrs);
+    return this.vector(
+      16,
+      xs.map((s) => this.char(s)),
+      xs.length,
+      attrs,
+    );
   }
 
   list(xs: Buffer[], attrs?: [string, Buffer][]): Buffer {
@@ -90,12 +95,21 @@ const tempDirs: string[] = [];
 after(() => tempDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function sampleFrame(e: Encoder): Buffer {
-  const factor = e.ints([2, 1, NA_INTEGER, 2], [['levels', e.strs(['lo', 'hi'])], ['class', e.strs(['factor'])]]);
-  return e.list([e.ints([1, 2, NA_INTEGER, 4]), factor, e.reals([0.5, 'NA', 2, -1]), e.strs(['a', null, 'c', 'd']), e.lgls([1, 0, NA_INTEGER, 1])], [
-    ['names', e.strs(['id', 'level', 'score', 'name', 'flag'])],
-    ['class', e.strs(['data.frame'])],
-    ['row.names', e.ints([NA_INTEGER, -4])],
-  ]);
+  const factor = e.ints(
+    [2, 1, NA_INTEGER, 2],
+    [
+      ['levels', e.strs(['lo', 'hi'])],
+      ['class', e.strs(['factor'])],
+    ],
+  );
+  return e.list(
+    [e.ints([1, 2, NA_INTEGER, 4]), factor, e.reals([0.5, 'NA', 2, -1]), e.strs(['a', null, 'c', 'd']), e.lgls([1, 0, NA_INTEGER, 1])],
+    [
+      ['names', e.strs(['id', 'level', 'score', 'name', 'flag'])],
+      ['class', e.strs(['data.frame'])],
+      ['row.names', e.ints([NA_INTEGER, -4])],
+    ],
+  );
 }
 
 /** Writes name → serialization entries as a lazy-load .rdb/.rdx pair; returns the .rdb path. */
@@ -113,7 +127,10 @@ function writeDb(entries: Record<string, Buffer>, compressed: 'true' | 3 = 'true
     offset += chunk.length;
   }
   const rdx = serialize((e) => {
-    const variables = e.list(spans.map(([, off, len]) => e.ints([off, len])), [['names', e.strs(spans.map(([n]) => n))]]);
+    const variables = e.list(
+      spans.map(([, off, len]) => e.ints([off, len])),
+      [['names', e.strs(spans.map(([n]) => n))]],
+    );
     const flag = compressed === 'true' ? e.lgls([1]) : e.ints([3]);
     return e.list([variables, e.list([]), flag], [['names', e.strs(['variables', 'references', 'compressed'])]]);
   });
@@ -123,13 +140,19 @@ function writeDb(entries: Record<string, Buffer>, compressed: 'true' | 3 = 'true
 }
 
 test('decodes an integer vector with NA', () => {
-  const v = unserialize(serialize((e) => e.ints([1, NA_INTEGER, -3])), WHERE);
+  const v = unserialize(
+    serialize((e) => e.ints([1, NA_INTEGER, -3])),
+    WHERE,
+  );
   assert.equal(v.type, 'integer');
   assert.deepEqual(v.type === 'integer' && Array.from(v.data), [1, NA_INTEGER, -3]);
 });
 
 test('decodes a double vector with NA', () => {
-  const v = unserialize(serialize((e) => e.reals([1.5, 'NA', -2e10])), WHERE);
+  const v = unserialize(
+    serialize((e) => e.reals([1.5, 'NA', -2e10])),
+    WHERE,
+  );
   assert.equal(v.type, 'double');
   if (v.type !== 'double') return;
   assert.equal(v.data[0], 1.5);
@@ -146,7 +169,18 @@ test('decodes a character vector with NA, UTF-8 and Latin-1 strings', () => {
 });
 
 test('decodes a factor with its levels and class', () => {
-  const v = unserialize(serialize((e) => e.ints([2, 1], [['levels', e.strs(['lo', 'hi'])], ['class', e.strs(['factor'])]])), WHERE);
+  const v = unserialize(
+    serialize((e) =>
+      e.ints(
+        [2, 1],
+        [
+          ['levels', e.strs(['lo', 'hi'])],
+          ['class', e.strs(['factor'])],
+        ],
+      ),
+    ),
+    WHERE,
+  );
   assert.equal(v.type, 'integer');
   const levels = v.attributes.get('levels');
   assert.deepEqual(levels?.type === 'character' && levels.data, ['lo', 'hi']);
@@ -166,8 +200,14 @@ test('turns a data.frame into columns: factor labels, NA as null, symbol back-re
 });
 
 test('a list that is not a data.frame is refused', () => {
-  const v = unserialize(serialize((e) => e.list([e.ints([1])])), WHERE);
-  assert.throws(() => dataFrameColumns(v, WHERE), (err: unknown) => err instanceof DataError && /not a data\.frame/.test(err.message));
+  const v = unserialize(
+    serialize((e) => e.list([e.ints([1])])),
+    WHERE,
+  );
+  assert.throws(
+    () => dataFrameColumns(v, WHERE),
+    (err: unknown) => err instanceof DataError && /not a data\.frame/.test(err.message),
+  );
 });
 
 test('reads objects from a zlib lazy-load database by name', () => {
@@ -177,14 +217,20 @@ test('reads objects from a zlib lazy-load database by name', () => {
   const ints = db.get('ints');
   assert.deepEqual(ints.type === 'integer' && Array.from(ints.data), [7, 8]);
   assert.equal(dataFrameColumns(db.get('frame'), WHERE).rows, 4);
-  assert.throws(() => db.get('nope'), (err: unknown) => err instanceof DataError && err.message.includes('no such object (has: ints, frame)'));
+  assert.throws(
+    () => db.get('nope'),
+    (err: unknown) => err instanceof DataError && err.message.includes('no such object (has: ints, frame)'),
+  );
 });
 
 test('reads typed ("Z") compression and refuses bzip2 clearly', () => {
   const z = readLazyLoadDb(writeDb({ x: serialize((e) => e.ints([5])) }, 3, 'Z')).get('x');
   assert.deepEqual(z.type === 'integer' && Array.from(z.data), [5]);
   const bz = readLazyLoadDb(writeDb({ x: serialize((e) => e.ints([5])) }, 3, '2'));
-  assert.throws(() => bz.get('x'), (err: unknown) => err instanceof DataError && /bzip2-compressed/.test(err.message));
+  assert.throws(
+    () => bz.get('x'),
+    (err: unknown) => err instanceof DataError && /bzip2-compressed/.test(err.message),
+  );
 });
 
 test('a truncated serialization is a DataError naming the file and object', () => {
@@ -199,18 +245,30 @@ test('a truncated serialization is a DataError naming the file and object', () =
 test('a truncated .rdb file is a DataError naming it', () => {
   const rdb = writeDb({ x: serialize((e) => e.ints([1, 2, 3])) });
   writeFileSync(rdb, Buffer.from([0, 0]));
-  assert.throws(() => readLazyLoadDb(rdb).get('x'), (err: unknown) => err instanceof DataError && err.message.includes(rdb) && /truncated/.test(err.message));
+  assert.throws(
+    () => readLazyLoadDb(rdb).get('x'),
+    (err: unknown) => err instanceof DataError && err.message.includes(rdb) && /truncated/.test(err.message),
+  );
 });
 
 test('a file that is not an R serialization is a DataError', () => {
   const rdb = writeDb({ x: serialize((e) => e.ints([1])) });
   const rdx = rdb.replace(/\.rdb$/, '.rdx');
   writeFileSync(rdx, 'userId,movieId\n1,2\n');
-  assert.throws(() => readLazyLoadDb(rdb), (err: unknown) => err instanceof DataError && err.message === `${rdx}: not an R serialization (no "X\\n" XDR header)`);
-  assert.throws(() => readLazyLoadDb(rdx), (err: unknown) => err instanceof DataError && /expected an R lazy-load database/.test(err.message));
+  assert.throws(
+    () => readLazyLoadDb(rdb),
+    (err: unknown) => err instanceof DataError && err.message === `${rdx}: not an R serialization (no "X\\n" XDR header)`,
+  );
+  assert.throws(
+    () => readLazyLoadDb(rdx),
+    (err: unknown) => err instanceof DataError && /expected an R lazy-load database/.test(err.message),
+  );
 });
 
 test('an unsupported object type is named in the error', () => {
   const env = Buffer.concat([Encoder.header(), int(4), int(0)]);
-  assert.throws(() => unserialize(env, WHERE), (err: unknown) => err instanceof DataError && err.message === 'test.rds: unsupported R object type 4 (environment)');
+  assert.throws(
+    () => unserialize(env, WHERE),
+    (err: unknown) => err instanceof DataError && err.message === 'test.rds: unsupported R object type 4 (environment)',
+  );
 });

@@ -23,8 +23,6 @@ function write(name: string, lines: string[]): string {
   return path;
 }
 
-
-
 const REVIEWS = [
   `{u'username': u'Chaos Syren', u'hours': 0.1, u'products': 41, u'product_id': u'725280', u'page_order': 0, u'date': u'2017-12-17', u'text': u'This would not be acceptable as an entertainment even back in 1990\\'s', u'early_access': False, u'page': 1}`,
   `{u'username': u'freakfantom', u'hours': 0.1, u'products': 579, u'product_id': u'328100', u'page_order': 0, u'date': u'2017-12-27', u'text': u'Better than Minecraft \\u2764', u'early_access': False, u'page': 1, u'compensation': u'Product received for free', u'user_id': u'76561198069159152'}`,
@@ -45,7 +43,10 @@ const GAMES = [
 test('reviews (user_id, else username; date at UTC midnight; file order) and games, in either order', async () => {
   const reviews = write('steam_reviews.json.gz', REVIEWS);
   const games = write('steam_games.json.gz', GAMES);
-  for (const inputs of [[reviews, games], [games, reviews]]) {
+  for (const inputs of [
+    [reviews, games],
+    [games, reviews],
+  ]) {
     const log = new RawLog();
     await loadSteam({ inputs, quiet: true }, log);
     assert.deepEqual(logEvents(log), [
@@ -110,7 +111,9 @@ test('the real steam_games.json.gz: all 32,135 lines parse as Python literals', 
   const ms = performance.now() - start;
   assert.equal(lines.length, 32_135);
   assert.equal(titled, 30_085);
-  t.diagnostic(`parsed ${lines.length} lines (${(text.length / 1e6).toFixed(1)} M chars) in ${ms.toFixed(0)} ms: ${((text.length / 1e6) / (ms / 1000)).toFixed(0)} M chars/s`);
+  t.diagnostic(
+    `parsed ${lines.length} lines (${(text.length / 1e6).toFixed(1)} M chars) in ${ms.toFixed(0)} ms: ${(text.length / 1e6 / (ms / 1000)).toFixed(0)} M chars/s`,
+  );
 
   const log = new RawLog();
   const reviews = write('real_reviews.json.gz', [`{u'username': u'a', u'product_id': u'761140', u'date': u'2018-01-05'}`]);

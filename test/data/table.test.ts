@@ -21,8 +21,6 @@ function write(name: string, content: string): string {
   return p;
 }
 
-
-
 const T0 = Date.UTC(2020, 0, 2, 3, 4, 5) / 1000;
 
 const csvEvents = write(
@@ -101,7 +99,14 @@ const jsonItems = write(
     '{"asin": 12, "title": null, "rank": "7", "tags": [1, "z"]}',
   ].join('\n'),
 );
-const jsonColumns: ColumnMapping = { user: 'user', item: 'item', time: 'ts', itemId: 'asin', title: 'title', meta: ['tags', 'rank', 'details'] };
+const jsonColumns: ColumnMapping = {
+  user: 'user',
+  item: 'item',
+  time: 'ts',
+  itemId: 'asin',
+  title: 'title',
+  meta: ['tags', 'rank', 'details'],
+};
 
 test('jsonl: mapped keys, missing keys counted with their field, lists/numbers kept, objects dropped', async () => {
   const log = new RawLog();

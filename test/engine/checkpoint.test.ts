@@ -190,6 +190,10 @@ test('a process killed while saving leaves a loadable checkpoint', async () => {
   child.kill('SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));
   const c = loadCheckpoint(p, 'sasrec');
-  if (c.step > 0) assert.ok(c.tensors.w.data.every((v) => v === c.step), 'weights match the step');
+  if (c.step > 0)
+    assert.ok(
+      c.tensors.w.data.every((v) => v === c.step),
+      'weights match the step',
+    );
   else assert.equal(c.tensors['item.emb'].data[0], 0);
 });

@@ -107,7 +107,11 @@ test('native sgemm matches naiveSgemm on odd sizes, transposes, batches, broadca
           for (const transB of [false, true]) {
             const [alpha, beta] = scalars[rng.int(scalars.length)];
             const batch = 1 + rng.int(3);
-            compare(k, { batch, m, n, k: kk, transA, transB, broadcastA: rng.int(4) === 0, broadcastB: rng.int(4) === 0, alpha, beta }, rng);
+            compare(
+              k,
+              { batch, m, n, k: kk, transA, transB, broadcastA: rng.int(4) === 0, broadcastB: rng.int(4) === 0, alpha, beta },
+              rng,
+            );
           }
 });
 
@@ -176,8 +180,7 @@ test('native sgemm with beta = 0 ignores NaN in C; k = 0 and alpha = 0 scale C b
     [65, 129, 17],
     [300, 300, 64],
   ])
-    for (const transB of [false, true])
-      compare(k, { batch: 2, m, n, k: kk, transA: false, transB, alpha: 1, beta: 0, nanC: true }, rng);
+    for (const transB of [false, true]) compare(k, { batch: 2, m, n, k: kk, transA: false, transB, alpha: 1, beta: 0, nanC: true }, rng);
   compare(k, { batch: 2, m: 5, n: 7, k: 0, transA: false, transB: false, alpha: 1, beta: 0.5 }, rng);
   compare(k, { batch: 2, m: 5, n: 7, k: 0, transA: false, transB: false, alpha: 1, beta: 0, nanC: true }, rng);
   compare(k, { batch: 2, m: 5, n: 7, k: 3, transA: true, transB: false, alpha: 0, beta: 2 }, rng);
@@ -218,7 +221,8 @@ test('native sgemm rejects bad arguments with TypeError/RangeError and leaves th
     [{ 3: 2 ** 40, 2: 2 ** 40 }, /overflow/],
     [{ 6: 2 ** 53 - 1 }, /A .*does not fit/],
   ];
-  for (const [patch, message] of range) assert.throws(call(patch), (e: Error) => e instanceof RangeError && message.test(e.message), JSON.stringify(patch));
+  for (const [patch, message] of range)
+    assert.throws(call(patch), (e: Error) => e instanceof RangeError && message.test(e.message), JSON.stringify(patch));
   const type: [Record<number, unknown>, RegExp][] = [
     [{ 0: new Float32Array(100) }, /buf must be an ArrayBuffer/],
     [{ 7: 1 }, /transA must be a boolean/],
@@ -226,9 +230,13 @@ test('native sgemm rejects bad arguments with TypeError/RangeError and leaves th
     [{ 3: '4' }, /n must be a number/],
     [{ 14: null }, /beta must be a number/],
   ];
-  for (const [patch, message] of type) assert.throws(call(patch), (e: Error) => e instanceof TypeError && message.test(e.message), JSON.stringify(patch));
+  for (const [patch, message] of type)
+    assert.throws(call(patch), (e: Error) => e instanceof TypeError && message.test(e.message), JSON.stringify(patch));
   assert.throws(() => (k.sgemm as unknown as (...a: unknown[]) => void)(buf, 1, 2), TypeError);
-  assert.ok(view.every((x) => x === 3), 'a rejected call wrote to the buffer');
+  assert.ok(
+    view.every((x) => x === 3),
+    'a rejected call wrote to the buffer',
+  );
   assert.throws(() => k.setThreads(0), RangeError);
   assert.throws(() => k.setThreads(1.5), RangeError);
   assert.ok(k.getThreads() >= 1);

@@ -8,8 +8,14 @@ test('same seed → same stream; different seed → different stream', () => {
   const b = new Rng(42);
   const c = new Rng(43);
   const xa = Array.from({ length: 8 }, () => a.nextU32());
-  assert.deepEqual(xa, Array.from({ length: 8 }, () => b.nextU32()));
-  assert.notDeepEqual(xa, Array.from({ length: 8 }, () => c.nextU32()));
+  assert.deepEqual(
+    xa,
+    Array.from({ length: 8 }, () => b.nextU32()),
+  );
+  assert.notDeepEqual(
+    xa,
+    Array.from({ length: 8 }, () => c.nextU32()),
+  );
 });
 
 test('int(n) is in range and close to uniform', () => {
@@ -26,13 +32,19 @@ test('sampleIndices gives k distinct indices in range; shuffle is a permutation'
   assert.ok(s.every((i) => i >= 0 && i < 100));
   assert.equal(r.sampleIndices(3, 10).length, 3);
   const p = r.shuffle([...Array(20).keys()]);
-  assert.deepEqual([...p].sort((x, y) => x - y), [...Array(20).keys()]);
+  assert.deepEqual(
+    [...p].sort((x, y) => x - y),
+    [...Array(20).keys()],
+  );
 });
 
 test('state() / fromState() resume the same stream', () => {
   const a = new Rng(9);
   a.nextU32();
   const b = Rng.fromState(a.state());
-  assert.deepEqual(Array.from({ length: 5 }, () => b.nextU32()), Array.from({ length: 5 }, () => a.nextU32()));
+  assert.deepEqual(
+    Array.from({ length: 5 }, () => b.nextU32()),
+    Array.from({ length: 5 }, () => a.nextU32()),
+  );
   assert.throws(() => Rng.fromState([1, 2, 3]), RangeError);
 });

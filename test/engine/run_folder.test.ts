@@ -32,11 +32,20 @@ test('file names, done and resumable', () => {
 test('the resume guard: one line naming the folder and what it holds', () => {
   const dir = fresh();
   const f = new RunFolder(dir, 'a distillation run');
-  assert.throws(() => f.open(true), (e: Error) => e instanceof UserError && e.message === `${dir}: nothing to resume (no checkpoint.safetensors)`);
+  assert.throws(
+    () => f.open(true),
+    (e: Error) => e instanceof UserError && e.message === `${dir}: nothing to resume (no checkpoint.safetensors)`,
+  );
   assert.ok(!existsSync(dir), 'a refused resume creates nothing');
   f.open(false);
   writeFileSync(f.checkpoint, 'x');
-  assert.throws(() => f.open(false), (e: Error) => e instanceof UserError && e.message === `${dir} already holds a distillation run (checkpoint.safetensors); pass --resume to continue it or choose another --out`);
+  assert.throws(
+    () => f.open(false),
+    (e: Error) =>
+      e instanceof UserError &&
+      e.message ===
+        `${dir} already holds a distillation run (checkpoint.safetensors); pass --resume to continue it or choose another --out`,
+  );
   f.open(true);
   assert.throws(() => new RunFolder(dir).open(false), /already holds a training run/);
 });
@@ -60,26 +69,46 @@ test('checkFinite names the first non-finite weight, its element, and the last g
   const ok = { a: { data: Float32Array.of(1, -2) }, b: { data: [0, 3e38] } };
   f.checkFinite(ok, 'after epoch 1');
   const bad = { a: { data: Float32Array.of(1, 2) }, b: { data: Float32Array.of(0, 0, NaN) }, c: { data: [Infinity] } };
-  assert.throws(() => f.checkFinite(bad, 'after epoch 2'), (e: Error) => e instanceof UserError
-    && e.message === 'weights of b are not finite (element 2 is NaN) after epoch 2; stopped, no checkpoint was written yet (try a lower --lr)');
+  assert.throws(
+    () => f.checkFinite(bad, 'after epoch 2'),
+    (e: Error) =>
+      e instanceof UserError &&
+      e.message ===
+        'weights of b are not finite (element 2 is NaN) after epoch 2; stopped, no checkpoint was written yet (try a lower --lr)',
+  );
   writeFileSync(f.checkpoint, 'x');
-  assert.throws(() => f.checkFinite({ c: { data: [-Infinity] } }, 'after epoch 3'), (e: Error) => e instanceof UserError
-    && e.message === `weights of c are not finite (element 0 is -Infinity) after epoch 3; stopped, the last good checkpoint is ${f.checkpoint} (try a lower --lr)`);
+  assert.throws(
+    () => f.checkFinite({ c: { data: [-Infinity] } }, 'after epoch 3'),
+    (e: Error) =>
+      e instanceof UserError &&
+      e.message ===
+        `weights of c are not finite (element 0 is -Infinity) after epoch 3; stopped, the last good checkpoint is ${f.checkpoint} (try a lower --lr)`,
+  );
 });
 
 test('the training log: a fresh run empties it; a resumed one drops entries at or past its first new one', () => {
   const dir = fresh();
   const f = new RunFolder(dir);
   f.open(false);
-  const lines = () => readFileSync(f.log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch: number; loss: number });
+  const lines = () =>
+    readFileSync(f.log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { epoch: number; loss: number });
   const log = f.trainLog<{ epoch: number; loss: number }>(false, (e) => e.epoch);
   for (const epoch of [1, 2, 3]) log.push({ epoch, loss: epoch / 10 });
-  assert.deepEqual(lines().map((e) => e.epoch), [1, 2, 3]);
+  assert.deepEqual(
+    lines().map((e) => e.epoch),
+    [1, 2, 3],
+  );
   // a checkpoint at epoch 1, a killed run's tail at epochs 2 and 3
   const resumed = f.trainLog<{ epoch: number; loss: number }>(true, (e) => e.epoch);
   assert.equal(resumed.entries.length, 3);
   resumed.push({ epoch: 2, loss: 7 });
-  assert.deepEqual(lines(), [{ epoch: 1, loss: 0.1 }, { epoch: 2, loss: 7 }]);
+  assert.deepEqual(lines(), [
+    { epoch: 1, loss: 0.1 },
+    { epoch: 2, loss: 7 },
+  ]);
   assert.deepEqual(resumed.entries, lines());
   f.trainLog(false, (e: { epoch: number }) => e.epoch);
   assert.equal(readFileSync(f.log, 'utf8'), '');

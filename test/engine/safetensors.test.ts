@@ -58,11 +58,27 @@ test('a hand-built file: the writer produces exactly these bytes and the reader 
     '"b":{"dtype":"I32","shape":[1,1],"data_offsets":[8,12]}}';
   assert.equal(header.length, 141); // → padded with 3 spaces to 144 = 0x90
   const expected = Uint8Array.from([
-    0x90, 0, 0, 0, 0, 0, 0, 0,
+    0x90,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
     ...Buffer.from(header + '   ', 'utf8'),
-    0x00, 0x00, 0x80, 0x3f, // 1.0f
-    0x00, 0x00, 0x20, 0xc0, // -2.5f
-    0x07, 0x00, 0x00, 0x00, // 7
+    0x00,
+    0x00,
+    0x80,
+    0x3f, // 1.0f
+    0x00,
+    0x00,
+    0x20,
+    0xc0, // -2.5f
+    0x07,
+    0x00,
+    0x00,
+    0x00, // 7
   ]);
   const bytes = encodeSafetensors(
     {
@@ -195,11 +211,23 @@ test('bad headers name the tensor and field', () => {
   const latin1 = rawFile({});
   latin1.set([0xff, 0xfe], 8);
   throwsData(put(latin1), /header is not UTF-8/, 'header');
-  throwsData(put(rawFile({ w: { dtype: 'F64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8))), /dtype "F64" is not supported \(F32, I32, F16, BF16\)/, 'w.dtype');
+  throwsData(
+    put(rawFile({ w: { dtype: 'F64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8))),
+    /dtype "F64" is not supported \(F32, I32, F16, BF16\)/,
+    'w.dtype',
+  );
   throwsData(put(rawFile({ w: { shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4))), /dtype undefined is not supported/, 'w.dtype');
   throwsData(put(rawFile({ w: 3 })), /tensor entry is not an object/, 'w');
-  throwsData(put(rawFile({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4))), /shape \[-1\] is not a list/, 'w.shape');
-  throwsData(put(rawFile({ w: { dtype: 'F32', shape: [1], data_offsets: [4] } }, new Uint8Array(4))), /data_offsets \[4\] is not \[begin, end\]/, 'w.data_offsets');
+  throwsData(
+    put(rawFile({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4))),
+    /shape \[-1\] is not a list/,
+    'w.shape',
+  );
+  throwsData(
+    put(rawFile({ w: { dtype: 'F32', shape: [1], data_offsets: [4] } }, new Uint8Array(4))),
+    /data_offsets \[4\] is not \[begin, end\]/,
+    'w.data_offsets',
+  );
   throwsData(put(rawFile({ w: { dtype: 'F32', shape: [1], data_offsets: [4, 0] } }, new Uint8Array(4))), /lie outside/, 'w.data_offsets');
   throwsData(
     put(rawFile({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8))),
@@ -213,10 +241,7 @@ test('bad headers name the tensor and field', () => {
 test('data_offsets must tile the data: overlap, gap and trailing bytes are errors', () => {
   const two = (a: [number, number], b: [number, number], len: number) =>
     put(
-      rawFile(
-        { a: { dtype: 'F32', shape: [2], data_offsets: a }, b: { dtype: 'F32', shape: [2], data_offsets: b } },
-        new Uint8Array(len),
-      ),
+      rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: a }, b: { dtype: 'F32', shape: [2], data_offsets: b } }, new Uint8Array(len)),
     );
   throwsData(two([0, 8], [4, 12], 12), /data_offsets \[4, 12\] overlap another tensor/, 'b.data_offsets');
   throwsData(two([0, 8], [0, 8], 8), /overlap/, 'b.data_offsets');
@@ -233,8 +258,5 @@ test('the writer rejects tensors that do not match their dtype or shape', () => 
   assert.throws(bad({ dtype: 'I32', shape: [2], data: new Float32Array(2) }), /is I32 but its data is a Float32Array/);
   assert.throws(bad({ dtype: 'F32', shape: [3], data: new Float32Array(2) }), /\(3 values\) but 2 values/);
   assert.throws(bad({ dtype: 'F32', shape: [1.5], data: new Float32Array(2) }), RangeError);
-  assert.throws(
-    () => writeSafetensors(p, { __metadata__: { dtype: 'F32', shape: [0], data: new Float32Array(0) } }),
-    /not a tensor name/,
-  );
+  assert.throws(() => writeSafetensors(p, { __metadata__: { dtype: 'F32', shape: [0], data: new Float32Array(0) } }), /not a tensor name/);
 });

@@ -15,8 +15,7 @@ import {
   titleMatch,
 } from '../../src/eval/metrics.js';
 
-const close = (actual: number, expected: number) =>
-  assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
+const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
 
 // n = 5, relevance of f's index i is 5 − i, gains 2^rel − 1 = 31, 15, 7, 3, 1.
 // IDCG@5 = 31/1 + 15/log2 3 + 7/2 + 3/log2 5 + 1/log2 6 ≈ 45.642829
@@ -93,7 +92,7 @@ test('parseRanking: candidates sharing a title are placed in candidate order, on
   assert.deepEqual(parseRanking('Y', ['X', 'Y', 'x']), { order: [1, 2, 0], parsed: 1 });
 });
 
-test('rankingNdcg: f\'s own order is 1, the reversed order is the hand value', () => {
+test("rankingNdcg: f's own order is 1, the reversed order is the hand value", () => {
   assert.equal(rankingNdcg([0, 1, 2, 3, 4]), 1);
   close(rankingNdcg([4, 3, 2, 1, 0]), REVERSED5);
   close(rankingNdcg([4, 3, 2, 1, 0]), 0.5443434449057798);

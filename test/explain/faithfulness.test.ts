@@ -9,7 +9,17 @@ import type { Catalogue } from '../../src/facts/cite.js';
 import { UserError } from '../../src/engine/errors.js';
 
 const catalogue: Catalogue = {
-  titles: ['', 'Heat (1995)', 'Casino (1995)', 'Toy Story (1995)', 'Jumanji (1995)', 'GoldenEye (1995)', 'Sabrina (1995)', 'Lion King, The (1994)', 'Clueless (1995)'],
+  titles: [
+    '',
+    'Heat (1995)',
+    'Casino (1995)',
+    'Toy Story (1995)',
+    'Jumanji (1995)',
+    'GoldenEye (1995)',
+    'Sabrina (1995)',
+    'Lion King, The (1994)',
+    'Clueless (1995)',
+  ],
 };
 // The user watched Heat, Casino, Toy Story, Jumanji, Sabrina; f says yes to GoldenEye, relying
 // most on Casino, Heat, Jumanji; the explainer was also shown Lion King, The as a similar item.

@@ -7,7 +7,16 @@ import { mentions, sharedAttributes } from '../../src/facts/themes.js';
 import type { Catalogue } from '../../src/facts/cite.js';
 
 const catalogue: Catalogue = {
-  titles: ['', 'Heat (1995)', 'Casino (1995)', 'Toy Story (1995)', 'Jumanji (1995)', 'GoldenEye (1995)', 'Sabrina (1995)', 'Clueless (1995)'],
+  titles: [
+    '',
+    'Heat (1995)',
+    'Casino (1995)',
+    'Toy Story (1995)',
+    'Jumanji (1995)',
+    'GoldenEye (1995)',
+    'Sabrina (1995)',
+    'Clueless (1995)',
+  ],
 };
 // History: Heat, Casino, Toy Story, Jumanji; f says yes to GoldenEye and relies most on Casino,
 // Heat, Jumanji. GoldenEye shares Action, Thriller and 1995 with the history, not Adventure.
@@ -44,7 +53,7 @@ test('rating 1: a hallucinated title, or no reason at all', () => {
   assert.match(w.reasons[0], /no reason/);
 });
 
-test('rating 2: the right decision with a grounded reason that is not f\'s full reason', () => {
+test("rating 2: the right decision with a grounded reason that is not f's full reason", () => {
   // cites two history items, but only Casino is among f's top 3 (Toy Story is not)
   assert.equal(judge('Yes. They watched Toy Story (1995) and Casino (1995), and it is a thriller.').rating, 2);
   // cites two of f's top 3 but mentions no shared attribute
@@ -56,7 +65,7 @@ test('rating 2: the right decision with a grounded reason that is not f\'s full 
   assert.equal(judge('Yes, they watch a lot of 1995 ACTION films.').rating, 2);
 });
 
-test('rating 3: two of f\'s top-3 contributors and a shared attribute', () => {
+test("rating 3: two of f's top-3 contributors and a shared attribute", () => {
   // Casino and Heat are f's top contributors; "action" and "thriller" are shared
   assert.deepEqual(judge('Yes. Like Casino (1995) and Heat (1995), GoldenEye (1995) is a tense action thriller.'), {
     rating: 3,
@@ -65,7 +74,11 @@ test('rating 3: two of f\'s top-3 contributors and a shared attribute', () => {
 });
 
 test('shared attributes and whole-word mentions', () => {
-  assert.deepEqual(sharedAttributes(['Drama', 'film-noir', ' Science  Fiction', 'drama'], ['DRAMA', 'Film-Noir', 'science fiction']), ['Drama', 'film-noir', 'Science Fiction']);
+  assert.deepEqual(sharedAttributes(['Drama', 'film-noir', ' Science  Fiction', 'drama'], ['DRAMA', 'Film-Noir', 'science fiction']), [
+    'Drama',
+    'film-noir',
+    'Science Fiction',
+  ]);
   assert.ok(mentions('a moody film-noir piece', 'Film-Noir'));
   assert.ok(mentions('classic science\nfiction', 'Science Fiction'));
   assert.ok(!mentions('a melodrama', 'Drama'));

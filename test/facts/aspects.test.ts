@@ -25,7 +25,7 @@ test('a pair can be explained by themes and era only where the candidate has the
   assert.deepEqual(aspectsFor(explanationFacts(items, shown, 6, 'no', [3, 1], null)), ['history']);
 });
 
-test('every focused text states f\'s decision first and covers the asked aspect and no other', () => {
+test("every focused text states f's decision first and covers the asked aspect and no other", () => {
   for (let seed = 0; seed < 10; seed++) {
     for (const decision of ['yes', 'no'] as const) {
       const f = explanationFacts(items, shown, 5, decision, [3, 1], 2);

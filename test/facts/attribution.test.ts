@@ -30,7 +30,10 @@ test('leave-one-out effects equal recomputing f without each position', () => {
   for (const [history, item] of cases) {
     const loo = leaveOneOut(rec, history, item);
     assert.equal(loo.length, history.length);
-    assert.deepEqual(loo.map((c) => c.position).sort((a, b) => a - b), history.map((_, j) => j));
+    assert.deepEqual(
+      loo.map((c) => c.position).sort((a, b) => a - b),
+      history.map((_, j) => j),
+    );
     for (const c of loo) {
       assert.equal(c.item, history[c.position]);
       const want = bruteForce(history, item, c.position);
@@ -46,7 +49,10 @@ test('leave-one-out effects equal recomputing f without each position', () => {
 test('a duplicated item gets one entry per position, each removing only its own occurrence', () => {
   const history = [5, 6, 5, 8];
   const loo = leaveOneOut(rec, history, 9);
-  const fives = loo.filter((c) => c.item === 5).map((c) => c.position).sort();
+  const fives = loo
+    .filter((c) => c.item === 5)
+    .map((c) => c.position)
+    .sort();
   assert.deepEqual(fives, [0, 2]);
   for (const c of loo) assert.ok(Math.abs(c.effect - bruteForce(history, 9, c.position)) < 1e-5);
   const top = topContributors(rec, history, 9, 3);
@@ -76,9 +82,21 @@ test('order: largest effect first, ties to the more recent position; one batched
 });
 
 test('an empty history, unknown ids and a bad k are one-line user errors', () => {
-  assert.throws(() => leaveOneOut(rec, [], 3), (e: Error) => e instanceof UserError && /non-empty history/.test(e.message));
-  assert.throws(() => leaveOneOut(rec, [1, 2], 0), (e: Error) => e instanceof UserError && /unknown item id 0/.test(e.message));
-  assert.throws(() => leaveOneOut(rec, [1, 999], 3), (e: Error) => e instanceof UserError && /999/.test(e.message));
-  assert.throws(() => topContributors(rec, [1, 2], 3, -1), (e: Error) => e instanceof UserError && /k must be/.test(e.message));
+  assert.throws(
+    () => leaveOneOut(rec, [], 3),
+    (e: Error) => e instanceof UserError && /non-empty history/.test(e.message),
+  );
+  assert.throws(
+    () => leaveOneOut(rec, [1, 2], 0),
+    (e: Error) => e instanceof UserError && /unknown item id 0/.test(e.message),
+  );
+  assert.throws(
+    () => leaveOneOut(rec, [1, 999], 3),
+    (e: Error) => e instanceof UserError && /999/.test(e.message),
+  );
+  assert.throws(
+    () => topContributors(rec, [1, 2], 3, -1),
+    (e: Error) => e instanceof UserError && /k must be/.test(e.message),
+  );
   assert.throws(() => topContributors(rec, [1, 2], 3, 1.5), UserError);
 });

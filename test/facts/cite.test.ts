@@ -46,7 +46,10 @@ test('titles with commas and parentheses, and the article written first', () => 
 });
 
 test('title-like spans that name no catalogue title are unknown', () => {
-  const c = citedTitles('Yes: like Heat (1995) and The Matrix (1999), you would love Gone with the Wind (1939) and the matrix (1999).', cat);
+  const c = citedTitles(
+    'Yes: like Heat (1995) and The Matrix (1999), you would love Gone with the Wind (1939) and the matrix (1999).',
+    cat,
+  );
   assert.deepEqual(c.items, [1]);
   assert.deepEqual(c.unknown, ['The Matrix (1999)', 'Gone with the Wind (1939)']); // all lower case: not title-like
   // "White Heat (1950)" is not "Heat (1995)" or "White Heat (1949)"; a bare year is no title
@@ -70,7 +73,8 @@ test('a 3,500-title catalogue', () => {
   assert.deepEqual(c.items, [1234, 12, 3501]);
   assert.deepEqual(c.unknown, ['Film Number 12 (1999)']);
   const t0 = performance.now();
-  for (let n = 1; n <= 1000; n++) assert.deepEqual(citedTitles(`Film Number ${n} (${1900 + (n % 120)}) and Film (1999)`, { titles: big }).items, [n, 3501]);
+  for (let n = 1; n <= 1000; n++)
+    assert.deepEqual(citedTitles(`Film Number ${n} (${1900 + (n % 120)}) and Film (1999)`, { titles: big }).items, [n, 3501]);
   const ms = performance.now() - t0;
   assert.ok(ms < 5000, `1,000 texts took ${ms.toFixed(0)} ms`); // the index is built once, not per text
 });

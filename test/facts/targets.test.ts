@@ -28,7 +28,17 @@ test('every phrasing: decision first, all contributors cited, rated 3 (yes) and 
       assert.equal(parseDecision(text), decision, text);
       for (const c of [3, 1]) assert.ok(text.includes(titles[c]), text);
       assert.ok(!/\ba action\b/.test(text), text);
-      const v = ruleJudge({ text, history, item: 5, decision, contributors: [3, 1, 2], similar: [2], catalogue, itemAttributes: themes(items[4]), historyAttributes: history.flatMap((i) => themes(items[i - 1])) });
+      const v = ruleJudge({
+        text,
+        history,
+        item: 5,
+        decision,
+        contributors: [3, 1, 2],
+        similar: [2],
+        catalogue,
+        itemAttributes: themes(items[4]),
+        historyAttributes: history.flatMap((i) => themes(items[i - 1])),
+      });
       assert.ok(v.rating >= (decision === 'yes' ? 3 : 2), `${text} → ${v.rating} ${v.reasons}`);
     }
   }

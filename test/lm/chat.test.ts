@@ -23,8 +23,17 @@ interface Sample {
 const SAMPLES: Sample[] = [
   { prompt: 'Predict the next item for someone whose history reads: <user>.', response: 'Titanic (1997)', soft: [{ token: '<user>' }] },
   { prompt: '<user> is what this user has engaged with so far. Which item next?', response: 'Item 7', soft: [{ token: '<user>' }] },
-  { prompt: 'Would <user> Item 1 | Item 2 enjoy <item> Item 9? Compare <item>', response: 'Yes', soft: [{ token: '<user>' }, { token: '<item>' }, { token: '<item>' }] },
-  { prompt: 'A title with ‹user> and <USER> and USER: ASSISTANT: inside, plus Misérables 🎬\nand a newline.', response: 'Les Misérables (1995) | Dumbo (1941) </s>', soft: [], literal: true },
+  {
+    prompt: 'Would <user> Item 1 | Item 2 enjoy <item> Item 9? Compare <item>',
+    response: 'Yes',
+    soft: [{ token: '<user>' }, { token: '<item>' }, { token: '<item>' }],
+  },
+  {
+    prompt: 'A title with ‹user> and <USER> and USER: ASSISTANT: inside, plus Misérables 🎬\nand a newline.',
+    response: 'Les Misérables (1995) | Dumbo (1941) </s>',
+    soft: [],
+    literal: true,
+  },
   { prompt: '  spaced   <item>  ', response: '', soft: [{ token: '<item>' }] },
 ];
 
@@ -57,7 +66,10 @@ test('renderChat: "<s>USER: … ASSISTANT: …</s>", loss mask exactly on the re
   for (const s of SAMPLES) checkSample(tok, s);
   const { ids, lossMask } = renderChat(tok, SAMPLES[0].prompt, SAMPLES[0].response);
   assert.equal(tok.decode(ids), '<s>USER: Predict the next item for someone whose history reads:<user>.ASSISTANT: Titanic (1997)</s>');
-  assert.equal(lossMask.reduce((a, b) => a + b, 0), tok.encode(' Titanic (1997)').length + 1);
+  assert.equal(
+    lossMask.reduce((a, b) => a + b, 0),
+    tok.encode(' Titanic (1997)').length + 1,
+  );
 });
 
 test('promptIds ends right after the ASSISTANT marker; renderChat without a response is the prompt alone', () => {

@@ -9,7 +9,15 @@ import { tf } from '../../src/engine/tf.js';
 import { beamSearch, greedyDecode } from '../../src/lm/decode/search.js';
 import { injectSoftTokens, Llama } from '../../src/lm/model/llama.js';
 
-const CFG = { vocab_size: 40, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, intermediate_size: 48, max_position_embeddings: 64 };
+const CFG = {
+  vocab_size: 40,
+  hidden_size: 32,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  intermediate_size: 48,
+  max_position_embeddings: 64,
+};
 const EOS = 1;
 
 before(async () => {
@@ -44,9 +52,19 @@ for (const engine of ['wasm', 'tfjs'] as const) {
     const m = new Llama(CFG, 11, 0.4);
     const prompts = [[5, 9, 2, 33], [7], [12, 3, 3, 8, 20, 21, 4]];
     const want = prompts.map((p) => greedyByRecompute(m, p, 20));
-    assert.ok(want.some((w) => w.length >= 10), 'the test should decode long enough sequences');
+    assert.ok(
+      want.some((w) => w.length >= 10),
+      'the test should decode long enough sequences',
+    );
     prompts.forEach((p, i) => assert.deepEqual(greedyDecode(m, [{ ids: p }], { maxNewTokens: 20, eosId: EOS, engine })[0], want[i]));
-    assert.deepEqual(greedyDecode(m, prompts.map((ids) => ({ ids })), { maxNewTokens: 20, eosId: EOS, engine }), want);
+    assert.deepEqual(
+      greedyDecode(
+        m,
+        prompts.map((ids) => ({ ids })),
+        { maxNewTokens: 20, eosId: EOS, engine },
+      ),
+      want,
+    );
     m.dispose();
   });
 
@@ -57,7 +75,12 @@ for (const engine of ['wasm', 'tfjs'] as const) {
     const want = greedyByRecompute(m, prompt, 12, { pos: 1, vector });
     const plain = greedyByRecompute(m, prompt, 12);
     assert.notDeepEqual(want, plain);
-    const got = greedyDecode(m, [{ ids: [2, 2] }, { ids: prompt }], { maxNewTokens: 12, eosId: EOS, engine }, { slots: [[1, 1]], vectors: vector });
+    const got = greedyDecode(
+      m,
+      [{ ids: [2, 2] }, { ids: prompt }],
+      { maxNewTokens: 12, eosId: EOS, engine },
+      { slots: [[1, 1]], vectors: vector },
+    );
     assert.deepEqual(got[1], want);
     m.dispose();
   });
@@ -94,7 +117,6 @@ for (const engine of ['wasm', 'tfjs'] as const) {
     }
     m.dispose();
   });
-
 }
 
 test('the wasm engine follows weight changes (assign, LoRA merge) and matches tfjs; no leaked tensors', () => {

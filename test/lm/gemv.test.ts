@@ -6,7 +6,13 @@ import { naiveGemm, WasmArena } from '../../src/lm/decode/gemv.js';
 
 test('WasmArena.gemm equals the naive product', () => {
   const a = new WasmArena();
-  for (const [rows, cols, m, ldw] of [[37, 44, 1, 44], [5, 16, 3, 16], [64, 688, 5, 688], [3, 4, 2, 12], [70, 20, 4, 24]]) {
+  for (const [rows, cols, m, ldw] of [
+    [37, 44, 1, 44],
+    [5, 16, 3, 16],
+    [64, 688, 5, 688],
+    [3, 4, 2, 12],
+    [70, 20, 4, 24],
+  ]) {
     const w = a.alloc(rows * ldw);
     const x = a.alloc(m * cols);
     const y = a.alloc(m * rows);

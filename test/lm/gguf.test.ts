@@ -16,7 +16,15 @@ import { encodeLlamaGguf, floatToHalf, writeLlamaGguf, type GgufTokenizer } from
 import { Llama } from '../../src/lm/model/llama.js';
 import { llamaFromGguf, loadBaseModel } from '../../src/lm/io/load.js';
 
-const CFG = { vocab_size: 300, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, intermediate_size: 48, max_position_embeddings: 128 };
+const CFG = {
+  vocab_size: 300,
+  hidden_size: 32,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  intermediate_size: 48,
+  max_position_embeddings: 128,
+};
 const STORIES = new URL('../../../shared/data/tiny-gguf-stories260k/stories260K.gguf', import.meta.url).pathname;
 const STEPS = 32;
 const dir = mkdtempSync(join(tmpdir(), 'gguf-test-'));
@@ -72,7 +80,12 @@ async function nodeLlamaCpp(): Promise<NodeLlama | string> {
  * Greedy continuations from llama.cpp for each prompt, plus the max abs difference between its and our
  * logits relative to the chosen token's, log p(tok)/p(top) = z_tok − z_top, over tokens with p > 1e-4.
  */
-async function compareWithLlamaCpp(nlc: NodeLlama, file: string, ours: Llama, prompts: number[][]): Promise<{ theirs: number[][]; mine: number[][]; maxLogitDiff: number }> {
+async function compareWithLlamaCpp(
+  nlc: NodeLlama,
+  file: string,
+  ours: Llama,
+  prompts: number[][],
+): Promise<{ theirs: number[][]; mine: number[][]; maxLogitDiff: number }> {
   const llama = await nlc.getLlama({ gpu: false, build: 'never', logLevel: nlc.LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath: file });
   const ctx = await model.createContext({ contextSize: 128 });
@@ -96,7 +109,8 @@ async function compareWithLlamaCpp(nlc: NodeLlama, file: string, ours: Llama, pr
       rows.forEach((z, s) => {
         const top = out[s]; // llama.cpp's probabilities may be renormalised after top-k: compare log p(tok)/p(top)
         const pTop = probs[s].get(top) as number;
-        for (const [tok, p] of probs[s]) if (p > 1e-4) maxLogitDiff = Math.max(maxLogitDiff, Math.abs(Math.log(p / pTop) - (z[tok] - z[top])));
+        for (const [tok, p] of probs[s])
+          if (p > 1e-4) maxLogitDiff = Math.max(maxLogitDiff, Math.abs(Math.log(p / pTop) - (z[tok] - z[top])));
       });
     }
   } finally {
@@ -113,8 +127,14 @@ test('golden: an exported random GQA model decodes greedily like llama.cpp', asy
   const m = randomModel();
   const file = join(dir, 'random.gguf');
   writeLlamaGguf(file, m, { tokenizer: VOCAB });
-  const r = await compareWithLlamaCpp(nlc, file, m, [[1, 5, 9, 270], [1, 40], [1, 299, 3, 22, 22, 281, 30]]);
-  t.diagnostic(`random model: llama.cpp ${JSON.stringify(r.theirs[0])}; max |Δ logit| (relative to the top token) ${r.maxLogitDiff.toExponential(2)}`);
+  const r = await compareWithLlamaCpp(nlc, file, m, [
+    [1, 5, 9, 270],
+    [1, 40],
+    [1, 299, 3, 22, 22, 281, 30],
+  ]);
+  t.diagnostic(
+    `random model: llama.cpp ${JSON.stringify(r.theirs[0])}; max |Δ logit| (relative to the top token) ${r.maxLogitDiff.toExponential(2)}`,
+  );
   assert.deepEqual(r.mine, r.theirs);
   assert.ok(r.maxLogitDiff < 0.05, `logits differ by ${r.maxLogitDiff}`); // observed ~2e-2 (llama.cpp's CPU kernels)
   m.dispose();
@@ -126,7 +146,9 @@ test('golden: stories260K.gguf decodes greedily like llama.cpp', async (t) => {
   if (typeof nlc === 'string') return t.skip(nlc);
   const m = loadBaseModel(STORIES);
   const r = await compareWithLlamaCpp(nlc, STORIES, m, [[1, 400, 300], [1], [1, 365, 261, 282, 419]]);
-  t.diagnostic(`stories260K: llama.cpp ${JSON.stringify(r.theirs[0])}; max |Δ logit| (relative to the top token) ${r.maxLogitDiff.toExponential(2)}`);
+  t.diagnostic(
+    `stories260K: llama.cpp ${JSON.stringify(r.theirs[0])}; max |Δ logit| (relative to the top token) ${r.maxLogitDiff.toExponential(2)}`,
+  );
   assert.deepEqual(r.mine, r.theirs);
   assert.ok(r.maxLogitDiff < 0.05, `logits differ by ${r.maxLogitDiff}`); // observed ~2e-2 (llama.cpp's CPU kernels)
   m.dispose();
@@ -156,19 +178,30 @@ test('export → reload: F32 gives identical logits (and equals the HF-folder pa
 /** A minimal GGUF v3: one string KV (general.architecture) and the given raw tensors. */
 function miniGguf(arch: string, tensors: { name: string; dims: number[]; type: number; data: Uint8Array }[]): Buffer {
   const parts: Buffer[] = [];
-  const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); parts.push(b); };
-  const u64 = (v: number) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); parts.push(b); };
-  const str = (s: string) => { u64(Buffer.byteLength(s)); parts.push(Buffer.from(s)); };
+  const u32 = (v: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v);
+    parts.push(b);
+  };
+  const u64 = (v: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(v));
+    parts.push(b);
+  };
+  const str = (s: string) => {
+    u64(Buffer.byteLength(s));
+    parts.push(Buffer.from(s));
+  };
   const pad = () => parts.push(Buffer.alloc((32 - (Buffer.concat(parts).length % 32)) % 32));
   parts.push(Buffer.from('GGUF'));
-  u32(3), u64(tensors.length), u64(1);
-  str('general.architecture'), u32(8), str(arch);
+  (u32(3), u64(tensors.length), u64(1));
+  (str('general.architecture'), u32(8), str(arch));
   let off = 0;
   for (const t of tensors) {
-    str(t.name), u32(t.dims.length), t.dims.forEach(u64), u32(t.type), u64(off);
+    (str(t.name), u32(t.dims.length), t.dims.forEach(u64), u32(t.type), u64(off));
     off += Math.ceil(t.data.length / 32) * 32;
   }
-  for (const t of tensors) pad(), parts.push(Buffer.from(t.data));
+  for (const t of tensors) (pad(), parts.push(Buffer.from(t.data)));
   pad();
   return Buffer.concat(parts);
 }
@@ -179,17 +212,27 @@ test('dequantisation: F16, BF16 and Q8_0 by hand', () => {
   const q8 = Buffer.alloc(34);
   q8.writeUInt16LE(0x3800, 0); // d = 0.5
   for (let j = 0; j < 32; j++) q8.writeInt8(j === 0 ? -128 : j === 1 ? 127 : j - 16, 2 + j);
-  const g = parseGguf(miniGguf('llama', [
-    { name: 'a', dims: [5], type: 1, data: f16 },
-    { name: 'b', dims: [3], type: 30, data: bf16 },
-    { name: 'c', dims: [16, 2], type: 8, data: q8 },
-  ]), 'mini.gguf');
+  const g = parseGguf(
+    miniGguf('llama', [
+      { name: 'a', dims: [5], type: 1, data: f16 },
+      { name: 'b', dims: [3], type: 30, data: bf16 },
+      { name: 'c', dims: [16, 2], type: 8, data: q8 },
+    ]),
+    'mini.gguf',
+  );
   assert.deepEqual([...ggufTensor(g, 'a').data], [1, -2, 65504, 2 ** -24, Math.fround(0.333251953125)]);
   assert.deepEqual([...ggufTensor(g, 'b').data], [1, -3, 3.140625]);
   const c = ggufTensor(g, 'c');
   assert.deepEqual(c.shape, [2, 16]);
-  assert.deepEqual([...c.data], Array.from({ length: 32 }, (_, j) => 0.5 * (j === 0 ? -128 : j === 1 ? 127 : j - 16)));
-  for (const x of [1, -2, 65504, 0.1, 1e-6, 3.14159, 70000]) assert.equal(floatToHalf(x), Uint16Array.from([[0x3c00, 0xc000, 0x7bff, 0x2e66, 0x0011, 0x4248, 0x7c00][[1, -2, 65504, 0.1, 1e-6, 3.14159, 70000].indexOf(x)]])[0]);
+  assert.deepEqual(
+    [...c.data],
+    Array.from({ length: 32 }, (_, j) => 0.5 * (j === 0 ? -128 : j === 1 ? 127 : j - 16)),
+  );
+  for (const x of [1, -2, 65504, 0.1, 1e-6, 3.14159, 70000])
+    assert.equal(
+      floatToHalf(x),
+      Uint16Array.from([[0x3c00, 0xc000, 0x7bff, 0x2e66, 0x0011, 0x4248, 0x7c00][[1, -2, 65504, 0.1, 1e-6, 3.14159, 70000].indexOf(x)]])[0],
+    );
 });
 
 function assertOneLineDataError(fn: () => unknown, pattern: RegExp): void {
@@ -211,8 +254,14 @@ test('bad files: truncated, a PNG renamed .gguf, an unsupported type, an unsuppo
   const png = join(dir, 'picture.gguf');
   writeFileSync(png, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)]));
   assertOneLineDataError(() => loadBaseModel(png), /picture\.gguf.*not a GGUF file/);
-  const q4k = parseGguf(miniGguf('llama', [{ name: 'blk.0.attn_q.weight', dims: [256, 1], type: 12, data: new Uint8Array(144) }]), 'q4k.gguf');
-  assertOneLineDataError(() => ggufTensor(q4k, 'blk.0.attn_q.weight'), /q4k\.gguf.*unsupported tensor type Q4_K in blk\.0\.attn_q\.weight; convert the file to F16\/Q8_0/);
+  const q4k = parseGguf(
+    miniGguf('llama', [{ name: 'blk.0.attn_q.weight', dims: [256, 1], type: 12, data: new Uint8Array(144) }]),
+    'q4k.gguf',
+  );
+  assertOneLineDataError(
+    () => ggufTensor(q4k, 'blk.0.attn_q.weight'),
+    /q4k\.gguf.*unsupported tensor type Q4_K in blk\.0\.attn_q\.weight; convert the file to F16\/Q8_0/,
+  );
   const gpt2 = join(dir, 'gpt2.gguf');
   writeFileSync(gpt2, miniGguf('gpt2', []));
   assertOneLineDataError(() => loadBaseModel(gpt2), /gpt2\.gguf.*architecture "gpt2" is not supported/);

@@ -13,13 +13,22 @@ import { rmsNorm, rope, swiglu } from '../../src/lm/model/ops.js';
 import { Projector } from '../../src/lm/model/projector.js';
 
 const TOL = 1e-2;
-const TINY = { vocab_size: 11, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 12, max_position_embeddings: 16 };
+const TINY = {
+  vocab_size: 11,
+  hidden_size: 8,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  num_key_value_heads: 2,
+  intermediate_size: 12,
+  max_position_embeddings: 16,
+};
 
 before(async () => {
   await initEngine({ backend: 'wasm' });
 });
 
-const v = (shape: number[], seed: number, name: string) => tf.variable(tf.randomNormal(shape, 0, 1, 'float32', seed), true, `${name}_${seed}_${Math.random()}`);
+const v = (shape: number[], seed: number, name: string) =>
+  tf.variable(tf.randomNormal(shape, 0, 1, 'float32', seed), true, `${name}_${seed}_${Math.random()}`);
 const dot = (t: Tensor, seed: number) => tf.sum(tf.mul(t, tf.randomNormal(t.shape, 0, 1, 'float32', seed))) as Scalar;
 
 function check(f: () => Scalar, vars: Record<string, Variable>) {
@@ -76,13 +85,24 @@ function layerCheck(cfg: Partial<typeof TINY>) {
   const keyValid = Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]); // second row right-padded
   const f = () => dot(model.forward(model.embed(ids, 2, 5), { keyValid }), 12);
   const L = model.layers[0];
-  check(f, { q: L.q.w, k: L.k.w, v: L.v.w, o: L.o.w, gate: L.gate.w, down: L.down.w, inputNorm: L.inputNorm, norm: model.norm, embed: model.embedTokens });
+  check(f, {
+    q: L.q.w,
+    k: L.k.w,
+    v: L.v.w,
+    o: L.o.w,
+    gate: L.gate.w,
+    down: L.down.w,
+    inputNorm: L.inputNorm,
+    norm: model.norm,
+    embed: model.embedTokens,
+  });
   model.dispose();
 }
 
 test('rotary causal attention layer: every weight passes the check', () => layerCheck({}));
 
-test('grouped-query attention (4 heads, 2 key/value heads): gradients', () => layerCheck({ num_attention_heads: 4, num_key_value_heads: 2, hidden_size: 16 }));
+test('grouped-query attention (4 heads, 2 key/value heads): gradients', () =>
+  layerCheck({ num_attention_heads: 4, num_key_value_heads: 2, hidden_size: 16 }));
 
 test('LoRA adapters on q, k, v, o and up: gradients of A and B', () => {
   const model = new Llama(TINY, 6, 0.3);
@@ -91,7 +111,7 @@ test('LoRA adapters on q, k, v, o and up: gradients of A and B', () => {
   const ids = Int32Array.from([1, 4, 2, 9, 3, 3]);
   const f = () => dot(model.forward(model.embed(ids, 2, 3)), 14);
   const vars: Record<string, Variable> = {};
-  for (const a of model.adapters()) (vars[a.A.name] = a.A), (vars[a.B.name] = a.B);
+  for (const a of model.adapters()) ((vars[a.A.name] = a.A), (vars[a.B.name] = a.B));
   check(f, vars);
   assert.equal(model.trainableVariables().length, 10);
   model.dispose();
@@ -102,7 +122,10 @@ test('projector: value (exact GELU) and gradients of every parameter', () => {
   const x = tf.randomNormal([3, 5], 0, 1, 'float32', 15);
   const out = p.forward(x);
   assert.deepEqual(out.shape, [3, 8]);
-  assert.deepEqual([...p.namedVariables().keys()], ['user_proj.fc1.weight', 'user_proj.fc1.bias', 'user_proj.fc2.weight', 'user_proj.fc2.bias']);
+  assert.deepEqual(
+    [...p.namedVariables().keys()],
+    ['user_proj.fc1.weight', 'user_proj.fc1.bias', 'user_proj.fc2.weight', 'user_proj.fc2.bias'],
+  );
   // GELU(0) = 0, GELU(z) ≈ z for large z
   const a = tf.add(tf.matMul(x, p.w1, false, true), p.b1).arraySync() as number[][];
   const gelu = (z: number) => 0.5 * z * (1 + erf(z / Math.SQRT2));

@@ -37,16 +37,42 @@ test('a tiny LM learns 50 user vectors → titles through the projector and deco
     lossMask: [...prompt.map(() => 0), ...t.map(() => 1), 1],
     soft: [{ pos: 0, kind: 'user', vector: users[i] }],
   }));
-  const model = new Llama({ vocab_size: 6 + WORDS, hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, intermediate_size: 128, max_position_embeddings: 32 }, 1);
+  const model = new Llama(
+    {
+      vocab_size: 6 + WORDS,
+      hidden_size: 64,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      intermediate_size: 128,
+      max_position_embeddings: 32,
+    },
+    1,
+  );
   const proj = new Projector(D, 64, 2, 'user_proj');
   const log: LmLogEntry[] = [];
   const t0 = performance.now();
-  const r = trainLm(model, examples, { lr: 3e-3, epochs: 150, batchSize: 25, warmupSteps: 20, weightDecay: 0, seed: 3, quiet: true }, { projectors: { user: proj }, onLog: (e) => log.push(e) });
+  const r = trainLm(
+    model,
+    examples,
+    { lr: 3e-3, epochs: 150, batchSize: 25, warmupSteps: 20, weightDecay: 0, seed: 3, quiet: true },
+    { projectors: { user: proj }, onLog: (e) => log.push(e) },
+  );
   const secs = (performance.now() - t0) / 1000;
   assert.equal(log.length, r.steps);
   assert.ok(r.losses.at(-1)! < 0.05 * r.losses[0], `loss ${r.losses[0]} → ${r.losses.at(-1)}`);
-  const vectors = proj.forward(tf.tensor2d(users.flatMap((u) => [...u]), [N, D]));
-  const out = greedyDecode(model, titles.map(() => ({ ids: prompt })), { maxNewTokens: 8, eosId: EOS }, { slots: titles.map((_, i) => [i, 0] as const), vectors });
+  const vectors = proj.forward(
+    tf.tensor2d(
+      users.flatMap((u) => [...u]),
+      [N, D],
+    ),
+  );
+  const out = greedyDecode(
+    model,
+    titles.map(() => ({ ids: prompt })),
+    { maxNewTokens: 8, eosId: EOS },
+    { slots: titles.map((_, i) => [i, 0] as const), vectors },
+  );
   const wrong = out.map((o, i) => (o.join() === titles[i].join() ? -1 : i)).filter((i) => i >= 0);
   assert.deepEqual(wrong, [], `wrong titles for users ${wrong.join(', ')} after ${r.steps} steps (${secs.toFixed(1)} s)`);
   console.log(`learned ${N} titles in ${r.steps} steps, ${secs.toFixed(1)} s, final loss ${r.losses.at(-1)!.toFixed(4)}`);

@@ -12,14 +12,23 @@ import { Projector } from '../../src/lm/model/projector.js';
 import { trainLm } from '../../src/lm/train/train.js';
 import { referenceLogits } from './reference.js';
 
-const TINY = { vocab_size: 13, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 4, intermediate_size: 24, max_position_embeddings: 32 };
+const TINY = {
+  vocab_size: 13,
+  hidden_size: 16,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 4,
+  intermediate_size: 24,
+  max_position_embeddings: 32,
+};
 
 before(async () => {
   await initEngine({ backend: 'wasm' });
 });
 
 const maxDiff = (a: number[][], b: number[][]) => Math.max(...a.flatMap((r, i) => r.map((v, j) => Math.abs(v - b[i][j]))));
-const logitsOf = (m: Llama, ids: number[]) => tf.tidy(() => m.logits(m.forward(m.embed(Int32Array.from(ids), 1, ids.length))).arraySync() as number[][][])[0];
+const logitsOf = (m: Llama, ids: number[]) =>
+  tf.tidy(() => m.logits(m.forward(m.embed(Int32Array.from(ids), 1, ids.length))).arraySync() as number[][][])[0];
 
 for (const [name, cfg] of [
   ['multi-head', {}],
@@ -40,15 +49,27 @@ test('batch rows are independent: right padding (key mask) and left padding (pos
   const b = [9, 2, 6];
   const alone = logitsOf(m, b);
   // right padding: row b followed by two pads
-  const right = tf.tidy(() => m.logits(m.forward(m.embed(Int32Array.from([...a, ...b, 0, 0]), 2, 5), { keyValid: Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]) })).arraySync() as number[][][]);
+  const right = tf.tidy(
+    () =>
+      m
+        .logits(
+          m.forward(m.embed(Int32Array.from([...a, ...b, 0, 0]), 2, 5), { keyValid: Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]) }),
+        )
+        .arraySync() as number[][][],
+  );
   assert.ok(maxDiff(right[1].slice(0, 3), alone) < 1e-4);
   assert.ok(maxDiff(right[0], logitsOf(m, a)) < 1e-4);
   // left padding: two pads, then row b at positions 0..2
-  const left = tf.tidy(() =>
-    m.logits(m.forward(m.embed(Int32Array.from([...a, 0, 0, ...b]), 2, 5), {
-      keyValid: Uint8Array.from([1, 1, 1, 1, 1, 0, 0, 1, 1, 1]),
-      positions: Int32Array.from([0, 1, 2, 3, 4, 0, 0, 0, 1, 2]),
-    })).arraySync() as number[][][],
+  const left = tf.tidy(
+    () =>
+      m
+        .logits(
+          m.forward(m.embed(Int32Array.from([...a, 0, 0, ...b]), 2, 5), {
+            keyValid: Uint8Array.from([1, 1, 1, 1, 1, 0, 0, 1, 1, 1]),
+            positions: Int32Array.from([0, 1, 2, 3, 4, 0, 0, 0, 1, 2]),
+          }),
+        )
+        .arraySync() as number[][][],
   );
   assert.ok(maxDiff(left[1].slice(2), alone) < 1e-4);
   m.dispose();
@@ -60,7 +81,10 @@ test('soft tokens: a new user vector changes logits from the <user> position onw
   const USER = 12;
   const ids = Int32Array.from([1, 2, 3, USER, 4, 5, 6]);
   const at = 3;
-  const run = (u: Tensor) => tf.tidy(() => m.logits(m.forward(injectSoftTokens(m.embed(ids, 1, 7), Int32Array.from([at]), proj.forward(u)))).arraySync() as number[][][])[0];
+  const run = (u: Tensor) =>
+    tf.tidy(
+      () => m.logits(m.forward(injectSoftTokens(m.embed(ids, 1, 7), Int32Array.from([at]), proj.forward(u)))).arraySync() as number[][][],
+    )[0];
   const x = run(tf.randomNormal([1, 6], 0, 1, 'float32', 5));
   const y = run(tf.randomNormal([1, 6], 0, 1, 'float32', 6));
   for (let t = 0; t < ids.length; t++) {
@@ -96,23 +120,54 @@ test('LoRA: merge() gives the unmerged logits, unmerge() restores W; base weight
   const r = trainLm(m, [{ ids: [1, 2, 3, 4, 5] }, { ids: [5, 4, 3] }], { lr: 1e-2, batchSize: 2, quiet: true });
   assert.equal(r.losses.length, 1);
   frozen.forEach((v, i) => assert.deepEqual(v.dataSync(), snap[i], `${v.name} changed`));
-  assert.ok(Math.max(...m.adapters()[0].A.dataSync().map((v, i) => Math.abs(v - A[i]))) > 1e-4, 'LoRA A did not move');
+  assert.ok(
+    Math.max(
+      ...m
+        .adapters()[0]
+        .A.dataSync()
+        .map((v, i) => Math.abs(v - A[i])),
+    ) > 1e-4,
+    'LoRA A did not move',
+  );
   m.dispose();
 });
 
 test('config: defaults, Hugging Face and GGUF names, one-line errors', () => {
   const d = resolveLlamaConfig();
   assert.equal(d.hidden_size, 256);
-  assert.throws(() => resolveLlamaConfig({ hidden_size: 30, num_attention_heads: 4 }), (e: Error) => e instanceof UserError && /not divisible/.test(e.message));
+  assert.throws(
+    () => resolveLlamaConfig({ hidden_size: 30, num_attention_heads: 4 }),
+    (e: Error) => e instanceof UserError && /not divisible/.test(e.message),
+  );
   assert.throws(() => resolveLlamaConfig({ num_attention_heads: 4, num_key_value_heads: 3 }), /must divide/);
   assert.throws(() => resolveLlamaConfig({ hidden_size: 12, num_attention_heads: 4 }), /must be even/);
   assert.throws(() => resolveLlamaConfig({ rms_norm_eps: 0 }), /positive number/);
   assert.throws(() => resolveLlamaConfig({ vocab_size: 1.5 }), /positive integer/);
   assert.throws(() => resolveLlamaConfig({ hiden_size: 8 } as never), /unknown key "hiden_size"/);
-  const hf = configFromHf({ architectures: ['LlamaForCausalLM'], hidden_size: 64, num_attention_heads: 8, intermediate_size: 172, vocab_size: 100, num_hidden_layers: 2, rope_scaling: null, torch_dtype: 'float32' });
+  const hf = configFromHf({
+    architectures: ['LlamaForCausalLM'],
+    hidden_size: 64,
+    num_attention_heads: 8,
+    intermediate_size: 172,
+    vocab_size: 100,
+    num_hidden_layers: 2,
+    rope_scaling: null,
+    torch_dtype: 'float32',
+  });
   assert.equal(hf.num_key_value_heads, 8);
   assert.throws(() => configFromHf({ rope_scaling: { type: 'linear', factor: 2 } }), /rope_scaling/);
-  const g = configFromGguf({ 'general.architecture': 'llama', 'llama.embedding_length': 64, 'llama.block_count': 2, 'llama.attention.head_count': 4, 'llama.attention.head_count_kv': 2, 'llama.feed_forward_length': 128, 'llama.context_length': 256, 'llama.attention.layer_norm_rms_epsilon': 1e-6, 'llama.rope.freq_base': 10000, 'tokenizer.ggml.tokens': ['a', 'b', 'c'] });
+  const g = configFromGguf({
+    'general.architecture': 'llama',
+    'llama.embedding_length': 64,
+    'llama.block_count': 2,
+    'llama.attention.head_count': 4,
+    'llama.attention.head_count_kv': 2,
+    'llama.feed_forward_length': 128,
+    'llama.context_length': 256,
+    'llama.attention.layer_norm_rms_epsilon': 1e-6,
+    'llama.rope.freq_base': 10000,
+    'tokenizer.ggml.tokens': ['a', 'b', 'c'],
+  });
   assert.deepEqual([g.vocab_size, g.num_key_value_heads, g.max_position_embeddings, g.rms_norm_eps], [3, 2, 256, 1e-6]);
   assert.throws(() => configFromGguf({ 'general.architecture': 'gpt2' }), /not supported/);
 });

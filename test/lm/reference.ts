@@ -20,8 +20,15 @@ export function referenceLogits(model: Llama, ids: readonly number[], embeds?: n
   const E = arr(model.embedTokens);
   const head = arr(model.headWeight);
   const layers = model.layers.map((l) => ({
-    n1: l.inputNorm.arraySync() as number[], n2: l.postNorm.arraySync() as number[],
-    q: arr(l.q.w), k: arr(l.k.w), v: arr(l.v.w), o: arr(l.o.w), gate: arr(l.gate.w), up: arr(l.up.w), down: arr(l.down.w),
+    n1: l.inputNorm.arraySync() as number[],
+    n2: l.postNorm.arraySync() as number[],
+    q: arr(l.q.w),
+    k: arr(l.k.w),
+    v: arr(l.v.w),
+    o: arr(l.o.w),
+    gate: arr(l.gate.w),
+    up: arr(l.up.w),
+    down: arr(l.down.w),
   }));
   const ropeAt = (x: number[], pos: number) =>
     x.map((_, i) => {

@@ -76,18 +76,39 @@ function naiveEncode(json: TokenizerJson, text: string): number[] {
 test('merges on a tiny corpus, by hand: "aaab aaab ab" merges a+a, then a+b, then aa+ab', () => {
   const words = new Map<string, number>();
   countWords(words, 'aaab aaab ab');
-  assert.deepEqual([...words], [['aaab', 1], [' aaab', 1], [' ab', 1]]);
+  assert.deepEqual(
+    [...words],
+    [
+      ['aaab', 1],
+      [' aaab', 1],
+      [' ab', 1],
+    ],
+  );
   // pairs: a a ×4, a b ×3, Ġ a ×2 → "a a"; then a b ×3 → "a b"; then aa ab ×2; the rest occur once
   const m = trainBpe({ words, vocabSize: 1000, specials: [] });
-  assert.deepEqual(m.merges, [['a', 'a'], ['a', 'b'], ['aa', 'ab']]);
+  assert.deepEqual(m.merges, [
+    ['a', 'a'],
+    ['a', 'b'],
+    ['aa', 'ab'],
+  ]);
   assert.deepEqual(m.vocab.slice(256), ['aa', 'ab', 'aaab']);
   assert.equal(m.vocab[32], 'Ġ');
   // minCount 1: the count-1 ties go to the smaller ids: Ġ+ab (ab = 257) before Ġ+aaab (258)
-  assert.deepEqual(trainBpe({ words, vocabSize: 1000, specials: [], minCount: 1 }).merges.slice(3), [['Ġ', 'ab'], ['Ġ', 'aaab']]);
-  assert.deepEqual(trainBpe({ words, vocabSize: 258, specials: [] }).merges, [['a', 'a'], ['a', 'b']]);
+  assert.deepEqual(trainBpe({ words, vocabSize: 1000, specials: [], minCount: 1 }).merges.slice(3), [
+    ['Ġ', 'ab'],
+    ['Ġ', 'aaab'],
+  ]);
+  assert.deepEqual(trainBpe({ words, vocabSize: 258, specials: [] }).merges, [
+    ['a', 'a'],
+    ['a', 'b'],
+  ]);
   // a special's text is never learned: with "aa" reserved, a+b comes first and aaab grows from the right
   const sp = trainBpe({ words, vocabSize: 1000, specials: [{ content: 'aa' }] });
-  assert.deepEqual(sp.merges, [['a', 'b'], ['a', 'ab'], ['a', 'aab']]);
+  assert.deepEqual(sp.merges, [
+    ['a', 'b'],
+    ['a', 'ab'],
+    ['a', 'aab'],
+  ]);
   assert.deepEqual(sp.vocab.slice(0, 2), ['aa', 'Ā']);
   assert.throws(() => trainBpe({ words, vocabSize: 256, specials: [{ content: '<s>' }] }), RangeError);
   assert.throws(() => trainBpe({ words, vocabSize: 300, specials: [{ content: 'a' }] }), /spells a single byte/);
@@ -187,12 +208,18 @@ test('a GPT-2-style tokenizer.json: roles map onto <|endoftext|> (or tokenizer_c
   const bytes = bytesToUnicode();
   const json: TokenizerJson = {
     version: '1.0',
-    added_tokens: [{ id: 258, content: '<|endoftext|>', single_word: false, lstrip: false, rstrip: false, normalized: true, special: true }],
+    added_tokens: [
+      { id: 258, content: '<|endoftext|>', single_word: false, lstrip: false, rstrip: false, normalized: true, special: true },
+    ],
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', vocab: { ...Object.fromEntries(bytes.map((c, i) => [c, i])), 'Ġt': 256, 'Ġth': 257, '<|endoftext|>': 258 }, merges: ['Ġ t', 'Ġt h'] },
+    model: {
+      type: 'BPE',
+      vocab: { ...Object.fromEntries(bytes.map((c, i) => [c, i])), Ġt: 256, Ġth: 257, '<|endoftext|>': 258 },
+      merges: ['Ġ t', 'Ġt h'],
+    },
   };
   const dir = join(tmp, 'gpt2');
   mkdirSync(dir);
@@ -215,16 +242,35 @@ test('a Llama/SentencePiece-style tokenizer.json (▁ prefix, byte fallback) loa
   const vocab: Record<string, number> = { '<unk>': 0, '<s>': 1, '</s>': 2 };
   for (let b = 0; b < 256; b++) vocab[`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`] = 3 + b;
   Object.assign(vocab, { '▁': 259, h: 260, i: 261, '▁h': 262, '▁hi': 263 });
-  const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const special = (id: number, content: string) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   const json: TokenizerJson = {
     version: '1.0',
     added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Prepend', prepend: '▁' },
+        { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+      ],
+    },
     pre_tokenizer: null,
     post_processor: null,
     decoder: {
       type: 'Sequence',
-      decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }],
+      decoders: [
+        { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+        { type: 'ByteFallback' },
+        { type: 'Fuse' },
+        { type: 'Strip', content: ' ', start: 1, stop: 0 },
+      ],
     },
     model: { type: 'BPE', unk_token: '<unk>', byte_fallback: true, fuse_unk: true, vocab, merges: ['▁ h', '▁h i'] },
   };
@@ -248,7 +294,10 @@ test('the default corpus makes fixture titles and every template word cheap', ()
   assert.deepEqual(split, [], `template words split into several tokens: ${split.join(',')}`);
   const titles = readDataset(ring).items.map((i) => ` ${i.title}`);
   for (const title of titles) assert.ok(tok.encode(title).length <= 3, `${title} → ${tok.encode(title).map((i) => tok.idToToken(i))}`); // "ĠItem", "Ġ8", "6"
-  assert.deepEqual(tok.encode(' Item |').map((i) => tok.idToToken(i)), ['ĠItem', 'Ġ|']);
+  assert.deepEqual(
+    tok.encode(' Item |').map((i) => tok.idToToken(i)),
+    ['ĠItem', 'Ġ|'],
+  );
   const many = Array.from({ length: 50_000 }, (_, i) => titles[i % titles.length] + ` (${1900 + (i % 120)})`);
   const t0 = performance.now();
   for (const s of many) tok.encode(s);

@@ -13,7 +13,15 @@ import { Llama } from '../../src/lm/model/llama.js';
 import { TrainLog } from '../../src/engine/train_log.js';
 import { lengthBatches, trainLm, type LmExample, type LmLogEntry } from '../../src/lm/train/train.js';
 
-const CFG = { vocab_size: 20, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, intermediate_size: 24, max_position_embeddings: 16 };
+const CFG = {
+  vocab_size: 20,
+  hidden_size: 16,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  num_key_value_heads: 1,
+  intermediate_size: 24,
+  max_position_embeddings: 16,
+};
 const EXAMPLES: LmExample[] = [
   { ids: [1, 5, 6, 7, 2], lossMask: [0, 0, 1, 1, 1] },
   { ids: [1, 8, 9, 2], lossMask: [0, 0, 1, 1] },
@@ -30,8 +38,10 @@ test('the first logged loss is the mean NLL over the masked tokens of the untrai
   let nll = 0;
   let n = 0;
   for (const ex of EXAMPLES) {
-    const lp = tf.tidy(() => tf.logSoftmax(m.logits(m.forward(m.embed(Int32Array.from(ex.ids), 1, ex.ids.length)))).arraySync() as number[][][])[0];
-    for (let t = 1; t < ex.ids.length; t++) if (ex.lossMask ? ex.lossMask[t] : 1) (nll -= lp[t - 1][ex.ids[t]]), n++;
+    const lp = tf.tidy(
+      () => tf.logSoftmax(m.logits(m.forward(m.embed(Int32Array.from(ex.ids), 1, ex.ids.length)))).arraySync() as number[][][],
+    )[0];
+    for (let t = 1; t < ex.ids.length; t++) if (ex.lossMask ? ex.lossMask[t] : 1) ((nll -= lp[t - 1][ex.ids[t]]), n++);
   }
   const r = trainLm(m, EXAMPLES, { batchSize: 4, quiet: true });
   assert.ok(Math.abs(r.losses[0] - nll / n) < 1e-4, `${r.losses[0]} vs ${nll / n}`);
@@ -55,7 +65,10 @@ test('gradient accumulation over 2 micro-batches of 2 equals one batch of 4', ()
 });
 
 test('schedule, JSONL log, no leaked tensors', () => {
-  assert.deepEqual([0, 1, 2, 3, 4, 5].map((s) => linearSchedule(s, 6, 2, 1)), [0.5, 1, 1, 0.75, 0.5, 0.25]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5].map((s) => linearSchedule(s, 6, 2, 1)),
+    [0.5, 1, 1, 0.75, 0.5, 0.25],
+  );
   const m = new Llama(CFG, 3, 0.3);
   const path = join(mkdtempSync(join(tmpdir(), 'lm-train-')), 'log.jsonl');
   const log = new TrainLog<LmLogEntry>(path, false, (e) => e.step);
@@ -65,24 +78,58 @@ test('schedule, JSONL log, no leaked tensors', () => {
   const r = trainLm(m, EXAMPLES, { batchSize: 1, epochs: 1, warmupSteps: 2, lr: 1e-3, quiet: true });
   assert.equal(tf.memory().numTensors, before);
   assert.equal(r.steps, 4);
-  const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LmLogEntry);
+  const lines = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as LmLogEntry);
   assert.deepEqual(lines, seen);
-  assert.deepEqual(lines.map((e) => e.step), [1, 2, 3, 4]);
-  assert.deepEqual(lines.map((e) => e.lr), [1e-3, 1e-3 * (3 / 3), 1e-3 * (2 / 3), 1e-3 * (1 / 3)]);
+  assert.deepEqual(
+    lines.map((e) => e.step),
+    [1, 2, 3, 4],
+  );
+  assert.deepEqual(
+    lines.map((e) => e.lr),
+    [1e-3, 1e-3 * (3 / 3), 1e-3 * (2 / 3), 1e-3 * (1 / 3)],
+  );
   assert.ok(lines.every((e) => e.grad_norm > 0 && e.tokens > 0 && e.tok_s > 0 && Number.isFinite(e.loss)));
   // resumed: the entries past the first new step (a killed run's tail) are dropped
   const resumed = new TrainLog<LmLogEntry>(path, true, (e) => e.step);
   resumed.push({ ...lines[2], loss: 7 });
-  assert.deepEqual(readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l).loss), [lines[0].loss, lines[1].loss, 7]);
+  assert.deepEqual(
+    readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).loss),
+    [lines[0].loss, lines[1].loss, 7],
+  );
   m.dispose();
 });
 
-test('AdamW follows PyTorch\'s update; gradScale scales the gradient; decay on matrices only', () => {
-  const w = tf.variable(tf.tensor2d([[0.5, -1], [2, 0]]), true, 'adamw_w');
+test("AdamW follows PyTorch's update; gradScale scales the gradient; decay on matrices only", () => {
+  const w = tf.variable(
+    tf.tensor2d([
+      [0.5, -1],
+      [2, 0],
+    ]),
+    true,
+    'adamw_w',
+  );
   const g0 = tf.variable(tf.tensor1d([1, -2]), true, 'adamw_g');
   const opt = new AdamW([w, g0], { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1 });
-  const grads = [[[0.3, -0.1], [0.0, 2.0]], [[-1.0, 0.5], [0.25, -0.5]]];
-  const gv = [[0.2, 0.4], [-0.6, 0.1]];
+  const grads = [
+    [
+      [0.3, -0.1],
+      [0.0, 2.0],
+    ],
+    [
+      [-1.0, 0.5],
+      [0.25, -0.5],
+    ],
+  ];
+  const gv = [
+    [0.2, 0.4],
+    [-0.6, 0.1],
+  ];
   const scales = [0.5, 2];
   const lrs = [0.1, 0.05];
   // the plain formula, in double precision
@@ -102,7 +149,11 @@ test('AdamW follows PyTorch\'s update; gradScale scales the gradient; decay on m
     return p;
   };
   [0, 1].forEach((t) => opt.step([tf.tensor2d(grads[t]), tf.tensor1d(gv[t])], lrs[t], scales[t]));
-  const wantW = ref([0.5, -1, 2, 0], grads.map((g) => g.flat()), true);
+  const wantW = ref(
+    [0.5, -1, 2, 0],
+    grads.map((g) => g.flat()),
+    true,
+  );
   const wantG = ref([1, -2], gv, false);
   [...w.dataSync()].forEach((x, i) => assert.ok(Math.abs(x - wantW[i]) < 1e-6, `w[${i}] ${x} vs ${wantW[i]}`));
   [...g0.dataSync()].forEach((x, i) => assert.ok(Math.abs(x - wantG[i]) < 1e-6, `g[${i}] ${x} vs ${wantG[i]}`));
@@ -113,7 +164,10 @@ test('AdamW follows PyTorch\'s update; gradScale scales the gradient; decay on m
 test('lengthBatches: every index once, lengths sorted within each batch window', () => {
   const lengths = Array.from({ length: 230 }, (_, i) => (i * 37) % 50);
   const batches = lengthBatches(lengths, 4, new Rng(5));
-  assert.deepEqual(batches.flat().sort((a, b) => a - b), lengths.map((_, i) => i));
+  assert.deepEqual(
+    batches.flat().sort((a, b) => a - b),
+    lengths.map((_, i) => i),
+  );
   for (const b of batches) for (let i = 1; i < b.length; i++) assert.ok(lengths[b[i - 1]] <= lengths[b[i]]);
   assert.equal(batches.filter((b) => b.length < 4).length, 1); // windows of 200 and 30: only the last one ends short
 });

@@ -30,14 +30,40 @@ const teacher = join(tmp(), 'teacher');
 
 before(async () => {
   await initEngine({ backend: 'wasm' });
-  await trainRec({ ...TRAIN_REC_DEFAULTS, data, out: teacher, epochs: 8, hidden: 16, maxLen: 10, batchSize: 32, lr: 0.01, evalEvery: 4, backend: 'wasm', quiet: true });
+  await trainRec({
+    ...TRAIN_REC_DEFAULTS,
+    data,
+    out: teacher,
+    epochs: 8,
+    hidden: 16,
+    maxLen: 10,
+    batchSize: 32,
+    lr: 0.01,
+    evalEvery: 4,
+    backend: 'wasm',
+    quiet: true,
+  });
 });
 
 const distill = (out: string, extra: Partial<DistillConfig> = {}) =>
-  distillRec({ ...DISTILL_DEFAULTS, rec: teacher, data, out, epochs: 30, lr: 0.01, batchSize: 32, temperature: 1, seed: 5, backend: 'wasm', quiet: true, ...extra });
+  distillRec({
+    ...DISTILL_DEFAULTS,
+    rec: teacher,
+    data,
+    out,
+    epochs: 30,
+    lr: 0.01,
+    batchSize: 32,
+    temperature: 1,
+    seed: 5,
+    backend: 'wasm',
+    quiet: true,
+    ...extra,
+  });
 
 /** The student's tensors (the files differ in their metadata: the out path). */
-const weights = (dir: string) => Object.entries(readSafetensors(join(dir, 'model.safetensors')).tensors).map(([k, t]) => [k, t.shape, Array.from(t.data)]);
+const weights = (dir: string) =>
+  Object.entries(readSafetensors(join(dir, 'model.safetensors')).tensors).map(([k, t]) => [k, t.shape, Array.from(t.data)]);
 
 /** metrics.json without its timings. */
 function metrics(out: string): Record<string, unknown> {
@@ -66,15 +92,25 @@ test('distillKl equals a brute-force KL(p_f ‖ p_s) with its gradient, for τ =
   // hand check: p = (1/2, 1/4, 1/4), q uniform → KL = Σ p log(3p) = log 3 − 1.5·log 2
   const hand = distillKl(tf.tensor2d([[Math.log(2), 0, 0]]), tf.tensor2d([[0.7, 0.7, 0.7]]));
   assert.ok(Math.abs(hand.dataSync()[0] - (Math.log(3) - 1.5 * Math.log(2))) < 1e-6);
-  const t = [[2.0, -1.0, 0.5, 3.0], [0.0, 0.0, 4.0, -2.0], [1.0, 1.0, 1.0, 1.0]];
-  const s = [[0.5, 0.5, -1.0, 2.0], [3.0, -1.0, 1.0, 0.0], [-2.0, 0.0, 2.0, 0.1]];
+  const t = [
+    [2.0, -1.0, 0.5, 3.0],
+    [0.0, 0.0, 4.0, -2.0],
+    [1.0, 1.0, 1.0, 1.0],
+  ];
+  const s = [
+    [0.5, 0.5, -1.0, 2.0],
+    [3.0, -1.0, 1.0, 0.0],
+    [-2.0, 0.0, 2.0, 0.1],
+  ];
   for (const tau of [1, 2]) {
     const want = bruteKl(t, s, tau);
     const tt = tf.tensor2d(t);
     const ss = tf.tensor2d(s);
     const got = distillKl(tt, ss, tau).dataSync()[0];
     assert.ok(Math.abs(got - want.value) < 1e-5, `τ=${tau}: ${got} vs ${want.value}`);
-    const g = tf.grad((x: Tensor) => distillKl(tt, x, tau))(ss).arraySync() as number[][];
+    const g = tf
+      .grad((x: Tensor) => distillKl(tt, x, tau))(ss)
+      .arraySync() as number[][];
     g.flat().forEach((x, k) => assert.ok(Math.abs(x - want.grad.flat()[k]) < 1e-6, `τ=${tau} grad ${k}: ${x} vs ${want.grad.flat()[k]}`));
     tf.dispose([tt, ss]);
   }
@@ -129,7 +165,28 @@ test('positions: every window cell, or only the last one per user', async () => 
 });
 
 test('a killed distill resumes to the weights and metrics of an uninterrupted one', async () => {
-  const args = (out: string) => ['distill', '--rec', teacher, '--data', data, '--out', out, '--epochs', '30', '--lr', '0.01', '--batch-size', '32', '--temperature', '1', '--seed', '5', '--backend', 'wasm', '--quiet'];
+  const args = (out: string) => [
+    'distill',
+    '--rec',
+    teacher,
+    '--data',
+    data,
+    '--out',
+    out,
+    '--epochs',
+    '30',
+    '--lr',
+    '0.01',
+    '--batch-size',
+    '32',
+    '--temperature',
+    '1',
+    '--seed',
+    '5',
+    '--backend',
+    'wasm',
+    '--quiet',
+  ];
   const straight = join(tmp(), 's');
   const r = cli(args(straight));
   assert.equal(r.code, 0, r.stderr);
@@ -148,9 +205,22 @@ test('a killed distill resumes to the weights and metrics of an uninterrupted on
 
 test('bad inputs are one-line user errors naming the file', async () => {
   const cfg = { ...DISTILL_DEFAULTS, data, quiet: true, backend: 'wasm' as const };
-  await assert.rejects(distillRec({ ...cfg, rec: data, out: join(tmp(), 'x') }), (e: Error) => e instanceof UserError && /no model\.json/.test(e.message));
-  await assert.rejects(distillRec({ ...cfg, rec: teacher, out: teacher }), (e: Error) => e instanceof UserError && /f's folder/.test(e.message));
-  await assert.rejects(distill(join(tmp(), 'x'), { temperature: 0 }), (e: Error) => e instanceof UserError && /temperature/.test(e.message));
+  await assert.rejects(
+    distillRec({ ...cfg, rec: data, out: join(tmp(), 'x') }),
+    (e: Error) => e instanceof UserError && /no model\.json/.test(e.message),
+  );
+  await assert.rejects(
+    distillRec({ ...cfg, rec: teacher, out: teacher }),
+    (e: Error) => e instanceof UserError && /f's folder/.test(e.message),
+  );
+  await assert.rejects(
+    distill(join(tmp(), 'x'), { temperature: 0 }),
+    (e: Error) => e instanceof UserError && /temperature/.test(e.message),
+  );
   const other = ringDataset(30, 50, 4);
-  await assert.rejects(distillRec({ ...cfg, rec: teacher, data: other, out: join(tmp(), 'x') }), (e: Error) => e instanceof DataError && e.message.includes(join(teacher, 'model.json')) && /120 items/.test(e.message) && !e.message.includes('\n'));
+  await assert.rejects(
+    distillRec({ ...cfg, rec: teacher, data: other, out: join(tmp(), 'x') }),
+    (e: Error) =>
+      e instanceof DataError && e.message.includes(join(teacher, 'model.json')) && /120 items/.test(e.message) && !e.message.includes('\n'),
+  );
 });

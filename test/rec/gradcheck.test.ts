@@ -23,7 +23,9 @@ test('embedding lookup: gather gradient with repeated ids (UnsortedSegmentSum on
   const r = gradCheck(() => tf.sum(tf.mul(tf.gather(table, ids), w)) as Scalar, table, { coords: 10 });
   assert.ok(r.maxRelError < TOL, `max rel error ${r.maxRelError}`);
   // the exact gradient of row 1 is the sum of the three w rows that looked it up
-  const g = tf.grad((t) => tf.sum(tf.mul(tf.gather(t, ids), w)))(table).arraySync() as number[][];
+  const g = tf
+    .grad((t) => tf.sum(tf.mul(tf.gather(t, ids), w)))(table)
+    .arraySync() as number[][];
   const wv = w.arraySync() as number[][];
   g[1].forEach((x, j) => assert.ok(Math.abs(x - (wv[0][j] + wv[4][j] + wv[5][j])) < 1e-5));
   assert.deepEqual(g[0], [0, 0, 0, 0]);

@@ -3,14 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.js';
 import { UserError } from '../../src/engine/errors.js';
-import {
-  RankAccumulator,
-  hitAt,
-  ndcgAt,
-  rankOfTarget,
-  sampleNegatives,
-  sampledRank,
-} from '../../src/rec/metrics.js';
+import { RankAccumulator, hitAt, ndcgAt, rankOfTarget, sampleNegatives, sampledRank } from '../../src/rec/metrics.js';
 
 // ids:                          0(pad) 1    2    3    4    5    6
 const S = Float32Array.from([99, 0.9, 0.1, 0.5, 0.7, 0.3, 0.2]);
@@ -94,12 +87,24 @@ test('sampled protocol: rank among the target and its negatives, ties against', 
   assert.equal(sampledRank(s, 3, new Int32Array(0)), 0);
   assert.throws(() => sampledRank(s, 3, Int32Array.from([0])), RangeError);
   const constant = new Float32Array(201).fill(0);
-  assert.equal(sampledRank(constant, 1, Int32Array.from({ length: 100 }, (_, i) => i + 2)), 100);
+  assert.equal(
+    sampledRank(
+      constant,
+      1,
+      Int32Array.from({ length: 100 }, (_, i) => i + 2),
+    ),
+    100,
+  );
 });
 
 test('sampleNegatives: never excluded, never 0, no duplicates, in range', () => {
   const exclude = new Set([1, 2, 3, 50, 99]);
-  for (const [nItems, count] of [[1000, 100], [105, 100], [200, 100], [10, 5]] as const) {
+  for (const [nItems, count] of [
+    [1000, 100],
+    [105, 100],
+    [200, 100],
+    [10, 5],
+  ] as const) {
     const ex = new Set([...exclude].filter((i) => i <= nItems));
     const neg = sampleNegatives(new Rng(7), nItems, ex, count);
     assert.equal(neg.length, count);
@@ -112,7 +117,10 @@ test('sampleNegatives: never excluded, never 0, no duplicates, in range', () => 
   // Exactly as many items as asked: every one of them is returned.
   const all = sampleNegatives(new Rng(1), 105, exclude, 100);
   const expected = Array.from({ length: 105 }, (_, i) => i + 1).filter((i) => !exclude.has(i));
-  assert.deepEqual([...all].sort((a, b) => a - b), expected);
+  assert.deepEqual(
+    [...all].sort((a, b) => a - b),
+    expected,
+  );
   assert.equal(sampleNegatives(new Rng(1), 1000, exclude).length, 100, 'default count is 100');
 });
 

@@ -38,12 +38,20 @@ test('score is the dot product; topK is sorted by it and skips the history', () 
   assert.equal(top.length, 10);
   assert.ok(top.every((i) => !history.includes(i)));
   for (let i = 1; i < top.length; i++) assert.ok(all[top[i - 1]] >= all[top[i]]);
-  const best = Array.from({ length: 120 }, (_, i) => i + 1).filter((i) => !history.includes(i)).reduce((a, b) => (all[b] > all[a] ? b : a));
+  const best = Array.from({ length: 120 }, (_, i) => i + 1)
+    .filter((i) => !history.includes(i))
+    .reduce((a, b) => (all[b] > all[a] ? b : a));
   assert.equal(top[0], best);
 });
 
 test('unknown item ids and non-model folders are one-line user errors', async () => {
-  assert.throws(() => rec.score([1, 2], [0]), (e: Error) => e instanceof UserError && /unknown item id 0/.test(e.message));
-  assert.throws(() => rec.topK([999], 3), (e: Error) => e instanceof UserError && /999/.test(e.message));
+  assert.throws(
+    () => rec.score([1, 2], [0]),
+    (e: Error) => e instanceof UserError && /unknown item id 0/.test(e.message),
+  );
+  assert.throws(
+    () => rec.topK([999], 3),
+    (e: Error) => e instanceof UserError && /999/.test(e.message),
+  );
   await assert.rejects(Recommender.load(data), (e: Error) => e instanceof UserError && /no model\.json/.test(e.message));
 });

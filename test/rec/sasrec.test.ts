@@ -11,7 +11,13 @@ before(async () => {
 });
 
 test('packBatch: left padding, most recent maxLen items, last column at position maxLen', () => {
-  const b = packBatch([[5, 6], [1, 2, 3, 4, 5, 6, 7]], 4);
+  const b = packBatch(
+    [
+      [5, 6],
+      [1, 2, 3, 4, 5, 6, 7],
+    ],
+    4,
+  );
   assert.equal(b.len, 4);
   assert.deepEqual([...b.seq], [0, 0, 5, 6, 4, 5, 6, 7]);
   assert.deepEqual([...b.pos], [0, 0, 3, 4, 1, 2, 3, 4]);
@@ -23,7 +29,15 @@ test('packBatch: left padding, most recent maxLen items, last column at position
 test('a user vector does not depend on how much padding its batch carries', () => {
   const model = new Sasrec({ nItems: 20, hidden: 16, maxLen: 12, blocks: 2, heads: 2, dropout: 0.3, loss: 'bce' }, 5);
   const alone = model.userVectors([0], [[3, 4, 5]]).arraySync() as number[][];
-  const padded = model.userVectors([0, 1], [[3, 4, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]).arraySync() as number[][];
+  const padded = model
+    .userVectors(
+      [0, 1],
+      [
+        [3, 4, 5],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+      ],
+    )
+    .arraySync() as number[][];
   alone[0].forEach((x, j) => assert.ok(Math.abs(x - padded[0][j]) < 1e-5, `dim ${j}: ${x} vs ${padded[0][j]}`));
   // and it does depend on the history
   const other = model.userVectors([0], [[3, 4, 6]]).arraySync() as number[][];

@@ -38,7 +38,24 @@ test('SASRec learns the ring data: test NDCG@10 well above a random ranking; sam
 
 test('MF trains and is evaluated with the same metrics', () => {
   const out = join(tmp(), 'mf');
-  const r = cli(['train-rec', '--data', data, '--out', out, '--model', 'mf', '--epochs', '20', '--hidden', '16', '--lr', '0.01', '--eval-every', '5', '--quiet']);
+  const r = cli([
+    'train-rec',
+    '--data',
+    data,
+    '--out',
+    out,
+    '--model',
+    'mf',
+    '--epochs',
+    '20',
+    '--hidden',
+    '16',
+    '--lr',
+    '0.01',
+    '--eval-every',
+    '5',
+    '--quiet',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const m = metrics(out);
   assert.ok(m.sampled100['hr@10'] > 0, JSON.stringify(m.sampled100));
@@ -50,7 +67,12 @@ test('a run killed mid-way resumes from its checkpoint to the uninterrupted resu
   assert.equal(cli(['train-rec', '--data', data, '--out', straight, '--epochs', '8', ...SMALL]).code, 0);
   const out = join(tmp(), 'k');
   // kill once at least 2 epochs are checkpointed, before the run can finish
-  await cliKilledAt(['train-rec', '--data', data, '--out', out, '--epochs', '8', ...SMALL], join(out, 'train_log.jsonl'), 2, join(out, 'metrics.json'));
+  await cliKilledAt(
+    ['train-rec', '--data', data, '--out', out, '--epochs', '8', ...SMALL],
+    join(out, 'train_log.jsonl'),
+    2,
+    join(out, 'metrics.json'),
+  );
   assert.ok(!existsSync(join(out, 'metrics.json')));
   const again = cli(['train-rec', '--data', data, '--out', out, '--epochs', '8', ...SMALL]);
   assert.equal(again.code, 1);
@@ -73,7 +95,24 @@ test('a checkpoint from another model or shape is refused with a one-line error'
 
 test('a diverging run stops with one line and keeps a loadable checkpoint with finite weights', () => {
   const out = join(tmp(), 'nan');
-  const r = cli(['train-rec', '--data', data, '--out', out, '--epochs', '6', '--lr', '1e12', '--batch-size', '200', '--hidden', '16', '--max-len', '10', '--quiet']);
+  const r = cli([
+    'train-rec',
+    '--data',
+    data,
+    '--out',
+    out,
+    '--epochs',
+    '6',
+    '--lr',
+    '1e12',
+    '--batch-size',
+    '200',
+    '--hidden',
+    '16',
+    '--max-len',
+    '10',
+    '--quiet',
+  ]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /(loss is NaN|not finite).*last good checkpoint/);
   assert.equal(r.stderr.trim().split('\n').length, 1);

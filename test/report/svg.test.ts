@@ -17,7 +17,20 @@ test('barChart draws one bar per value and escapes labels', () => {
 });
 
 test('lineChart: a panel and a path per series', () => {
-  const svg = lineChart({ title: 't', xLabel: 'epoch', series: [{ name: 'loss', points: [[1, 2], [2, 1]] }, { name: 'ndcg', points: [[2, 0.3]] }] });
+  const svg = lineChart({
+    title: 't',
+    xLabel: 'epoch',
+    series: [
+      {
+        name: 'loss',
+        points: [
+          [1, 2],
+          [2, 1],
+        ],
+      },
+      { name: 'ndcg', points: [[2, 0.3]] },
+    ],
+  });
   assert.equal(svg.match(/<path /g)?.length, 2);
   assert.match(svg, /d="M344\.0,44\.0 L624\.0,224\.0"/); // x from 0 to 2, the max at the panel top
   assert.match(svg, />loss</);

@@ -27,7 +27,10 @@ const idOf = new Map(ds.items.map((i) => [i.title, i.id]));
 let rec: Recommender;
 
 const read = (dir: string, name: string): TaskRecord[] =>
-  readFileSync(join(dir, name), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TaskRecord);
+  readFileSync(join(dir, name), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TaskRecord);
 const userSoft = (r: TaskRecord) => r.soft.find((s): s is Extract<Soft, { kind: 'user' }> => s.kind === 'user')!;
 const itemSoft = (r: TaskRecord) => r.soft.filter((s): s is Extract<Soft, { kind: 'item' }> => s.kind === 'item').map((s) => s.item);
 
@@ -69,10 +72,17 @@ test('task 2 = the candidates in f’s order; the B rendering carries the same a
     const h = userSoft(r).history;
     const cand = itemSoft(r);
     assert.equal(cand.length, 5);
-    assert.ok(cand.every((i) => !h.includes(i)), r.id);
+    assert.ok(
+      cand.every((i) => !h.includes(i)),
+      r.id,
+    );
     const s = rec.scoreAll(h);
     const answer = parseList(r.response).map((t) => idOf.get(t)!);
-    assert.deepEqual([...answer].sort((x, y) => x - y), [...cand].sort((x, y) => x - y), r.id);
+    assert.deepEqual(
+      [...answer].sort((x, y) => x - y),
+      [...cand].sort((x, y) => x - y),
+      r.id,
+    );
     for (let k = 1; k < answer.length; k++) assert.ok(s[answer[k - 1]] >= s[answer[k]], r.id);
     if (r.split === 'train') assert.equal(b.get(r.id.replace('-I-', '-'))!.response, r.response);
   }
@@ -135,7 +145,8 @@ test('H training = B + I + H renderings; task 6 only from the embedding; soft to
   const H = read(out, 'train.H.jsonl');
   assert.ok(!B.some((r) => r.task === 6) && !read(out, 'test.B.jsonl').some((r) => r.task === 6));
   assert.ok(I.some((r) => r.task === 6));
-  const strip = ({ id, form, variant, ...rest }: TaskRecord) => JSON.stringify({ id: id.replace(`-${form}-`, '-').replace(`-${variant}`, ''), ...rest });
+  const strip = ({ id, form, variant, ...rest }: TaskRecord) =>
+    JSON.stringify({ id: id.replace(`-${form}-`, '-').replace(`-${variant}`, ''), ...rest });
   const hb = H.filter((r) => r.variant === 'B' || (r.task === 5 && r.variant === 'H'));
   assert.deepEqual(hb.map(strip), B.map(strip));
   assert.deepEqual(H.filter((r) => r.variant === 'I').map(strip), I.filter((r) => r.task !== 5).map(strip));
@@ -143,7 +154,11 @@ test('H training = B + I + H renderings; task 6 only from the embedding; soft to
   assert.ok(native.length > 0 && native.every((r) => r.task !== 6 && r.prompt.includes('<')));
   for (const r of [...H, ...read(out, 'test.H.jsonl')]) {
     const tokens = r.prompt.match(/<user>|<item>/g) ?? [];
-    assert.deepEqual(tokens, r.soft.map((s) => s.token), r.id);
+    assert.deepEqual(
+      tokens,
+      r.soft.map((s) => s.token),
+      r.id,
+    );
     assert.equal(r.form, 'H');
   }
   const t4 = H.filter((r) => r.id.includes('-title'));
@@ -185,7 +200,12 @@ test('the same seed gives byte-identical files; another seed does not', () => {
 
 test('--sharegpt replaces the Brown corpus for task 5 (prompt = human turn, no template)', () => {
   const file = join(tmp, 'sg.json');
-  const convs = Array.from({ length: 30 }, (_, i) => ({ conversations: [{ from: 'human', value: `Question ${i}?` }, { from: 'gpt', value: `Answer ${i}.` }] }));
+  const convs = Array.from({ length: 30 }, (_, i) => ({
+    conversations: [
+      { from: 'human', value: `Question ${i}?` },
+      { from: 'gpt', value: `Answer ${i}.` },
+    ],
+  }));
   writeFileSync(file, JSON.stringify(convs));
   const dir = join(tmp, 'sg');
   const r = cli(['tasks', ...ARGS, '--forms', 'I', '--sharegpt', file, '--out', dir]);
@@ -216,7 +236,7 @@ test('bad flags and files are one-line errors', () => {
   }
 });
 
-test('task 7: one explanation per task-3 pair, with f\'s decision and its strongest history item by brute-force leave-one-out', () => {
+test("task 7: one explanation per task-3 pair, with f's decision and its strongest history item by brute-force leave-one-out", () => {
   const t3 = read(out, 'test.B.jsonl').filter((r) => r.task === 3);
   const t7 = read(out, 'test.I.jsonl').filter((r) => r.task === 7);
   assert.equal(t7.length, t3.length);
@@ -228,13 +248,23 @@ test('task 7: one explanation per task-3 pair, with f\'s decision and its strong
     const h = userSoft(r).history;
     const shown = h.slice(-9);
     const full = rec.score(h, [item])[0];
-    const effects = shown.map((x) => full - rec.score(h.filter((_, j) => j !== h.lastIndexOf(x)), [item])[0]);
+    const effects = shown.map(
+      (x) =>
+        full -
+        rec.score(
+          h.filter((_, j) => j !== h.lastIndexOf(x)),
+          [item],
+        )[0],
+    );
     const best = shown[effects.indexOf(Math.max(...effects))];
     const cited = shown.filter((x) => r.response.includes(titleOf.get(x)!));
     assert.ok(cited.includes(best), `${r.id}: cites ${cited}, f's strongest is ${best}`);
     assert.match(r.prompt, /<user>.*<item>|<item>.*<user>/);
   }
-  assert.equal(read(out, 'train.H.jsonl').filter((r) => r.task === 7).length, 3 * read(out, 'train.I.jsonl').filter((r) => r.task === 7).length);
+  assert.equal(
+    read(out, 'train.H.jsonl').filter((r) => r.task === 7).length,
+    3 * read(out, 'train.I.jsonl').filter((r) => r.task === 7).length,
+  );
 });
 
 test('task 7 asks one training pair in about three for one aspect, with a text on that aspect only; test prompts never', () => {

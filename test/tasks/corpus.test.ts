@@ -11,7 +11,10 @@ import { brownPairs, loadShareGpt, untag } from '../../src/tasks/corpus.js';
 const dir = mkdtempSync(join(tmpdir(), 'sharegpt-'));
 
 test('untag strips the POS tags and re-attaches punctuation and quotes', () => {
-  assert.equal(untag("\tThe/at jury/nn said/vbd ``/`` no/at evidence/nn ''/'' ,/, over/under/jj (/( really/rb )/) ./."), 'The jury said "no evidence", over/under (really).');
+  assert.equal(
+    untag("\tThe/at jury/nn said/vbd ``/`` no/at evidence/nn ''/'' ,/, over/under/jj (/( really/rb )/) ./."),
+    'The jury said "no evidence", over/under (really).',
+  );
 });
 
 test('the Brown corpus gives thousands of plain-English sentence pairs', () => {
@@ -24,7 +27,15 @@ test('the Brown corpus gives thousands of plain-English sentence pairs', () => {
 test('a ShareGPT file gives its human→gpt turn pairs; other roles are skipped', () => {
   const file = join(dir, 'ok.json');
   const convs = [
-    { conversations: [{ from: 'system', value: 'be nice' }, { from: 'human', value: 'Hi <user>?' }, { from: 'gpt', value: 'Hello.' }, { from: 'human', value: 'Bye' }, { from: 'gpt', value: 'See you.' }] },
+    {
+      conversations: [
+        { from: 'system', value: 'be nice' },
+        { from: 'human', value: 'Hi <user>?' },
+        { from: 'gpt', value: 'Hello.' },
+        { from: 'human', value: 'Bye' },
+        { from: 'gpt', value: 'See you.' },
+      ],
+    },
     { id: 'x', conversations: [{ from: 'gpt', value: 'orphan' }] },
   ];
   writeFileSync(file, JSON.stringify(convs));
@@ -44,6 +55,10 @@ test('malformed ShareGPT files are DataErrors naming file and field', () => {
   cases.forEach(([content, re], i) => {
     const file = join(dir, `bad${i}.json`);
     writeFileSync(file, JSON.stringify(content));
-    assert.throws(() => loadShareGpt(file), (e: Error) => e instanceof DataError && e.message.startsWith(file) && re.test(e.message), String(re));
+    assert.throws(
+      () => loadShareGpt(file),
+      (e: Error) => e instanceof DataError && e.message.startsWith(file) && re.test(e.message),
+      String(re),
+    );
   });
 });

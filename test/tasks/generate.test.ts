@@ -29,8 +29,14 @@ test('task 2 samples k unseen, non-avoided items and answers with f’s order', 
     const s = rankingTask(ctx([2, 3, 4], [7]), titles, 5, rng, tpl)!;
     assert.equal(new Set(s.candidates).size, 5);
     assert.ok(s.candidates.every((i) => ![2, 3, 4, 7].includes(i)));
-    assert.deepEqual(s.answer, [...s.candidates].sort((a, b) => scores[b] - scores[a]));
-    assert.deepEqual(parseList(s.response), s.answer.map((i) => titles[i]));
+    assert.deepEqual(
+      s.answer,
+      [...s.candidates].sort((a, b) => scores[b] - scores[a]),
+    );
+    assert.deepEqual(
+      parseList(s.response),
+      s.answer.map((i) => titles[i]),
+    );
   }
   assert.equal(rankingTask(ctx(Array.from({ length: 17 }, (_, i) => i + 1)), titles, 5, rng, tpl), null);
 });

@@ -57,7 +57,8 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '0' });
   res.end(JSON.stringify(body));
 }
-const answer = (res: ServerResponse, content: string) => reply(res, 200, { choices: [{ index: 0, message: { role: 'assistant', content } }] });
+const answer = (res: ServerResponse, content: string) =>
+  reply(res, 200, { choices: [{ index: 0, message: { role: 'assistant', content } }] });
 
 /** What a request asks about: the numbered history titles, and for an explanation the candidate and f's decision. */
 function parse(body: Chat): { history: string[]; item?: string; decision?: 'yes' | 'no' } {
@@ -85,8 +86,12 @@ const teacher: Handler = (body, res) => {
 };
 
 const read = (dir: string, name: string): TaskRecord[] =>
-  readFileSync(join(dir, name), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TaskRecord);
-const config = (dir: string) => JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown> & { teacher?: TeacherStats };
+  readFileSync(join(dir, name), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TaskRecord);
+const config = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown> & { teacher?: TeacherStats };
 const OUTPUTS = ['counts.json', 'counts.md', ...['train', 'test'].flatMap((s) => ['B', 'I', 'H'].map((f) => `${s}.${f}.jsonl`))];
 
 before(async () => {
@@ -95,16 +100,22 @@ before(async () => {
   await withServer(teacher, async (url) => {
     const r = await cliAsync([...ARGS, '--out', taught, '--teacher-url', url, '--teacher-model', 'teach-1']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^teacher: \d+\/\d+ explanations used \(\d+ rejected, \d+ failed\), \d+\/\d+ user summaries \(\d+ failed\); 0 replies from .*teacher\.jsonl$/m);
+    assert.match(
+      r.stdout,
+      /^teacher: \d+\/\d+ explanations used \(\d+ rejected, \d+ failed\), \d+\/\d+ user summaries \(\d+ failed\); 0 replies from .*teacher\.jsonl$/m,
+    );
   });
 });
 
 test('without --teacher-url: no teacher.jsonl, no teacher settings in config.json', () => {
   assert.ok(!existsSync(join(base, 'teacher.jsonl')));
-  assert.deepEqual(Object.keys(config(base)).filter((k) => k.startsWith('teacher')), []);
+  assert.deepEqual(
+    Object.keys(config(base)).filter((k) => k.startsWith('teacher')),
+    [],
+  );
 });
 
-test('task 7 takes the teacher\'s text when it opens with f\'s decision; wrong decisions and failed requests keep the template', () => {
+test("task 7 takes the teacher's text when it opens with f's decision; wrong decisions and failed requests keep the template", () => {
   const before_ = new Map(read(base, 'train.B.jsonl').map((r) => [r.id, r]));
   const t7 = [...read(taught, 'train.B.jsonl'), ...read(taught, 'test.B.jsonl')].filter((r) => r.task === 7);
   assert.ok(t7.length >= 4 * ds.sequences.length - 10);
@@ -118,7 +129,8 @@ test('task 7 takes the teacher\'s text when it opens with f\'s decision; wrong d
     }
     const shown = r.items.slice(0, -1).map(titleOf); // B form: the shown history, then the candidate
     const item = titleOf(r.items.at(-1)!);
-    if (wrong(item) || down(item) || r.template!.includes('+')) assert.equal(r.response, old!.response, r.id); // "+": asks for one aspect
+    if (wrong(item) || down(item) || r.template!.includes('+'))
+      assert.equal(r.response, old!.response, r.id); // "+": asks for one aspect
     else assert.equal(r.response, explanation(shown, item, r.id.endsWith('-pos') ? 'yes' : 'no'), r.id);
   }
   const asked = t7.filter((r) => !r.template!.includes('+'));
@@ -142,7 +154,10 @@ test('task-6 summaries: one per training history (empty replies skipped), in the
   const sums = I.filter((r) => r.id.endsWith('-sum'));
   const expected = histories.filter((h) => !emptySummary(parseList(h.response)));
   assert.ok(expected.length < histories.length);
-  assert.deepEqual(sums.map((r) => r.id), expected.map((h) => `${h.id}-sum`));
+  assert.deepEqual(
+    sums.map((r) => r.id),
+    expected.map((h) => `${h.id}-sum`),
+  );
   for (const [i, r] of sums.entries()) {
     assert.equal(r.task, 6);
     assert.equal(r.response, summary(parseList(expected[i].response)));
@@ -150,7 +165,10 @@ test('task-6 summaries: one per training history (empty replies skipped), in the
     assert.equal(r.prompt.match(/<user>/g)?.length, 1);
   }
   const H = read(taught, 'train.H.jsonl');
-  assert.deepEqual(H.filter((r) => r.id.endsWith('-sum-I')).map((r) => r.response), sums.map((r) => r.response));
+  assert.deepEqual(
+    H.filter((r) => r.id.endsWith('-sum-I')).map((r) => r.response),
+    sums.map((r) => r.response),
+  );
   assert.ok(!read(taught, 'train.B.jsonl').some((r) => r.task === 6));
   for (const f of ['test.B.jsonl', 'test.I.jsonl', 'test.H.jsonl']) assert.ok(!read(taught, f).some((r) => r.id.includes('-sum')), f);
   for (const f of OUTPUTS.filter((f) => f.endsWith('.jsonl'))) {
@@ -214,5 +232,8 @@ test('the reply cache drops a cut-off or malformed last line, and rejects a malf
   assert.equal(readFileSync(file, 'utf8'), line('a', 'first'));
 
   writeFileSync(file, 'oops\n' + line('a', 'first'));
-  assert.throws(() => new ReplyCache(file), (e: Error) => e instanceof DataError && /cache\.jsonl:1\b/.test(e.message));
+  assert.throws(
+    () => new ReplyCache(file),
+    (e: Error) => e instanceof DataError && /cache\.jsonl:1\b/.test(e.message),
+  );
 });

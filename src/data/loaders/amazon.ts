@@ -57,7 +57,8 @@ async function readReviews({ file, first }: RoleFile, opts: LoadOptions, log: Ra
 /** One row of the ratings-only CSV: item,user,rating,timestamp (a header on line 1 is skipped). */
 function ratingRow(text: string, where: Where & { line: number }, log: RawLog): void {
   const f = text.split(',');
-  if (f.length !== 4) return log.skip('malformed_line', where, `expected 4 comma-separated fields (item,user,rating,timestamp), got ${f.length}`);
+  if (f.length !== 4)
+    return log.skip('malformed_line', where, `expected 4 comma-separated fields (item,user,rating,timestamp), got ${f.length}`);
   const ts = f[3].trim();
   if (where.line === 1 && !/^[\d.]+$/.test(ts)) return; // header row
   if (!ts) return log.skip('missing_field_timestamp', { ...where, field: 'timestamp' });
@@ -87,7 +88,8 @@ async function readMetadata(file: string, opts: LoadOptions, log: RawLog): Promi
     }
     const asin = idOf(r.asin);
     if (!asin) return log.skip('missing_field_asin', { ...where, field: 'asin' });
-    if (log.hasItem(asin)) log.setItem(asin, cleanTitle(typeof r.title === 'string' ? stripTags(r.title) : undefined), amazonMeta(r), where);
+    if (log.hasItem(asin))
+      log.setItem(asin, cleanTitle(typeof r.title === 'string' ? stripTags(r.title) : undefined), amazonMeta(r), where);
   });
 }
 

@@ -67,7 +67,8 @@ function addItems(frame: RDataFrame, movies: (string | null)[], rdb: string, log
 
 function column(frame: RDataFrame, name: string, rdb: string): RColumn {
   const c = frame.columns.get(name);
-  if (!c) throw new DataError({ file: rdb, field: name }, `movielens has no "${name}" column (has: ${[...frame.columns.keys()].join(', ')})`);
+  if (!c)
+    throw new DataError({ file: rdb, field: name }, `movielens has no "${name}" column (has: ${[...frame.columns.keys()].join(', ')})`);
   return c;
 }
 

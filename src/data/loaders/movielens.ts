@@ -33,8 +33,25 @@ const EXPECTED: Record<Variant, Record<Role, string>> = {
 };
 const ENCODING: Record<Variant, TextEncoding> = { latest: 'utf8', '100k': 'latin1', '1m': 'latin1' };
 const ML100K_GENRES = [
-  'unknown', 'Action', 'Adventure', 'Animation', "Children's", 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
-  'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
+  'unknown',
+  'Action',
+  'Adventure',
+  'Animation',
+  "Children's",
+  'Comedy',
+  'Crime',
+  'Documentary',
+  'Drama',
+  'Fantasy',
+  'Film-Noir',
+  'Horror',
+  'Musical',
+  'Mystery',
+  'Romance',
+  'Sci-Fi',
+  'Thriller',
+  'War',
+  'Western',
 ];
 const NO_GENRE = new Set(['(no genres listed)', 'unknown']);
 
@@ -55,7 +72,8 @@ async function resolveInputs(inputs: string[]): Promise<Files> {
 
 function fromFolder(dir: string): Files {
   if (!existsSync(dir)) throw new DataError({ file: dir }, 'MovieLens folder not found');
-  if (!statSync(dir).isDirectory()) throw new DataError({ file: dir }, 'expected a MovieLens folder, or two --input files (ratings and movies)');
+  if (!statSync(dir).isDirectory())
+    throw new DataError({ file: dir }, 'expected a MovieLens folder, or two --input files (ratings and movies)');
   const found = readdirSync(dir)
     .sort()
     .map((name) => ({ name, kind: kindFromName(name) }));
@@ -67,8 +85,13 @@ function fromFolder(dir: string): Files {
   const pick = (role: Role): string => {
     const names = found.filter((f) => f.kind?.variant === variant && f.kind.role === role).map((f) => f.name);
     const want = EXPECTED[variant][role];
-    if (names.length === 0) throw new DataError({ file: dir }, `${LABEL[variant]} folder without its ${role} file; expected ${EXPECTED[variant].ratings} and ${EXPECTED[variant].movies}`);
-    if (names.length > 1 && !names.includes(want)) throw new DataError({ file: dir }, `several ${role} files (${names.join(', ')}); pass the two files explicitly`);
+    if (names.length === 0)
+      throw new DataError(
+        { file: dir },
+        `${LABEL[variant]} folder without its ${role} file; expected ${EXPECTED[variant].ratings} and ${EXPECTED[variant].movies}`,
+      );
+    if (names.length > 1 && !names.includes(want))
+      throw new DataError({ file: dir }, `several ${role} files (${names.join(', ')}); pass the two files explicitly`);
     return join(dir, names.length > 1 ? want : names[0]);
   };
   return { variant, ratings: pick('ratings'), movies: pick('movies') };
@@ -77,7 +100,8 @@ function fromFolder(dir: string): Files {
 async function fromFiles(a: string, b: string): Promise<Files> {
   const ka = await kindOf(a);
   const kb = await kindOf(b);
-  if (ka.variant !== kb.variant) throw new DataError({ file: b }, `a ${LABEL[kb.variant]} ${kb.role} file, but ${a} is a ${LABEL[ka.variant]} ${ka.role} file`);
+  if (ka.variant !== kb.variant)
+    throw new DataError({ file: b }, `a ${LABEL[kb.variant]} ${kb.role} file, but ${a} is a ${LABEL[ka.variant]} ${ka.role} file`);
   if (ka.role === kb.role) throw new DataError({ file: b }, `two ${ka.role} files given; expected one ratings and one movies file`);
   return ka.role === 'ratings' ? { variant: ka.variant, ratings: a, movies: b } : { variant: ka.variant, ratings: b, movies: a };
 }
@@ -119,7 +143,9 @@ async function firstLine(path: string): Promise<string | undefined> {
 
 const RATINGS: Record<Variant, Reader> = {
   latest: (path, read, log) =>
-    eachCsvRow(path, read, ['userId', 'movieId', 'rating', 'timestamp'], log, (values, line) => addRating(values, { file: path, line }, log)),
+    eachCsvRow(path, read, ['userId', 'movieId', 'rating', 'timestamp'], log, (values, line) =>
+      addRating(values, { file: path, line }, log),
+    ),
   '100k': (path, read, log) => eachRecord(path, read, (l, where) => addRating(l.text.split('\t'), where, log)),
   '1m': (path, read, log) => eachRecord(path, read, (l, where) => addRating(l.text.split('::'), where, log)),
 };
@@ -148,15 +174,27 @@ async function eachRecord(path: string, read: EachLineOptions, fn: (l: Line, whe
 
 const MOVIES: Record<Variant, Reader> = {
   latest: (path, read, log) =>
-    eachCsvRow(path, read, ['movieId', 'title', 'genres'], log, ([id, title, genres], line) => setMovie(log, id, title, genres.split('|'), { file: path, line })),
+    eachCsvRow(path, read, ['movieId', 'title', 'genres'], log, ([id, title, genres], line) =>
+      setMovie(log, id, title, genres.split('|'), { file: path, line }),
+    ),
   '100k': async (path, read, log) => {
     const names = await genreNames(join(dirname(path), 'u.genre'), read);
     await eachRecord(path, read, (l, where) => {
       const f = l.text.split('|');
       if (f.length !== 5 + names.length) {
-        return log.skip('malformed_line', where, `expected ${5 + names.length} |-separated fields (id, title, dates, url, ${names.length} genre flags), got ${f.length}`);
+        return log.skip(
+          'malformed_line',
+          where,
+          `expected ${5 + names.length} |-separated fields (id, title, dates, url, ${names.length} genre flags), got ${f.length}`,
+        );
       }
-      setMovie(log, f[0], f[1], names.filter((_, g) => f[5 + g].trim() === '1'), where);
+      setMovie(
+        log,
+        f[0],
+        f[1],
+        names.filter((_, g) => f[5 + g].trim() === '1'),
+        where,
+      );
     });
   },
   '1m': (path, read, log) =>

@@ -36,15 +36,23 @@ export async function assignRoles<R extends string>(
   for (const file of opts.inputs) {
     const first = await firstRecord(file, opts.encoding);
     const role = first ? classify(first) : undefined;
-    if (!first || !role) throw new DataError({ file }, `cannot tell whether this is the ${source} ${roles.join(' or the ')} file${describe(first)}`);
+    if (!first || !role)
+      throw new DataError({ file }, `cannot tell whether this is the ${source} ${roles.join(' or the ')} file${describe(first)}`);
     const other = found.get(role);
-    if (other) throw new DataError({ file }, `a second ${source} ${role} file (the first is ${other.file}); expected one ${roles.join(' and one ')} file`);
+    if (other)
+      throw new DataError(
+        { file },
+        `a second ${source} ${role} file (the first is ${other.file}); expected one ${roles.join(' and one ')} file`,
+      );
     found.set(role, { file, first });
   }
   const missing = roles.filter((r) => !found.has(r));
   if (missing.length) {
     const [role, { file }] = [...found][0];
-    throw new DataError({ file }, `this is the ${source} ${role} file; the ${missing.join(' and ')} file is missing (pass each with --input)`);
+    throw new DataError(
+      { file },
+      `this is the ${source} ${role} file; the ${missing.join(' and ')} file is missing (pass each with --input)`,
+    );
   }
   return Object.fromEntries(found) as Record<R, RoleFile>;
 }

@@ -50,12 +50,20 @@ export const loadJsonl: Loader = async (opts, log) => {
 
 function tableInputs(kind: string, opts: LoadOptions): { columns: ColumnMapping; interactions: string; items: string } {
   if (!opts.columns) throw new UserError(`${kind}: needs a column mapping (--user-col, --item-col, --title-col)`);
-  if (opts.inputs.length !== 2) throw new UserError(`${kind}: --input takes two files, interactions then items (got ${opts.inputs.length})`);
+  if (opts.inputs.length !== 2)
+    throw new UserError(`${kind}: --input takes two files, interactions then items (got ${opts.inputs.length})`);
   return { columns: opts.columns, interactions: opts.inputs[0], items: opts.inputs[1] };
 }
 
 /** Adds one event; without a time column the line number orders the events. */
-function addInteraction(log: RawLog, where: Where & { line: number }, user: string, item: string, timeCol: string | undefined, raw: unknown): void {
+function addInteraction(
+  log: RawLog,
+  where: Where & { line: number },
+  user: string,
+  item: string,
+  timeCol: string | undefined,
+  raw: unknown,
+): void {
   let time = where.line;
   if (timeCol !== undefined) {
     const t = parseTime(raw);
@@ -126,7 +134,12 @@ function isAbsent(v: unknown): v is null | undefined {
 }
 
 /** Calls fn for each JSON object line; blank lines are ignored, other non-objects counted as malformed_line. */
-async function eachObject(path: string, read: EachLineOptions, log: RawLog, fn: (o: JsonObject, where: Where & { line: number }) => void): Promise<void> {
+async function eachObject(
+  path: string,
+  read: EachLineOptions,
+  log: RawLog,
+  fn: (o: JsonObject, where: Where & { line: number }) => void,
+): Promise<void> {
   let records = 0;
   await eachLine(path, read, (l) => {
     const text = l.text.trim();

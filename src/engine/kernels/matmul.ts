@@ -35,10 +35,21 @@ export function nativeMatMul(native: NativeKernels): (args: KernelArgs) => Tenso
     if (batch * m * n === 0) return out;
     const heap = be.wasm.HEAPU8.buffer as ArrayBuffer; // after makeOutput, which may grow the heap
     native.sgemm(
-      heap, batch, m, n, k,
-      floatOffset(be, a), na === 1 ? 0 : m * k, transposeA,
-      floatOffset(be, b), nb === 1 ? 0 : k * n, transposeB,
-      floatOffset(be, out), m * n, 1, 0,
+      heap,
+      batch,
+      m,
+      n,
+      k,
+      floatOffset(be, a),
+      na === 1 ? 0 : m * k,
+      transposeA,
+      floatOffset(be, b),
+      nb === 1 ? 0 : k * n,
+      transposeB,
+      floatOffset(be, out),
+      m * n,
+      1,
+      0,
     );
     return out;
   };

@@ -35,7 +35,7 @@ export function cohenKappa(a: readonly number[], b: readonly number[]): number {
 export function averageRanks(x: readonly number[]): number[] {
   const order = x.map((_, i) => i).sort((i, j) => x[i] - x[j]);
   const ranks = new Array<number>(x.length);
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start + 1;
     while (end < order.length && x[order[end]] === x[order[start]]) end++;
     const rank = (start + 1 + end) / 2; // mean of ranks start+1 … end

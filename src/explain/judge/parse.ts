@@ -2,7 +2,17 @@
 // unambiguous rating gives null. Pure; the rules are listed on parseRating.
 
 const WORDS: Readonly<Record<string, number>> = {
-  zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
+  zero: 0,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
 };
 
 /** A number as digits (decimals allowed, so that "2.5" is seen and refused) or as an English word. */
@@ -71,7 +81,11 @@ function consensus(found: Candidate[]): number | null {
 export function parseRating(reply: string): number | null {
   const text = reply.trim();
   if (!text) return null;
-  const firstLine = text.split(/\r?\n/).map((s) => s.trim()).find(Boolean) ?? '';
+  const firstLine =
+    text
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .find(Boolean) ?? '';
   const rules: (() => Candidate[])[] = [
     () => candidates(firstLine, LABELLED),
     () => candidates(text, LABELLED),

@@ -9,7 +9,15 @@ import type { KvCache, Linear, Llama } from '../model/llama.js';
 import { WasmArena } from './gemv.js';
 
 interface LayerAt {
-  n1: number; q: number; k: number; v: number; o: number; n2: number; gate: number; up: number; down: number;
+  n1: number;
+  q: number;
+  k: number;
+  v: number;
+  o: number;
+  n2: number;
+  gate: number;
+  up: number;
+  down: number;
 }
 
 /** The model's weights inside an arena; valid while every variable keeps its data (assign replaces it). */
@@ -46,13 +54,23 @@ function snapshot(model: Llama): Snapshot {
     if (!s.lora || s.lora.isMerged) return put(s.w);
     const lora = s.lora;
     const off = arena.alloc(s.w.size);
-    arena.f32.set(tf.tidy(() => tf.add(s.w, lora.delta()).dataSync() as Float32Array), off);
+    arena.f32.set(
+      tf.tidy(() => tf.add(s.w, lora.delta()).dataSync() as Float32Array),
+      off,
+    );
     return off;
   };
   const embed = put(model.embedTokens);
   const layers = model.layers.map((l) => ({
-    n1: put(l.inputNorm), q: putLinear(l.q), k: putLinear(l.k), v: putLinear(l.v), o: putLinear(l.o),
-    n2: put(l.postNorm), gate: putLinear(l.gate), up: putLinear(l.up), down: putLinear(l.down),
+    n1: put(l.inputNorm),
+    q: putLinear(l.q),
+    k: putLinear(l.k),
+    v: putLinear(l.v),
+    o: putLinear(l.o),
+    n2: put(l.postNorm),
+    gate: putLinear(l.gate),
+    up: putLinear(l.up),
+    down: putLinear(l.down),
   }));
   const norm = put(model.norm);
   const head = model.lmHead ? put(model.lmHead) : embed;
@@ -80,13 +98,24 @@ export class FastSession {
   private lens: number[];
   private readonly buf: Record<'x' | 'xn' | 'q' | 'k' | 'v' | 'ctx' | 'tmp' | 'a' | 'u' | 'sc' | 'p' | 'logits', number>;
 
-  constructor(private readonly model: Llama, readonly rows: number, readonly capacity: number) {
+  constructor(
+    private readonly model: Llama,
+    readonly rows: number,
+    readonly capacity: number,
+  ) {
     this.s = snapshot(model);
     this.s.session = this;
     const cfg = (this.cfg = model.cfg);
     const a = this.s.arena;
     a.release(this.s.mark);
-    const { hidden_size: H, intermediate_size: F, num_attention_heads: h, num_key_value_heads: kv, num_hidden_layers: L, vocab_size: V } = cfg;
+    const {
+      hidden_size: H,
+      intermediate_size: F,
+      num_attention_heads: h,
+      num_key_value_heads: kv,
+      num_hidden_layers: L,
+      vocab_size: V,
+    } = cfg;
     const dh = headDim(cfg);
     this.cap4 = Math.ceil(capacity / 4) * 4;
     for (let r = 0; r < rows; r++) {
@@ -98,9 +127,18 @@ export class FastSession {
     this.lens = new Array<number>(rows).fill(0);
     const g = h / kv;
     this.buf = {
-      x: a.alloc(rows * H), xn: a.alloc(rows * H), q: a.alloc(rows * h * dh), k: a.alloc(rows * kv * dh), v: a.alloc(rows * kv * dh),
-      ctx: a.alloc(rows * h * dh), tmp: a.alloc(rows * H), a: a.alloc(rows * F), u: a.alloc(rows * F),
-      sc: a.alloc(g * this.cap4), p: a.alloc(g * this.cap4), logits: a.alloc(rows * V),
+      x: a.alloc(rows * H),
+      xn: a.alloc(rows * H),
+      q: a.alloc(rows * h * dh),
+      k: a.alloc(rows * kv * dh),
+      v: a.alloc(rows * kv * dh),
+      ctx: a.alloc(rows * h * dh),
+      tmp: a.alloc(rows * H),
+      a: a.alloc(rows * F),
+      u: a.alloc(rows * F),
+      sc: a.alloc(g * this.cap4),
+      p: a.alloc(g * this.cap4),
+      logits: a.alloc(rows * V),
     };
   }
 
@@ -127,7 +165,7 @@ export class FastSession {
       for (let b = 0; b < lens.length; b++) {
         if (lens[b] > this.capacity) throw new RangeError(`prompt of ${lens[b]} tokens exceeds the session capacity ${this.capacity}`);
         for (let j = 0; j < kv; j++) {
-          const src = ((b * kv + j) * dh) * P + pad[b];
+          const src = (b * kv + j) * dh * P + pad[b];
           const ko = this.kOff(b, l, j);
           const vo = this.vOff(b, l, j);
           for (let d = 0; d < dh; d++) {
@@ -151,7 +189,7 @@ export class FastSession {
     const size = this.slotV[0] - this.slotK[0];
     this.slotOf = rows.map((r) => {
       const s = this.slotOf[r];
-      if (!taken.has(s)) return taken.add(s), s;
+      if (!taken.has(s)) return (taken.add(s), s);
       const t = free.pop()!;
       f.copyWithin(this.slotK[t], this.slotK[s], this.slotK[s] + size);
       f.copyWithin(this.slotV[t], this.slotV[s], this.slotV[s] + size);
@@ -162,9 +200,17 @@ export class FastSession {
 
   /** Feeds one token per row; returns next-token logits per row (copies). */
   step(tokens: readonly number[]): Float32Array[] {
-    if (this.s.session !== this || snapshots.get(this.model) !== this.s) throw new Error('FastSession: another session or a weight change replaced this one');
+    if (this.s.session !== this || snapshots.get(this.model) !== this.s)
+      throw new Error('FastSession: another session or a weight change replaced this one');
     if (tokens.length !== this.rows) throw new RangeError(`FastSession.step: ${tokens.length} tokens for ${this.rows} rows`);
-    const { hidden_size: H, intermediate_size: F, num_attention_heads: h, num_key_value_heads: kv, vocab_size: V, rms_norm_eps: eps } = this.cfg;
+    const {
+      hidden_size: H,
+      intermediate_size: F,
+      num_attention_heads: h,
+      num_key_value_heads: kv,
+      vocab_size: V,
+      rms_norm_eps: eps,
+    } = this.cfg;
     const dh = headDim(this.cfg);
     const B = this.rows;
     const a = this.s.arena;

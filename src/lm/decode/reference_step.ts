@@ -33,7 +33,11 @@ export function referenceStepper(model: Llama, st: State): Stepper {
         st.keyValid = kv;
       }
       const positions = Int32Array.from(st.pad, (p) => past - p);
-      return rows(tf.tidy(() => model.logits(model.forward(model.embed(Int32Array.from(tokens), B, 1), { cache: st.cache, keyValid: st.keyValid, positions }))));
+      return rows(
+        tf.tidy(() =>
+          model.logits(model.forward(model.embed(Int32Array.from(tokens), B, 1), { cache: st.cache, keyValid: st.keyValid, positions })),
+        ),
+      );
     },
     reorder(r) {
       st.cache.reorder(r);

@@ -65,7 +65,8 @@ function prefill(model: Llama, prompts: readonly Prompt[], soft?: SoftTokens): {
     let x = model.embed(ids, B, P);
     if (soft) {
       const slots = Int32Array.from(soft.slots, ([b, j]) => {
-        if (!(b >= 0 && b < B && j >= 0 && j < lens[b])) throw new RangeError(`decode: soft-token slot (${b}, ${j}) is outside the prompts`);
+        if (!(b >= 0 && b < B && j >= 0 && j < lens[b]))
+          throw new RangeError(`decode: soft-token slot (${b}, ${j}) is outside the prompts`);
         return b * P + pad[b] + j;
       });
       x = injectSoftTokens(x, slots, soft.vectors);
@@ -79,7 +80,8 @@ function prefill(model: Llama, prompts: readonly Prompt[], soft?: SoftTokens): {
 /** The WebAssembly session for ≤ FAST_ROWS rows (weights streamed once per step, no tfjs op overhead), else tfjs. */
 function stepper(model: Llama, st: State, rowCount: number, capacity: number, engine: DecodeEngine): Stepper {
   const supported = fastSupported(model.cfg);
-  if (engine === 'wasm' && !supported) throw new RangeError('decode: the wasm engine needs hidden, intermediate and head sizes divisible by 4');
+  if (engine === 'wasm' && !supported)
+    throw new RangeError('decode: the wasm engine needs hidden, intermediate and head sizes divisible by 4');
   if (engine === 'tfjs' || (engine === 'auto' && (rowCount > FAST_ROWS || !supported))) return referenceStepper(model, st);
   const session = new FastSession(model, rowCount, capacity);
   session.load(st.cache, st.lens, st.pad);
@@ -94,9 +96,11 @@ function argmax(a: Float32Array): number {
 }
 
 function checkOptions(model: Llama, prompts: readonly Prompt[], opts: DecodeOptions): void {
-  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) throw new RangeError(`decode: maxNewTokens must be a positive integer, got ${opts.maxNewTokens}`);
+  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1)
+    throw new RangeError(`decode: maxNewTokens must be a positive integer, got ${opts.maxNewTokens}`);
   const longest = Math.max(...prompts.map((p) => p.ids.length)) + opts.maxNewTokens;
-  if (longest > model.cfg.max_position_embeddings) throw new RangeError(`decode: prompt + maxNewTokens = ${longest} exceeds max_position_embeddings ${model.cfg.max_position_embeddings}`);
+  if (longest > model.cfg.max_position_embeddings)
+    throw new RangeError(`decode: prompt + maxNewTokens = ${longest} exceeds max_position_embeddings ${model.cfg.max_position_embeddings}`);
 }
 
 /** Greedy decoding of a batch of prompts; returns the generated ids of each (end token excluded). */
@@ -142,7 +146,7 @@ function topK(a: Float64Array, k: number): number[] {
     if (idx.length === k && a[i] <= a[idx[k - 1]]) continue;
     let j = Math.min(idx.length, k - 1);
     if (idx.length < k) idx.push(i);
-    while (j > 0 && a[idx[j - 1]] < a[i]) (idx[j] = idx[j - 1]), j--;
+    while (j > 0 && a[idx[j - 1]] < a[i]) ((idx[j] = idx[j - 1]), j--);
     idx[j] = i;
   }
   return idx;
@@ -195,6 +199,9 @@ export function beamSearch(model: Llama, prompt: Prompt, opts: BeamOptions, soft
   } finally {
     steps.dispose();
   }
-  const all = [...finished, ...running.map((r) => ({ ids: r.ids, score: norm(r.logProb, r.ids.length), logProb: r.logProb, finished: false }))];
+  const all = [
+    ...finished,
+    ...running.map((r) => ({ ids: r.ids, score: norm(r.logProb, r.ids.length), logProb: r.logProb, finished: false })),
+  ];
   return all.sort((a, b) => b.score - a.score).slice(0, k);
 }

@@ -24,13 +24,15 @@ export function lmWeights(model: Llama): Record<string, WriteTensor> {
 export function setLmWeights(model: Llama, tensors: Record<string, ReadTensor>, file: string): void {
   const vars = model.namedVariables();
   for (const name of Object.keys(tensors)) {
-    if (!vars.has(name)) throw new DataError({ file, field: name }, 'unexpected tensor: not a weight of this Llama (a foreign checkpoint?)');
+    if (!vars.has(name))
+      throw new DataError({ file, field: name }, 'unexpected tensor: not a weight of this Llama (a foreign checkpoint?)');
   }
   for (const [name, v] of vars) {
     const t = tensors[name];
     if (!t) throw new DataError({ file, field: name }, 'missing weight (a foreign checkpoint?)');
     if (t.dtype === 'I32') throw new DataError({ file, field: name }, 'integer tensor, expected floating point');
-    if (t.shape.join(',') !== v.shape.join(',')) throw new DataError({ file, field: name }, `shape [${t.shape}], the config gives [${v.shape}]`);
+    if (t.shape.join(',') !== v.shape.join(','))
+      throw new DataError({ file, field: name }, `shape [${t.shape}], the config gives [${v.shape}]`);
   }
   for (const [name, v] of vars) tf.tidy(() => v.assign(tf.tensor(tensors[name].data, v.shape, 'float32')));
 }
@@ -58,14 +60,20 @@ export function readLmTensors(dir: string): { tensors: Record<string, ReadTensor
   } catch {
     throw new DataError({ file: index }, 'is not valid JSON');
   }
-  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new DataError({ file: index, field: 'weight_map' }, 'missing or not an object');
+  if (typeof map !== 'object' || map === null || Array.isArray(map))
+    throw new DataError({ file: index, field: 'weight_map' }, 'missing or not an object');
   const tensors: Record<string, ReadTensor> = {};
   for (const shard of new Set(Object.values(map as Record<string, unknown>))) {
-    if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\')) throw new DataError({ file: index, field: 'weight_map' }, `shard ${JSON.stringify(shard)} is not a file name`);
+    if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\'))
+      throw new DataError({ file: index, field: 'weight_map' }, `shard ${JSON.stringify(shard)} is not a file name`);
     const path = join(dir, shard);
     if (!existsSync(path)) throw new DataError({ file: index, field: 'weight_map' }, `shard ${shard} is missing`);
     for (const [name, t] of Object.entries(readSafetensors(path).tensors)) {
-      if ((map as Record<string, unknown>)[name] !== shard) throw new DataError({ file: path, field: name }, `the index puts this tensor in ${JSON.stringify((map as Record<string, unknown>)[name] ?? null)}`);
+      if ((map as Record<string, unknown>)[name] !== shard)
+        throw new DataError(
+          { file: path, field: name },
+          `the index puts this tensor in ${JSON.stringify((map as Record<string, unknown>)[name] ?? null)}`,
+        );
       tensors[name] = t;
     }
   }

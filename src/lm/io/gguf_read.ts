@@ -28,8 +28,26 @@ export const GGML_F16 = 1;
 export const GGML_Q8_0 = 8;
 export const GGML_BF16 = 30;
 const TYPE_NAMES: Record<number, string> = {
-  0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K', 12: 'Q4_K',
-  13: 'Q5_K', 14: 'Q6_K', 15: 'Q8_K', 24: 'I8', 25: 'I16', 26: 'I32', 27: 'I64', 28: 'F64', 30: 'BF16',
+  0: 'F32',
+  1: 'F16',
+  2: 'Q4_0',
+  3: 'Q4_1',
+  6: 'Q5_0',
+  7: 'Q5_1',
+  8: 'Q8_0',
+  9: 'Q8_1',
+  10: 'Q2_K',
+  11: 'Q3_K',
+  12: 'Q4_K',
+  13: 'Q5_K',
+  14: 'Q6_K',
+  15: 'Q8_K',
+  24: 'I8',
+  25: 'I16',
+  26: 'I32',
+  27: 'I64',
+  28: 'F64',
+  30: 'BF16',
 };
 
 export function ggmlTypeName(type: number): string {
@@ -47,7 +65,8 @@ class Cursor {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
   need(n: number, what: string): number {
-    if (this.pos + n > this.bytes.length) throw new DataError({ file: this.file }, `file ended at byte ${this.bytes.length} while reading ${what} (truncated?)`);
+    if (this.pos + n > this.bytes.length)
+      throw new DataError({ file: this.file }, `file ended at byte ${this.bytes.length} while reading ${what} (truncated?)`);
     const p = this.pos;
     this.pos += n;
     return p;
@@ -68,15 +87,24 @@ class Cursor {
   value(type: number, what: string): GgufValue {
     const v = this.view;
     switch (type) {
-      case 0: return v.getUint8(this.need(1, what));
-      case 1: return v.getInt8(this.need(1, what));
-      case 2: return v.getUint16(this.need(2, what), true);
-      case 3: return v.getInt16(this.need(2, what), true);
-      case 4: return v.getUint32(this.need(4, what), true);
-      case 5: return v.getInt32(this.need(4, what), true);
-      case 6: return v.getFloat32(this.need(4, what), true);
-      case 7: return v.getUint8(this.need(1, what)) !== 0;
-      case 8: return this.str(what);
+      case 0:
+        return v.getUint8(this.need(1, what));
+      case 1:
+        return v.getInt8(this.need(1, what));
+      case 2:
+        return v.getUint16(this.need(2, what), true);
+      case 3:
+        return v.getInt16(this.need(2, what), true);
+      case 4:
+        return v.getUint32(this.need(4, what), true);
+      case 5:
+        return v.getInt32(this.need(4, what), true);
+      case 6:
+        return v.getFloat32(this.need(4, what), true);
+      case 7:
+        return v.getUint8(this.need(1, what)) !== 0;
+      case 8:
+        return this.str(what);
       case 9: {
         const elem = this.u32(what);
         const n = this.u64(what);
@@ -85,10 +113,14 @@ class Cursor {
         for (let i = 0; i < n; i++) out.push(this.value(elem, what));
         return out;
       }
-      case 10: return Number(v.getBigUint64(this.need(8, what), true));
-      case 11: return Number(v.getBigInt64(this.need(8, what), true));
-      case 12: return v.getFloat64(this.need(8, what), true);
-      default: throw new DataError({ file: this.file }, `${what}: unknown metadata value type ${type} (corrupt file?)`);
+      case 10:
+        return Number(v.getBigUint64(this.need(8, what), true));
+      case 11:
+        return Number(v.getBigInt64(this.need(8, what), true));
+      case 12:
+        return v.getFloat64(this.need(8, what), true);
+      default:
+        throw new DataError({ file: this.file }, `${what}: unknown metadata value type ${type} (corrupt file?)`);
     }
   }
 }
@@ -100,7 +132,8 @@ export function readGguf(file: string): Gguf {
 
 export function parseGguf(bytes: Uint8Array, file: string): Gguf {
   const c = new Cursor(bytes, file);
-  if (bytes.length < 4 || Buffer.from(bytes.subarray(0, 4)).toString('latin1') !== 'GGUF') throw new DataError({ file }, 'not a GGUF file (no "GGUF" magic at the start)');
+  if (bytes.length < 4 || Buffer.from(bytes.subarray(0, 4)).toString('latin1') !== 'GGUF')
+    throw new DataError({ file }, 'not a GGUF file (no "GGUF" magic at the start)');
   c.pos = 4;
   const version = c.u32('the version');
   if (version !== 2 && version !== 3) throw new DataError({ file }, `GGUF version ${version} is not supported (2 or 3)`);
@@ -120,7 +153,8 @@ export function parseGguf(bytes: Uint8Array, file: string): Gguf {
     tensors.set(name, { name, dims, type: c.u32(`the type of ${name}`), offset: c.u64(`the offset of ${name}`) });
   }
   const align = metadata['general.alignment'] ?? 32;
-  if (typeof align !== 'number' || !(align > 0)) throw new DataError({ file, field: 'general.alignment' }, `invalid alignment ${JSON.stringify(align)}`);
+  if (typeof align !== 'number' || !(align > 0))
+    throw new DataError({ file, field: 'general.alignment' }, `invalid alignment ${JSON.stringify(align)}`);
   const dataStart = Math.ceil(c.pos / align) * align;
   return { file, version, metadata, tensors, dataStart, bytes };
 }
@@ -141,9 +175,17 @@ export function ggufTensor(g: Gguf, name: string): { shape: number[]; data: Floa
   else if (info.type === GGML_Q8_0) {
     if (n % 32 !== 0) throw new DataError({ file: g.file, field: name }, `Q8_0 tensor of ${n} values (not a multiple of 32)`);
     size = (n / 32) * 34;
-  } else throw new DataError({ file: g.file, field: name }, `unsupported tensor type ${ggmlTypeName(info.type)} in ${name}; convert the file to F16/Q8_0 with llama.cpp's tools`);
+  } else
+    throw new DataError(
+      { file: g.file, field: name },
+      `unsupported tensor type ${ggmlTypeName(info.type)} in ${name}; convert the file to F16/Q8_0 with llama.cpp's tools`,
+    );
   const start = g.dataStart + info.offset;
-  if (start + size > g.bytes.length) throw new DataError({ file: g.file, field: name }, `tensor data runs past the end of the file (byte ${start + size} of ${g.bytes.length}; truncated?)`);
+  if (start + size > g.bytes.length)
+    throw new DataError(
+      { file: g.file, field: name },
+      `tensor data runs past the end of the file (byte ${start + size} of ${g.bytes.length}; truncated?)`,
+    );
   const raw = new Uint8Array(size); // fresh, aligned copy (Buffer.slice would be a view)
   raw.set(g.bytes.subarray(start, start + size));
   const shape = [...info.dims].reverse();

@@ -121,7 +121,8 @@ function metadata(model: Llama, opts: GgufWriteOptions): [string, Kv][] {
     if (t.merges) kvs.push(['tokenizer.ggml.merges', ['strs', t.merges]]);
     for (const role of ['bos', 'eos', 'unk', 'pad'] as const) {
       const id = t[role];
-      if (id !== undefined) kvs.push([`tokenizer.ggml.${role === 'pad' ? 'padding' : role === 'unk' ? 'unknown' : role}_token_id`, ['u32', id]]);
+      if (id !== undefined)
+        kvs.push([`tokenizer.ggml.${role === 'pad' ? 'padding' : role === 'unk' ? 'unknown' : role}_token_id`, ['u32', id]]);
     }
   }
   return kvs;

@@ -56,12 +56,18 @@ export function permuteQk(w: Float32Array, heads: number, cols: number, toGguf: 
 export function llamaFromGguf(g: Gguf): Llama {
   const meta = g.metadata;
   const arch = meta['general.architecture'];
-  if (arch !== 'llama') throw new DataError({ file: g.file, field: 'general.architecture' }, `architecture "${String(arch)}" is not supported (llama only)`);
+  if (arch !== 'llama')
+    throw new DataError({ file: g.file, field: 'general.architecture' }, `architecture "${String(arch)}" is not supported (llama only)`);
   const scaling = meta['llama.rope.scaling.type'];
-  if (scaling !== undefined && scaling !== 'none') throw new DataError({ file: g.file, field: 'llama.rope.scaling.type' }, `rope scaling "${String(scaling)}" is not supported`);
+  if (scaling !== undefined && scaling !== 'none')
+    throw new DataError({ file: g.file, field: 'llama.rope.scaling.type' }, `rope scaling "${String(scaling)}" is not supported`);
   const cfg = { ...configFromGguf(meta, g.file), tie_word_embeddings: !g.tensors.has('output.weight') };
   const ropeDims = meta['llama.rope.dimension_count'];
-  if (ropeDims !== undefined && ropeDims !== headDim(cfg)) throw new DataError({ file: g.file, field: 'llama.rope.dimension_count' }, `partial rotary embedding (${String(ropeDims)} of ${headDim(cfg)} dims) is not supported`);
+  if (ropeDims !== undefined && ropeDims !== headDim(cfg))
+    throw new DataError(
+      { file: g.file, field: 'llama.rope.dimension_count' },
+      `partial rotary embedding (${String(ropeDims)} of ${headDim(cfg)} dims) is not supported`,
+    );
   const model = new Llama(cfg);
   try {
     const tensors: Record<string, ReadTensor> = {};
@@ -75,9 +81,11 @@ export function llamaFromGguf(g: Gguf): Llama {
       if (name.endsWith('attn_q.weight')) data = permuteQk(data, cfg.num_attention_heads, cols, false);
       else if (name.endsWith('attn_k.weight')) data = permuteQk(data, cfg.num_key_value_heads, cols, false);
       tensors[hf] = { dtype: 'F32', shape: t.shape, data };
-      if (t.shape.join(',') !== v.shape.join(',')) throw new DataError({ file: g.file, field: name }, `shape [${t.shape}], the metadata gives [${v.shape}]`);
+      if (t.shape.join(',') !== v.shape.join(','))
+        throw new DataError({ file: g.file, field: name }, `shape [${t.shape}], the metadata gives [${v.shape}]`);
     }
-    for (const name of g.tensors.keys()) if (!used.has(name)) throw new DataError({ file: g.file, field: name }, 'unexpected tensor (not a plain llama weight)');
+    for (const name of g.tensors.keys())
+      if (!used.has(name)) throw new DataError({ file: g.file, field: name }, 'unexpected tensor (not a plain llama weight)');
     setLmWeights(model, tensors, g.file);
   } catch (e) {
     model.dispose();

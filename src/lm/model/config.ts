@@ -29,7 +29,15 @@ export const LLAMA_DEFAULTS: Readonly<LlamaConfig> = {
   tie_word_embeddings: false,
 };
 
-const INT_KEYS = ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'intermediate_size', 'max_position_embeddings'] as const;
+const INT_KEYS = [
+  'vocab_size',
+  'hidden_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'intermediate_size',
+  'max_position_embeddings',
+] as const;
 const POS_KEYS = ['rms_norm_eps', 'rope_theta'] as const;
 
 export function headDim(cfg: LlamaConfig): number {
@@ -44,16 +52,20 @@ export function resolveLlamaConfig(partial: Partial<LlamaConfig> = {}, source = 
   const cfg: LlamaConfig = { ...LLAMA_DEFAULTS, ...partial };
   for (const k of INT_KEYS) {
     const v = cfg[k] as unknown;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new UserError(`${source}: ${k} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+      throw new UserError(`${source}: ${k} must be a positive integer, got ${JSON.stringify(v)}`);
   }
   for (const k of POS_KEYS) {
     const v = cfg[k] as unknown;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new UserError(`${source}: ${k} must be a positive number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+      throw new UserError(`${source}: ${k} must be a positive number, got ${JSON.stringify(v)}`);
   }
-  if (typeof cfg.tie_word_embeddings !== 'boolean') throw new UserError(`${source}: tie_word_embeddings must be true or false, got ${JSON.stringify(cfg.tie_word_embeddings)}`);
+  if (typeof cfg.tie_word_embeddings !== 'boolean')
+    throw new UserError(`${source}: tie_word_embeddings must be true or false, got ${JSON.stringify(cfg.tie_word_embeddings)}`);
   const { hidden_size: H, num_attention_heads: h, num_key_value_heads: kv } = cfg;
   if (H % h !== 0) throw new UserError(`${source}: hidden_size ${H} is not divisible by num_attention_heads ${h}`);
-  if ((H / h) % 2 !== 0) throw new UserError(`${source}: the head size hidden_size/num_attention_heads = ${H / h} must be even (rotary embedding)`);
+  if ((H / h) % 2 !== 0)
+    throw new UserError(`${source}: the head size hidden_size/num_attention_heads = ${H / h} must be even (rotary embedding)`);
   if (kv > h || h % kv !== 0) throw new UserError(`${source}: num_key_value_heads ${kv} must divide num_attention_heads ${h}`);
   return cfg;
 }
@@ -65,11 +77,13 @@ export function resolveLlamaConfig(partial: Partial<LlamaConfig> = {}, source = 
  */
 export function configFromHf(json: Record<string, unknown>, source = 'config.json'): LlamaConfig {
   if (json.rope_scaling !== undefined && json.rope_scaling !== null) throw new UserError(`${source}: rope_scaling is not supported`);
-  if (json.hidden_act !== undefined && json.hidden_act !== 'silu') throw new UserError(`${source}: hidden_act "${String(json.hidden_act)}" is not supported (silu only)`);
+  if (json.hidden_act !== undefined && json.hidden_act !== 'silu')
+    throw new UserError(`${source}: hidden_act "${String(json.hidden_act)}" is not supported (silu only)`);
   for (const k of ['attention_bias', 'mlp_bias']) if (json[k] === true) throw new UserError(`${source}: ${k} is not supported`);
   const partial: Record<string, unknown> = {};
   for (const k of Object.keys(LLAMA_DEFAULTS)) if (json[k] !== undefined && json[k] !== null) partial[k] = json[k];
-  if (partial.num_key_value_heads === undefined && partial.num_attention_heads !== undefined) partial.num_key_value_heads = partial.num_attention_heads;
+  if (partial.num_key_value_heads === undefined && partial.num_attention_heads !== undefined)
+    partial.num_key_value_heads = partial.num_attention_heads;
   return resolveLlamaConfig(partial as Partial<LlamaConfig>, source);
 }
 

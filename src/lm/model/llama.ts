@@ -17,9 +17,14 @@ export interface Linear {
 
 export interface LlamaLayer {
   inputNorm: Variable; // [H]
-  q: Linear; k: Linear; v: Linear; o: Linear; // [h·dh,H] [kv·dh,H] [kv·dh,H] [H,h·dh]
+  q: Linear;
+  k: Linear;
+  v: Linear;
+  o: Linear; // [h·dh,H] [kv·dh,H] [kv·dh,H] [H,h·dh]
   postNorm: Variable; // [H]
-  gate: Linear; up: Linear; down: Linear; // [F,H] [F,H] [H,F]
+  gate: Linear;
+  up: Linear;
+  down: Linear; // [F,H] [F,H] [H,F]
 }
 
 /** Keys and values of every layer so far, as head columns [B,kv,dh,Tc]; owned (kept) tensors. */
@@ -31,7 +36,12 @@ export class KvCache {
   /** Keeps rows `rows` of the batch, in that order (beam search). */
   reorder(rows: number[]): void {
     const idx = tf.tensor1d(rows, 'int32');
-    const pick = (ts: Tensor[]) => ts.map((t) => { const r = tf.keep(tf.gather(t, idx)); t.dispose(); return r; });
+    const pick = (ts: Tensor[]) =>
+      ts.map((t) => {
+        const r = tf.keep(tf.gather(t, idx));
+        t.dispose();
+        return r;
+      });
     this.k = pick(this.k);
     this.v = pick(this.v);
     idx.dispose();

@@ -29,7 +29,8 @@ export function resolveLoraConfig(partial: Partial<LoraConfig> = {}): LoraConfig
   if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new UserError(`lora config: dropout must be in [0, 1), got ${cfg.dropout}`);
   const bad = cfg.targets.find((t) => !(LORA_TARGETS as readonly string[]).includes(t));
   if (bad !== undefined) throw new UserError(`lora config: unknown target "${bad}" (known: ${LORA_TARGETS.join(', ')})`);
-  if (cfg.targets.length === 0 || new Set(cfg.targets).size !== cfg.targets.length) throw new UserError('lora config: targets must be non-empty and distinct');
+  if (cfg.targets.length === 0 || new Set(cfg.targets).size !== cfg.targets.length)
+    throw new UserError('lora config: targets must be non-empty and distinct');
   return cfg;
 }
 
@@ -39,7 +40,12 @@ export class LoraLinear {
   readonly scale: number;
   private merged = false;
 
-  constructor(readonly base: Variable, readonly cfg: LoraConfig, rng: Rng, name: string) {
+  constructor(
+    readonly base: Variable,
+    readonly cfg: LoraConfig,
+    rng: Rng,
+    name: string,
+  ) {
     const [out, inDim] = base.shape;
     this.A = constant([cfg.r, inDim], 0, `${name}.lora_A.weight`);
     const bound = 1 / Math.sqrt(inDim); // kaiming_uniform_(a=√5), as PEFT

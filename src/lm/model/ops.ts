@@ -108,7 +108,8 @@ function rotateHalfMatrix(dh: number): Tensor {
 export function rope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   const [B, n, dh, T] = x.shape;
   const R = rotateHalfMatrix(dh);
-  const rot = (t: Tensor, transpose: boolean) => tf.reshape(tf.matMul(tf.reshape(R, [1, dh, dh]), tf.reshape(t, [B * n, dh, T]), transpose, false), [B, n, dh, T]);
+  const rot = (t: Tensor, transpose: boolean) =>
+    tf.reshape(tf.matMul(tf.reshape(R, [1, dh, dh]), tf.reshape(t, [B * n, dh, T]), transpose, false), [B, n, dh, T]);
   const f = tf.customGrad((...args: Args) => {
     const [xx, save] = args as [Tensor, GradSaveFunc];
     save([cos, sin]); // the tables may be created in the forward scope, which ends before the backward pass

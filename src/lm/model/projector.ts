@@ -25,9 +25,16 @@ export class Projector {
   readonly b2: Variable; // [H]
 
   /** name: e.g. "user_proj" or "item_proj" (the checkpoint prefix). */
-  constructor(readonly inDim: number, readonly hidden: number, seed: number, name: string, readonly scale = 1) {
+  constructor(
+    readonly inDim: number,
+    readonly hidden: number,
+    seed: number,
+    name: string,
+    readonly scale = 1,
+  ) {
     if (!Number.isInteger(inDim) || inDim < 1) throw new RangeError(`projector: input size must be a positive integer, got ${inDim}`);
-    if (!Number.isInteger(hidden) || hidden < 2 || hidden % 2 !== 0) throw new RangeError(`projector: hidden size must be an even integer ≥ 2, got ${hidden}`);
+    if (!Number.isInteger(hidden) || hidden < 2 || hidden % 2 !== 0)
+      throw new RangeError(`projector: hidden size must be an even integer ≥ 2, got ${hidden}`);
     if (!(scale > 0 && Number.isFinite(scale))) throw new RangeError(`projector: input scale must be a positive number, got ${scale}`);
     const rng = new Rng(seed);
     const mid = hidden / 2;
@@ -69,7 +76,11 @@ export class Projector {
  * in the order of `vectors` [N,H] (users first, then items), or undefined when there are none.
  * `label(row)` names a row in the one-line errors (no projector for a kind, a vector of the wrong size).
  */
-export function projectSoft(projectors: Partial<Record<SoftKind, Projector>>, rows: readonly (readonly SoftInput[])[], label: (row: number) => string): { slots: [number, number][]; vectors: Tensor } | undefined {
+export function projectSoft(
+  projectors: Partial<Record<SoftKind, Projector>>,
+  rows: readonly (readonly SoftInput[])[],
+  label: (row: number) => string,
+): { slots: [number, number][]; vectors: Tensor } | undefined {
   const slots: [number, number][] = [];
   const parts: Tensor[] = [];
   for (const kind of ['user', 'item'] as const) {
@@ -78,8 +89,12 @@ export function projectSoft(projectors: Partial<Record<SoftKind, Projector>>, ro
     rows.forEach((soft, b) => {
       for (const s of soft) {
         if (s.kind !== kind) continue;
-        if (!proj) throw new UserError(`${label(b)} holds a <${kind}> soft token, but there is no ${kind} projector (a behaviour-aligned or base model cannot read it)`);
-        if (s.vector.length !== proj.inDim) throw new UserError(`${label(b)}: <${kind}> vector of ${s.vector.length} values, the projector takes ${proj.inDim}`);
+        if (!proj)
+          throw new UserError(
+            `${label(b)} holds a <${kind}> soft token, but there is no ${kind} projector (a behaviour-aligned or base model cannot read it)`,
+          );
+        if (s.vector.length !== proj.inDim)
+          throw new UserError(`${label(b)}: <${kind}> vector of ${s.vector.length} values, the projector takes ${proj.inDim}`);
         slots.push([b, s.pos]);
         for (let i = 0; i < s.vector.length; i++) raw.push(s.vector[i]);
       }

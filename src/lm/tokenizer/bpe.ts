@@ -57,7 +57,13 @@ export interface TokenizerJson {
   pre_tokenizer: unknown;
   post_processor: unknown;
   decoder: unknown;
-  model: { type: string; vocab: Record<string, number>; merges: (string | [string, string])[]; unk_token?: string | null; [k: string]: unknown };
+  model: {
+    type: string;
+    vocab: Record<string, number>;
+    merges: (string | [string, string])[];
+    unk_token?: string | null;
+    [k: string]: unknown;
+  };
   [k: string]: unknown;
 }
 
@@ -116,7 +122,7 @@ class PairHeap {
   push(count: number, key: number): void {
     this.counts.push(count);
     this.keys.push(key);
-    for (let i = this.keys.length - 1; i > 0; ) {
+    for (let i = this.keys.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (!this.above(i, p)) break;
       this.swap(i, p);
@@ -130,7 +136,7 @@ class PairHeap {
     if (this.keys.length > 0) {
       this.counts[0] = c;
       this.keys[0] = k;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
@@ -238,7 +244,15 @@ export function bpeTokenizerJson(model: BpeModel, specials: readonly SpecialSpec
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: specials.map((s, id) => ({ id, content: s.content, single_word: false, lstrip: s.lstrip ?? false, rstrip: false, normalized: false, special: true })),
+    added_tokens: specials.map((s, id) => ({
+      id,
+      content: s.content,
+      single_word: false,
+      lstrip: s.lstrip ?? false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
     normalizer: null,
     pre_tokenizer: byteLevel,
     post_processor: null,

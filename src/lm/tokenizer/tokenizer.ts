@@ -5,7 +5,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '../../engine/atomic.js';
 import { DataError } from '../../engine/errors.js';
-import { bpeTokenizerJson, countWords, hf, trainBpe, type ByteLevelPre, type HfTokenizer, type SpecialSpec, type TokenizerJson } from './bpe.js';
+import {
+  bpeTokenizerJson,
+  countWords,
+  hf,
+  trainBpe,
+  type ByteLevelPre,
+  type HfTokenizer,
+  type SpecialSpec,
+  type TokenizerJson,
+} from './bpe.js';
 
 /** The special tokens every tokenizer here has, by role; chat turn markers included. */
 export const SPECIALS = {
@@ -54,7 +63,10 @@ export class Tokenizer {
     this.json = withRoles(json, config);
     this.hf = new hf.Tokenizer(this.json, {});
     const pre = this.hf.pre_tokenizer as unknown as ByteLevelPre | null;
-    this.split = (this.json.pre_tokenizer as { type?: string } | null)?.type === 'ByteLevel' && pre?.use_regex && !pre.add_prefix_space ? pre.pattern : undefined;
+    this.split =
+      (this.json.pre_tokenizer as { type?: string } | null)?.type === 'ByteLevel' && pre?.use_regex && !pre.add_prefix_space
+        ? pre.pattern
+        : undefined;
     const byContent = new Map(this.json.added_tokens.map((t) => [t.content, t.id]));
     const special = {} as Record<SpecialRole, number>;
     for (const r of ROLES) special[r] = byContent.get(roleContent(this.json, config, r)) as number;
@@ -70,7 +82,8 @@ export class Tokenizer {
   /** Reads a tokenizer.json, and the tokenizer_config.json beside it when there is one. */
   static load(file: string): Tokenizer {
     const json = readJson(file) as TokenizerJson;
-    if (json === null || typeof json !== 'object' || typeof json.model?.vocab !== 'object') throw new DataError({ file, field: 'model.vocab' }, 'missing: not a Hugging Face tokenizer.json');
+    if (json === null || typeof json !== 'object' || typeof json.model?.vocab !== 'object')
+      throw new DataError({ file, field: 'model.vocab' }, 'missing: not a Hugging Face tokenizer.json');
     const cfgFile = join(dirname(file), 'tokenizer_config.json');
     const config = existsSync(cfgFile) ? (readJson(cfgFile) as Record<string, unknown>) : {};
     try {
@@ -106,7 +119,9 @@ export class Tokenizer {
 
   /** Ids → text, specials written as their content; invalid UTF-8 (a cut character) becomes U+FFFD. */
   decode(ids: readonly number[]): string {
-    for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new RangeError(`decode: id ${id} outside the vocabulary [0, ${this.vocabSize})`);
+    for (const id of ids)
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize)
+        throw new RangeError(`decode: id ${id} outside the vocabulary [0, ${this.vocabSize})`);
     return ids.length === 0 ? '' : this.hf.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 

@@ -17,7 +17,10 @@ export class AdamW {
   private readonly v = new Map<Variable, Tensor>();
   steps = 0;
 
-  constructor(readonly vars: readonly Variable[], readonly cfg: AdamWConfig = ADAMW_DEFAULTS) {
+  constructor(
+    readonly vars: readonly Variable[],
+    readonly cfg: AdamWConfig = ADAMW_DEFAULTS,
+  ) {
     for (const x of vars) {
       this.m.set(x, tf.keep(tf.zerosLike(x)));
       this.v.set(x, tf.keep(tf.zerosLike(x)));
@@ -52,7 +55,10 @@ export class AdamW {
   /** The moments as flat arrays, keyed "m.<name>" / "v.<name>" with names from `nameOf`. */
   moments(nameOf: (x: Variable) => string): Record<string, { shape: number[]; data: Float32Array }> {
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [key, store] of [['m', this.m], ['v', this.v]] as const) {
+    for (const [key, store] of [
+      ['m', this.m],
+      ['v', this.v],
+    ] as const) {
       for (const [x, t] of store) out[`${key}.${nameOf(x)}`] = { shape: [...t.shape], data: Float32Array.from(t.dataSync()) };
     }
     return out;
@@ -62,8 +68,15 @@ export class AdamW {
    * Replaces the moments with saved ones (as written by moments()); `missing` is called with
    * the key of an absent or mis-shaped entry and must throw.
    */
-  loadMoments(saved: Record<string, { shape: number[]; data: ArrayLike<number> }>, nameOf: (x: Variable) => string, missing: (key: string) => never): void {
-    for (const [key, store] of [['m', this.m], ['v', this.v]] as const) {
+  loadMoments(
+    saved: Record<string, { shape: number[]; data: ArrayLike<number> }>,
+    nameOf: (x: Variable) => string,
+    missing: (key: string) => never,
+  ): void {
+    for (const [key, store] of [
+      ['m', this.m],
+      ['v', this.v],
+    ] as const) {
       for (const x of this.vars) {
         const t = saved[`${key}.${nameOf(x)}`];
         if (!t || t.shape.join(',') !== x.shape.join(',')) missing(`${key}.${nameOf(x)}`);

@@ -16,7 +16,6 @@ import { injectSoftTokens, type Llama } from '../model/llama.js';
 import { headCrossEntropy } from './loss.js';
 import { projectSoft, type Projector, type SoftInput, type SoftKind } from '../model/projector.js';
 
-
 export interface LmExample {
   ids: readonly number[]; // prompt + response tokens
   lossMask?: ArrayLike<number>; // per token: 1 = its prediction is trained (a response token); default: every token but the first
@@ -37,7 +36,17 @@ export interface LmTrainConfig extends AdamWConfig {
 }
 
 export const LM_TRAIN_DEFAULTS: Readonly<LmTrainConfig> = {
-  ...ADAMW_DEFAULTS, lr: 3e-4, epochs: 1, maxSteps: 0, batchSize: 16, gradAccum: 1, warmupSteps: 0, clipNorm: 1, seed: 0, quiet: false, label: 'train lm',
+  ...ADAMW_DEFAULTS,
+  lr: 3e-4,
+  epochs: 1,
+  maxSteps: 0,
+  batchSize: 16,
+  gradAccum: 1,
+  warmupSteps: 0,
+  clipNorm: 1,
+  seed: 0,
+  quiet: false,
+  label: 'train lm',
 };
 
 export interface LmLogEntry {
@@ -115,10 +124,26 @@ function pack(examples: readonly LmExample[], idx: readonly number[]): Packed {
 }
 
 /** Input embeddings of a packed batch, with the projected soft tokens injected. */
-function inputs(model: Llama, examples: readonly LmExample[], idx: readonly number[], p: Packed, projectors: Partial<Record<SoftKind, Projector>>): Tensor {
+function inputs(
+  model: Llama,
+  examples: readonly LmExample[],
+  idx: readonly number[],
+  p: Packed,
+  projectors: Partial<Record<SoftKind, Projector>>,
+): Tensor {
   const x = model.embed(p.ids, p.B, p.T);
-  const soft = projectSoft(projectors, idx.map((e) => examples[e].soft ?? []), (b) => `training example ${idx[b]}`);
-  return soft ? injectSoftTokens(x, Int32Array.from(soft.slots, ([b, pos]) => b * p.T + pos), soft.vectors) : x;
+  const soft = projectSoft(
+    projectors,
+    idx.map((e) => examples[e].soft ?? []),
+    (b) => `training example ${idx[b]}`,
+  );
+  return soft
+    ? injectSoftTokens(
+        x,
+        Int32Array.from(soft.slots, ([b, pos]) => b * p.T + pos),
+        soft.vectors,
+      )
+    : x;
 }
 
 /** The trained variables under their checkpoint names (HF/PEFT names, projector prefixes). */
@@ -128,12 +153,18 @@ function namesOf(vars: readonly Variable[]): Map<Variable, string> {
   return names;
 }
 
-export function trainLm(model: Llama, examples: readonly LmExample[], partial: Partial<LmTrainConfig> = {}, opts: LmTrainOptions = {}): LmTrainResult {
+export function trainLm(
+  model: Llama,
+  examples: readonly LmExample[],
+  partial: Partial<LmTrainConfig> = {},
+  opts: LmTrainOptions = {},
+): LmTrainResult {
   const cfg: LmTrainConfig = { ...LM_TRAIN_DEFAULTS, ...partial };
   if (examples.length === 0) throw new UserError('trainLm: no training examples');
   const maxLen = model.cfg.max_position_embeddings;
   examples.forEach((ex, i) => {
-    if (ex.ids.length < 2 || ex.ids.length > maxLen) throw new UserError(`trainLm: example ${i} has ${ex.ids.length} tokens (need 2..${maxLen})`);
+    if (ex.ids.length < 2 || ex.ids.length > maxLen)
+      throw new UserError(`trainLm: example ${i} has ${ex.ids.length} tokens (need 2..${maxLen})`);
   });
   const projectors = opts.projectors ?? {};
   const vars: Variable[] = [...model.trainableVariables(), ...Object.values(projectors).flatMap((p) => p!.variables())];
@@ -151,10 +182,15 @@ export function trainLm(model: Llama, examples: readonly LmExample[], partial: P
   if (ck?.resume) {
     const saved = loadCheckpoint(ck.path, ck.kind, ck.config);
     importWeights(vars, saved.tensors, ck.path);
-    if (Object.keys(saved.tensors).length !== vars.length) throw new DataError({ file: ck.path }, `holds ${Object.keys(saved.tensors).length} trained tensors, the model has ${vars.length}`);
-    opt.loadMoments(saved.optimizer, (x) => names.get(x)!, (key) => {
-      throw new DataError({ file: ck.path, field: `optimizer/${key}` }, 'missing or mis-shaped AdamW moment');
-    });
+    if (Object.keys(saved.tensors).length !== vars.length)
+      throw new DataError({ file: ck.path }, `holds ${Object.keys(saved.tensors).length} trained tensors, the model has ${vars.length}`);
+    opt.loadMoments(
+      saved.optimizer,
+      (x) => names.get(x)!,
+      (key) => {
+        throw new DataError({ file: ck.path, field: `optimizer/${key}` }, 'missing or mis-shaped AdamW moment');
+      },
+    );
     if (!saved.rng) throw new DataError({ file: ck.path, field: 'rng' }, 'missing dropout generator state');
     step = opt.steps = saved.step;
     dropRng = Rng.fromState(saved.rng);
@@ -162,12 +198,20 @@ export function trainLm(model: Llama, examples: readonly LmExample[], partial: P
   } else if (ck && existsSync(ck.path)) {
     throw new UserError(`${ck.path} already exists; resume it or remove it`);
   }
-  const save = (seconds: number) => ck && saveCheckpoint(ck.path, {
-    kind: ck.kind, config: ck.config, step, epoch: Math.floor(step / perEpoch), counters: { seconds },
-    tensors: exportWeights(vars),
-    optimizer: Object.fromEntries(Object.entries(opt.moments((x) => names.get(x)!)).map(([k, t]) => [k, { dtype: 'F32' as const, ...t }])),
-    rng: dropRng.state(),
-  });
+  const save = (seconds: number) =>
+    ck &&
+    saveCheckpoint(ck.path, {
+      kind: ck.kind,
+      config: ck.config,
+      step,
+      epoch: Math.floor(step / perEpoch),
+      counters: { seconds },
+      tensors: exportWeights(vars),
+      optimizer: Object.fromEntries(
+        Object.entries(opt.moments((x) => names.get(x)!)).map(([k, t]) => [k, { dtype: 'F32' as const, ...t }]),
+      ),
+      rng: dropRng.state(),
+    });
   const bar = new Progress({ label: cfg.label, total: total - step, unit: 'steps/s', quiet: cfg.quiet });
   const losses: number[] = [];
   const t0 = performance.now();
@@ -179,7 +223,10 @@ export function trainLm(model: Llama, examples: readonly LmExample[], partial: P
         if ((epoch - 1) * perEpoch + g / cfg.gradAccum < step) continue; // done before the resume
         const ts = performance.now();
         const group = batches.slice(g, g + cfg.gradAccum).map((idx) => ({ idx, p: pack(examples, idx) }));
-        const denom = Math.max(1, group.reduce((n, m) => n + m.p.targets.length, 0));
+        const denom = Math.max(
+          1,
+          group.reduce((n, m) => n + m.p.targets.length, 0),
+        );
         let grads: (Tensor | undefined)[] = vars.map(() => undefined); // summed over the group; undefined = unreached
         let loss = 0;
         for (const { idx, p } of group) {
@@ -201,7 +248,9 @@ export function trainLm(model: Llama, examples: readonly LmExample[], partial: P
         }
         const norm = globalNorm(grads);
         if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-          throw new UserError(`trainLm: loss ${loss}, gradient norm ${norm} at step ${step + 1} (try a lower lr)${ck ? `; the last good checkpoint is ${ck.path}` : ''}`);
+          throw new UserError(
+            `trainLm: loss ${loss}, gradient norm ${norm} at step ${step + 1} (try a lower lr)${ck ? `; the last good checkpoint is ${ck.path}` : ''}`,
+          );
         }
         const lr = linearSchedule(step, total, cfg.warmupSteps, cfg.lr);
         opt.step(grads, lr, cfg.clipNorm > 0 && norm > cfg.clipNorm ? cfg.clipNorm / norm : 1);
@@ -211,7 +260,16 @@ export function trainLm(model: Llama, examples: readonly LmExample[], partial: P
         const tokens = group.reduce((n, m) => n + m.p.tokens, 0);
         allTokens += tokens;
         const now = performance.now();
-        opts.onLog?.({ step, epoch, loss, lr, grad_norm: norm, tokens, tok_s: tokens / ((now - ts) / 1000), elapsed_s: priorSeconds + (now - t0) / 1000 });
+        opts.onLog?.({
+          step,
+          epoch,
+          loss,
+          lr,
+          grad_norm: norm,
+          tokens,
+          tok_s: tokens / ((now - ts) / 1000),
+          elapsed_s: priorSeconds + (now - t0) / 1000,
+        });
         bar.tick(1, `loss ${loss.toFixed(4)}  ${Math.round(allTokens / ((now - t0) / 1000))} tok/s`);
         if (ck && (step % ck.every === 0 || step === total)) save(priorSeconds + (performance.now() - t0) / 1000);
       }

@@ -4,8 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { averageRanks, cohenKappa, spearmanRho } from '../../../src/explain/judge/agreement.js';
 
-const close = (actual: number, expected: number) =>
-  assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
+const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
 
 test('kappa, partial agreement', () => {
   // a = 0 1 2 3 3 2, b = 0 1 2 2 3 1: alike at 4 of 6 cases, pₒ = 2/3.

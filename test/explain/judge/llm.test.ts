@@ -68,7 +68,10 @@ test('rates a batch: request shape, parseable and unparseable replies, retry on 
     'expl-B some reasons': [[200, 'I would give this a 2.']],
     'expl-C vague': [[200, 'Looks fine to me.']],
     'expl-D off-scale': [[200, 'Rating: 7']],
-    'expl-E flaky server': [[500, 'boom'], [200, 'Rating: 1']],
+    'expl-E flaky server': [
+      [500, 'boom'],
+      [200, 'Rating: 1'],
+    ],
     'expl-F down': [[503, 'unavailable']],
   };
   const explanations = Object.keys(script);
@@ -110,7 +113,10 @@ test('rates a batch: request shape, parseable and unparseable replies, retry on 
       assert.equal(s.body.temperature, 0);
       assert.deepEqual(Object.keys(s.body).sort(), ['messages', 'model', 'temperature']);
       const msgs = s.body.messages ?? [];
-      assert.deepEqual(msgs.map((m) => m.role), ['system', 'user']);
+      assert.deepEqual(
+        msgs.map((m) => m.role),
+        ['system', 'user'],
+      );
       const text = msgs.map((m) => m.content).join('\n');
       for (const level of RUBRIC) assert.ok(text.includes(level.meaning), `rubric level ${level.rating} missing`);
       assert.ok(text.includes('Halo 3') && text.includes('Forza Motorsport 4'));
