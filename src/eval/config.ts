@@ -1,7 +1,6 @@
 // Configuration of the `eval` stage, one spec (src/engine/options.ts) for the config, its defaults
 // and its flags (--base-model ↔ baseModel); the aligned models are given apart (--model).
-import { UserError } from '../engine/errors.js';
-import { defaultsOf, flag, int, maybe, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
+import { defaultsOf, flag, int, list, maybe, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
 
 export const BASELINES = ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd'] as const;
 export type Baseline = (typeof BASELINES)[number];
@@ -9,15 +8,10 @@ export type Baseline = (typeof BASELINES)[number];
 /** Comma-separated baselines; "none" names none. */
 const baselines: ArgType<Baseline[]> = {
   arg: '<list>',
-  parse(v) {
-    const named = v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '' && s !== 'none');
-    const bad = named.find((b) => !(BASELINES as readonly string[]).includes(b));
-    if (bad !== undefined) throw new UserError(`unknown baseline "${bad}" (known: ${BASELINES.join(', ')})`);
-    return named as Baseline[];
-  },
+  parse: (v) =>
+    list([...BASELINES, 'none'])
+      .parse(v, undefined)
+      .filter((b): b is Baseline => b !== 'none'),
 };
 
 export const EVAL_SPEC = {

@@ -4,20 +4,29 @@
 // was used, its key never).
 import { BACKEND_CHOICES } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
-import { choice, defaultsOf, flag, float, int, maybe, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
+import {
+  choice,
+  defaultsOf,
+  flag,
+  float,
+  int,
+  list,
+  maybe,
+  opt,
+  req,
+  text,
+  type ArgType,
+  type ConfigOf,
+  type Spec,
+} from '../engine/options.js';
 import { FORMS, type Form } from './forms.js';
 import type { TeacherStats } from './teacher.js';
 
-/** "B,I,H" → the named forms, in canonical order. */
+/** "B,I,H" → the named forms, in canonical order; at least one. */
 const forms: ArgType<Form[]> = {
   arg: '<list>',
   parse(v) {
-    const named = v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const bad = named.find((f) => !(FORMS as readonly string[]).includes(f));
-    if (bad !== undefined) throw new UserError(`expected forms among ${FORMS.join(', ')}, got "${bad}"`);
+    const named = list(FORMS).parse(v, undefined);
     if (named.length === 0) throw new UserError('name at least one of B, I, H');
     return FORMS.filter((f) => named.includes(f));
   },

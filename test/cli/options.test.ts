@@ -225,7 +225,7 @@ test('wrong types and unknown flags are one-line commander errors naming the fla
     ],
     [
       ['eval', '--tasks', 't', '--out', tmp(), '--baselines', 'random,foo'],
-      /option '--baselines <list>' argument 'random,foo' is invalid\. unknown baseline "foo"/,
+      /option '--baselines <list>' argument 'random,foo' is invalid\. expected entries among random, popularity, base-lm, icl, sasrec-kd, none, got "foo"/,
     ],
   ] as [string[], RegExp][]) {
     const r = cli(args);

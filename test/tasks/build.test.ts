@@ -222,7 +222,7 @@ test('--sharegpt replaces the Brown corpus for task 5 (prompt = human turn, no t
 test('bad flags and files are one-line errors', () => {
   const dir = join(tmp, 'err');
   const cases: [string[], RegExp][] = [
-    [['--forms', 'B,X'], /expected forms among B, I, H, got "X"/],
+    [['--forms', 'B,X'], /expected entries among B, I, H, got "X"/],
     [['--pos-top', '0.6', '--neg-bottom', '0.5'], /add up to at most 1/],
     [['--templates', join(tmp, 'none.json')], /none\.json: template file not found/],
     [['--task5', '1,2,3'], /expected N or TRAIN,TEST/],
