@@ -24,7 +24,8 @@ import { historyFor } from './evaluate.js';
 import type { BatchLoss } from './loop.js';
 import type { Recommender } from './recommender.js';
 import type { SplitUsers } from './samples.js';
-import { packBatch, type Sasrec, type SeqBatch } from './sasrec.js';
+import { type Sasrec } from './sasrec.js';
+import { packBatch, type SeqBatch } from './samples.js';
 
 export type Positions = 'all' | 'last';
 

@@ -1,10 +1,37 @@
 // Training and evaluation inputs for the target models, from the canonical data set under the
 // leave-one-out split: training sequences (input = train[:-1], targets = train[1:]), sampled
-// negatives, and the histories that predict the validation and test items.
+// negatives, the histories that predict the validation and test items, and their left-padded batches.
 import type { Dataset } from '../data/dataset.js';
 import { leaveOneOut } from '../data/process.js';
 import type { Rng } from '../engine/rng.js';
-import { packBatch, type SeqBatch } from './sasrec.js';
+
+/** A left-padded batch: ids and positions, both [B, T] row-major. */
+export interface SeqBatch {
+  seq: Int32Array; // item ids, 0 = padding
+  pos: Int32Array; // position ids, 0 at padding
+  batch: number;
+  len: number;
+}
+
+/**
+ * Left-pads histories into a batch of width min(maxLen, longest history); the last column gets
+ * position maxLen. Histories longer than maxLen keep their most recent maxLen items.
+ */
+export function packBatch(histories: readonly (readonly number[])[], maxLen: number): SeqBatch {
+  const B = histories.length;
+  const T = Math.max(1, Math.min(maxLen, Math.max(0, ...histories.map((h) => h.length))));
+  const seq = new Int32Array(B * T);
+  const pos = new Int32Array(B * T);
+  histories.forEach((h, b) => {
+    const n = Math.min(h.length, T);
+    for (let j = 0; j < n; j++) {
+      const col = T - n + j;
+      seq[b * T + col] = h[h.length - n + j];
+      pos[b * T + col] = maxLen - T + 1 + col;
+    }
+  });
+  return { seq, pos, batch: B, len: T };
+}
 
 export interface SplitUsers {
   train: number[][]; // per user (index u = user id − 1): training items, chronological

@@ -11,7 +11,7 @@ import { constant, xavierNormal } from '../engine/params.js';
 import { dropout } from '../engine/dropout.js';
 import { bceLoss, softmaxCeLoss } from './loss.js';
 import { TwoTower } from './model.js';
-import { trainBatch, type SplitUsers } from './samples.js';
+import { packBatch, trainBatch, type SeqBatch, type SplitUsers } from './samples.js';
 
 export interface SasrecConfig {
   nItems: number; // catalogue size; ids 1..nItems, 0 = padding
@@ -42,14 +42,6 @@ interface Block {
   b1: Variable;
   w2: Variable;
   b2: Variable;
-}
-
-/** A left-padded batch: ids and positions, both [B, T] row-major. */
-export interface SeqBatch {
-  seq: Int32Array; // item ids, 0 = padding
-  pos: Int32Array; // position ids, 0 at padding
-  batch: number;
-  len: number;
 }
 
 export class Sasrec extends TwoTower {
@@ -151,24 +143,4 @@ export class Sasrec extends TwoTower {
       return tf.reshape(tf.slice(h, [0, batch.len - 1, 0], [batch.batch, 1, this.cfg.hidden]), [batch.batch, this.cfg.hidden]);
     });
   }
-}
-
-/**
- * Left-pads histories into a batch of width min(maxLen, longest history); the last column gets
- * position maxLen. Histories longer than maxLen keep their most recent maxLen items.
- */
-export function packBatch(histories: readonly (readonly number[])[], maxLen: number): SeqBatch {
-  const B = histories.length;
-  const T = Math.max(1, Math.min(maxLen, Math.max(0, ...histories.map((h) => h.length))));
-  const seq = new Int32Array(B * T);
-  const pos = new Int32Array(B * T);
-  histories.forEach((h, b) => {
-    const n = Math.min(h.length, T);
-    for (let j = 0; j < n; j++) {
-      const col = T - n + j;
-      seq[b * T + col] = h[h.length - n + j];
-      pos[b * T + col] = maxLen - T + 1 + col;
-    }
-  });
-  return { seq, pos, batch: B, len: T };
 }

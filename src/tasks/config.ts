@@ -20,7 +20,6 @@ import {
   type Spec,
 } from '../engine/options.js';
 import { FORMS, type Form } from './forms.js';
-import type { TeacherStats } from './teacher.js';
 
 /** "B,I,H" → the named forms, in canonical order; at least one. */
 const forms: ArgType<Form[]> = {
@@ -86,7 +85,7 @@ export function validateTasksConfig(cfg: TasksConfig): void {
 }
 
 /** What config.json holds: the resolved config with the template file's path; the teacher's settings and counts only when one was used, its key never. */
-export function configRecord(cfg: TasksConfig, templates: string, teacher: TeacherStats | undefined): Record<string, unknown> {
+export function configRecord(cfg: TasksConfig, templates: string, teacher: object | undefined): Record<string, unknown> {
   const { teacherKey, teacherModel, teacherConcurrency, ...rest } = cfg;
   return teacher === undefined ? { ...rest, templates } : { ...rest, teacherModel, teacherConcurrency, templates, teacher };
 }

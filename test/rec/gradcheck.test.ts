@@ -7,7 +7,8 @@ import { initEngine } from '../../src/engine/backend.js';
 import { gradCheck } from '../../src/engine/gradcheck.js';
 import { tf } from '../../src/engine/tf.js';
 import { Rng } from '../../src/engine/rng.js';
-import { Sasrec, packBatch } from '../../src/rec/sasrec.js';
+import { Sasrec } from '../../src/rec/sasrec.js';
+import { packBatch } from '../../src/rec/samples.js';
 import { bceLoss, crossEntropy, softmaxCeLoss } from '../../src/rec/loss.js';
 
 const TOL = 1e-2;

@@ -4,7 +4,8 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/rng.js';
-import { Sasrec, packBatch } from '../../src/rec/sasrec.js';
+import { Sasrec } from '../../src/rec/sasrec.js';
+import { packBatch } from '../../src/rec/samples.js';
 
 before(async () => {
   await initEngine({ backend: 'wasm' });
