@@ -9,7 +9,7 @@ import { injectSoftTokens } from '../lm/model/llama.js';
 import { promptExample, softSlots, type SoftSlot } from '../align/examples.js';
 import type { Surrogate } from '../align/model.js';
 import type { TaskRecord } from '../tasks/forms.js';
-import type { Method, MethodName } from './method.js';
+import type { Method, MethodName, YesNoScores } from './method.js';
 
 export interface LmMethodOptions {
   beams: number; // beam width for task 1
@@ -82,19 +82,22 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
         }),
       );
       const lp = sequenceLogProbs(s, seqs, opts.batchSize * 2);
-      return rs.map((_, i) => [lp[2 * i], lp[2 * i + 1]] as [number, number]);
+      return rs.map((_, i): YesNoScores => [lp[2 * i].sum, lp[2 * i + 1].sum, lp[2 * i].first, lp[2 * i + 1].first]);
     },
     dispose: () => s.dispose(),
   };
 }
 
-/** Σ log p(ids[t] | ids[<t]) over the positions t with mask[t] = 1, per sequence (soft tokens filled). */
+/**
+ * Per sequence (soft tokens filled): sum = Σ log p(ids[t] | ids[<t]) over the positions t with
+ * mask[t] = 1, and first = that term at the first such position alone (−Infinity when none).
+ */
 export function sequenceLogProbs(
   s: Surrogate,
   seqs: readonly { ids: readonly number[]; mask: readonly number[]; soft: readonly SoftSlot[] }[],
   batchSize: number,
-): number[] {
-  const out: number[] = [];
+): { sum: number; first: number }[] {
+  const out: { sum: number; first: number }[] = [];
   for (let i = 0; i < seqs.length; i += batchSize) {
     const batch = seqs.slice(i, i + batchSize);
     const B = batch.length;
@@ -130,9 +133,12 @@ export function sequenceLogProbs(
     soft?.vectors.dispose();
     const vals = picked.dataSync();
     picked.dispose();
-    const sums = new Array<number>(B).fill(0);
-    owner.forEach((b, k) => (sums[b] += vals[k]));
-    out.push(...sums);
+    const scores = Array.from({ length: B }, () => ({ sum: 0, first: -Infinity }));
+    owner.forEach((b, k) => {
+      if (scores[b].first === -Infinity) scores[b].first = vals[k];
+      scores[b].sum += vals[k];
+    });
+    out.push(...scores);
   }
   return out;
 }

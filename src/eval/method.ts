@@ -15,11 +15,14 @@ export const METHOD_NAMES = [
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
+/** Task 3 scores of one sample: of answering yes and of answering no, in full; an LM adds the same for the answers' first tokens alone (the reference implementation compares those logits). */
+export type YesNoScores = readonly [yes: number, no: number] | readonly [yes: number, no: number, firstYes: number, firstNo: number];
+
 export interface Method {
   name: MethodName;
   top5?(rs: readonly TaskRecord[]): string[][]; // task 1: up to 5 titles, best first
   rank?(rs: readonly TaskRecord[]): string[]; // task 2: the candidates' titles in the method's order, as text
-  yesNo?(rs: readonly TaskRecord[], words: readonly [string, string]): [number, number][]; // task 3: scores of answering words[0] (yes) and words[1] (no)
+  yesNo?(rs: readonly TaskRecord[], words: readonly [string, string]): YesNoScores[]; // task 3: scores of answering words[0] (yes) and words[1] (no)
   recall?(rs: readonly TaskRecord[]): string[]; // task 6: the user's history as a title list
   title?(rs: readonly TaskRecord[]): string[]; // task 4: an item's title
   dispose?(): void;

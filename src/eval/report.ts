@@ -21,12 +21,13 @@ function rows(methods: Methods): [MethodName, MethodMetrics][] {
 
 const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(4));
 
-/** Table 1 shape plus task-4 title recovery and the invalid-output rates. */
+/** Table 1 shape (the reference implementation's metrics) plus task-4 title recovery, the invalid-output rates and our graded task-2 NDCG. */
 export function methodsTable(methods: Methods): string {
   const extra = [
     { head: 'T1 invalid', get: (m: MethodMetrics) => m.task1.invalid_rate },
     { head: 'T4 invalid', get: (m: MethodMetrics) => m.task4.invalid_rate },
     { head: 'T2 parsed', get: (m: MethodMetrics) => m.task2.parsed_rate },
+    { head: 'T2 N@5 graded', get: (m: MethodMetrics) => m.task2['ndcg@5_graded'] },
   ];
   const cols = [...COLUMNS, ...extra];
   return [

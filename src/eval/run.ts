@@ -1,10 +1,13 @@
 // The `eval` stage: every requested method on the same test samples. Aligned models (their mode
 // names the method and the form they read), the base LM unaligned and with two in-context examples
 // (B form), and the random / popularity / distilled-SASRec baselines (inputs of the I form). Nothing
-// is trained here: the sasrec-kd row reads a student the `distill` stage trained.
+// is trained here: the sasrec-kd row reads a student the `distill` stage trained. Every method's
+// answers are kept in <out>/answers/<method>.jsonl (one AnswerRow per test sample, see evaluate.ts).
+import { join } from 'node:path';
 import { Surrogate } from '../align/model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
 import { readDataset } from '../data/dataset.js';
+import { writeJsonlAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
@@ -12,7 +15,7 @@ import { Recommender } from '../rec/recommender.js';
 import type { Form, TaskRecord } from '../tasks/forms.js';
 import { normalTitle } from '../data/text_forms.js';
 import { distilledMethod, popularityMethod, randomMethod } from './baselines.js';
-import { catalogueKeys, evaluateMethod, type MethodMetrics } from './evaluate.js';
+import { catalogueKeys, evaluateMethod, type AnswerRow, type MethodMetrics } from './evaluate.js';
 import { lmMethod, LM_METHOD_DEFAULTS } from './lm_method.js';
 import type { Method, MethodName } from './method.js';
 import { evalSets, pickSubset } from './sets.js';
@@ -56,7 +59,9 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   const result: EvalResult = { methods: {}, timings: {} };
   const run = (m: Method, form: Form) => {
     try {
-      result.methods[m.name] = evaluateMethod(m, setsOf(form), catalogue, cfg.quiet);
+      const answers: AnswerRow[] = [];
+      result.methods[m.name] = evaluateMethod(m, setsOf(form), catalogue, cfg.quiet, answers);
+      writeJsonlAtomic(join(cfg.out, 'answers', `${m.name}.jsonl`), answers);
       result.timings[`eval_${m.name}`] = result.methods[m.name]!.seconds;
     } finally {
       m.dispose?.();

@@ -69,6 +69,19 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(md, /\| recexplainer-h \|/);
   assert.match(md, /!\[alignment\]\(alignment\.svg\)/);
+  for (const name of METHODS) {
+    // every scored answer kept, one row per sample, enough to recompute the metrics without a model
+    const rows = readFileSync(join(out, 'eval', 'answers', `${name}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const samples = Object.values(m[name].samples as Record<string, number>).reduce((x, y) => x + y, 0);
+    assert.equal(rows.length, samples, name);
+    assert.ok(
+      rows.every((x) => typeof x.id === 'string' && 'output' in x && 'parsed' in x && typeof x.label === 'string'),
+      name,
+    );
+  }
 
   const again = cli(['run', '--profile', 'quick', '--out', out, '--quiet']);
   assert.equal(again.code, 0, again.stderr);

@@ -42,31 +42,34 @@ const sets: EvalSets = {
   6: [rec('t6-a', 6, 'Alpha (1990) | Beta (1991)', [user([1, 2])])],
 };
 
-test('a scripted method gets the hand-computed metrics', () => {
+test('a scripted method gets the hand-computed metrics, by the reference definitions and by ours', () => {
   const m: Method = {
     name: 'recexplainer-i',
     top5: () => [
       ['beta (1991)', 'Beta (1991)', 'Gamma (1992)'],
       ['nonsense', 'Alpha (1990)'],
-    ], // hit at rank 0; miss; first beam invalid
+    ], // hit at rank 0 (the reference's exact lower-case match too); miss; first beam invalid
     rank: () => ['Beta (1991) | Alpha (1990) | Gamma (1992) | Delta (1993) | Epsilon (1994)'], // first two swapped
     yesNo: () => [
-      [-0.1, -2],
-      [-0.5, -0.5],
-    ], // right; tie = wrong
+      [-0.1, -2, -3, -1], // whole answers: yes (right); first tokens: no (wrong)
+      [-0.5, -0.5], // a tie: wrong for us, yes (wrong) for the reference
+    ],
     title: () => ['Gamma (1992)'],
-    recall: () => ['Beta (1991) | Omega (2000)'],
+    recall: () => ['Beta (1991) | Beta (1991)'], // the reference counts the repeat
   };
   const answers: AnswerRow[] = [];
   const r = evaluateMethod(m, sets, catalogue, true, answers);
-  assert.deepEqual(r.task1, { 'hr@5': 0.5, 'ndcg@5': 0.5, invalid_rate: 0.5 });
-  // DCG of (4,5,3,2,1): 15 + 31/log2 3 + 7/2 + 3/log2 5 + 1/log2 6; IDCG: 31 + 15/log2 3 + 7/2 + 3/log2 5 + 1/log2 6
+  assert.deepEqual(r.task1, { 'hr@5': 0.5, 'ndcg@5': 0.5, 'hr@5_lenient': 0.5, 'ndcg@5_lenient': 0.5, invalid_rate: 0.5 });
+  // graded: DCG of (4,5,3,2,1): 15 + 31/log2 3 + 7/2 + 3/log2 5 + 1/log2 6; IDCG: 31 + 15/log2 3 + 7/2 + 3/log2 5 + 1/log2 6
   const tail = 7 / 2 + 3 / Math.log2(5) + 1 / Math.log2(6);
-  assert.ok(Math.abs(r.task2['ndcg@5']! - (15 + 31 / Math.log2(3) + tail) / (31 + 15 / Math.log2(3) + tail)) < 1e-12);
+  assert.ok(Math.abs(r.task2['ndcg@5_graded']! - (15 + 31 / Math.log2(3) + tail) / (31 + 15 / Math.log2(3) + tail)) < 1e-12);
+  // reference: relevance 1000/100/10/1/0, linear gain: A at 2nd, B at 1st, C, D, E in place
+  const ref = (100 + 1000 / Math.log2(3) + 10 / 2 + 1 / Math.log2(5)) / (1000 + 100 / Math.log2(3) + 10 / 2 + 1 / Math.log2(5));
+  assert.ok(Math.abs(r.task2['ndcg@5']! - ref) < 1e-12);
   assert.equal(r.task2.parsed_rate, 1);
-  assert.equal(r.task3.acc, 0.5);
+  assert.deepEqual(r.task3, { acc: 0, acc_strict: 0.5 });
   assert.deepEqual(r.task4, { title_acc: 1, invalid_rate: 0 });
-  assert.equal(r.task6.hcr, 0.5);
+  assert.deepEqual(r.task6, { hcr: 1, hcr_distinct: 0.5 });
   assert.deepEqual(r.samples, { task1: 2, task2: 1, task3: 2, task4: 1, task6: 1 });
   // every answer kept, in task then sample order, with what was read from it and f's label
   assert.deepEqual(
@@ -75,13 +78,13 @@ test('a scripted method gets the hand-computed metrics', () => {
       ['t1-a', 1, ['beta (1991)', 'Beta (1991)', 'Gamma (1992)'], 'Beta (1991)'],
       ['t1-b', 1, ['nonsense', 'Alpha (1990)'], 'Zeta (1995)'],
       ['t2-a', 2, ['Beta (1991)', 'Alpha (1990)', 'Gamma (1992)', 'Delta (1993)', 'Epsilon (1994)'], sets[2][0].response],
-      ['t3-u1-pos', 3, 'yes', 'Yes'],
-      ['t3-u1-neg', 3, 'tie', 'No'],
+      ['t3-u1-pos', 3, 'no', 'Yes'],
+      ['t3-u1-neg', 3, 'yes', 'No'],
       ['t4-a', 4, ['Gamma (1992)'], 'Gamma (1992)'],
-      ['t6-a', 6, ['Beta (1991)', 'Omega (2000)'], 'Alpha (1990) | Beta (1991)'],
+      ['t6-a', 6, ['Beta (1991)', 'Beta (1991)'], 'Alpha (1990) | Beta (1991)'],
     ],
   );
-  assert.deepEqual(answers[3].output, [-0.1, -2]);
+  assert.deepEqual(answers[3].output, [-0.1, -2, -3, -1]);
   assert.deepEqual(answers[0].output, ['beta (1991)', 'Beta (1991)', 'Gamma (1992)']);
 });
 
@@ -99,7 +102,7 @@ test('tasks a method cannot do are null, not zero', () => {
     true,
   );
   assert.equal(r.task3.acc, 0.5);
-  assert.deepEqual(r.task1, { 'hr@5': null, 'ndcg@5': null, invalid_rate: null });
+  assert.deepEqual(r.task1, { 'hr@5': null, 'ndcg@5': null, 'hr@5_lenient': null, 'ndcg@5_lenient': null, invalid_rate: null });
   assert.equal(r.task6.hcr, null);
   assert.equal(r.samples.task1, 0);
 });
