@@ -1,7 +1,9 @@
 // Scores one explainer's texts on the test cases against f: decision agreement, attribution
-// precision@3, hallucination rate (src/explain/faithfulness.ts), the rule judge's 0–3 rating
-// (src/explain/rule_judge.ts), and the LLM judge's when one is given. Keeps every row for the report.
+// precision@3, hallucination rate (src/explain/faithfulness.ts), fact accuracy against the data
+// set's metadata (src/facts/fact_check.ts), the rule judge's 0–3 rating (src/explain/rule_judge.ts),
+// and the LLM judge's when one is given. Keeps every row for the report.
 import type { Catalogue } from '../facts/cite.js';
+import { checkFacts, claimText, factAccuracy, type ItemFacts } from '../facts/fact_check.js';
 import type { ExplainCase } from './cases.js';
 import { faithfulness } from './faithfulness.js';
 import { ruleJudge, type Rating } from './rule_judge.js';
@@ -11,6 +13,8 @@ export interface ExplanationMetrics {
   agreement: number;
   'attribution_p@3': number;
   hallucination_rate: number;
+  fact_accuracy: number | null; // share of the stated themes and eras the metadata bears out; null when no text states one
+  fact_claims: number; // how many were stated
   rule_judge_mean: number;
   llm_judge_mean: number | null; // null without an LLM judge
   llm_judge_unparseable?: number; // replies without a readable rating
@@ -29,12 +33,20 @@ export interface ExplanationRow {
   reasons: string[];
   precision: number;
   hallucinated: string[];
+  false_facts: string[];
+}
+
+/** The data set's facts the texts are checked against. */
+export interface Metadata {
+  of: (id: number) => ItemFacts;
+  vocabulary: readonly string[]; // every theme of the data set
 }
 
 export function scoreExplanations(
   cases: readonly ExplainCase[],
   texts: readonly string[],
   catalogue: Catalogue,
+  metadata: Metadata,
   seconds: number,
 ): { metrics: ExplanationMetrics; rows: ExplanationRow[] } {
   if (texts.length !== cases.length) throw new RangeError(`scoreExplanations: ${texts.length} texts for ${cases.length} cases`);
@@ -47,8 +59,18 @@ export function scoreExplanations(
     similar: c.similar,
   }));
   const f = faithfulness(explained, catalogue, 3);
+  const claims = cases.map((c, i) =>
+    checkFacts(texts[i], { catalogue, facts: metadata.of, vocabulary: metadata.vocabulary, history: c.shown, item: c.item }),
+  );
+  const falseFacts = claims.map((cs) => cs.filter((c) => !c.holds).map((c) => claimText(c, catalogue.titles)));
   const verdicts = explained.map((e, i) =>
-    ruleJudge({ ...e, catalogue, itemAttributes: cases[i].itemAttributes, historyAttributes: cases[i].historyAttributes }),
+    ruleJudge({
+      ...e,
+      catalogue,
+      itemAttributes: cases[i].itemAttributes,
+      historyAttributes: cases[i].historyAttributes,
+      falseFacts: falseFacts[i],
+    }),
   );
   const rows = cases.map((c, i) => ({
     key: c.key,
@@ -61,12 +83,15 @@ export function scoreExplanations(
     reasons: verdicts[i].reasons,
     precision: f.items[i].precision,
     hallucinated: f.items[i].hallucinated,
+    false_facts: falseFacts[i],
   }));
   return {
     metrics: {
       agreement: f.mean.agreement,
       'attribution_p@3': f.mean.precision,
       hallucination_rate: f.mean.hallucination,
+      fact_accuracy: factAccuracy(claims),
+      fact_claims: claims.reduce((n, cs) => n + cs.length, 0),
       rule_judge_mean: verdicts.reduce((a, v) => a + v.rating, 0) / verdicts.length,
       llm_judge_mean: null,
       samples: cases.length,

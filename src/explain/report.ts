@@ -12,13 +12,13 @@ export function explanationsMarkdown(r: ExplainResult, chart: string): string {
   const lines = [
     '## Explanations',
     '',
-    "Scored against the target model f on the same test pairs: agreement of the stated decision with f's; attribution precision@3 (cited history items among f's top-3 leave-one-out contributors); hallucination rate (cited titles not in the history, the candidate or its nearest item); the rule judge's 0–3 rating (documented in `src/explain/rule_judge.ts`) and, with `--judge-url`, an LLM judge's.",
+    "Scored against the target model f on the same test pairs: agreement of the stated decision with f's; attribution precision@3 (cited history items among f's top-3 leave-one-out contributors); hallucination rate (cited titles not in the history, the candidate or its nearest item); fact accuracy (the share of the themes and eras a text states of an item, of the history or of what the candidate shares with it that the data set's metadata bears out, `src/facts/fact_check.ts`; — when no text states one); the rule judge's 0–3 rating (documented in `src/explain/rule_judge.ts`) and, with `--judge-url`, an LLM judge's.",
     '',
-    '| explainer | agreement | attribution P@3 | hallucination | rule judge | LLM judge | pairs | seconds |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| explainer | agreement | attribution P@3 | hallucination | fact accuracy (claims) | rule judge | LLM judge | pairs | seconds |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       ([n, m]) =>
-        `| ${n} | ${f4(m.agreement)} | ${f4(m['attribution_p@3'])} | ${f4(m.hallucination_rate)} | ${f4(m.rule_judge_mean)} | ${f4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`,
+        `| ${n} | ${f4(m.agreement)} | ${f4(m['attribution_p@3'])} | ${f4(m.hallucination_rate)} | ${f4(m.fact_accuracy)} (${m.fact_claims}) | ${f4(m.rule_judge_mean)} | ${f4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`,
     ),
     '',
   ];

@@ -17,7 +17,8 @@ import { ASPECTS, aspectCoverage, aspectWord, knownAspect, type AspectCoverage, 
 import { explainCases, type ExplainCase } from './cases.js';
 import { pairRecords, readPairs } from './pairs.js';
 import { distinguish, textFeatures, type DistinctionResult } from './distinction.js';
-import { scoreExplanations, type ExplanationMetrics, type ExplanationRow } from './evaluate.js';
+import { itemFacts } from '../facts/fact_check.js';
+import { scoreExplanations, type ExplanationMetrics, type ExplanationRow, type Metadata } from './evaluate.js';
 import { lmExplainer, LM_EXPLAINER_DEFAULTS, templateExplainer, type Explainer } from './explainers.js';
 import { LlmJudge } from './judge/llm.js';
 import type { ExplainConfig } from './config.js';
@@ -39,6 +40,8 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const ds = readDataset(src.data);
   const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
   const catalogue = { titles };
+  const facts = ds.items.map(itemFacts);
+  const metadata: Metadata = { of: (id) => facts[id - 1], vocabulary: [...new Set(facts.flatMap((f) => f.themes))] };
   const rec = await Recommender.load(src.rec);
   const fromPairs = cfg.pairs
     ? pairRecords(readPairs(cfg.pairs, ds), ds, rec, titles, loadTemplates(), src.maxHistory, src.posTop)
@@ -107,7 +110,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     } finally {
       dispose?.();
     }
-    const { metrics, rows } = scoreExplanations(cases, texts[e.name], catalogue, seconds);
+    const { metrics, rows } = scoreExplanations(cases, texts[e.name], catalogue, metadata, seconds);
     if (judge) {
       const r = await judge.rate(
         cases.map((c, i) => ({

@@ -13,6 +13,9 @@ export interface Citations {
   items: number[]; // cited catalogue ids (see canonicalId), in order of first appearance, each once
   unknown: string[]; // title-like spans that name no catalogue title, in order, each once (by key)
   remainder: string; // the normalised text with every cited and unknown span replaced by " | "
+  normal: string; // the text in the titles' normal form, which the spans index
+  spans: { start: number; end: number; id: number }[]; // every cited title's place in `normal`, in order
+  unknownSpans: { start: number; end: number }[]; // every title-like span's place in `normal`, in order
 }
 
 interface Entry {
@@ -28,6 +31,7 @@ interface TitleIndex {
   bare: Entry[]; // keys without any letter or digit (found by plain search)
 }
 
+/** A cited title's place in the normal text. */
 interface Match {
   start: number;
   end: number;
@@ -172,9 +176,17 @@ export function citedTitles(text: string, catalogue: Catalogue): Citations {
   const norm = safeText(text).replace(/\|/g, '/');
   const kept = leftmostLongest(findKeys(fold(norm), ix)); // fold keeps positions, so they hold in norm
   const items = [...new Set(kept.map((m) => m.id))];
-  const rest = mask(norm, kept);
-  const spans = [...rest.matchAll(TITLE_LIKE)].map((m) => ({ start: m.index, end: m.index + m[0].length, title: normalTitle(m[0]) }));
+  const blocked = kept.reduce((t, m) => t.slice(0, m.start) + '|'.repeat(m.end - m.start) + t.slice(m.end), norm); // same length: "|" stops a title-like span
+  const spans = [...blocked.matchAll(TITLE_LIKE)].map((m) => ({ start: m.index, end: m.index + m[0].length, title: normalTitle(m[0]) }));
   const unknown = new Map<string, string>();
   for (const s of spans) if (!unknown.has(fold(s.title))) unknown.set(fold(s.title), s.title);
-  return { items, unknown: [...unknown.values()], remainder: mask(rest, spans) };
+  const all = [...kept, ...spans].sort((a, b) => a.start - b.start);
+  return {
+    items,
+    unknown: [...unknown.values()],
+    remainder: mask(norm, all),
+    normal: norm,
+    spans: kept,
+    unknownSpans: spans.map(({ start, end }) => ({ start, end })),
+  };
 }

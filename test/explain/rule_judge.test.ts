@@ -29,7 +29,7 @@ const base: Omit<JudgeInput, 'text'> = {
   itemAttributes: ['Action', 'Adventure', 'Thriller', '1995'],
   historyAttributes: ['Action', 'Crime', 'Thriller', '1995', 'Crime', 'Drama', "Children's", 'Comedy', 'Fantasy', "Children's"],
 };
-const judge = (text: string) => ruleJudge({ ...base, text });
+const judge = (text: string, falseFacts: string[] = []) => ruleJudge({ ...base, text, falseFacts });
 
 test('rating 0: the decision disagrees with f, or none can be read', () => {
   // says no where f says yes, however good the reason
@@ -71,6 +71,14 @@ test("rating 3: two of f's top-3 contributors and a shared attribute", () => {
     rating: 3,
     reasons: ["cites 2 of f's top-3 contributors", 'mentions shared attributes: Action, Thriller'],
   });
+});
+
+test('no 3 for a text with a false fact: the same text, with a wrong era stated, is rated 2', () => {
+  const v = judge('Yes. Like Casino (1995) and Heat (1995), GoldenEye (1995) is a tense action thriller from the 1980s.', [
+    '1980s of GoldenEye (1995)',
+  ]);
+  assert.equal(v.rating, 2);
+  assert.match(v.reasons.at(-1)!, /states false facts: 1980s of GoldenEye \(1995\)/);
 });
 
 test('shared attributes and whole-word mentions', () => {
