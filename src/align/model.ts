@@ -10,6 +10,7 @@ import { DataError, UserError } from '../engine/errors.js';
 import { readSafetensors, writeSafetensors, type ReadTensor } from '../engine/safetensors.js';
 import { tf } from '../engine/tf.js';
 import { greedyDecode, type SoftTokens } from '../lm/decode/search.js';
+import type { Constraint } from '../lm/decode/constraint.js';
 import { Llama } from '../lm/model/llama.js';
 import { lmWeights, setLmWeights, WEIGHTS_FILE } from '../lm/io/checkpoint.js';
 import { exportWeights, importWeights } from '../engine/params.js';
@@ -178,8 +179,8 @@ export class Surrogate {
     return Object.values(this.projectors).flatMap((p) => p.variables());
   }
 
-  /** Greedy continuations of one batch of prompts (soft tokens filled), as trimmed text; at most `want` new tokens, fewer where the context ends. */
-  generate(prompts: readonly { ids: readonly number[]; soft: readonly SoftSlot[] }[], want: number): string[] {
+  /** Greedy continuations of one batch of prompts (soft tokens filled, each under its constraint if any), as trimmed text; at most `want` new tokens, fewer where the context ends. */
+  generate(prompts: readonly { ids: readonly number[]; soft: readonly SoftSlot[]; constraint?: Constraint }[], want: number): string[] {
     const soft = this.softTokens(prompts.map((p) => p.soft));
     try {
       const longest = Math.max(...prompts.map((p) => p.ids.length));

@@ -1,5 +1,6 @@
 // `recexplainer eval`: the alignment table on the test samples for aligned models and baselines;
-// writes report.json (DESIGN.md §6 names), report.md and alignment.svg into --out. Without
+// writes report.json (DESIGN.md §6 names; a grounded run adds the LM methods' free decoding under
+// "free"), report.md and alignment.svg into --out. Without
 // --student, the sasrec-kd student is distilled into <out>/sasrec-kd (or the one finished there reused).
 import { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { int, opt, repeat } from '../engine/options.js';
 import { peakRssMb } from '../engine/resources.js';
 import { RunFolder } from '../engine/run_folder.js';
 import { EVAL_SPEC, type EvalConfig } from '../eval/config.js';
-import { methodsChart, methodsTable } from '../eval/report.js';
+import { freeDecodingMarkdown, methodsChart, methodsTable } from '../eval/report.js';
 import { evaluateAll } from '../eval/run.js';
 import { DISTILL_DEFAULTS } from '../rec/distill_config.js';
 import { distillRec } from '../rec/distill_train.js';
@@ -54,11 +55,14 @@ export function evalCommand(): Command {
     const r = await evaluateAll({ ...flags, student: kd.dir, models: model });
     const dataset = readJson(join(tasksSources(flags.tasks).data, 'stats.json'));
     const timings = { ...(kd.seconds === undefined ? {} : { distill: kd.seconds }), ...r.timings };
-    writeJsonAtomic(join(flags.out, 'report.json'), { dataset, methods: r.methods, timings, peak_rss_mb: peakRssMb() });
+    const free = r.free ? { free: r.free } : {};
+    writeJsonAtomic(join(flags.out, 'report.json'), { dataset, methods: r.methods, ...free, timings, peak_rss_mb: peakRssMb() });
     writeFileAtomic(join(flags.out, 'alignment.svg'), methodsChart(r.methods));
     writeFileAtomic(
       join(flags.out, 'report.md'),
-      ['# Alignment evaluation', '', methodsTable(r.methods), '', '![alignment](alignment.svg)', ''].join('\n'),
+      ['# Alignment evaluation', '', methodsTable(r.methods), '', ...freeDecodingMarkdown(r.free), '![alignment](alignment.svg)', ''].join(
+        '\n',
+      ),
     );
     console.log(methodsTable(r.methods));
     console.log(`report: ${resolve(flags.out, 'report.md')}`);

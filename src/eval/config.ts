@@ -1,6 +1,9 @@
 // Configuration of the `eval` stage, one spec (src/engine/options.ts) for the config, its defaults
 // and its flags (--base-model ↔ baseModel); the aligned models are given apart (--model).
-import { defaultsOf, flag, int, list, maybe, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
+import { choice, defaultsOf, flag, int, list, maybe, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
+
+export const DECODINGS = ['grounded', 'free'] as const;
+export type Decoding = (typeof DECODINGS)[number];
 
 export const BASELINES = ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd'] as const;
 export type Baseline = (typeof BASELINES)[number];
@@ -25,6 +28,11 @@ export const EVAL_SPEC = {
   ),
   users: opt(0, int(0), 'evaluate a seeded subset of N users (0 = all)'),
   task4: opt(300, int(0), 'item → title samples for task 4 (0 = skip)'),
+  decoding: opt<Decoding>(
+    'grounded',
+    choice(DECODINGS, '<d>'),
+    "LM answers: grounded (only catalogue titles / candidate orders; the LM methods are also evaluated free, under report.json's free) or free (the paper's)",
+  ),
   seed: opt(0, int(0), 'random seed'),
   quiet: flag('no progress bars'),
 } satisfies Spec;

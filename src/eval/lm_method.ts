@@ -1,7 +1,7 @@
 // A language model as a compared method: an aligned surrogate (recexplainer-b/-i/-h), the base
 // model unaligned (base-lm) or with two solved training samples before the prompt (icl). Task 1 by
 // beam search (5 beams), tasks 2/4/6 by greedy decoding, task 3 by comparing the likelihoods of the
-// two answers.
+// two answers. With a grounding (grounding.ts) decoding can only give valid answers (beams scored by Σ log p).
 import { tf } from '../engine/tf.js';
 import { beamSearch } from '../lm/decode/search.js';
 import { renderChat } from '../lm/tokenizer/chat.js';
@@ -9,6 +9,8 @@ import { injectSoftTokens } from '../lm/model/llama.js';
 import { promptExample, softSlots, type SoftSlot } from '../align/examples.js';
 import type { Surrogate } from '../align/model.js';
 import type { TaskRecord } from '../tasks/forms.js';
+import type { Constraint } from '../lm/decode/constraint.js';
+import type { Grounding } from './grounding.js';
 import type { Method, MethodName, YesNoScores } from './method.js';
 
 export interface LmMethodOptions {
@@ -16,6 +18,7 @@ export interface LmMethodOptions {
   maxNewTokens: Record<'title' | 'list', number>; // a single title / a list of titles
   batchSize: number; // prompts decoded together
   icl?: (r: TaskRecord) => TaskRecord[]; // solved examples to put before the prompt (the icl baseline)
+  grounding?: Grounding; // catalogue-grounded decoding; none = free
 }
 
 export const LM_METHOD_DEFAULTS: LmMethodOptions = { beams: 5, maxNewTokens: { title: 40, list: 200 }, batchSize: 16 };
@@ -23,6 +26,7 @@ export const LM_METHOD_DEFAULTS: LmMethodOptions = { beams: 5, maxNewTokens: { t
 interface Prepared {
   ids: number[];
   soft: SoftSlot[];
+  constraint?: Constraint;
 }
 
 export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: LmMethodOptions = LM_METHOD_DEFAULTS): Method {
@@ -36,18 +40,19 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
       shots.splice(shots.indexOf(shots.reduce((a, b) => (b.length > a.length ? b : a))), 1);
     return shots.flat();
   };
-  const prepare = (r: TaskRecord, want: number): Prepared => {
+  const prepare = (r: TaskRecord, want: number, constraint?: Constraint): Prepared => {
     const p = promptExample(r, tok, s.vectors, source);
     const prefix = shotIds(r, p.ids.length, want);
-    return { ids: [...prefix, ...p.ids], soft: p.soft.map((x) => ({ ...x, pos: x.pos + prefix.length })) };
+    return { ids: [...prefix, ...p.ids], soft: p.soft.map((x) => ({ ...x, pos: x.pos + prefix.length })), constraint };
   };
+  const g = opts.grounding;
   const text = (ids: readonly number[]) => tok.decode(ids).trim();
-  const greedy = (rs: readonly TaskRecord[], want: number): string[] => {
+  const greedy = (rs: readonly TaskRecord[], want: number, constraint: (r: TaskRecord) => Constraint | undefined): string[] => {
     const out: string[] = [];
     for (let i = 0; i < rs.length; i += opts.batchSize) {
       out.push(
         ...s.generate(
-          rs.slice(i, i + opts.batchSize).map((r) => prepare(r, want)),
+          rs.slice(i, i + opts.batchSize).map((r) => prepare(r, want, constraint(r))),
           want,
         ),
       );
@@ -58,20 +63,16 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
     name,
     top5: (rs) =>
       rs.map((r) => {
-        const p = prepare(r, opts.maxNewTokens.title);
+        const p = prepare(r, opts.maxNewTokens.title, g?.nextItem(r));
         const soft = s.softTokens([p.soft]);
-        const beams = beamSearch(
-          model,
-          p,
-          { beams: opts.beams, maxNewTokens: Math.max(1, Math.min(opts.maxNewTokens.title, maxPos - p.ids.length)), eosId },
-          soft,
-        );
+        const maxNewTokens = Math.max(1, Math.min(opts.maxNewTokens.title, maxPos - p.ids.length));
+        const beams = beamSearch(model, p, { beams: opts.beams, maxNewTokens, eosId, lengthPenalty: g ? 0 : undefined }, soft);
         soft?.vectors.dispose();
         return beams.map((b) => text(b.ids));
       }),
-    rank: (rs) => greedy(rs, opts.maxNewTokens.list),
-    recall: (rs) => greedy(rs, opts.maxNewTokens.list),
-    title: (rs) => greedy(rs, opts.maxNewTokens.title),
+    rank: (rs) => greedy(rs, opts.maxNewTokens.list, (r) => g?.ranking(r)),
+    recall: (rs) => greedy(rs, opts.maxNewTokens.list, () => g?.history()),
+    title: (rs) => greedy(rs, opts.maxNewTokens.title, () => g?.title()),
     yesNo: (rs, words) => {
       const seqs = rs.flatMap((r) =>
         words.map((w) => {

@@ -3,6 +3,8 @@
 // (B form), and the random / popularity / distilled-SASRec baselines (inputs of the I form). Nothing
 // is trained here: the sasrec-kd row reads a student the `distill` stage trained. Every method's
 // answers are kept in <out>/answers/<method>.jsonl (one AnswerRow per test sample, see evaluate.ts).
+// LM methods decode grounded in the catalogue (grounding.ts) or freely; grounded runs also evaluate
+// them freely (result.free, answers in <out>/answers/free/), with the share of valid titles.
 import { join } from 'node:path';
 import { Surrogate } from '../align/model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
@@ -16,14 +18,26 @@ import type { Form, TaskRecord } from '../tasks/forms.js';
 import { normalTitle } from '../data/text_forms.js';
 import { distilledMethod, popularityMethod, randomMethod } from './baselines.js';
 import { catalogueKeys, evaluateMethod, type AnswerRow, type MethodMetrics } from './evaluate.js';
-import { lmMethod, LM_METHOD_DEFAULTS } from './lm_method.js';
+import { grounding } from './grounding.js';
+import { lmMethod, LM_METHOD_DEFAULTS, type LmMethodOptions } from './lm_method.js';
 import type { Method, MethodName } from './method.js';
-import { evalSets, pickSubset } from './sets.js';
+import { evalSets, pickSubset, testHistories } from './sets.js';
 import type { EvalConfig } from './config.js';
 
+/** An LM method's free-decoding row: valid_rate = share of its task-1 (top beam) and task-4 answers that are catalogue titles. */
+export type FreeMetrics = MethodMetrics & { valid_rate: number | null };
+
 export interface EvalResult {
-  methods: Partial<Record<MethodName, MethodMetrics>>;
-  timings: Record<string, number>; // seconds per method (eval_<method>)
+  methods: Partial<Record<MethodName, MethodMetrics>>; // by the run's decoding
+  free?: { methods: Partial<Record<MethodName, FreeMetrics>> }; // grounded runs: the LM methods decoding freely
+  timings: Record<string, number>; // seconds per method (eval_<method>, eval_<method>_free)
+}
+
+/** Share of valid task-1 and task-4 answers, from the invalid rates and sample counts. */
+function validRate(m: MethodMetrics): number | null {
+  const n = m.samples.task1 + m.samples.task4;
+  if (n === 0) return null;
+  return 1 - ((m.task1.invalid_rate ?? 0) * m.samples.task1 + (m.task4.invalid_rate ?? 0) * m.samples.task4) / n;
 }
 
 /** Two training records of the same task (other users), fixed per record: the icl baseline's examples. */
@@ -56,15 +70,35 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   const subset = pickSubset(cfg.tasks, { users: cfg.users, task4: cfg.task4, seed: cfg.seed });
   const sets = new Map<Form, ReturnType<typeof evalSets>>();
   const setsOf = (f: Form) => sets.get(f) ?? sets.set(f, evalSets(cfg.tasks, f, subset)).get(f)!;
-  const result: EvalResult = { methods: {}, timings: {} };
+  const result: EvalResult = { methods: {}, ...(cfg.decoding === 'grounded' ? { free: { methods: {} } } : {}), timings: {} };
+  const score = (m: Method, form: Form, dir: string) => {
+    const answers: AnswerRow[] = [];
+    const r = evaluateMethod(m, setsOf(form), catalogue, cfg.quiet, answers);
+    writeJsonlAtomic(join(cfg.out, dir, `${m.name}.jsonl`), answers);
+    return r;
+  };
   const run = (m: Method, form: Form) => {
     try {
-      const answers: AnswerRow[] = [];
-      result.methods[m.name] = evaluateMethod(m, setsOf(form), catalogue, cfg.quiet, answers);
-      writeJsonlAtomic(join(cfg.out, 'answers', `${m.name}.jsonl`), answers);
+      result.methods[m.name] = score(m, form, 'answers');
       result.timings[`eval_${m.name}`] = result.methods[m.name]!.seconds;
     } finally {
       m.dispose?.();
+    }
+  };
+  const histories = testHistories(cfg.tasks);
+  /** An LM method by the run's decoding, and freely too when that is grounded; the surrogate is disposed after. */
+  const runLm = (name: MethodName, s: Surrogate, source: string, form: Form, opts: LmMethodOptions) => {
+    try {
+      const g = cfg.decoding === 'grounded' ? grounding(s.tok, { titles, histories, maxHistory: src.maxHistory }) : undefined;
+      result.methods[name] = score(lmMethod(name, s, source, { ...opts, grounding: g }), form, 'answers');
+      result.timings[`eval_${name}`] = result.methods[name]!.seconds;
+      if (result.free) {
+        const free = score(lmMethod(name, s, source, opts), form, join('answers', 'free'));
+        result.free.methods[name] = { ...free, valid_rate: validRate(free) };
+        result.timings[`eval_${name}_free`] = free.seconds;
+      }
+    } finally {
+      s.dispose();
     }
   };
   const recSeed = cfg.seed + 1;
@@ -75,13 +109,13 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
       run(distilledMethod(await Recommender.load(cfg.student!), titles, src.posTop), 'I');
     } else {
       const icl = b === 'icl' ? iclPicker(readTaskRecords(taskFile(cfg.tasks, 'train', 'B')), cfg.seed) : undefined;
-      run(lmMethod(b, await Surrogate.base(base!), taskFile(cfg.tasks, 'test', 'B'), { ...LM_METHOD_DEFAULTS, icl }), 'B');
+      runLm(b, await Surrogate.base(base!), taskFile(cfg.tasks, 'test', 'B'), 'B', { ...LM_METHOD_DEFAULTS, icl });
     }
   }
   for (const dir of cfg.models) {
     const s = await Surrogate.load(dir);
     const mode = s.meta!.mode;
-    run(lmMethod(`recexplainer-${mode.toLowerCase()}` as MethodName, s, taskFile(cfg.tasks, 'test', mode)), mode);
+    runLm(`recexplainer-${mode.toLowerCase()}` as MethodName, s, taskFile(cfg.tasks, 'test', mode), mode, LM_METHOD_DEFAULTS);
   }
   return result;
 }

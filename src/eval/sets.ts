@@ -28,6 +28,14 @@ function isTitleRecord(r: TaskRecord): boolean {
   return r.task === 4 && r.id.endsWith('-title');
 }
 
+/** Each test user's history as f reads it (the <user> token's history in the I-form test file). */
+export function testHistories(tasksDir: string): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const r of readTaskRecords(taskFile(tasksDir, 'test', 'I')))
+    for (const s of r.soft) if (s.kind === 'user' && s.user !== null) out.set(s.user, s.history);
+  return out;
+}
+
 /** The evaluation sets of one form (tasks the form lacks are empty). */
 export function evalSets(tasksDir: string, form: Form, subset: ReturnType<typeof pickSubset>): EvalSets {
   const keepUser = (r: TaskRecord) => subset.users === null || (r.user !== null && subset.users.has(r.user));

@@ -41,6 +41,7 @@ export interface RunOutputs {
   dirs: { data: string; rec: string; kd: string; tasks: string; base: string; lm: Record<Form, string>; eval: string; explain: string };
   stages: Stages;
   methods: Awaited<ReturnType<typeof evaluateAll>>['methods'];
+  free: Awaited<ReturnType<typeof evaluateAll>>['free']; // grounded runs: the LM methods decoding freely
   evalTimings: Record<string, number>; // seconds per evaluated method (eval_<method>)
   explain: ExplainResult;
 }
@@ -170,6 +171,6 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
       writeJsonAtomic(explainFile, r);
     },
   );
-  const { methods, timings } = readJson<Awaited<ReturnType<typeof evaluateAll>>>(evalFile)!;
-  return { dirs, stages, methods, evalTimings: timings, explain: readJson<ExplainResult>(explainFile)! };
+  const { methods, free, timings } = readJson<Awaited<ReturnType<typeof evaluateAll>>>(evalFile)!;
+  return { dirs, stages, methods, free, evalTimings: timings, explain: readJson<ExplainResult>(explainFile)! };
 }

@@ -8,7 +8,7 @@ import type { AlignMetrics } from '../align/train.js';
 import { statsMarkdown, type Stats } from '../data/stats.js';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { repoRoot } from '../engine/paths.js';
-import { methodsChart, methodsTable } from '../eval/report.js';
+import { freeDecodingMarkdown, methodsChart, methodsTable } from '../eval/report.js';
 import { confusionChart, explanationsMarkdown } from '../explain/report.js';
 import type { PretrainMetrics } from '../base/pretrain.js';
 import { countsMarkdown, type Counts } from '../tasks/counts.js';
@@ -63,6 +63,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     base_lm: baseLm,
     alignment,
     methods: r.methods,
+    ...(r.free ? { free: r.free } : {}),
     explanations: r.explain.explanations,
     aspects: r.explain.aspects,
     aspect_study: r.explain.aspectStudy,
@@ -97,6 +98,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     `Paper's best RecExplainer figures (any data set): T1 H@5 ${PAPER_BEST['task1.hr@5']}, T1 N@5 ${PAPER_BEST['task1.ndcg@5']}, T2 N@5 ${PAPER_BEST['task2.ndcg@5']}, T3 ACC ${PAPER_BEST['task3.acc']}, T6 HCR ${PAPER_BEST['task6.hcr']}.`,
     "T1: f's top-1 item among 5 beam-search outputs; T2: graded NDCG@5 of the generated order of 5 candidates against f's (relevance 5…1, unnamed candidates appended worst-first); T3: yes/no by answer likelihood; T6: share of the shown history recovered from the user embedding; T4: item → title on training items; invalid: outputs that are no catalogue title.",
     '',
+    ...freeDecodingMarkdown(r.free),
     '![alignment](alignment.svg)',
     '',
     explanationsMarkdown(r.explain, 'confusion.svg'),

@@ -1,7 +1,7 @@
 // align end to end on the ring fixture: a tiny target SASRec, its tasks and a tiny pre-trained
 // base LM. Alignment lowers the response loss, the saved folder reloads to the same answers, a
 // killed run resumes to the uninterrupted weights, eval writes the table (distilling the sasrec-kd
-// student into its folder), and bad input is one line.
+// student into its folder; grounded answers all valid, the free ones beside them), and bad input is one line.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -160,10 +160,25 @@ test('eval: the table for an aligned model and the baselines, DESIGN §6 names; 
     '20',
     '--task4',
     '10',
+    '--decoding',
+    'grounded',
     '--quiet',
   ]);
   assert.equal(r.code, 0, r.stderr);
   const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  const h = rep.methods['recexplainer-h'];
+  assert.deepEqual([h.task1.invalid_rate, h.task4.invalid_rate, h.task2.parsed_rate], [0, 0, 1], 'grounded answers are all valid');
+  assert.deepEqual(Object.keys(rep.free.methods), ['recexplainer-h'], 'only the LM methods are also decoded freely');
+  const free = rep.free.methods['recexplainer-h'];
+  assert.ok(free.valid_rate >= 0 && free.valid_rate <= 1 && free.samples.task1 === 20);
+  assert.ok(Math.abs(free.valid_rate - (1 - (free.task1.invalid_rate * 20 + free.task4.invalid_rate * 10) / 30)) < 1e-9);
+  assert.equal(
+    readFileSync(join(out, 'answers', 'free', 'recexplainer-h.jsonl'), 'utf8')
+      .trim()
+      .split('\n').length,
+    Object.values(free.samples as Record<string, number>).reduce((a, b) => a + b, 0),
+  );
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /free decoding[\s\S]*\| recexplainer-h \|.*\|/);
   assert.deepEqual(Object.keys(rep.methods), ['random', 'popularity', 'sasrec-kd', 'recexplainer-h']);
   assert.ok(rep.timings.distill > 0);
   assert.equal(JSON.parse(readFileSync(join(out, 'sasrec-kd', 'metrics.json'), 'utf8')).epochs, 2);

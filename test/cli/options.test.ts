@@ -111,6 +111,7 @@ test("the defaults are the stages' long-standing values", () => {
     baselines: ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd'],
     users: 0,
     task4: 300,
+    decoding: 'grounded',
     seed: 0,
     quiet: false,
   });

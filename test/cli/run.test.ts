@@ -1,7 +1,7 @@
 // `recexplainer run` (quick profile) end to end on the embedded data set: every stage, report.json
 // in DESIGN.md §6's shape with every field present and finite (null only where a method cannot
-// do a task, and the LLM judge CI has none of), RecExplainer-I above Random on task 3, a second
-// call reusing every finished stage.
+// do a task, and the LLM judge CI has none of), RecExplainer-I above Random on task 3, grounded LM
+// answers all valid with the free-decoding rows beside them, a second call reusing every finished stage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { cli } from './helpers.js';
 import { findDslabsData } from '../../src/data/loaders/dslabs.js';
 
 const METHODS = ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd', 'recexplainer-b', 'recexplainer-i', 'recexplainer-h'];
+const LM_METHODS = ['base-lm', 'icl', 'recexplainer-b', 'recexplainer-i', 'recexplainer-h'];
 // the tasks each method cannot do (its metrics are null)
 const CANNOT: Record<string, string[]> = {
   popularity: ['task4'],
@@ -46,9 +47,10 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
     assert.ok('ndcg@5' in m[name].task2 && 'acc' in m[name].task3 && 'hcr' in m[name].task6);
   }
   checkFinite(report, 'report', (p) => {
-    const [, part, name, task] = p.split('.');
-    if (part === 'explanations') return task === 'llm_judge_mean' || task === 'fact_accuracy'; // no LLM judge in CI; no stated fact
-    return part === 'methods' && (CANNOT[name] ?? []).includes(task);
+    const [, part, ...rest] = p.split('.');
+    if (part === 'explanations') return rest[1] === 'llm_judge_mean' || rest[1] === 'fact_accuracy'; // no LLM judge in CI; no stated fact
+    const [name, task] = part === 'free' ? rest.slice(1) : rest;
+    return (part === 'methods' || part === 'free') && (CANNOT[name] ?? []).includes(task);
   });
   for (const name of ['base-lm', 'template', 'recexplainer-b', 'recexplainer-i', 'recexplainer-h']) {
     for (const k of ['agreement', 'attribution_p@3', 'hallucination_rate', 'rule_judge_mean'])
@@ -67,8 +69,25 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
     m['recexplainer-i'].task3.acc > m.random.task3.acc,
     `task 3: recexplainer-i ${m['recexplainer-i'].task3.acc}, random ${m.random.task3.acc}`,
   );
+  assert.deepEqual(Object.keys(report.free.methods), LM_METHODS);
+  for (const name of LM_METHODS) {
+    assert.equal(m[name].task1.invalid_rate, 0, `${name}: grounded task-1 answers are titles`);
+    assert.equal(m[name].task2.parsed_rate, 1, `${name}: grounded task-2 answers name every candidate`);
+    assert.ok(m[name].task4.invalid_rate === null || m[name].task4.invalid_rate === 0, name);
+    const free = report.free.methods[name];
+    assert.ok(free.valid_rate >= 0 && free.valid_rate <= 1 && report.timings[`eval_${name}_free`] > 0, name);
+    const rows = readFileSync(join(out, 'eval', 'answers', 'free', `${name}.jsonl`), 'utf8')
+      .trim()
+      .split('\n');
+    assert.equal(
+      rows.length,
+      Object.values(free.samples as Record<string, number>).reduce((x, y) => x + y, 0),
+      name,
+    );
+  }
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(md, /\| recexplainer-h \|/);
+  assert.match(md, /free decoding \(the paper's\)[\s\S]*\| recexplainer-i \|/);
   assert.match(md, /!\[alignment\]\(alignment\.svg\)/);
   for (const name of METHODS) {
     // every scored answer kept, one row per sample, enough to recompute the metrics without a model

@@ -3,14 +3,18 @@
 // `beams` sequences returned). Prompts may carry soft tokens (vectors in place of embeddings).
 // The steps after the prompt run on the reference path (reference_step.ts, tfjs ops) or the fast
 // path (fast_step.ts, a WebAssembly session for a few rows), which are tested against each other.
+// A prompt may carry a constraint (constraint.ts): tokens it does not allow get no probability mass
+// in the choice (log-softmax over the whole vocabulary first, so scores stay true log-probabilities).
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { tf } from '../../engine/tf.js';
 import { injectSoftTokens, KvCache, type Llama } from '../model/llama.js';
+import type { Constraint } from './constraint.js';
 import { FastSession, fastSupported } from './fast_step.js';
 import { referenceStepper, rows, type State, type Stepper } from './reference_step.js';
 
 export interface Prompt {
   ids: readonly number[]; // token ids; a soft-token position holds its placeholder token (e.g. <user>)
+  constraint?: Constraint; // what the answer may be (its end token must be the options' eosId)
 }
 
 export interface SoftTokens {
@@ -89,10 +93,20 @@ function stepper(model: Llama, st: State, rowCount: number, capacity: number, en
   return { step: (t) => session.step(t), reorder: (r) => session.reorder(r), dispose: () => undefined };
 }
 
-function argmax(a: Float32Array): number {
+/** The largest entry's index, among `among` when given. */
+function argmax(a: Float32Array, among?: readonly number[]): number {
+  if (among) return among.reduce((best, i) => (a[i] > a[best] ? i : best), among[0]);
   let best = 0;
   for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
   return best;
+}
+
+/** A row's allowed tokens (undefined: all); a constraint that allows none is a bug in it. */
+function allowedOf(c: Constraint | undefined, state: unknown): readonly number[] | undefined {
+  if (!c) return undefined;
+  const a = c.allowed(state);
+  if (a.length === 0) throw new RangeError('decode: the constraint allows no token');
+  return a;
 }
 
 function checkOptions(model: Llama, prompts: readonly Prompt[], opts: DecodeOptions): void {
@@ -111,14 +125,18 @@ export function greedyDecode(model: Llama, prompts: readonly Prompt[], opts: Dec
   const done = prompts.map(() => false);
   const longest = Math.max(...state.lens);
   const steps = stepper(model, state, prompts.length, longest + opts.maxNewTokens, opts.engine ?? 'auto');
+  const states = prompts.map((p) => p.constraint?.start());
   try {
     let logits = first;
     for (let n = 0; n < opts.maxNewTokens; n++) {
-      const next = logits.map(argmax);
+      const next = logits.map((l, b) => (done[b] ? 0 : argmax(l, allowedOf(prompts[b].constraint, states[b]))));
       next.forEach((t, b) => {
         if (done[b]) return;
         if (t === opts.eosId) done[b] = true;
-        else out[b].push(t);
+        else {
+          out[b].push(t);
+          if (prompts[b].constraint) states[b] = prompts[b].constraint!.next(states[b], t);
+        }
       });
       if (done.every(Boolean) || n === opts.maxNewTokens - 1) break;
       logits = steps.step(next);
@@ -139,10 +157,12 @@ function logSoftmax(z: Float32Array): Float64Array {
   return Float64Array.from(z, (v) => v - lse);
 }
 
-/** Indices of the k largest entries, largest first. */
-function topK(a: Float64Array, k: number): number[] {
+/** Indices of the k largest entries (among `among` when given), largest first. */
+function topK(a: Float64Array, k: number, among?: readonly number[]): number[] {
   const idx: number[] = [];
-  for (let i = 0; i < a.length; i++) {
+  const n = among ? among.length : a.length;
+  for (let x = 0; x < n; x++) {
+    const i = among ? among[x] : x;
     if (idx.length === k && a[i] <= a[idx[k - 1]]) continue;
     let j = Math.min(idx.length, k - 1);
     if (idx.length < k) idx.push(i);
@@ -161,7 +181,8 @@ export function beamSearch(model: Llama, prompt: Prompt, opts: BeamOptions, soft
   const norm = (sum: number, len: number) => sum / Math.pow(len, lp);
   const { state, logits: first } = prefill(model, [prompt], soft);
   const steps = stepper(model, state, k, prompt.ids.length + opts.maxNewTokens, opts.engine ?? 'auto');
-  let running: { ids: number[]; logProb: number }[] = [{ ids: [], logProb: 0 }];
+  const constraint = prompt.constraint;
+  let running: { ids: number[]; logProb: number; state: unknown }[] = [{ ids: [], logProb: 0, state: constraint?.start() }];
   const finished: Beam[] = [];
   try {
     let logits = first;
@@ -169,7 +190,7 @@ export function beamSearch(model: Llama, prompt: Prompt, opts: BeamOptions, soft
       const cands: { parent: number; token: number; logProb: number }[] = [];
       running.forEach((r, i) => {
         const ls = logSoftmax(logits[i]);
-        for (const t of topK(ls, 2 * k)) cands.push({ parent: i, token: t, logProb: r.logProb + ls[t] });
+        for (const t of topK(ls, 2 * k, allowedOf(constraint, r.state))) cands.push({ parent: i, token: t, logProb: r.logProb + ls[t] });
       });
       cands.sort((a, b) => b.logProb - a.logProb);
       const next: typeof running = [];
@@ -180,21 +201,25 @@ export function beamSearch(model: Llama, prompt: Prompt, opts: BeamOptions, soft
         if (c.token === opts.eosId) {
           if (rank < k) finished.push({ ids: [...ids], score: norm(c.logProb, n), logProb: c.logProb, finished: true });
         } else {
-          next.push({ ids: [...ids, c.token], logProb: c.logProb });
+          const state = constraint ? constraint.next(running[c.parent].state, c.token) : undefined;
+          next.push({ ids: [...ids, c.token], logProb: c.logProb, state });
           parents.push(c.parent);
         }
       }
       finished.sort((a, b) => b.score - a.score);
       finished.splice(k);
       running = next;
+      if (running.length === 0) break; // a constraint left only endings
       // done once no running beam can still beat the worst kept hypothesis: its Σ log p (< 0) only
       // falls, and the normalised score is monotone in the length, so the best is at an end point
       const best = Math.max(...running.map((r) => r.logProb));
       const bound = Math.max(norm(best, n + 1), norm(best, opts.maxNewTokens));
       if (finished.length === k && bound <= finished[k - 1].score) break;
       if (n === opts.maxNewTokens) break;
-      steps.reorder(parents);
-      logits = steps.step(running.map((r) => r.ids[r.ids.length - 1]));
+      // a constraint can leave fewer than k beams: the rows past them repeat the first (the fast path has k rows)
+      const pad = Array.from({ length: k - running.length }, () => 0);
+      steps.reorder([...parents, ...pad.map(() => parents[0])]);
+      logits = steps.step([...running, ...pad.map(() => running[0])].map((r) => r.ids[r.ids.length - 1]));
     }
   } finally {
     steps.dispose();

@@ -40,8 +40,13 @@ export function promptIds(tok: Tokenizer, prompt: string): number[] {
 /** A training sample: prompt ids (mask 0), then response ids and the end token (mask 1); no response → the prompt alone. */
 export function renderChat(tok: Tokenizer, prompt: string, response?: string): ChatIds {
   const head = promptIds(tok, prompt);
-  const tail = response === undefined ? [] : [...tok.encode(lead(tok) + response), tok.special.eos];
+  const tail = response === undefined ? [] : [...responseIds(tok, response), tok.special.eos];
   return { ids: [...head, ...tail], lossMask: [...head.map(() => 0), ...tail.map(() => 1)] };
+}
+
+/** The ids of a response after the ASSISTANT marker (the end token not included), as training sees them. */
+export function responseIds(tok: Tokenizer, response: string): number[] {
+  return tok.encode(lead(tok) + response);
 }
 
 /** Where the soft tokens are, in order: the i-th belongs to the sample's soft[i]. */

@@ -1,0 +1,69 @@
+// Constraints on what a decoder may generate: per state the allowed next tokens (the end token
+// exactly when the answer may end there). listConstraint reads answers that are lists of items
+// given as token tries: one item, or up to maxItems distinct ones, each possibly excluded.
+import type { TokenTrie } from './trie.js';
+
+/** Allowed continuations; a state reached only through allowed tokens always allows at least one. */
+export interface Constraint<S = unknown> {
+  start(): S;
+  allowed(s: S): readonly number[];
+  next(s: S, token: number): S;
+}
+
+export interface ListSpec {
+  first: TokenTrie; // each item's ids at the start of the answer
+  rest?: TokenTrie; // each item's ids after another one (separator first), the same item index as in `first`
+  maxItems?: number; // default 1; more than one needs `rest`
+  exclude?: readonly number[]; // item indices the answer may not name
+  eosId: number;
+}
+
+interface ListState {
+  trie: TokenTrie;
+  node: number;
+  depth: number;
+  used: readonly number[]; // items named (and excluded), distinct
+  items: number; // items begun, this one included
+}
+
+/** An answer naming items of the tries, each at most once, then the end token. */
+export function listConstraint(spec: ListSpec): Constraint<ListState> {
+  const maxItems = spec.maxItems ?? 1;
+  if (maxItems > 1 && !spec.rest) throw new RangeError('listConstraint: more than one item needs the `rest` trie');
+  /** Items below `node` (at `depth`) not yet used. */
+  const free = (trie: TokenTrie, node: number, depth: number, used: readonly number[]) =>
+    trie.count(node) - used.filter((u) => trie.nodeOf(u, depth) === node).length;
+  const openChildren = (trie: TokenTrie, node: number, depth: number, used: readonly number[]) =>
+    [...trie.children(node)].filter(([, c]) => free(trie, c, depth + 1, used) > 0);
+  /** The item ending at the state's node when it may end there, else −1. */
+  const ending = (s: ListState) => {
+    const e = s.trie.endsAt(s.node);
+    return e >= 0 && !s.used.includes(e) ? e : -1;
+  };
+  const canGoOn = (s: ListState, e: number) => s.items < maxItems && free(spec.rest!, 0, 0, [...s.used, e]) > 0;
+  return {
+    start() {
+      const used = [...new Set(spec.exclude ?? [])];
+      if (free(spec.first, 0, 0, used) <= 0) throw new RangeError('listConstraint: every item is excluded');
+      return { trie: spec.first, node: 0, depth: 0, used, items: 1 };
+    },
+    allowed(s) {
+      const out = new Set(openChildren(s.trie, s.node, s.depth, s.used).map(([t]) => t));
+      const e = ending(s);
+      if (e >= 0) {
+        out.add(spec.eosId);
+        if (canGoOn(s, e)) for (const [t] of openChildren(spec.rest!, 0, 0, [...s.used, e])) out.add(t);
+      }
+      return [...out];
+    },
+    next(s, token) {
+      const c = s.trie.child(s.node, token);
+      if (c >= 0 && free(s.trie, c, s.depth + 1, s.used) > 0) return { ...s, node: c, depth: s.depth + 1 };
+      const e = ending(s);
+      const used = [...s.used, e];
+      const r = e >= 0 && canGoOn(s, e) ? spec.rest!.child(0, token) : -1;
+      if (r < 0 || free(spec.rest!, r, 1, used) <= 0) throw new RangeError(`listConstraint: token ${token} is not allowed here`);
+      return { trie: spec.rest!, node: r, depth: 1, used, items: s.items + 1 };
+    },
+  };
+}

@@ -1,0 +1,177 @@
+// Constrained decoding: the token trie on hand cases, listConstraint's allowed sets, beam search
+// under a constraint against brute-force scoring of every allowed answer (exact when the beam is
+// as wide as the catalogue), and both step engines giving the same constrained greedy and beam answers.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initEngine } from '../../src/engine/backend.js';
+import { tf } from '../../src/engine/tf.js';
+import { Rng } from '../../src/engine/rng.js';
+import { listConstraint } from '../../src/lm/decode/constraint.js';
+import { beamSearch, greedyDecode } from '../../src/lm/decode/search.js';
+import { TokenTrie } from '../../src/lm/decode/trie.js';
+import { Llama } from '../../src/lm/model/llama.js';
+
+const CFG = {
+  vocab_size: 40,
+  hidden_size: 32,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  intermediate_size: 48,
+  max_position_embeddings: 64,
+};
+const EOS = 1;
+
+before(async () => {
+  await initEngine({ backend: 'wasm' });
+});
+
+const sorted = (a: Iterable<number>) => [...a].sort((x, y) => x - y);
+
+test('trie: children, endings, subtree counts and paths on hand cases', () => {
+  const t = new TokenTrie([[5, 6], [5], [5, 7, 8], [9], [5, 6]]);
+  assert.equal(t.size, 4, 'the repeated [5, 6] is one sequence');
+  const n5 = t.child(0, 5);
+  assert.deepEqual(sorted([...t.children(0)].map(([tok]) => tok)), [5, 9]);
+  assert.deepEqual(sorted([...t.children(n5)].map(([tok]) => tok)), [6, 7]);
+  assert.equal(t.endsAt(n5), 1);
+  assert.equal(t.endsAt(t.child(n5, 6)), 0);
+  assert.equal(t.endsAt(t.child(n5, 7)), -1);
+  assert.equal(t.endsAt(t.child(t.child(n5, 7), 8)), 2);
+  assert.equal(t.child(0, 6), -1);
+  assert.equal(t.count(0), 4);
+  assert.equal(t.count(n5), 3);
+  assert.equal(t.nodeOf(2, 0), 0);
+  assert.equal(t.nodeOf(2, 1), n5);
+  assert.equal(t.nodeOf(1, 2), -1);
+  assert.throws(() => new TokenTrie([[1], []]), /empty/);
+});
+
+test('listConstraint: one item (minus excluded ones), the end token exactly where an item ends', () => {
+  const first = new TokenTrie([[5, 6], [5], [5, 7, 8], [9]]);
+  const c = listConstraint({ first, eosId: EOS, exclude: [3] });
+  let s = c.start();
+  assert.deepEqual(sorted(c.allowed(s)), [5], 'item 3 ([9]) is excluded');
+  s = c.next(s, 5);
+  assert.deepEqual(sorted(c.allowed(s)), [EOS, 6, 7]);
+  s = c.next(s, 7);
+  assert.deepEqual(sorted(c.allowed(s)), [8]);
+  assert.throws(() => c.next(s, 6), /not allowed/);
+  const none = listConstraint({ first: new TokenTrie([[9]]), eosId: EOS, exclude: [0] });
+  assert.throws(() => none.start(), /every item is excluded/);
+});
+
+test('listConstraint: lists of distinct items, at most maxItems, no dead ends', () => {
+  // items a=[5], b=[5,6], c=[7]; after another item each is [SEP, ...]
+  const SEP = 3;
+  const items = [[5], [5, 6], [7]];
+  const c = listConstraint({ first: new TokenTrie(items), rest: new TokenTrie(items.map((x) => [SEP, ...x])), maxItems: 2, eosId: EOS });
+  let s = c.start();
+  s = c.next(s, 7); // c
+  assert.deepEqual(sorted(c.allowed(s)), [EOS, SEP]);
+  s = c.next(s, SEP);
+  assert.deepEqual(sorted(c.allowed(s)), [5], 'c is used');
+  s = c.next(s, 5);
+  assert.deepEqual(sorted(c.allowed(s)), [EOS, 6], 'two items named: no separator');
+  // a then b: after "a |" the only way on is b = [5, 6], so 5 must lead on to 6 (a is used)
+  let t = c.next(c.next(c.start(), 5), SEP);
+  t = c.next(t, 5);
+  assert.deepEqual(c.allowed(t), [6]);
+  // with maxItems 3: after a, b the separator leads only to c
+  const c3 = listConstraint({ first: new TokenTrie(items), rest: new TokenTrie(items.map((x) => [SEP, ...x])), maxItems: 3, eosId: EOS });
+  let u = c3.start();
+  for (const tok of [5, SEP, 5, 6, SEP]) u = c3.next(u, tok);
+  assert.deepEqual(c3.allowed(u), [7]);
+  u = c3.next(u, 7);
+  assert.deepEqual(c3.allowed(u), [EOS], 'every item used');
+});
+
+/** Σ log p of `answer` then the end token after `prompt`, by one full forward pass. */
+function answerLogProb(m: Llama, prompt: number[], answer: number[]): number {
+  const ids = [...prompt, ...answer, EOS];
+  const lp = tf.tidy(() => tf.logSoftmax(m.logits(m.forward(m.embed(Int32Array.from(ids), 1, ids.length)))).arraySync() as number[][][])[0];
+  return answer.concat(EOS).reduce((s, t, j) => s + lp[prompt.length - 1 + j][t], 0);
+}
+
+/** 20 distinct titles of 1–4 tokens (ids 4–39), some prefixes of others. */
+function toyCatalogue(seed: number): number[][] {
+  const rng = new Rng(seed);
+  const out = new Map<string, number[]>();
+  while (out.size < 20) {
+    const base = out.size > 0 && rng.int(3) === 0 ? [...out.values()][rng.int(out.size)] : [];
+    const t = [...base, ...Array.from({ length: 1 + rng.int(3) }, () => 4 + rng.int(36))].slice(0, 4);
+    out.set(t.join(','), t);
+  }
+  return [...out.values()];
+}
+
+for (const engine of ['wasm', 'tfjs'] as const) {
+  test(`${engine} steps: constrained beam search over a 20-title catalogue = brute-force scoring`, () => {
+    const m = new Llama(CFG, 21, 0.6);
+    const titles = toyCatalogue(4);
+    const prompt = [4, 9, 17, 2];
+    const trie = new TokenTrie(titles);
+    const brute = titles.map((t) => ({ ids: t, logProb: answerLogProb(m, prompt, t) })).sort((a, b) => b.logProb - a.logProb);
+    // a beam as wide as the catalogue prunes nothing: every title, in the order of its summed log-probability
+    const wide = beamSearch(
+      m,
+      { ids: prompt, constraint: listConstraint({ first: trie, eosId: EOS }) },
+      { beams: 20, maxNewTokens: 6, eosId: EOS, lengthPenalty: 0, engine },
+    );
+    assert.deepEqual(
+      wide.map((b) => b.ids),
+      brute.map((b) => b.ids),
+    );
+    wide.forEach((b, i) => assert.ok(Math.abs(b.logProb - brute[i].logProb) < 1e-4 && b.finished && b.score === b.logProb));
+    // 5 beams prune (a title whose first token ranks low is lost), so they need not be the brute-force top 5;
+    // they are distinct titles, sorted, each scored by its true log-probability
+    const five = beamSearch(
+      m,
+      { ids: prompt, constraint: listConstraint({ first: trie, eosId: EOS }) },
+      { beams: 5, maxNewTokens: 6, eosId: EOS, lengthPenalty: 0, engine },
+    );
+    const truth = new Map(brute.map((b) => [b.ids.join(','), b.logProb]));
+    assert.equal(new Set(five.map((b) => b.ids.join(','))).size, 5);
+    five.forEach((b, i) => {
+      assert.ok(Math.abs(b.logProb - truth.get(b.ids.join(','))!) < 1e-4, `beam ${i} is a title with its true score`);
+      if (i > 0) assert.ok(b.score <= five[i - 1].score);
+    });
+    m.dispose();
+  });
+}
+
+test('constrained greedy and beam answers are the same on both step engines; greedy stays in the catalogue', () => {
+  const m = new Llama(CFG, 22, 0.6);
+  const titles = toyCatalogue(5);
+  const SEP = 3;
+  const trie = new TokenTrie(titles);
+  const rest = new TokenTrie(titles.map((t) => [SEP, ...t]));
+  const prompts = [[4, 9, 17, 2], [8], [30, 31, 5]].map((ids, i) => ({
+    ids,
+    constraint: listConstraint({ first: trie, rest, maxItems: 3, exclude: [i], eosId: EOS }),
+  }));
+  const greedy = (engine: 'wasm' | 'tfjs') => greedyDecode(m, prompts, { maxNewTokens: 20, eosId: EOS, engine });
+  const g = greedy('wasm');
+  assert.deepEqual(greedy('tfjs'), g);
+  const keys = new Set(titles.map((t) => t.join(',')));
+  g.forEach((ids, i) => {
+    const parts = ids.join(',').split(`,${SEP},`);
+    assert.ok(parts.length <= 3 && new Set(parts).size === parts.length, `distinct, at most 3: ${ids}`);
+    for (const p of parts) assert.ok(keys.has(p) && p !== titles[i].join(','), `${p} is an allowed title`);
+  });
+  assert.ok(
+    g.some((ids) => ids.includes(SEP)),
+    'some answer should be a list',
+  );
+  for (const p of prompts) {
+    const beam = (engine: 'wasm' | 'tfjs') => beamSearch(m, p, { beams: 5, maxNewTokens: 20, eosId: EOS, lengthPenalty: 0, engine });
+    const w = beam('wasm');
+    const t = beam('tfjs');
+    assert.deepEqual(
+      t.map((b) => b.ids),
+      w.map((b) => b.ids),
+    );
+    w.forEach((b, i) => assert.ok(Math.abs(b.logProb - t[i].logProb) < 1e-4));
+  }
+  m.dispose();
+});
