@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { UserError } from '../engine/errors.js';
+import { prepareOutDir } from '../engine/out_dir.js';
 import { writeDataset } from './dataset.js';
 import type { DataConfig } from './config.js';
 import { SOURCES } from './loaders/index.js';
@@ -13,6 +14,7 @@ import { barChart } from '../report/svg.js';
 
 export async function buildDataset(cfg: DataConfig): Promise<Stats> {
   const log = new RawLog(cfg.strict);
+  prepareOutDir(cfg.out);
   if ((cfg.source === 'csv' || cfg.source === 'jsonl') && !cfg.columns) {
     throw new UserError(`--source ${cfg.source} needs a column mapping: --user-col, --item-col and --title-col at least`);
   }

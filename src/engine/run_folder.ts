@@ -1,7 +1,8 @@
 // A training stage's output folder: the file names every stage shares (checkpoint, training log,
 // config.json, metrics.json), the resume guard, the finite-weights check, and whether the stage is
 // done (metrics.json present; stages write it last) or resumable (a checkpoint present).
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { prepareOutDir } from './out_dir.js';
 import { join } from 'node:path';
 import { writeJsonAtomic } from './atomic.js';
 import { UserError } from './errors.js';
@@ -40,7 +41,7 @@ export class RunFolder {
     if (!resume && this.resumable)
       throw new UserError(`${this.dir} already holds ${this.holds} (${CHECKPOINT}); pass --resume to continue it or choose another --out`);
     if (resume && !this.resumable) throw new UserError(`${this.dir}: nothing to resume (no ${CHECKPOINT})`);
-    mkdirSync(this.dir, { recursive: true });
+    prepareOutDir(this.dir);
   }
 
   /** The resolved stage config, written atomically beside the outputs. */
