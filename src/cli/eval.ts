@@ -2,7 +2,7 @@
 // writes report.json (DESIGN.md §6 names), report.md and alignment.svg into --out. Without
 // --student, the sasrec-kd student is distilled into <out>/sasrec-kd (or the one finished there reused).
 import { Command } from 'commander';
-import { makeDir } from '../engine/out_dir.js';
+import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { readJson } from '../engine/json.js';
@@ -49,7 +49,7 @@ export function evalCommand(): Command {
     'Evaluate aligned models and baselines on the test samples (tasks 1, 2, 3, 6 and task-4 title recovery)',
   );
   return addOptions(addOptions(cmd, EXTRA), EVAL_SPEC).action(async ({ model, distillEpochs, ...flags }: Flags) => {
-    makeDir(flags.out);
+    claimOutFolder(flags.out, 'eval', { ...flags, model }, { force: flags.force });
     const kd = await student({ ...flags, model, distillEpochs });
     const r = await evaluateAll({ ...flags, student: kd.dir, models: model });
     const dataset = readJson(join(tasksSources(flags.tasks).data, 'stats.json'));
@@ -60,6 +60,7 @@ export function evalCommand(): Command {
       join(flags.out, 'report.md'),
       ['# Alignment evaluation', '', methodsTable(r.methods), '', '![alignment](alignment.svg)', ''].join('\n'),
     );
+    finishOutFolder(flags.out);
     console.log(methodsTable(r.methods));
     console.log(`report: ${resolve(flags.out, 'report.md')}`);
   });

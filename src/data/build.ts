@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { UserError } from '../engine/errors.js';
-import { prepareOutDir } from '../engine/out_dir.js';
+import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
 import { writeDataset } from './dataset.js';
 import type { DataConfig } from './config.js';
 import { SOURCES } from './loaders/index.js';
@@ -14,7 +14,7 @@ import { barChart } from '../report/svg.js';
 
 export async function buildDataset(cfg: DataConfig): Promise<Stats> {
   const log = new RawLog(cfg.strict);
-  prepareOutDir(cfg.out);
+  claimOutFolder(cfg.out, 'data', cfg, { force: cfg.force });
   if ((cfg.source === 'csv' || cfg.source === 'jsonl') && !cfg.columns) {
     throw new UserError(`--source ${cfg.source} needs a column mapping: --user-col, --item-col and --title-col at least`);
   }
@@ -36,6 +36,7 @@ export async function buildDataset(cfg: DataConfig): Promise<Stats> {
   writeJsonAtomic(join(cfg.out, 'config.json'), cfg);
   writeJsonAtomic(join(cfg.out, 'stats.json'), stats);
   writeFileAtomic(join(cfg.out, 'stats.md'), statsMarkdown(stats, 'sequence_lengths.svg'));
+  finishOutFolder(cfg.out);
   return stats;
 }
 

@@ -18,6 +18,7 @@ export const DATA_SPEC = {
   encoding: maybe(choice<TextEncoding>(['utf8', 'latin1'], '<enc>'), "text encoding of the raw files (default: the format's own)"),
   strict: flag('treat any malformed record as an error instead of skipping it'),
   quiet: flag('no progress bars'),
+  force: flag('overwrite a finished output of this command in --out'),
 } satisfies Spec;
 
 export interface DataConfig extends ConfigOf<typeof DATA_SPEC> {

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { UserError } from './errors.js';
 
 /** The path's stat, or undefined when it or a folder above it is missing (or is a file: ENOTDIR). */
-function statIfAny(path: string): Stats | undefined {
+export function statIfAny(path: string): Stats | undefined {
   try {
     return statSync(path, { throwIfNoEntry: false });
   } catch (err) {

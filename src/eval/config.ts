@@ -27,6 +27,7 @@ export const EVAL_SPEC = {
   task4: opt(300, int(0), 'item → title samples for task 4 (0 = skip)'),
   seed: opt(0, int(0), 'random seed'),
   quiet: flag('no progress bars'),
+  force: flag('overwrite a finished output of this command in --out'),
 } satisfies Spec;
 
 export interface EvalConfig extends ConfigOf<typeof EVAL_SPEC> {

@@ -3,13 +3,15 @@
 // existing --out folder byte-identical.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, type CliResult } from './helpers.js';
 import { trainedRing } from '../rec/fixture.js';
+import { readSafetensors, writeSafetensors } from '../../src/engine/safetensors.js';
+import { readGguf } from '../../src/lm/io/gguf_read.js';
 
-const { data } = await trainedRing();
+const { data, rec } = await trainedRing();
 const tmp = () => mkdtempSync(join(tmpdir(), 'bad-'));
 
 let base: string | undefined;
@@ -37,6 +39,16 @@ function baseModel(): string {
   ]);
   assert.equal(r.code, 0, r.stderr);
   return (base = out);
+}
+
+let tasks: string | undefined;
+/** A tasks folder on the ring, made once. */
+function tasksFolder(): string {
+  if (tasks) return tasks;
+  const out = join(tmp(), 'tasks');
+  const r = cli(['tasks', '--data', data, '--rec', rec, '--out', out, '--task5', '4,1', '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  return (tasks = out);
 }
 
 /** Asserts the one-line error of a refused command, matching `what`. */
@@ -131,4 +143,127 @@ test('--hidden not divisible by --heads is a one-line error', () => {
     cli(['train-rec', '--data', data, '--out', join(tmp(), 'r'), '--hidden', '30', '--heads', '4']),
     /--hidden 30 is not divisible by --heads 4/,
   );
+});
+
+test("an --out holding another stage's output is refused before anything is written", () => {
+  for (const [other, kind] of [
+    [tasksFolder(), 'tasks'],
+    [baseModel(), 'pretrain'],
+  ] as const) {
+    const before = snapshot(other);
+    const r = cli([
+      'align',
+      '--mode',
+      'B',
+      '--tasks',
+      tasksFolder(),
+      '--base-model',
+      baseModel(),
+      '--out',
+      other,
+      '--max-steps',
+      '1',
+      '--quiet',
+    ]);
+    refused(r, new RegExp(`--out .* holds the output of \`recexplainer ${kind}\``));
+    assertUnchanged(other, before);
+  }
+});
+
+test('an --out holding files no stage wrote is refused, and they stay as they were', () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'notes.txt'), 'mine');
+  const before = snapshot(dir);
+  refused(cli(['train-rec', '--data', data, '--out', dir, '--epochs', '1']), /holds files that are not recexplainer output \(notes\.txt\)/);
+  refused(cli(['tasks', '--data', data, '--rec', rec, '--out', dir]), /notes\.txt/);
+  assertUnchanged(dir, before);
+});
+
+test("a stage's own finished output is refused unless --force", () => {
+  const out = join(tmp(), 'tasks');
+  cpSync(tasksFolder(), out, { recursive: true });
+  const before = snapshot(out);
+  refused(
+    cli(['tasks', '--data', data, '--rec', rec, '--out', out, '--task5', '4,1']),
+    /already holds a finished `recexplainer tasks` output; pass --force/,
+  );
+  assertUnchanged(out, before);
+  assert.equal(cli(['tasks', '--data', data, '--rec', rec, '--out', out, '--task5', '4,1', '--quiet', '--force']).code, 0);
+});
+
+test('--resume with a config that differs from the saved one names the differing flags', () => {
+  const out = join(tmp(), 'rec');
+  cpSync(rec, out, { recursive: true });
+  const before = snapshot(out);
+  const flags = ['--epochs', '4', '--hidden', '16', '--max-len', '10', '--batch-size', '32', '--eval-every', '2'];
+  const r = cli(['train-rec', '--data', data, '--out', out, ...flags, '--lr', '0.5', '--seed', '7', '--resume']);
+  refused(r, /--resume: the config differs .*--lr \(0\.01 → 0\.5\), --seed \(42 → 7\)/);
+  assertUnchanged(out, before);
+});
+
+/** A copy of `dir` with one NaN in the first tensor of its `file` (a safetensors file); returns the copy and the tensor's name. */
+function poisoned(dir: string, file: string): { dir: string; tensor: string } {
+  const out = join(tmp(), 'poisoned');
+  cpSync(dir, out, { recursive: true });
+  const path = join(out, file);
+  const { tensors, metadata } = readSafetensors(path);
+  const tensor = Object.keys(tensors).sort()[0];
+  const t = tensors[tensor];
+  if (t.dtype === 'I32') throw new Error(`${tensor} is an integer tensor`);
+  t.data[t.data.length - 1] = NaN;
+  writeSafetensors(path, tensors as Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }>, metadata);
+  return { dir: out, tensor };
+}
+
+/** The ring's tiny aligned model (B, LoRA), made once. */
+let aligned: string | undefined;
+function alignedModel(): string {
+  if (aligned) return aligned;
+  const out = join(tmp(), 'lm-B');
+  const r = cli([
+    'align',
+    '--mode',
+    'B',
+    '--tasks',
+    tasksFolder(),
+    '--base-model',
+    baseModel(),
+    '--out',
+    out,
+    '--max-steps',
+    '1',
+    '--quiet',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  return (aligned = out);
+}
+
+const notFinite = (tensor: string) => new RegExp(`${tensor.replace(/\./g, '\\.')}.*element \\d+ is NaN: the weights are not finite`);
+
+test('a recommender with one NaN weight is refused by every command that loads it', () => {
+  const { dir, tensor } = poisoned(rec, 'model.safetensors');
+  refused(cli(['tasks', '--data', data, '--rec', dir, '--out', join(tmp(), 't'), '--quiet']), notFinite(tensor));
+  refused(cli(['distill', '--data', data, '--rec', dir, '--out', join(tmp(), 'kd'), '--epochs', '1', '--quiet']), notFinite(tensor));
+});
+
+test('a base LM (folder or GGUF) with one NaN weight is refused by every command that loads it', () => {
+  const { dir, tensor } = poisoned(baseModel(), 'model.safetensors');
+  refused(cli(['export-gguf', '--model', dir, '--out', join(tmp(), 'x.gguf')]), notFinite(tensor));
+  const al = ['align', '--mode', 'B', '--tasks', tasksFolder(), '--max-steps', '1', '--quiet'];
+  refused(cli([...al, '--base-model', dir, '--out', join(tmp(), 'al')]), notFinite(tensor));
+  const gguf = join(tmp(), 'base.gguf');
+  assert.equal(cli(['export-gguf', '--model', baseModel(), '--out', gguf]).code, 0);
+  const g = readGguf(gguf);
+  const norm = [...g.tensors.values()].find((t) => t.type === 0)!; // an F32 tensor
+  writeFileSync(gguf, Buffer.from(g.bytes).fill(0xff, g.dataStart + norm.offset, g.dataStart + norm.offset + 4)); // 0xffffffff: a NaN
+  const r = cli([...al, '--base-model', gguf, '--out', join(tmp(), 'al')]);
+  refused(r, /base\.gguf.*element 0 is NaN: the weights are not finite/);
+});
+
+test('an aligned model with one NaN weight is refused by every command that loads it', () => {
+  const { dir, tensor } = poisoned(alignedModel(), 'adapter.safetensors');
+  refused(cli(['export-gguf', '--model', dir, '--out', join(tmp(), 'x.gguf')]), notFinite(tensor));
+  const ev = ['--tasks', tasksFolder(), '--model', dir, '--quiet'];
+  refused(cli(['eval', ...ev, '--baselines', 'none', '--users', '5', '--task4', '0', '--out', join(tmp(), 'ev')]), notFinite(tensor));
+  refused(cli(['explain', ...ev, '--sample', '2', '--no-distinction', '--out', join(tmp(), 'ex')]), notFinite(tensor));
 });
