@@ -23,11 +23,11 @@ export async function buildDataset(cfg: DataConfig): Promise<Stats> {
   const p = processLog(log, cfg);
   if (p.sequences.length === 0) {
     throw new UserError(
-      `no user is left after filtering (k-core ${cfg.kcore}, top items ${cfg.topItems || 'all'}, users ${cfg.users || 'all'}); loosen the filters`,
+      `no user is left after filtering (k-core ${cfg.kcore}, top items ${cfg.topItems || 'all'}, users ${cfg.users || 'all'}) of ${log.size} events read${skipNote(log.skipped)}; loosen the filters`,
     );
   }
   writeDataset(cfg.out, p, cfg.source);
-  const stats = computeStats(p, cfg.source, log.skipExamples);
+  const stats = computeStats(p, cfg.source, log.skipExamples, log.titleConflicts);
   const hist = lengthHistogram(p.sequences);
   writeFileAtomic(
     join(cfg.out, 'sequence_lengths.svg'),
