@@ -41,7 +41,7 @@ export const COLUMN_SPEC = {
   titleCol: maybe(text('<name>'), 'csv/jsonl: title column in the items file'),
   itemIdCol: maybe(text('<name>'), 'csv/jsonl: item id column in the items file (default: --item-col)'),
   metaCols: opt([], list(undefined, '<a,b,...>'), 'csv/jsonl: item metadata columns to keep'),
-  delimiter: maybe(text('<c>'), 'csv: field separator (default , or tab for .tsv)'),
+  delimiter: maybe(text('<c>'), 'csv: field separator, \\t for a tab (default , or tab for .tsv)'),
 } satisfies Spec;
 
 export type ColumnSettings = ConfigOf<typeof COLUMN_SPEC>;
@@ -70,7 +70,7 @@ export function withColumns(c: DataConfig & ColumnSettings): DataConfig {
       itemId: c.itemIdCol,
       title: c.titleCol,
       meta: c.metaCols,
-      delimiter: c.delimiter,
+      delimiter: c.delimiter === '\\t' ? '\t' : c.delimiter, // \t as typed in a shell
     },
   };
 }

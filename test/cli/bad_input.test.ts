@@ -267,3 +267,36 @@ test('an aligned model with one NaN weight is refused by every command that load
   refused(cli(['eval', ...ev, '--baselines', 'none', '--users', '5', '--task4', '0', '--out', join(tmp(), 'ev')]), notFinite(tensor));
   refused(cli(['explain', ...ev, '--sample', '2', '--no-distinction', '--out', join(tmp(), 'ex')]), notFinite(tensor));
 });
+
+test('the small ones: a raw user id in a pairs file, --delimiter \\t as typed, align --lora-r 0 names model.safetensors', () => {
+  const dir = tmp();
+  const pairs = join(dir, 'pairs.csv');
+  writeFileSync(pairs, 'A3SGXH7AUHU8GW,5\n');
+  const ex = ['explain', '--tasks', tasksFolder(), '--model', alignedModel(), '--pairs', pairs, '--no-distinction', '--quiet'];
+  refused(
+    cli([...ex, '--out', join(dir, 'ex')]),
+    /pairs\.csv:1 \(field "user"\): unknown user "A3SGXH7AUHU8GW" \(pairs use the data set's user numbers 1\.\.200; user_map\.tsv/,
+  );
+  writeFileSync(join(dir, 'ev.csv'), 'u\ti\tt\n' + Array.from({ length: 6 }, (_, k) => `u${k % 2}\ti${k}\t${1000 + k}`).join('\n') + '\n');
+  writeFileSync(join(dir, 'it.csv'), 'i\tname\n' + Array.from({ length: 6 }, (_, k) => `i${k}\tItem ${k}`).join('\n') + '\n');
+  const cols = ['--user-col', 'u', '--item-col', 'i', '--time-col', 't', '--title-col', 'name', '--kcore', '0', '--delimiter', '\\t'];
+  const data = cli([
+    'data',
+    '--source',
+    'csv',
+    '--input',
+    join(dir, 'ev.csv'),
+    '--input',
+    join(dir, 'it.csv'),
+    ...cols,
+    '--out',
+    join(dir, 'd'),
+    '--quiet',
+  ]);
+  assert.equal(data.code, 0, data.stderr);
+  const al = ['align', '--mode', 'B', '--tasks', tasksFolder(), '--base-model', baseModel(), '--max-steps', '1', '--quiet'];
+  const full = cli([...al, '--lora-r', '0', '--out', join(dir, 'full')]);
+  assert.equal(full.code, 0, full.stderr);
+  assert.match(full.stdout, /written to .*full \(model\.safetensors, align\.json/);
+  assert.ok(readdirSync(join(dir, 'full')).includes('model.safetensors'));
+});
