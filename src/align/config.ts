@@ -26,6 +26,7 @@ export const ALIGN_SPEC = {
   seed: opt(0, int(0), 'random seed'),
   resume: flag('continue the run in --out from its checkpoint'),
   quiet: flag('no progress bar'),
+  force: flag('overwrite a finished output of this command in --out'),
 } satisfies Spec;
 
 export type AlignConfig = ConfigOf<typeof ALIGN_SPEC>;

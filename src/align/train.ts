@@ -40,8 +40,8 @@ export function capPerTask(records: readonly TaskRecord[], perTask: number, seed
 export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   validateAlignConfig(cfg);
   await initEngine({ backend: 'auto' });
-  const folder = new RunFolder(cfg.out, 'an alignment run');
-  folder.open(cfg.resume);
+  const folder = new RunFolder(cfg.out, 'an alignment run', 'align');
+  folder.open(cfg.resume, cfg, cfg.force);
   folder.writeConfig(cfg);
 
   const file = taskFile(cfg.tasks, 'train', cfg.mode);

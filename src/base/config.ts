@@ -27,6 +27,7 @@ export const PRETRAIN_SPEC = {
   seed: opt(0, int(0), 'random seed'),
   resume: flag('continue the run in --out from its last checkpoint'),
   quiet: flag('no progress bar'),
+  force: flag('overwrite a finished output of this command in --out'),
 } satisfies Spec;
 
 export type PretrainConfig = ConfigOf<typeof PRETRAIN_SPEC>;

@@ -122,8 +122,8 @@ function resumeKeys(cfg: PretrainConfig, llama: LlamaConfig): Record<string, unk
 export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
   validatePretrainConfig(cfg);
   await initEngine({ backend: 'auto' });
-  const folder = new RunFolder(cfg.out, 'a pre-training run');
-  folder.open(cfg.resume);
+  const folder = new RunFolder(cfg.out, 'a pre-training run', 'pretrain');
+  folder.open(cfg.resume, cfg, cfg.force);
 
   const tokPath = join(cfg.out, 'tokenizer.json');
   let tok: Tokenizer;

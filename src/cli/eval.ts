@@ -3,7 +3,7 @@
 // "free"), report.md and alignment.svg into --out. Without
 // --student, the sasrec-kd student is distilled into <out>/sasrec-kd (or the one finished there reused).
 import { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
+import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { readJson } from '../engine/json.js';
@@ -50,7 +50,7 @@ export function evalCommand(): Command {
     'Evaluate aligned models and baselines on the test samples (tasks 1, 2, 3, 6 and task-4 title recovery)',
   );
   return addOptions(addOptions(cmd, EXTRA), EVAL_SPEC).action(async ({ model, distillEpochs, ...flags }: Flags) => {
-    mkdirSync(flags.out, { recursive: true });
+    claimOutFolder(flags.out, 'eval', { ...flags, model }, { force: flags.force });
     const kd = await student({ ...flags, model, distillEpochs });
     const r = await evaluateAll({ ...flags, student: kd.dir, models: model });
     const dataset = readJson(join(tasksSources(flags.tasks).data, 'stats.json'));
@@ -64,6 +64,7 @@ export function evalCommand(): Command {
         '\n',
       ),
     );
+    finishOutFolder(flags.out);
     console.log(methodsTable(r.methods));
     console.log(`report: ${resolve(flags.out, 'report.md')}`);
   });

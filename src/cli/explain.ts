@@ -2,7 +2,7 @@
 // and a template baseline, scored for faithfulness and by judges; report.json/report.md/confusion.svg
 // and explanations/<method>.jsonl in --out.
 import { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
+import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { opt, repeat } from '../engine/options.js';
@@ -19,7 +19,7 @@ export function explainCommand(): Command {
   );
   return addOptions(addOptions(cmd, MODELS), EXPLAIN_SPEC).action(
     async ({ model, ...flags }: Omit<ExplainConfig, 'models'> & { model: string[] }) => {
-      mkdirSync(flags.out, { recursive: true });
+      claimOutFolder(flags.out, 'explain', { ...flags, model }, { force: flags.force });
       const r = await explainAll({ ...flags, models: model });
       writeJsonAtomic(join(flags.out, 'report.json'), {
         explanations: r.explanations,
@@ -31,6 +31,7 @@ export function explainCommand(): Command {
       if (chart) writeFileAtomic(join(flags.out, 'confusion.svg'), chart);
       const md = explanationsMarkdown(r, 'confusion.svg');
       writeFileAtomic(join(flags.out, 'report.md'), `# Explanations\n\n${md.replace(/^## Explanations\n\n/, '')}`);
+      finishOutFolder(flags.out);
       console.log(
         md
           .split('\n')

@@ -1,8 +1,10 @@
 // The `recexplainer` command line: one subcommand per pipeline stage. A UserError (bad
-// input, bad flag) prints one line and exits 1; anything else is a bug and exits 2.
+// input, bad flag) or a file-system error (missing file, unwritable folder: engine/fs_errors.ts)
+// prints one line and exits 1; anything else is a bug and exits 2.
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../engine/errors.js';
+import { fsUserError } from '../engine/fs_errors.js';
 import { alignCommand } from './align.js';
 import { dataCommand } from './data.js';
 import { distillCommand } from './distill.js';
@@ -46,8 +48,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode; // commander already printed the message
-    if (err instanceof UserError) {
-      console.error(`recexplainer: ${err.message}`);
+    const user = err instanceof UserError ? err : fsUserError(err, argv);
+    if (user) {
+      console.error(`recexplainer: ${user.message}`);
       return 1;
     }
     const e = err as Error;

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { UserError } from '../engine/errors.js';
+import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
 import { writeDataset } from './dataset.js';
 import type { DataConfig } from './config.js';
 import { SOURCES } from './loaders/index.js';
@@ -13,6 +14,7 @@ import { barChart } from '../report/svg.js';
 
 export async function buildDataset(cfg: DataConfig): Promise<Stats> {
   const log = new RawLog(cfg.strict);
+  claimOutFolder(cfg.out, 'data', cfg, { force: cfg.force });
   if ((cfg.source === 'csv' || cfg.source === 'jsonl') && !cfg.columns) {
     throw new UserError(`--source ${cfg.source} needs a column mapping: --user-col, --item-col and --title-col at least`);
   }
@@ -21,11 +23,11 @@ export async function buildDataset(cfg: DataConfig): Promise<Stats> {
   const p = processLog(log, cfg);
   if (p.sequences.length === 0) {
     throw new UserError(
-      `no user is left after filtering (k-core ${cfg.kcore}, top items ${cfg.topItems || 'all'}, users ${cfg.users || 'all'}); loosen the filters`,
+      `no user is left after filtering (k-core ${cfg.kcore}, top items ${cfg.topItems || 'all'}, users ${cfg.users || 'all'}) of ${log.size} events read${skipNote(log.skipped)}; loosen the filters`,
     );
   }
   writeDataset(cfg.out, p, cfg.source);
-  const stats = computeStats(p, cfg.source, log.skipExamples);
+  const stats = computeStats(p, cfg.source, log.skipExamples, log.titleConflicts);
   const hist = lengthHistogram(p.sequences);
   writeFileAtomic(
     join(cfg.out, 'sequence_lengths.svg'),
@@ -34,6 +36,7 @@ export async function buildDataset(cfg: DataConfig): Promise<Stats> {
   writeJsonAtomic(join(cfg.out, 'config.json'), cfg);
   writeJsonAtomic(join(cfg.out, 'stats.json'), stats);
   writeFileAtomic(join(cfg.out, 'stats.md'), statsMarkdown(stats, 'sequence_lengths.svg'));
+  finishOutFolder(cfg.out);
   return stats;
 }
 

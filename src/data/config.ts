@@ -5,6 +5,7 @@ import { UserError } from '../engine/errors.js';
 import { choice, defaultsOf, flag, int, list, maybe, opt, repeat, req, text, type ConfigOf, type Spec } from '../engine/options.js';
 import type { TextEncoding } from './lines.js';
 import { SOURCE_NAMES } from './loaders/index.js';
+import { TIME_FORMATS } from './time_format.js';
 import type { ColumnMapping } from './loaders/types.js';
 
 export const DATA_SPEC = {
@@ -18,6 +19,7 @@ export const DATA_SPEC = {
   encoding: maybe(choice<TextEncoding>(['utf8', 'latin1'], '<enc>'), "text encoding of the raw files (default: the format's own)"),
   strict: flag('treat any malformed record as an error instead of skipping it'),
   quiet: flag('no progress bars'),
+  force: flag('overwrite a finished output of this command in --out'),
 } satisfies Spec;
 
 export interface DataConfig extends ConfigOf<typeof DATA_SPEC> {
@@ -31,10 +33,15 @@ export const COLUMN_SPEC = {
   userCol: maybe(text('<name>'), 'csv/jsonl: user id column'),
   itemCol: maybe(text('<name>'), 'csv/jsonl: item id column in the interactions file'),
   timeCol: maybe(text('<name>'), 'csv/jsonl: timestamp column (unix seconds or a date); absent = file order'),
+  timeFormat: maybe(
+    choice(TIME_FORMATS, '<f>'),
+    `csv/jsonl: how to read --time-col: ${TIME_FORMATS.join(', ')} (iso/ymd, mdy, dmy may carry a time; UTC unless the value has a zone; default auto: only when the column is unambiguous)`,
+  ),
+  skipBadTimes: flag('csv/jsonl: drop events whose time does not read even when they are more than 1 %'),
   titleCol: maybe(text('<name>'), 'csv/jsonl: title column in the items file'),
   itemIdCol: maybe(text('<name>'), 'csv/jsonl: item id column in the items file (default: --item-col)'),
   metaCols: opt([], list(undefined, '<a,b,...>'), 'csv/jsonl: item metadata columns to keep'),
-  delimiter: maybe(text('<c>'), 'csv: field separator (default , or tab for .tsv)'),
+  delimiter: maybe(text('<c>'), 'csv: field separator, \\t for a tab (default , or tab for .tsv)'),
 } satisfies Spec;
 
 export type ColumnSettings = ConfigOf<typeof COLUMN_SPEC>;
@@ -44,20 +51,26 @@ export function withColumns(c: DataConfig & ColumnSettings): DataConfig {
   const cfg = Object.fromEntries(Object.entries(c).filter(([k]) => !(k in COLUMN_SPEC))) as DataConfig;
   const tabular = cfg.source === 'csv' || cfg.source === 'jsonl';
   const mapped =
-    [c.userCol, c.itemCol, c.timeCol, c.titleCol, c.itemIdCol, c.delimiter].some((x) => x !== undefined) || c.metaCols.length > 0;
+    [c.userCol, c.itemCol, c.timeCol, c.timeFormat, c.titleCol, c.itemIdCol, c.delimiter].some((x) => x !== undefined) ||
+    c.metaCols.length > 0 ||
+    c.skipBadTimes;
   if (mapped && !tabular) throw new UserError(`column flags (--user-col …) apply to --source csv or jsonl, not ${cfg.source}`);
   if (!tabular) return cfg;
   if (!c.userCol || !c.itemCol || !c.titleCol) throw new UserError(`--source ${cfg.source} needs --user-col, --item-col and --title-col`);
+  if ((c.timeFormat !== undefined || c.skipBadTimes) && c.timeCol === undefined)
+    throw new UserError('--time-format and --skip-bad-times read the --time-col column; name it');
   return {
     ...cfg,
     columns: {
       user: c.userCol,
       item: c.itemCol,
       time: c.timeCol,
+      timeFormat: c.timeFormat,
+      skipBadTimes: c.skipBadTimes,
       itemId: c.itemIdCol,
       title: c.titleCol,
       meta: c.metaCols,
-      delimiter: c.delimiter,
+      delimiter: c.delimiter === '\\t' ? '\t' : c.delimiter, // \t as typed in a shell
     },
   };
 }

@@ -1,5 +1,6 @@
 // The in-memory raw log every loader fills: interned user/item ids, events in compact typed
-// arrays (about 16 bytes each), item titles and metadata, and counted skips.
+// arrays (about 16 bytes each), item titles and metadata, counted skips, and items listed with
+// conflicting titles (the first kept; an error in strict mode).
 // Loaders read interactions first, then keep metadata only for items that occur in them.
 import { DataError, formatWhere, type Where } from '../engine/errors.js';
 
@@ -11,6 +12,14 @@ export interface RawItem {
   title: string | undefined;
   meta: ItemMeta;
 }
+
+/** Items listed again with another title: how many, and the first few. */
+export interface TitleConflicts {
+  count: number;
+  examples: string[]; // 'i42: "Alpha" (kept) vs "Beta" at items.csv:9'
+}
+
+const CONFLICT_EXAMPLES = 5;
 
 export class RawLog {
   readonly userIds: string[] = []; // internal user index → raw id
@@ -26,6 +35,7 @@ export class RawLog {
 
   readonly skipped: Record<string, number> = {};
   readonly skipExamples: Record<string, string> = {}; // reason → first place it happened
+  readonly titleConflicts: TitleConflicts = { count: 0, examples: [] };
 
   /** strict: a skip throws a DataError instead of being counted. */
   constructor(readonly strict = false) {}
@@ -65,12 +75,24 @@ export class RawLog {
     return this.itemIndex.has(item);
   }
 
-  /** Sets an item's title and metadata; the first record for an item wins. Unknown items are ignored. */
+  /** Sets an item's title and metadata; the first record for an item wins (another title is counted). Unknown items are ignored. */
   setItem(item: string, title: string | undefined, meta: ItemMeta, where?: Where): void {
     const idx = this.itemIndex.get(item);
     if (idx === undefined) return;
-    if (this.itemData.has(idx)) return this.skip('duplicate_item_record', where);
+    const first = this.itemData.get(idx);
+    if (first) {
+      if (title !== undefined && first.title !== undefined && title !== first.title) this.conflict(item, first.title, title, where);
+      return this.skip('duplicate_item_record', where);
+    }
     this.itemData.set(idx, { title, meta });
+  }
+
+  private conflict(item: string, kept: string, other: string, where?: Where): void {
+    const text = `item ${item} has the titles ${JSON.stringify(kept)} and ${JSON.stringify(other)}`;
+    if (this.strict) throw new DataError(where ?? { file: 'items' }, `${text} (without --strict the first is kept)`);
+    this.titleConflicts.count++;
+    if (this.titleConflicts.examples.length < CONFLICT_EXAMPLES)
+      this.titleConflicts.examples.push(`${text}${where ? ` (${formatWhere(where)})` : ''}; the first is kept`);
   }
 
   item(index: number): RawItem | undefined {

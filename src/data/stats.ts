@@ -1,6 +1,7 @@
 // Data set statistics (pure) and their Markdown report: the paper's Table B1 shape
 // (#users, #items, #interactions, sparsity) plus sequence lengths, skips and filters.
 import type { Processed, Sequence } from './process.js';
+import type { TitleConflicts } from './rawlog.js';
 
 export interface Stats {
   source: string;
@@ -12,6 +13,7 @@ export interface Stats {
   split: { train: number; valid: number; test: number }; // events per part (leave-one-out)
   time_span: { first: string | null; last: string | null }; // ISO dates when times look like unix seconds
   shared_titles: number; // items whose title another item also has (ambiguous in title matching)
+  title_conflicts: TitleConflicts; // item ids listed with two titles in the raw data (the first kept)
   raw: { users: number; items: number; interactions: number }; // as loaded, before any filter
   skipped: Record<string, number>;
   skipped_examples: Record<string, string>;
@@ -28,7 +30,12 @@ export function median(sorted: readonly number[]): number {
   return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
-export function computeStats(p: Processed, source: string, skipExamples: Record<string, string>): Stats {
+export function computeStats(
+  p: Processed,
+  source: string,
+  skipExamples: Record<string, string>,
+  titleConflicts: TitleConflicts = { count: 0, examples: [] },
+): Stats {
   const lens = p.sequences.map((s) => s.items.length).sort((a, b) => a - b);
   const interactions = lens.reduce((a, b) => a + b, 0);
   const users = p.sequences.length;
@@ -47,6 +54,7 @@ export function computeStats(p: Processed, source: string, skipExamples: Record<
     split: { train: interactions - 2 * users, valid: users, test: users },
     time_span: timeSpan(p.sequences),
     shared_titles: sharedTitles(p.items.map((i) => i.title)),
+    title_conflicts: titleConflicts,
     raw: p.raw,
     skipped: p.skipped,
     skipped_examples: Object.fromEntries(Object.entries(skipExamples).filter(([k]) => k in p.skipped)),
@@ -104,6 +112,11 @@ export function statsMarkdown(s: Stats, chartFile?: string): string {
   ];
   if (s.time_span.first) lines.push(`Time span: ${s.time_span.first} to ${s.time_span.last}.`);
   lines.push(`Items sharing their title (case-folded) with another item: ${fmt(s.shared_titles)}.`);
+  if (s.title_conflicts.count)
+    lines.push(
+      '',
+      `Item ids listed with two titles (the first kept): ${fmt(s.title_conflicts.count)}, e.g. ${s.title_conflicts.examples[0]}.`,
+    );
   if (chartFile) lines.push('', `![Sequence lengths](${chartFile})`);
   lines.push('', '## Skipped input', '');
   lines.push(...reasonTable(s.skipped, s.skipped_examples));

@@ -1,6 +1,7 @@
 // Named trainable variables: tfjs variable names are global, so each gets a unique suffix and
 // paramName() gives back its checkpoint name; initialisers; and weights moved to and from
-// safetensors tensors (names = parameter names), a missing or mis-shaped tensor naming the file.
+// safetensors tensors (names = parameter names), a missing, mis-shaped or non-finite tensor naming
+// the file.
 import type { Variable } from '@tensorflow/tfjs-core';
 import { DataError } from './errors.js';
 import type { Rng } from './rng.js';
@@ -36,7 +37,14 @@ export function exportWeights(vars: Variable[]): Record<string, WriteTensor> {
   return Object.fromEntries(vars.map((v) => [paramName(v), { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array }]));
 }
 
-/** Assigns saved tensors to the model's variables; a missing or mis-shaped tensor names the file. */
+/** Throws a DataError naming the tensor and its first NaN or ±∞ element, if it has one. */
+export function checkFiniteTensor(data: ArrayLike<number>, file: string, name: string): void {
+  for (let i = 0; i < data.length; i++)
+    if (!Number.isFinite(data[i]))
+      throw new DataError({ file, field: name }, `element ${i} is ${data[i]}: the weights are not finite (a diverged or damaged run?)`);
+}
+
+/** Assigns saved tensors to the model's variables; a missing, mis-shaped or non-finite tensor names the file. */
 export function importWeights(vars: Variable[], tensors: Record<string, ReadTensor>, file: string): void {
   for (const v of vars) {
     const name = paramName(v);
@@ -45,6 +53,10 @@ export function importWeights(vars: Variable[], tensors: Record<string, ReadTens
     if (t.shape.join(',') !== v.shape.join(','))
       throw new DataError({ file, field: name }, `shape [${t.shape}] but the model needs [${v.shape}]`);
     if (!(t.data instanceof Float32Array)) throw new DataError({ file, field: name }, `dtype ${t.dtype}, expected F32`);
+    checkFiniteTensor(t.data, file, name);
+  }
+  for (const v of vars) {
+    const t = tensors[paramName(v)];
     tf.tidy(() => v.assign(tf.tensor(t.data, v.shape, 'float32')));
   }
 }

@@ -1,7 +1,9 @@
 // A training stage's output folder: the file names every stage shares (checkpoint, training log,
 // config.json, metrics.json), the resume guard, the finite-weights check, and whether the stage is
-// done (metrics.json present; stages write it last) or resumable (a checkpoint present).
-import { existsSync, mkdirSync } from 'node:fs';
+// done (metrics.json present; stages write it last) or resumable (a checkpoint present). Its
+// marker (out_folder.ts) names the stage and keeps the config a resume must match.
+import { existsSync, rmSync } from 'node:fs';
+import { checkOutFolder, claimOutFolder, finishOutFolder } from './out_folder.js';
 import { join } from 'node:path';
 import { writeJsonAtomic } from './atomic.js';
 import { UserError } from './errors.js';
@@ -16,10 +18,11 @@ export class RunFolder {
   readonly checkpoint: string; // <dir>/checkpoint.safetensors
   readonly log: string; // <dir>/train_log.jsonl
 
-  /** holds: what kind of run the folder keeps, for messages ("a training run", "an alignment run"). */
+  /** holds: what kind of run the folder keeps, for messages ("a training run", "an alignment run"); kind: its stage's command. */
   constructor(
     readonly dir: string,
     private readonly holds = 'a training run',
+    private readonly kind = 'train-rec',
   ) {
     this.checkpoint = join(dir, CHECKPOINT);
     this.log = join(dir, TRAIN_LOG);
@@ -35,12 +38,17 @@ export class RunFolder {
     return existsSync(this.checkpoint);
   }
 
-  /** Creates the folder; refuses a fresh start over a checkpoint and a resume without one. */
-  open(resume: boolean): void {
-    if (!resume && this.resumable)
+  /**
+   * Claims the folder for the stage's `config` (out_folder.ts) and creates it; refuses a fresh start
+   * over a checkpoint (unless `force`: it is removed) and a resume without one.
+   */
+  open(resume: boolean, config: object, force = false): void {
+    checkOutFolder(this.dir, this.kind, config, { resume, force });
+    if (!resume && !force && this.resumable)
       throw new UserError(`${this.dir} already holds ${this.holds} (${CHECKPOINT}); pass --resume to continue it or choose another --out`);
     if (resume && !this.resumable) throw new UserError(`${this.dir}: nothing to resume (no ${CHECKPOINT})`);
-    mkdirSync(this.dir, { recursive: true });
+    claimOutFolder(this.dir, this.kind, config, { resume, force });
+    if (force && !resume) rmSync(this.checkpoint, { force: true });
   }
 
   /** The resolved stage config, written atomically beside the outputs. */
@@ -51,6 +59,7 @@ export class RunFolder {
   /** The stage's results; written last, it marks the stage done. */
   writeMetrics(metrics: object): void {
     writeJsonAtomic(join(this.dir, METRICS), metrics);
+    finishOutFolder(this.dir);
   }
 
   /** The training log (train_log.jsonl) of a fresh or resumed run; counter orders its entries. */

@@ -1,7 +1,8 @@
 // The tensor library: @tensorflow/tfjs-core with its gradient registrations and the wasm
 // backend, bundled once by esbuild into <repo>/.cache/tf/ (tfjs' ESM files are not valid Node
 // ESM, and its CommonJS build leaves the gradients out). Exports the tfjs-core API as `tf`.
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { makeDir } from './out_dir.js';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as TFCore from '@tensorflow/tfjs-core';
@@ -34,7 +35,7 @@ export async function ensureBundle(): Promise<string> {
   const root = repoRoot();
   const out = join(root, '.cache', 'tf', `tf-${tfVersion(root)}.mjs`);
   if (existsSync(out)) return out;
-  mkdirSync(dirname(out), { recursive: true });
+  makeDir(dirname(out));
   const esbuild = await import('esbuild');
   const tmp = `${out}.tmp-${process.pid}`;
   await esbuild.build({

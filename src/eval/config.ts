@@ -35,6 +35,7 @@ export const EVAL_SPEC = {
   ),
   seed: opt(0, int(0), 'random seed'),
   quiet: flag('no progress bars'),
+  force: flag('overwrite a finished output of this command in --out'),
 } satisfies Spec;
 
 export interface EvalConfig extends ConfigOf<typeof EVAL_SPEC> {

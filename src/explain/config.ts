@@ -31,6 +31,7 @@ export const EXPLAIN_SPEC = {
   distinction: flag('skip the discriminator and score-predictor experiments', true),
   seed: opt(0, int(0), 'random seed'),
   quiet: flag('no progress messages'),
+  force: flag('overwrite a finished output of this command in --out'),
 } satisfies Spec;
 
 export interface ExplainConfig extends ConfigOf<typeof EXPLAIN_SPEC> {

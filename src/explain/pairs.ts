@@ -20,6 +20,9 @@ export interface Pair {
   item: number;
 }
 
+const unknown = (what: 'user' | 'item', v: unknown, n: number) =>
+  `unknown ${what} ${JSON.stringify(v ?? null)} (pairs use the data set's ${what} numbers 1..${n}; ${what}_map.tsv maps raw ids to them)`;
+
 export function readPairs(file: string, ds: Dataset): Pair[] {
   let text: string;
   try {
@@ -40,14 +43,11 @@ export function readPairs(file: string, ds: Dataset): Pair[] {
       } catch {
         throw new DataError(at, 'is not valid JSON');
       }
-    } else [user, item] = line.split(',').map((s) => Number(s.trim()));
+    } else [user, item] = line.split(',').map((s) => (/^\d+$/.test(s.trim()) ? Number(s.trim()) : s.trim()));
     if (!Number.isInteger(user) || (user as number) < 1 || (user as number) > ds.sequences.length)
-      throw new DataError(
-        { ...at, field: 'user' },
-        `unknown user ${JSON.stringify(user)} (the data set has users 1..${ds.sequences.length})`,
-      );
+      throw new DataError({ ...at, field: 'user' }, unknown('user', user, ds.sequences.length));
     if (!Number.isInteger(item) || (item as number) < 1 || (item as number) > ds.items.length)
-      throw new DataError({ ...at, field: 'item' }, `unknown item ${JSON.stringify(item)} (the data set has items 1..${ds.items.length})`);
+      throw new DataError({ ...at, field: 'item' }, unknown('item', item, ds.items.length));
     out.push({ user: user as number, item: item as number });
   });
   if (out.length === 0) throw new UserError(`${file}: no pairs`);

@@ -1,7 +1,7 @@
 // The `explain` stage: every explainer (aligned models, the unaligned base LM, the template-only
 // baseline) writes an explanation for the same test pairs; each is scored against f (faithfulness,
 // rule judge, optionally an LLM judge), and the distinction experiments run on all the texts.
-import { mkdirSync } from 'node:fs';
+import { makeDir } from '../engine/out_dir.js';
 import { join } from 'node:path';
 import { Surrogate } from '../align/model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
@@ -92,7 +92,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const asked = cfg.aspect === undefined ? null : knownAspect(cfg.aspect);
   const studied = cases.slice(0, cfg.aspectStudy);
   const texts: Record<string, string[]> = {};
-  mkdirSync(join(cfg.out, 'explanations'), { recursive: true });
+  makeDir(join(cfg.out, 'explanations'));
   for (const x of explainers) {
     const { e, dispose, asking } = await x.make();
     let seconds = 0;

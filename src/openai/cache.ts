@@ -2,7 +2,8 @@
 // of the model name and the messages). Replies are appended as they arrive, so a killed run keeps
 // what it got; on opening, a cut-off or malformed last line is dropped from the file. Failures are not cached.
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
+import { makeDir } from '../engine/out_dir.js';
 import { dirname } from 'node:path';
 import { DataError } from '../engine/errors.js';
 import type { ChatClient, ChatMessage } from './chat.js';
@@ -50,7 +51,7 @@ export class ReplyCache {
   /** Remembers a reply and appends it to the file. */
   add(key: string, reply: string): void {
     this.replies.set(key, reply);
-    mkdirSync(dirname(this.file), { recursive: true });
+    makeDir(dirname(this.file));
     appendFileSync(this.file, JSON.stringify({ key, reply }) + '\n');
   }
 }

@@ -27,6 +27,7 @@ export const TRAIN_REC_SPEC = {
   backend: opt('auto', choice(BACKEND_CHOICES, '<b>'), `tensor backend: ${BACKEND_CHOICES.join(', ')}`),
   resume: flag('continue the run in --out from its last checkpoint'),
   quiet: flag('no progress bars'),
+  force: flag('overwrite a finished output of this command in --out'),
 } satisfies Spec;
 
 export type TrainRecConfig = ConfigOf<typeof TRAIN_REC_SPEC>;

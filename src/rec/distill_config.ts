@@ -25,6 +25,7 @@ export const DISTILL_SPEC = {
   backend: opt('auto', choice(BACKEND_CHOICES, '<b>'), `tensor backend: ${BACKEND_CHOICES.join(', ')}`),
   resume: flag('continue the run in --out from its last checkpoint'),
   quiet: flag('no progress bars'),
+  force: flag('overwrite a finished output of this command in --out'),
 } satisfies Spec;
 
 export type DistillConfig = ConfigOf<typeof DISTILL_SPEC>;

@@ -56,6 +56,7 @@ function studentConfig(cfg: DistillConfig, tc: Sasrec['cfg']): TrainRecConfig {
     seed: cfg.seed,
     backend: cfg.backend,
     resume: cfg.resume,
+    force: cfg.force,
     quiet: cfg.quiet,
   };
   const ok = Number.isInteger(s.hidden) && s.hidden >= 1 && Number.isInteger(s.heads) && s.heads >= 1 && s.hidden % s.heads === 0;
@@ -71,7 +72,7 @@ export async function distillRec(cfg: DistillConfig): Promise<DistillResult> {
   const t0 = performance.now();
   checkDistillConfig(cfg);
   if (resolve(cfg.out) === resolve(cfg.rec)) throw new UserError(`distill: --out ${cfg.out} is f's folder (--rec); choose another`);
-  const folder = new RunFolder(cfg.out, 'a distillation run');
+  const folder = new RunFolder(cfg.out, 'a distillation run', 'distill');
   await initEngine({ backend: cfg.backend });
   const teacher = await Recommender.load(cfg.rec, cfg.backend);
   const modelJson = join(cfg.rec, 'model.json');
@@ -91,7 +92,7 @@ export async function distillRec(cfg: DistillConfig): Promise<DistillResult> {
   // f's test negatives (train-rec draws them from its seed + 2), so the student's accuracy compares
   const teacherSeed = (JSON.parse(readFileSync(modelJson, 'utf8')) as { config: { seed?: number } }).config.seed ?? 42;
   const scfg = studentConfig(cfg, tm.cfg);
-  folder.open(cfg.resume);
+  folder.open(cfg.resume, cfg, cfg.force);
   const nUsers = data.train.length;
   const student = buildModel(scfg, data.nItems, nUsers) as Sasrec;
   const studentRec = () => Recommender.of(student, data.nItems, nUsers, scfg.hidden);

@@ -33,7 +33,7 @@ export async function trainRec(cfg: TrainRecConfig): Promise<TrainRecResult> {
   validateTrainRecConfig(cfg);
   await initEngine({ backend: cfg.backend });
   const folder = new RunFolder(cfg.out);
-  folder.open(cfg.resume);
+  folder.open(cfg.resume, cfg, cfg.force);
   const data = splitUsers(readDataset(cfg.data));
   const nUsers = data.train.length;
   const model = buildModel(cfg, data.nItems, nUsers);

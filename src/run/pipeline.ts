@@ -3,7 +3,8 @@
 // explain, one folder per stage under `out`. Resumable stage by stage: a finished stage (its final
 // file present; metrics.json for the training stages) is not redone, an interrupted one resumes from
 // its checkpoint; stage times and peak memory are kept in <out>/stages.json so a resumed run
-// reports the original figures.
+// reports the original figures. The run folder's marker (engine/out_folder.ts) is kind `run`, each
+// stage's folder carries its own.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALIGN_DEFAULTS } from '../align/config.js';
@@ -11,6 +12,7 @@ import { align } from '../align/train.js';
 import { buildDataset } from '../data/build.js';
 import { DATA_DEFAULTS } from '../data/config.js';
 import { writeJsonAtomic } from '../engine/atomic.js';
+import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
 import { RunFolder } from '../engine/run_folder.js';
 import { peakRssMb } from '../engine/resources.js';
 import { EVAL_DEFAULTS } from '../eval/config.js';
@@ -61,6 +63,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     eval: join(o, 'eval'),
     explain: join(o, 'explain'),
   };
+  claimOutFolder(o, 'run', cfg, { reuse: true });
   const stagesFile = join(o, 'stages.json');
   const stages: Stages = readJson<Stages>(stagesFile) ?? {};
   const steps = 7 + MODES.length;
@@ -141,7 +144,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   }
   const evalFile = join(dirs.eval, 'methods.json');
   await stage('eval', existsSync(evalFile), 'every method on the test samples', async () => {
-    const r = await evaluateAll({
+    const ecfg = {
       ...EVAL_DEFAULTS,
       ...p.eval,
       ...q,
@@ -150,8 +153,10 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
       models: MODES.map((m) => dirs.lm[m]),
       baseModel: dirs.base,
       student: dirs.kd,
-    });
-    writeJsonAtomic(evalFile, r);
+    };
+    claimOutFolder(dirs.eval, 'eval', ecfg, { force: true }); // unfinished by methods.json, the run's own mark
+    writeJsonAtomic(evalFile, await evaluateAll(ecfg));
+    finishOutFolder(dirs.eval);
   });
   const explainFile = join(dirs.explain, 'result.json');
   await stage(
@@ -159,7 +164,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     existsSync(explainFile),
     "explanations of f's decisions, scored against f, and the distinction experiments",
     async () => {
-      const r = await explainAll({
+      const xcfg = {
         ...EXPLAIN_DEFAULTS,
         ...p.explain,
         ...q,
@@ -167,8 +172,10 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
         out: dirs.explain,
         models: MODES.map((m) => dirs.lm[m]),
         baseModel: dirs.base,
-      });
-      writeJsonAtomic(explainFile, r);
+      };
+      claimOutFolder(dirs.explain, 'explain', xcfg, { force: true }); // unfinished by result.json, the run's own mark
+      writeJsonAtomic(explainFile, await explainAll(xcfg));
+      finishOutFolder(dirs.explain);
     },
   );
   const { methods, free, timings } = readJson<Awaited<ReturnType<typeof evaluateAll>>>(evalFile)!;

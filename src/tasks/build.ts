@@ -8,6 +8,7 @@ import { readDataset, type Dataset } from '../data/dataset.js';
 import { leaveOneOut } from '../data/process.js';
 import { writeFileAtomic, writeJsonAtomic, writeJsonlAtomic } from '../engine/atomic.js';
 import { UserError } from '../engine/errors.js';
+import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
 import { Progress } from '../engine/progress.js';
 import { Rng } from '../engine/rng.js';
 import { Recommender } from '../rec/recommender.js';
@@ -46,6 +47,7 @@ export interface TasksResult {
 export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   const t0 = Date.now();
   validateTasksConfig(cfg);
+  claimOutFolder(cfg.out, 'tasks', cfg, { force: cfg.force });
   const ds = readDataset(cfg.data);
   const templates = loadTemplates(cfg.templates);
   const texts = cfg.task5[0] + cfg.task5[1] > 0 ? (cfg.sharegpt ? loadShareGpt(cfg.sharegpt) : brownPairs()) : [];
@@ -105,6 +107,7 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   writeJsonAtomic(join(cfg.out, 'counts.json'), counts);
   writeFileAtomic(join(cfg.out, 'counts.md'), countsMarkdown(counts));
   writeJsonAtomic(join(cfg.out, 'config.json'), configRecord(cfg, templates.file, teacher));
+  finishOutFolder(cfg.out);
   return { counts, teacher, seconds: (Date.now() - t0) / 1000 };
 }
 

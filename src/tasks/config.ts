@@ -66,6 +66,7 @@ export const TASKS_SPEC = {
   teacherModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the teacher endpoint'),
   teacherConcurrency: opt(4, int(1), 'teacher requests in flight at once'),
   quiet: flag('no progress bar'),
+  force: flag('overwrite a finished output of this command in --out'),
 } satisfies Spec;
 
 export interface TasksConfig extends ConfigOf<typeof TASKS_SPEC> {

@@ -293,7 +293,7 @@ test("explain --pairs: the chosen pairs, f's decision by its ranking; an unknown
     );
   }
   writeFileSync(file, '1,5\n2,99999\n');
-  const bad = cli(['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--pairs', file, '--quiet']);
+  const bad = cli(['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--pairs', file, '--quiet', '--force']);
   assert.match(bad.stderr, /pairs\.csv:2.*unknown item 99999/);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
 });

@@ -123,7 +123,7 @@ test('model.safetensors reloads to the same logits; a mis-shaped checkpoint is a
   );
   const r = cli(['pretrain', '--data', data, '--out', bad, '--resume', ...TINY.map((x) => (x === '32' ? '64' : x))]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /checkpoint/);
+  assert.match(r.stderr, /--resume: the config differs .*--hidden \(32 → 64\)/); // refused before the checkpoint is read
   assert.equal(r.stderr.trim().split('\n').length, 1);
   for (const m of [a, b, fresh, other]) m.dispose();
 });

@@ -100,8 +100,26 @@ test('filters that leave nobody are an error, not an empty data set', () => {
   const dir = tmp();
   const r = cli(['data', ...csvFixture(dir), '--kcore', '50', '--out', join(dir, 'out'), '--quiet']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /no user is left after filtering/);
+  assert.match(r.stderr, /no user is left after filtering .* of 17 events read \(skipped malformed_line: 1\); loosen the filters/);
   assert.ok(!existsSync(join(dir, 'out', 'manifest.json')));
+});
+
+test('an item listed with two titles: counted in stats.json with examples (the first kept); --strict makes it an error', () => {
+  const dir = tmp();
+  const args = csvFixture(dir);
+  writeFileSync(join(dir, 'items.csv'), readFileSync(join(dir, 'items.csv'), 'utf8') + 'b,Beta Two,x\n');
+  writeFileSync(join(dir, 'inter.csv'), readFileSync(join(dir, 'inter.csv'), 'utf8').replace(/broken line.*\n/, '')); // --strict: no other fault
+  const r = cli(['data', ...args, '--kcore', '3', '--out', join(dir, 'out'), '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const stats = JSON.parse(readFileSync(join(dir, 'out', 'stats.json'), 'utf8'));
+  assert.deepEqual(stats.title_conflicts, {
+    count: 1,
+    examples: [`item b has the titles "Beta" and "Beta Two" (${join(dir, 'items.csv')}:7); the first is kept`],
+  });
+  const strict = cli(['data', ...args, '--kcore', '3', '--strict', '--out', join(dir, 'strict'), '--quiet']);
+  assert.equal(strict.code, 1);
+  assert.match(strict.stderr, /items\.csv:7: item b has the titles "Beta" and "Beta Two"/);
+  assert.equal(strict.stderr.trim().split('\n').length, 1);
 });
 
 test('data --source dslabs with defaults: the embedded MovieLens, 5-core', (t) => {

@@ -14,11 +14,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], cwd = ROOT): CliResult {
+export function cli(args: string[], cwd = ROOT, env: Record<string, string> = {}): CliResult {
   const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, RECEXPLAINER_DEBUG: '' },
+    env: { ...process.env, RECEXPLAINER_DEBUG: '', ...env },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -37,7 +37,17 @@ const command = (name: string): Command => buildProgram().commands.find((c) => c
 const oneSpaced = (s: string) => s.replace(/\s+/g, ' ');
 
 test("the defaults are the stages' long-standing values", () => {
-  assert.deepEqual(DATA_DEFAULTS, { source: 'dslabs', input: [], topItems: 0, users: 0, kcore: 5, seed: 42, strict: false, quiet: false });
+  assert.deepEqual(DATA_DEFAULTS, {
+    source: 'dslabs',
+    input: [],
+    topItems: 0,
+    users: 0,
+    kcore: 5,
+    seed: 42,
+    strict: false,
+    quiet: false,
+    force: false,
+  });
   assert.deepEqual(TRAIN_REC_DEFAULTS, {
     model: 'sasrec',
     loss: 'bce',
@@ -57,6 +67,7 @@ test("the defaults are the stages' long-standing values", () => {
     backend: 'auto',
     resume: false,
     quiet: false,
+    force: false,
   });
   assert.deepEqual(PRETRAIN_DEFAULTS, {
     layers: 4,
@@ -74,6 +85,7 @@ test("the defaults are the stages' long-standing values", () => {
     seed: 0,
     resume: false,
     quiet: false,
+    force: false,
   });
   assert.deepEqual(TASKS_DEFAULTS, {
     forms: ['B', 'I', 'H'],
@@ -88,6 +100,7 @@ test("the defaults are the stages' long-standing values", () => {
     seed: 42,
     backend: 'auto',
     quiet: false,
+    force: false,
     teacherModel: 'gpt-4o-mini',
     teacherConcurrency: 4,
   });
@@ -106,6 +119,7 @@ test("the defaults are the stages' long-standing values", () => {
     seed: 0,
     resume: false,
     quiet: false,
+    force: false,
   });
   assert.deepEqual(EVAL_DEFAULTS, {
     baselines: ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd'],
@@ -114,6 +128,7 @@ test("the defaults are the stages' long-standing values", () => {
     decoding: 'grounded',
     seed: 0,
     quiet: false,
+    force: false,
   });
   assert.deepEqual(DISTILL_DEFAULTS, {
     epochs: 30,
@@ -125,8 +140,17 @@ test("the defaults are the stages' long-standing values", () => {
     backend: 'auto',
     resume: false,
     quiet: false,
+    force: false,
   });
-  assert.deepEqual(EXPLAIN_DEFAULTS, { sample: 200, aspectStudy: 0, judgeModel: 'gpt-4o-mini', distinction: true, seed: 0, quiet: false });
+  assert.deepEqual(EXPLAIN_DEFAULTS, {
+    sample: 200,
+    aspectStudy: 0,
+    judgeModel: 'gpt-4o-mini',
+    distinction: true,
+    seed: 0,
+    quiet: false,
+    force: false,
+  });
 });
 
 test("each *_DEFAULTS holds exactly the spec's defaulted fields, with the spec's values", () => {
@@ -202,6 +226,7 @@ test('flags parse to the config keys: defaults, kebab-case names, --no- switches
     out: 'o',
     input: ['a', 'b'],
     metaCols: ['x', 'y'],
+    skipBadTimes: false,
   });
   assert.deepEqual(await run('eval', ['--tasks', 't', '--out', 'o', '--baselines', 'none']), {
     ...EVAL_DEFAULTS,

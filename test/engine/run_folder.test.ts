@@ -20,7 +20,7 @@ test('file names, done and resumable', () => {
   assert.deepEqual([CHECKPOINT, TRAIN_LOG, CONFIG, METRICS], ['checkpoint.safetensors', 'train_log.jsonl', 'config.json', 'metrics.json']);
   assert.equal(f.done, false);
   assert.equal(f.resumable, false);
-  f.open(false);
+  f.open(false, {});
   assert.ok(existsSync(dir));
   writeFileSync(f.checkpoint, 'x');
   assert.equal(f.resumable, true);
@@ -33,39 +33,39 @@ test('the resume guard: one line naming the folder and what it holds', () => {
   const dir = fresh();
   const f = new RunFolder(dir, 'a distillation run');
   assert.throws(
-    () => f.open(true),
+    () => f.open(true, {}),
     (e: Error) => e instanceof UserError && e.message === `${dir}: nothing to resume (no checkpoint.safetensors)`,
   );
   assert.ok(!existsSync(dir), 'a refused resume creates nothing');
-  f.open(false);
+  f.open(false, {});
   writeFileSync(f.checkpoint, 'x');
   assert.throws(
-    () => f.open(false),
+    () => f.open(false, {}),
     (e: Error) =>
       e instanceof UserError &&
       e.message ===
         `${dir} already holds a distillation run (checkpoint.safetensors); pass --resume to continue it or choose another --out`,
   );
-  f.open(true);
-  assert.throws(() => new RunFolder(dir).open(false), /already holds a training run/);
+  f.open(true, {});
+  assert.throws(() => new RunFolder(dir).open(false, {}), /already holds a training run/);
 });
 
 test('config and metrics are written as JSON under their names, with no temp file left', () => {
   const dir = fresh();
   const f = new RunFolder(dir);
-  f.open(false);
+  f.open(false, {});
   f.writeConfig({ lr: 0.5, name: 'x' });
   f.writeMetrics({ ndcg: 0.25 });
   f.writeMetrics({ ndcg: 0.75 });
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), { lr: 0.5, name: 'x' });
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')), { ndcg: 0.75 });
-  assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'metrics.json']);
+  assert.deepEqual(readdirSync(dir).sort(), ['.recexplainer.json', 'config.json', 'metrics.json']);
 });
 
 test('checkFinite names the first non-finite weight, its element, and the last good checkpoint', () => {
   const dir = fresh();
   const f = new RunFolder(dir);
-  f.open(false);
+  f.open(false, {});
   const ok = { a: { data: Float32Array.of(1, -2) }, b: { data: [0, 3e38] } };
   f.checkFinite(ok, 'after epoch 1');
   const bad = { a: { data: Float32Array.of(1, 2) }, b: { data: Float32Array.of(0, 0, NaN) }, c: { data: [Infinity] } };
@@ -89,7 +89,7 @@ test('checkFinite names the first non-finite weight, its element, and the last g
 test('the training log: a fresh run empties it; a resumed one drops entries at or past its first new one', () => {
   const dir = fresh();
   const f = new RunFolder(dir);
-  f.open(false);
+  f.open(false, {});
   const lines = () =>
     readFileSync(f.log, 'utf8')
       .trim()

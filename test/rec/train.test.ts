@@ -82,15 +82,15 @@ test('a run killed mid-way resumes from its checkpoint to the uninterrupted resu
   assert.deepEqual(metrics(out), metrics(straight));
 });
 
-test('a checkpoint from another model or shape is refused with a one-line error', () => {
+test('a resume with another model or shape is refused with a one-line error naming the changed flags', () => {
   const out = join(tmp(), 'c');
   assert.equal(cli(['train-rec', '--data', data, '--out', out, '--epochs', '2', ...SMALL]).code, 0);
   const r = cli(['train-rec', '--data', data, '--out', out, '--epochs', '4', '--resume', ...SMALL.map((x) => (x === '16' ? '32' : x))]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /hidden/);
+  assert.match(r.stderr, /--resume: the config differs .*--hidden \(16 → 32\)/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   const mf = cli(['train-rec', '--data', data, '--out', out, '--epochs', '4', '--resume', '--model', 'mf', '--quiet']);
-  assert.match(mf.stderr, /checkpoint is a sasrec, expected mf/);
+  assert.match(mf.stderr, /--model \("sasrec" → "mf"\)/);
 });
 
 test('a diverging run stops with one line and keeps a loadable checkpoint with finite weights', () => {

@@ -16,6 +16,7 @@ import { Recommender } from '../../src/rec/recommender.js';
 import { loadTemplates } from '../../src/tasks/templates.js';
 import { parseList } from '../../src/data/text_forms.js';
 import type { Soft, TaskRecord } from '../../src/tasks/forms.js';
+import { MARKER, readMarker } from '../../src/engine/out_folder.js';
 
 const { data, rec: recDir } = await trainedRing();
 const tmp = mkdtempSync(join(tmpdir(), 'tasks-'));
@@ -187,14 +188,17 @@ test('the same seed gives byte-identical files; another seed does not', () => {
   const files = readdirSync(out).sort();
   assert.deepEqual(readdirSync(again).sort(), files);
   for (const f of files) {
-    if (f === 'config.json') continue;
+    if (f === 'config.json' || f === MARKER) continue; // the marker keeps the time the stage finished
     assert.ok(readFileSync(join(out, f)).equals(readFileSync(join(again, f))), f);
   }
   const cfg = (d: string) => ({ ...JSON.parse(readFileSync(join(d, 'config.json'), 'utf8')), out: null });
   assert.deepEqual(cfg(again), cfg(out));
+  const { finished: _a, ...ma } = readMarker(again)!;
+  const { finished: _b, ...mb } = readMarker(out)!;
+  assert.deepEqual(ma, mb);
   const other = join(tmp, 'c');
   assert.equal(cli(['tasks', ...ARGS, '--seed', '7', '--forms', 'B', '--out', other]).code, 0);
-  assert.deepEqual(readdirSync(other).sort(), ['config.json', 'counts.json', 'counts.md', 'test.B.jsonl', 'train.B.jsonl']);
+  assert.deepEqual(readdirSync(other).sort(), [MARKER, 'config.json', 'counts.json', 'counts.md', 'test.B.jsonl', 'train.B.jsonl']);
   assert.ok(!readFileSync(join(other, 'train.B.jsonl')).equals(readFileSync(join(out, 'train.B.jsonl'))));
 });
 

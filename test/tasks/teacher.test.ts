@@ -18,6 +18,7 @@ import { ReplyCache } from '../../src/openai/cache.js';
 import { parseList } from '../../src/data/text_forms.js';
 import type { TaskRecord } from '../../src/tasks/forms.js';
 import type { TeacherStats } from '../../src/tasks/teacher.js';
+import { MARKER } from '../../src/engine/out_folder.js';
 
 const { data, rec: recDir } = await trainedRing();
 const tmp = mkdtempSync(join(tmpdir(), 'teacher-'));
@@ -185,7 +186,7 @@ test('a rerun against a server that fails everything gives the same files from t
   await withServer(
     (_b, res) => reply(res, 503, { error: 'down' }),
     async (url, seen) => {
-      const r = await cliAsync([...ARGS, '--out', taught, '--teacher-url', url, '--teacher-model', 'teach-1']);
+      const r = await cliAsync([...ARGS, '--out', taught, '--teacher-url', url, '--teacher-model', 'teach-1', '--force']); // over its finished output
       assert.equal(r.code, 0, r.stderr);
       assert.equal(seen.length, 3 * s1.explanations.failed); // the failed ones, 1 + 2 retries each
     },
@@ -212,7 +213,7 @@ test('a 401 stops the run with one line naming the endpoint, no stack, no key', 
       assert.ok(!/\n\s+at /.test(r.stderr));
       assert.ok(!r.stderr.includes(key), r.stderr);
       assert.ok(!existsSync(join(out, 'train.B.jsonl')));
-      assert.deepEqual(existsSync(out) ? readdirSync(out) : [], []);
+      assert.deepEqual(readdirSync(out), [MARKER]); // only the folder's marker, written first
     },
   );
 });

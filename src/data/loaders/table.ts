@@ -1,11 +1,12 @@
 // Generic loaders: --input INTERACTIONS ITEMS as CSV/TSV (header row) or JSON Lines, read through opts.columns.
-// Time: unix seconds (milliseconds when > 1e11) or a date string (ISO without a zone is UTC); no time column → line number.
+// Time: read by time_column.ts (--time-format, or the one format the column agrees on; UTC unless a zone is given).
 // Metadata: CSV values with '|' become lists; JSONL keeps strings, numbers and string lists, and counts objects as skips.
 import { DataError, UserError, type Where } from '../../engine/errors.js';
 import { eachCsvRow, type CsvOptions } from '../csv.js';
 import type { ItemMeta, MetaValue, RawLog } from '../rawlog.js';
 import { cleanText, cleanTitle } from '../text.js';
 import { eachLine, type EachLineOptions } from './common.js';
+import { TimeColumn } from './time_column.js';
 import type { ColumnMapping, LoadOptions, Loader } from './types.js';
 
 type JsonObject = Record<string, unknown>;
@@ -14,9 +15,9 @@ export const loadCsv: Loader = async (opts, log) => {
   const { columns: c, interactions, items } = tableInputs('csv', opts);
   const read: CsvOptions = { encoding: opts.encoding, quiet: opts.quiet, delimiter: c.delimiter };
   const eventCols = c.time === undefined ? [c.user, c.item] : [c.user, c.item, c.time];
-  await eachCsvRow(interactions, read, eventCols, log, ([user, item, time], line) => {
-    addInteraction(log, { file: interactions, line }, user, item, c.time, time);
-  });
+  const events = new TimeColumn(interactions, c.time, c.timeFormat, c.skipBadTimes);
+  await eachCsvRow(interactions, read, eventCols, log, ([user, item, time], line) => events.add(user, item, time, line));
+  events.addTo(log);
   await eachCsvRow(items, read, [c.itemId ?? c.item, c.title, ...c.meta], log, ([rawId, title, ...values], line) => {
     const id = rawId.trim();
     if (!log.hasItem(id)) return;
@@ -29,14 +30,16 @@ export const loadCsv: Loader = async (opts, log) => {
 export const loadJsonl: Loader = async (opts, log) => {
   const { columns: c, interactions, items } = tableInputs('jsonl', opts);
   const read: EachLineOptions = { encoding: opts.encoding, quiet: opts.quiet };
+  const events = new TimeColumn(interactions, c.time, c.timeFormat, c.skipBadTimes);
   await eachObject(interactions, read, log, (o, where) => {
     const user = idValue(o, c.user, where, log);
     if (user === undefined) return;
     const item = idValue(o, c.item, where, log);
     if (item === undefined) return;
     if (c.time !== undefined && isAbsent(o[c.time])) return log.skip('missing_field', { ...where, field: c.time });
-    addInteraction(log, where, user, item, c.time, c.time === undefined ? undefined : o[c.time]);
+    events.add(user, item, c.time === undefined ? undefined : o[c.time], where.line);
   });
+  events.addTo(log);
   await eachObject(items, read, log, (o, where) => {
     const id = idValue(o, c.itemId ?? c.item, where, log);
     if (id === undefined || !log.hasItem(id)) return;
@@ -53,42 +56,6 @@ function tableInputs(kind: string, opts: LoadOptions): { columns: ColumnMapping;
   if (opts.inputs.length !== 2)
     throw new UserError(`${kind}: --input takes two files, interactions then items (got ${opts.inputs.length})`);
   return { columns: opts.columns, interactions: opts.inputs[0], items: opts.inputs[1] };
-}
-
-/** Adds one event; without a time column the line number orders the events. */
-function addInteraction(
-  log: RawLog,
-  where: Where & { line: number },
-  user: string,
-  item: string,
-  timeCol: string | undefined,
-  raw: unknown,
-): void {
-  let time = where.line;
-  if (timeCol !== undefined) {
-    const t = parseTime(raw);
-    if (t === undefined) return log.skip('bad_timestamp', { ...where, field: timeCol }, JSON.stringify(raw));
-    time = t;
-  }
-  log.addEvent(user.trim(), item.trim(), time, where);
-}
-
-const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const ISO_NO_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
-
-/** Unix seconds from a number (ms when > 1e11) or a date string; undefined when neither. */
-export function parseTime(v: unknown): number | undefined {
-  if (typeof v === 'number') return fromNumber(v);
-  if (typeof v !== 'string') return undefined;
-  const s = v.trim();
-  if (NUMERIC.test(s)) return fromNumber(Number(s));
-  const ms = Date.parse(ISO_NO_ZONE.test(s) ? `${s.replace(' ', 'T')}Z` : s);
-  return Number.isFinite(ms) ? ms / 1000 : undefined;
-}
-
-function fromNumber(n: number): number | undefined {
-  if (!Number.isFinite(n)) return undefined;
-  return Math.abs(n) > 1e11 ? n / 1000 : n;
 }
 
 function setMeta(meta: ItemMeta, key: string, value: MetaValue | undefined): void {

@@ -9,7 +9,7 @@ import { readSafetensors, writeSafetensors, type ReadTensor, type WriteTensor } 
 import { tf } from '../../engine/tf.js';
 import { configFromHf, type LlamaConfig } from '../model/config.js';
 import { Llama } from '../model/llama.js';
-import { exportWeights } from '../../engine/params.js';
+import { checkFiniteTensor, exportWeights } from '../../engine/params.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
 export const INDEX_FILE = 'model.safetensors.index.json';
@@ -20,7 +20,7 @@ export function lmWeights(model: Llama): Record<string, WriteTensor> {
   return exportWeights(model.variables());
 }
 
-/** Assigns `tensors` (by HF name) to the model; a missing, extra or mis-shaped tensor is a DataError naming it. */
+/** Assigns `tensors` (by HF name) to the model; a missing, extra, mis-shaped or non-finite tensor is a DataError naming it. */
 export function setLmWeights(model: Llama, tensors: Record<string, ReadTensor>, file: string): void {
   const vars = model.namedVariables();
   for (const name of Object.keys(tensors)) {
@@ -33,6 +33,7 @@ export function setLmWeights(model: Llama, tensors: Record<string, ReadTensor>, 
     if (t.dtype === 'I32') throw new DataError({ file, field: name }, 'integer tensor, expected floating point');
     if (t.shape.join(',') !== v.shape.join(','))
       throw new DataError({ file, field: name }, `shape [${t.shape}], the config gives [${v.shape}]`);
+    checkFiniteTensor(t.data, file, name);
   }
   for (const [name, v] of vars) tf.tidy(() => v.assign(tf.tensor(tensors[name].data, v.shape, 'float32')));
 }
