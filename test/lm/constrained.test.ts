@@ -10,17 +10,7 @@ import { listConstraint } from '../../src/lm/decode/constraint.js';
 import { beamSearch, greedyDecode } from '../../src/lm/decode/search.js';
 import { TokenTrie } from '../../src/lm/decode/trie.js';
 import { Llama } from '../../src/lm/model/llama.js';
-
-const CFG = {
-  vocab_size: 40,
-  hidden_size: 32,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  intermediate_size: 48,
-  max_position_embeddings: 64,
-};
-const EOS = 1;
+import { EOS, TINY } from './tiny.js';
 
 before(async () => {
   await initEngine({ backend: 'wasm' });
@@ -107,7 +97,7 @@ function toyCatalogue(seed: number): number[][] {
 
 for (const engine of ['wasm', 'tfjs'] as const) {
   test(`${engine} steps: constrained beam search over a 20-title catalogue = brute-force scoring`, () => {
-    const m = new Llama(CFG, 21, 0.6);
+    const m = new Llama(TINY, 21, 0.6);
     const titles = toyCatalogue(4);
     const prompt = [4, 9, 17, 2];
     const trie = new TokenTrie(titles);
@@ -141,7 +131,7 @@ for (const engine of ['wasm', 'tfjs'] as const) {
 }
 
 test('constrained greedy and beam answers are the same on both step engines; greedy stays in the catalogue', () => {
-  const m = new Llama(CFG, 22, 0.6);
+  const m = new Llama(TINY, 22, 0.6);
   const titles = toyCatalogue(5);
   const SEP = 3;
   const trie = new TokenTrie(titles);

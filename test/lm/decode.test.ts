@@ -8,17 +8,7 @@ import { initEngine } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
 import { beamSearch, greedyDecode } from '../../src/lm/decode/search.js';
 import { injectSoftTokens, Llama } from '../../src/lm/model/llama.js';
-
-const CFG = {
-  vocab_size: 40,
-  hidden_size: 32,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  intermediate_size: 48,
-  max_position_embeddings: 64,
-};
-const EOS = 1;
+import { EOS, TINY } from './tiny.js';
 
 before(async () => {
   await initEngine({ backend: 'wasm' });
@@ -49,7 +39,7 @@ function greedyByRecompute(m: Llama, prompt: number[], maxNew: number, soft?: { 
 
 for (const engine of ['wasm', 'tfjs'] as const) {
   test(`${engine} steps: KV-cache greedy decoding gives exactly the tokens of full recomputation (also batched, left-padded)`, () => {
-    const m = new Llama(CFG, 11, 0.4);
+    const m = new Llama(TINY, 11, 0.4);
     const prompts = [[5, 9, 2, 33], [7], [12, 3, 3, 8, 20, 21, 4]];
     const want = prompts.map((p) => greedyByRecompute(m, p, 20));
     assert.ok(
@@ -69,8 +59,8 @@ for (const engine of ['wasm', 'tfjs'] as const) {
   });
 
   test(`${engine} steps: greedy decoding with a soft token in the prompt`, () => {
-    const m = new Llama(CFG, 12, 0.4);
-    const vector = tf.randomNormal([1, CFG.hidden_size], 0, 1, 'float32', 3);
+    const m = new Llama(TINY, 12, 0.4);
+    const vector = tf.randomNormal([1, TINY.hidden_size], 0, 1, 'float32', 3);
     const prompt = [4, 39, 6, 7];
     const want = greedyByRecompute(m, prompt, 12, { pos: 1, vector });
     const plain = greedyByRecompute(m, prompt, 12);
@@ -86,7 +76,7 @@ for (const engine of ['wasm', 'tfjs'] as const) {
   });
 
   test(`${engine} steps: beam search: 5 distinct sequences sorted by score, scores = recomputed log-probabilities; beam 1 = greedy`, () => {
-    const m = new Llama(CFG, 13, 0.4);
+    const m = new Llama(TINY, 13, 0.4);
     const prompt = [8, 17, 3];
     const beams = beamSearch(m, { ids: prompt }, { maxNewTokens: 8, eosId: EOS, beams: 5, engine });
     assert.equal(beams.length, 5);
@@ -109,7 +99,7 @@ for (const engine of ['wasm', 'tfjs'] as const) {
     const gScore = gTokens.reduce((s, t, j) => s + glp[prompt.length - 1 + j][t], 0) / gTokens.length;
     assert.ok(beams[0].score >= gScore - 1e-6);
     for (const seed of [14, 15, 16]) {
-      const mm = new Llama(CFG, seed, 0.4);
+      const mm = new Llama(TINY, seed, 0.4);
       const one = beamSearch(mm, { ids: prompt }, { maxNewTokens: 10, eosId: EOS, beams: 1, lengthPenalty: 0, engine });
       assert.equal(one.length, 1);
       assert.deepEqual(one[0].ids, greedyDecode(mm, [{ ids: prompt }], { maxNewTokens: 10, eosId: EOS, engine })[0]);
@@ -120,7 +110,7 @@ for (const engine of ['wasm', 'tfjs'] as const) {
 }
 
 test('the wasm engine follows weight changes (assign, LoRA merge) and matches tfjs; no leaked tensors', () => {
-  const m = new Llama(CFG, 17, 0.4);
+  const m = new Llama(TINY, 17, 0.4);
   const prompt = [3, 9, 27];
   const first = greedyDecode(m, [{ ids: prompt }], { maxNewTokens: 6, engine: 'wasm' })[0];
   assert.deepEqual(first, greedyByRecompute(m, prompt, 6));
@@ -146,7 +136,7 @@ test('the wasm engine follows weight changes (assign, LoRA merge) and matches tf
 });
 
 test('decode options are checked', () => {
-  const m = new Llama(CFG, 1);
+  const m = new Llama(TINY, 1);
   assert.throws(() => greedyDecode(m, [{ ids: [1] }], { maxNewTokens: 0 }), /maxNewTokens/);
   assert.throws(() => greedyDecode(m, [{ ids: [1] }], { maxNewTokens: 64 }), /max_position_embeddings/);
   assert.throws(() => greedyDecode(m, [{ ids: [] }], { maxNewTokens: 3 }), /empty prompt/);
