@@ -11,6 +11,10 @@ export const RUN_SPEC = {
   ),
   out: maybe(text('<dir>'), 'output folder (default runs/<profile>)'),
   seed: opt(0, int(0), 'random seed'),
+  data: maybe(
+    text('<dir>'),
+    "a data set folder (from `recexplainer data`) instead of the embedded default (the profile's user sample applies only to the default)",
+  ),
   baseModel: maybe(text('<path>'), 'use this base LM instead of pre-training one'),
   quiet: flag('no progress bars'),
 } satisfies Spec;

@@ -54,7 +54,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   const p = PROFILE[cfg.profile];
   const o = cfg.out;
   const dirs: RunOutputs['dirs'] = {
-    data: join(o, 'dataset'),
+    data: cfg.data ?? join(o, 'dataset'),
     rec: join(o, 'rec'),
     kd: join(o, 'sasrec-kd'),
     tasks: join(o, 'tasks'),
@@ -68,8 +68,13 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   const stages: Stages = readJson<Stages>(stagesFile) ?? {};
   const steps = 7 + MODES.length;
   let n = 0;
-  const stage = async (name: string, done: boolean, what: string, body: () => Promise<unknown>) => {
+  /** done: finished before (kept), or what the user gave instead (a string, said as it is). */
+  const stage = async (name: string, done: boolean | string, what: string, body: () => Promise<unknown>) => {
     n++;
+    if (typeof done === 'string') {
+      say(`[${n}/${steps}] ${name}: ${done}`);
+      return;
+    }
     if (done) {
       say(`[${n}/${steps}] ${name}: done before${stages[name] ? ` (${stages[name].seconds.toFixed(1)} s)` : ''}, kept`);
       return;
@@ -82,8 +87,11 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   };
   const q = { seed: cfg.seed, quiet: cfg.quiet };
 
-  await stage('data', existsSync(join(dirs.data, 'stats.json')), 'MovieLens latest-small (dslabs), 5-core, leave-one-out', () =>
-    buildDataset({ ...DATA_DEFAULTS, ...p.data, out: dirs.data, quiet: cfg.quiet, seed: DATA_DEFAULTS.seed + cfg.seed }),
+  await stage(
+    'data',
+    cfg.data ? `given (--data ${cfg.data})` : existsSync(join(dirs.data, 'stats.json')),
+    'MovieLens latest-small (dslabs), 5-core, leave-one-out',
+    () => buildDataset({ ...DATA_DEFAULTS, ...p.data, out: dirs.data, quiet: cfg.quiet, seed: DATA_DEFAULTS.seed + cfg.seed }),
   );
   const rec = new RunFolder(dirs.rec);
   await stage('train_rec', rec.done, `SASRec, hidden ${p.rec.hidden}, history ${p.rec.maxLen}`, () =>
@@ -118,10 +126,14 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
       }),
   );
   const base = new RunFolder(dirs.base);
-  await stage('pretrain', cfg.baseModel !== undefined || base.done, 'base LM (tokenizer + Llama) from scratch', async () => {
-    if (cfg.baseModel) return;
-    await pretrain({ ...PRETRAIN_DEFAULTS, ...p.pretrain, ...q, data: dirs.data, out: dirs.base, resume: base.resumable });
-  });
+  await stage(
+    'pretrain',
+    cfg.baseModel ? `given (--base-model ${cfg.baseModel})` : base.done,
+    'base LM (tokenizer + Llama) from scratch',
+    async () => {
+      await pretrain({ ...PRETRAIN_DEFAULTS, ...p.pretrain, ...q, data: dirs.data, out: dirs.base, resume: base.resumable });
+    },
+  );
   for (const mode of MODES) {
     const lm = new RunFolder(dirs.lm[mode]);
     await stage(

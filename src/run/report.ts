@@ -50,7 +50,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
   const baseLm = readJson<PretrainMetrics>(join(r.dirs.base, 'metrics.json'));
   const alignment = Object.fromEntries(Object.entries(r.dirs.lm).map(([m, d]) => [m, readJson<AlignMetrics>(join(d, 'metrics.json'))]));
   const timings = { ...Object.fromEntries(Object.entries(r.stages).map(([k, v]) => [k, v.seconds])), ...r.evalTimings };
-  const command = `recexplainer run --profile ${cfg.profile}${cfg.seed ? ` --seed ${cfg.seed}` : ''}${cfg.baseModel ? ` --base-model ${cfg.baseModel}` : ''}`;
+  const command = `recexplainer run --profile ${cfg.profile}${cfg.seed ? ` --seed ${cfg.seed}` : ''}${cfg.data ? ` --data ${cfg.data}` : ''}${cfg.baseModel ? ` --base-model ${cfg.baseModel}` : ''}`;
   const report = {
     profile: cfg.profile,
     command,

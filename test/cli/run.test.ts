@@ -4,7 +4,7 @@
 // answers all valid with the free-decoding rows beside them, a second call reusing every finished stage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './helpers.js';
@@ -107,4 +107,17 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
   assert.equal(again.code, 0, again.stderr);
   assert.equal((again.stdout.match(/done before/g) ?? []).length, 10);
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).methods, report.methods);
+});
+
+test('run --data DIR: the given folder is the data set (no data stage), and a folder that is none is named in one line', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'run-data-'));
+  const notData = join(tmp, 'not-a-data-set');
+  mkdirSync(notData);
+  const r = cli(['run', '--data', notData, '--out', join(tmp, 'r'), '--quiet']);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, new RegExp(`^\\[1/10\\] data: given \\(--data ${notData}\\)$`, 'm'));
+  assert.equal(
+    r.stderr.trim(),
+    `recexplainer: ${notData}: not a data set folder (no manifest.json); create one with \`recexplainer data\``,
+  );
 });

@@ -4,6 +4,7 @@ import { loadDslabs } from './dslabs.js';
 import { loadMovieLens } from './movielens.js';
 import { loadAmazon } from './amazon.js';
 import { loadSteam } from './steam.js';
+import { loadSequences } from './sequences.js';
 import { loadCsv, loadJsonl } from './table.js';
 
 export const SOURCES = {
@@ -13,6 +14,10 @@ export const SOURCES = {
   steam: { load: loadSteam, help: 'Kang & McAuley steam_reviews.json(.gz) and steam_games.json(.gz)' },
   csv: { load: loadCsv, help: 'generic CSV/TSV: interactions file + items file, columns mapped by --user-col etc.' },
   jsonl: { load: loadJsonl, help: 'generic JSON Lines: interactions file + items file, keys mapped by --user-col etc.' },
+  sequences: {
+    load: loadSequences,
+    help: 'order-only sequences ("user item item …" lines, files in order) + a JSON Lines items file (DEALRec)',
+  },
 } satisfies Record<string, { load: Loader; help: string }>;
 
 export type SourceName = keyof typeof SOURCES;
