@@ -15,6 +15,7 @@ export const DATA_SPEC = {
   topItems: opt(0, int(0), 'keep the N most frequent items (0 = all)'),
   users: opt(0, int(0), 'sample N users, seeded (0 = all)'),
   kcore: opt(5, int(0, '<k>'), 'drop users and items with fewer than k events, to a fixpoint'),
+  sampleAfterKcore: flag('draw the --users sample from the k-core instead of before it (items may then have fewer than k events)'),
   seed: opt(42, int(0), 'random seed'),
   encoding: maybe(choice<TextEncoding>(['utf8', 'latin1'], '<enc>'), "text encoding of the raw files (default: the format's own)"),
   strict: flag('treat any malformed record as an error instead of skipping it'),

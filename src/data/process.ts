@@ -2,6 +2,7 @@
 // drop items without a title → order each user's events by time (ties: input order) → keep
 // the first of duplicate (user, item) events → top-N items → seeded user sample → k-core to
 // a fixpoint → drop users with < 3 events → remap ids to 1..N (in order of first appearance).
+// With sampleAfterKcore the user sample is drawn from the k-core instead (and not filtered again).
 import { Rng } from '../engine/rng.js';
 import type { ItemMeta, RawLog } from './rawlog.js';
 
@@ -9,6 +10,7 @@ export interface ProcessConfig {
   topItems: number; // keep the N most frequent items; 0 = all
   users: number; // sample N users (seeded); 0 = all
   kcore: number; // users and items with fewer than k events removed, repeatedly; 0/1 = off
+  sampleAfterKcore?: boolean; // draw the user sample from the k-core (default: before it)
   seed: number;
 }
 
@@ -97,17 +99,19 @@ export function processLog(log: RawLog, cfg: ProcessConfig): Processed {
   }
 
   // 4. seeded sample of users (among those with any event left)
-  let alive = byUser.map((ev, u) => (ev.length > 0 ? u : -1)).filter((u) => u >= 0);
-  if (cfg.users > 0 && alive.length > cfg.users) {
-    const pick = new Rng(cfg.seed).sampleIndices(alive.length, cfg.users).sort((a, b) => a - b);
+  const sample = () => {
+    const alive = byUser.map((ev, u) => (ev.length > 0 ? u : -1)).filter((u) => u >= 0);
+    if (cfg.users <= 0 || alive.length <= cfg.users) return;
+    const pick = new Rng(cfg.seed).sampleIndices(alive.length, cfg.users);
     add(filtered, 'users_not_sampled', alive.length - pick.length);
     const chosen = new Set(pick.map((i) => alive[i]));
     for (const u of alive) if (!chosen.has(u)) byUser[u] = [];
-    alive = pick.map((i) => alive[i]);
-  }
+  };
+  if (!cfg.sampleAfterKcore) sample();
 
   // 5. k-core fixpoint, with MIN_SEQUENCE as a floor for users
   kcore(byUser, items, raw.items, cfg.kcore, filtered, skipped);
+  if (cfg.sampleAfterKcore) sample();
 
   // 6. remap to 1..N in order of first appearance in the input
   const itemNew = new Int32Array(raw.items);

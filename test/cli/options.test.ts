@@ -43,6 +43,7 @@ test("the defaults are the stages' long-standing values", () => {
     topItems: 0,
     users: 0,
     kcore: 5,
+    sampleAfterKcore: false,
     seed: 42,
     strict: false,
     quiet: false,

@@ -131,6 +131,22 @@ test('user sampling: same seed gives the same users, another seed other users', 
   assert.equal(processLog(logOf(ev), { ...ALL, users: 10, seed: 7 }).filtered.users_not_sampled, 40);
 });
 
+test('sampling after the k-core keeps exactly N users of the core; sampling before lets the core shrink them', () => {
+  // 40 users with 3 events on the common items a, b, c; 60 users with 3 events on items of their own
+  const ev: [string, string, number][] = [];
+  for (let u = 0; u < 40; u++) for (const i of ['a', 'b', 'c']) ev.push([`c${u}`, i, u]);
+  for (let u = 0; u < 60; u++) for (const i of ['x', 'y', 'z']) ev.push([`s${u}`, `${i}${u}`, u]);
+  const before = processLog(logOf(ev), { ...ALL, kcore: 3, users: 20, seed: 3 });
+  const after = processLog(logOf(ev), { ...ALL, kcore: 3, users: 20, seed: 3, sampleAfterKcore: true });
+  assert.equal(after.userRaw.length, 20);
+  assert.ok(
+    after.userRaw.every((u) => u.startsWith('c')),
+    'every sampled user is in the core',
+  );
+  assert.equal(after.filtered.users_not_sampled, 20);
+  assert.ok(before.userRaw.length < 20, `${before.userRaw.length} users: the sample included users outside the core`);
+});
+
 test('ids are remapped to 1..N in order of first appearance', () => {
   const log = logOf([
     ['z', 'q', 1],
