@@ -4,6 +4,7 @@
 // the file.
 import type { Variable } from '@tensorflow/tfjs-core';
 import { DataError } from './errors.js';
+import { firstNonFinite } from './finite.js';
 import type { Rng } from './rng.js';
 import type { ReadTensor, WriteTensor } from './safetensors.js';
 import { tf } from './tf.js';
@@ -39,9 +40,9 @@ export function exportWeights(vars: Variable[]): Record<string, WriteTensor> {
 
 /** Throws a DataError naming the tensor and its first NaN or ±∞ element, if it has one. */
 export function checkFiniteTensor(data: ArrayLike<number>, file: string, name: string): void {
-  for (let i = 0; i < data.length; i++)
-    if (!Number.isFinite(data[i]))
-      throw new DataError({ file, field: name }, `element ${i} is ${data[i]}: the weights are not finite (a diverged or damaged run?)`);
+  const i = firstNonFinite(data);
+  if (i >= 0)
+    throw new DataError({ file, field: name }, `element ${i} is ${data[i]}: the weights are not finite (a diverged or damaged run?)`);
 }
 
 /** Assigns saved tensors to the model's variables; a missing, mis-shaped or non-finite tensor names the file. */

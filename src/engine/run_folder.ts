@@ -7,6 +7,7 @@ import { checkOutFolder, claimOutFolder, finishOutFolder } from './out_folder.js
 import { join } from 'node:path';
 import { writeJsonAtomic } from './atomic.js';
 import { UserError } from './errors.js';
+import { firstNonFinite } from './finite.js';
 import { TrainLog } from './train_log.js';
 
 export const CHECKPOINT = 'checkpoint.safetensors';
@@ -75,12 +76,11 @@ export class RunFolder {
   /** Throws a one-line UserError naming the first weight with a NaN or ±∞ (when: "after epoch 3"). */
   checkFinite(weights: Record<string, { data: ArrayLike<number> }>, when: string): void {
     for (const [name, t] of Object.entries(weights)) {
-      for (let i = 0; i < t.data.length; i++) {
-        if (!Number.isFinite(t.data[i]))
-          throw new UserError(
-            `weights of ${name} are not finite (element ${i} is ${t.data[i]}) ${when}; stopped, ${this.lastGood()} (try a lower --lr)`,
-          );
-      }
+      const i = firstNonFinite(t.data);
+      if (i >= 0)
+        throw new UserError(
+          `weights of ${name} are not finite (element ${i} is ${t.data[i]}) ${when}; stopped, ${this.lastGood()} (try a lower --lr)`,
+        );
     }
   }
 }
