@@ -21,7 +21,7 @@ import { catalogueKeys, evaluateMethod, type AnswerRow, type MethodMetrics } fro
 import { grounding } from './grounding.js';
 import { lmMethod, LM_METHOD_DEFAULTS, type LmMethodOptions } from './lm_method.js';
 import type { Method, MethodName } from './method.js';
-import { evalSets, pickSubset, testHistories } from './sets.js';
+import { evalSets, pickSubset } from './sets.js';
 import type { EvalConfig } from './config.js';
 
 /** An LM method's free-decoding row: valid_rate = share of its task-1 (top beam) and task-4 answers that are catalogue titles. */
@@ -85,11 +85,11 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
       m.dispose?.();
     }
   };
-  const histories = testHistories(cfg.tasks);
   /** An LM method by the run's decoding, and freely too when that is grounded; the surrogate is disposed after. */
   const runLm = (name: MethodName, s: Surrogate, source: string, form: Form, opts: LmMethodOptions) => {
     try {
-      const g = cfg.decoding === 'grounded' ? grounding(s.tok, { titles, histories, maxHistory: src.maxHistory }) : undefined;
+      const g =
+        cfg.decoding === 'grounded' ? grounding(s.tok, { titles, histories: subset.histories, maxHistory: src.maxHistory }) : undefined;
       result.methods[name] = score(lmMethod(name, s, source, { ...opts, grounding: g }), form, 'answers');
       result.timings[`eval_${name}`] = result.methods[name]!.seconds;
       if (result.free) {

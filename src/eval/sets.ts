@@ -13,27 +13,27 @@ export interface SetOptions {
   seed: number;
 }
 
-/** Users to keep and the task-4 title records, drawn once from the I-form files so every form gets the same. */
-export function pickSubset(tasksDir: string, opts: SetOptions): { users: Set<number> | null; titles: TaskRecord[] } {
+/**
+ * Users to keep and the task-4 title records, drawn once from the I-form files so every form gets the
+ * same; and, read from the same test file, each test user's history as f reads it (its <user> token's).
+ */
+export function pickSubset(
+  tasksDir: string,
+  opts: SetOptions,
+): { users: Set<number> | null; titles: TaskRecord[]; histories: Map<number, number[]> } {
   const rng = new Rng(opts.seed);
   const test = readTaskRecords(taskFile(tasksDir, 'test', 'I'));
+  const histories = new Map<number, number[]>();
+  for (const r of test) for (const s of r.soft) if (s.kind === 'user' && s.user !== null) histories.set(s.user, s.history);
   const all = [...new Set(test.flatMap((r) => (r.user === null ? [] : [r.user])))].sort((a, b) => a - b);
   const users = opts.users > 0 && opts.users < all.length ? new Set(rng.shuffle(all).slice(0, opts.users)) : null;
   const titles = readTaskRecords(taskFile(tasksDir, 'train', 'I')).filter(isTitleRecord);
   const keep = new Set(rng.shuffle(titles.map((_, i) => i)).slice(0, opts.task4));
-  return { users, titles: titles.filter((_, i) => keep.has(i)) };
+  return { users, titles: titles.filter((_, i) => keep.has(i)), histories };
 }
 
 function isTitleRecord(r: TaskRecord): boolean {
   return r.task === 4 && r.id.endsWith('-title');
-}
-
-/** Each test user's history as f reads it (the <user> token's history in the I-form test file). */
-export function testHistories(tasksDir: string): Map<number, number[]> {
-  const out = new Map<number, number[]>();
-  for (const r of readTaskRecords(taskFile(tasksDir, 'test', 'I')))
-    for (const s of r.soft) if (s.kind === 'user' && s.user !== null) out.set(s.user, s.history);
-  return out;
 }
 
 /** The evaluation sets of one form (tasks the form lacks are empty). */
