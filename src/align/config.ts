@@ -22,6 +22,7 @@ export const ALIGN_SPEC = {
   batchSize: opt(16, int(1), 'sequences per step'),
   warmup: opt(30, int(0), 'linear warm-up steps'),
   perTask: opt(0, int(0), 'at most N training samples per task, a seeded subset (0 = all)'),
+  titleSpans: flag('train explanations (task 7) without <title> spans around the titles they cite, nor their loss mask', true),
   checkpointEvery: opt(200, int(1), 'optimizer steps between checkpoints'),
   seed: opt(0, int(0), 'random seed'),
   resume: flag('continue the run in --out from its checkpoint'),

@@ -1,8 +1,14 @@
 // Task records → token sequences the LM trains and is evaluated on: the chat layout of
 // src/lm/tokenizer/chat.ts, loss on the response only, and each soft-token position paired with the
-// vector of the record's soft entry in the same order.
+// vector of the record's soft entry in the same order. With title spans, an explanation (task 7)
+// cites titles in <title>…</title> spans that may hold only the record's citable items (the shown
+// history and the items the record names); training restricts the loss inside spans to what the
+// decoding constraint allows there, so both see the same allowed sets.
 import { DataError } from '../engine/errors.js';
-import { promptIds, renderChat, softTokenPositions } from '../lm/tokenizer/chat.js';
+import { recentHistory } from '../data/text_forms.js';
+import { allowedAlong, type Constraint } from '../lm/decode/constraint.js';
+import { titleSpanConstraint } from '../lm/decode/title_spans.js';
+import { markTitles, promptIds, renderChat, responseIds, softTokenPositions } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import type { LmExample } from '../lm/train/train.js';
 import type { TaskRecord } from '../tasks/forms.js';
@@ -32,10 +38,49 @@ export function softSlots(
   });
 }
 
-/** A training example: prompt + response + end token, loss on the last two. */
-export function trainingExample(r: TaskRecord, tok: Tokenizer, vectors: SoftVectors | undefined, source: string): LmExample {
-  const { ids, lossMask } = renderChat(tok, r.prompt, r.response);
-  return { ids, lossMask, soft: softSlots(ids, r, tok, vectors, source) };
+/** What title spans may hold: titles[id] is item id's normal title; the shown history is the user's last maxHistory items. */
+export interface TitleSpans {
+  titles: readonly string[];
+  maxHistory: number;
+}
+
+/** The items a record's explanation may cite: the shown history behind its <user> token, then every item it names. */
+export function citableItems(r: TaskRecord, maxHistory: number): number[] {
+  const shown = r.soft.flatMap((s) => (s.kind === 'user' ? recentHistory(s.history, maxHistory) : []));
+  return [...new Set([...shown, ...r.items])];
+}
+
+/** The decoding constraint of a record's explanation: each title span holds one of its citable items. */
+export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: TitleSpans): Constraint<number> {
+  return titleSpanConstraint(
+    tok,
+    citableItems(r, spans.maxHistory).map((i) => spans.titles[i]),
+  );
+}
+
+/** A training example: prompt + response + end token, loss on the last two; with spans, a task-7 answer cites in spans, masked as decoding masks them. */
+export function trainingExample(
+  r: TaskRecord,
+  tok: Tokenizer,
+  vectors: SoftVectors | undefined,
+  source: string,
+  spans?: TitleSpans,
+): LmExample {
+  if (!spans || r.task !== 7) {
+    const { ids, lossMask } = renderChat(tok, r.prompt, r.response);
+    return { ids, lossMask, soft: softSlots(ids, r, tok, vectors, source) };
+  }
+  const response = markTitles(
+    r.response,
+    citableItems(r, spans.maxHistory).map((i) => spans.titles[i]),
+  );
+  const { ids, lossMask } = renderChat(tok, r.prompt, response);
+  const tail = [...responseIds(tok, response), tok.special.eos];
+  const allowed = [
+    ...ids.slice(0, ids.length - tail.length).map(() => undefined),
+    ...allowedAlong(explanationConstraint(r, tok, spans), tail),
+  ];
+  return { ids, lossMask, soft: softSlots(ids, r, tok, vectors, source), allowed };
 }
 
 /** The prompt of a record ready for generation ("… ASSISTANT:"), with its soft slots. */

@@ -16,6 +16,7 @@ import { lmWeights, setLmWeights, WEIGHTS_FILE } from '../lm/io/checkpoint.js';
 import { exportWeights, importWeights } from '../engine/params.js';
 import { gpt2Vocab, writeLlamaGguf, type GgufWeightType } from '../lm/io/gguf_write.js';
 import { readGguf } from '../lm/io/gguf_read.js';
+import { unmarkTitles } from '../lm/tokenizer/chat.js';
 import { tokenizerFromGguf } from '../lm/tokenizer/gguf_vocab.js';
 import { loadBaseModel } from '../lm/io/load.js';
 import type { LoraConfig } from '../lm/model/lora.js';
@@ -179,14 +180,14 @@ export class Surrogate {
     return Object.values(this.projectors).flatMap((p) => p.variables());
   }
 
-  /** Greedy continuations of one batch of prompts (soft tokens filled, each under its constraint if any), as trimmed text; at most `want` new tokens, fewer where the context ends. */
+  /** Greedy continuations of one batch of prompts (soft tokens filled, each under its constraint if any), as trimmed text without title markers; at most `want` new tokens, fewer where the context ends. */
   generate(prompts: readonly { ids: readonly number[]; soft: readonly SoftSlot[]; constraint?: Constraint }[], want: number): string[] {
     const soft = this.softTokens(prompts.map((p) => p.soft));
     try {
       const longest = Math.max(...prompts.map((p) => p.ids.length));
       const maxNewTokens = Math.max(1, Math.min(want, this.model.cfg.max_position_embeddings - longest));
       return greedyDecode(this.model, prompts, { maxNewTokens, eosId: this.tok.special.eos }, soft).map((ids) =>
-        this.tok.decode(ids).trim(),
+        unmarkTitles(this.tok.decode(ids)).trim(),
       );
     } finally {
       soft?.vectors.dispose();

@@ -12,7 +12,9 @@ import { Recommender } from '../rec/recommender.js';
 import { lineChart } from '../report/svg.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import { validateAlignConfig, type AlignConfig } from './config.js';
-import { trainingExample } from './examples.js';
+import { trainingExample, type TitleSpans } from './examples.js';
+import { readDataset } from '../data/dataset.js';
+import { titlesById } from '../data/text_forms.js';
 import { newProjectors, Surrogate } from './model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
 import { SoftVectors } from './soft.js';
@@ -37,6 +39,12 @@ export function capPerTask(records: readonly TaskRecord[], perTask: number, seed
   return records.filter((_, i) => keep.has(i));
 }
 
+/** What the explanations of a tasks folder may cite in title spans. */
+export function titleSpansOf(tasks: string): TitleSpans {
+  const src = tasksSources(tasks);
+  return { titles: titlesById(readDataset(src.data).items), maxHistory: src.maxHistory };
+}
+
 export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   validateAlignConfig(cfg);
   await initEngine({ backend: 'auto' });
@@ -51,7 +59,8 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   const s = await Surrogate.base(cfg.baseModel);
   const vectors = recDir ? new SoftVectors(await Recommender.load(recDir)) : undefined;
   vectors?.prepare(records.flatMap((r) => r.soft));
-  const examples: LmExample[] = records.map((r) => trainingExample(r, s.tok, vectors, file));
+  const spans = cfg.titleSpans ? titleSpansOf(cfg.tasks) : undefined;
+  const examples: LmExample[] = records.map((r) => trainingExample(r, s.tok, vectors, file, spans));
   if (cfg.loraR > 0)
     s.model.enableLora({ r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targets: cfg.loraTargets }, cfg.seed);
   if (vectors) Object.assign(s.projectors, newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.seed + 1, vectors.inputScales()));
@@ -79,6 +88,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     batchSize: cfg.batchSize,
     warmup: cfg.warmup,
     perTask: cfg.perTask,
+    titleSpans: cfg.titleSpans,
     seed: cfg.seed,
   };
   const trainLog = folder.trainLog<LmLogEntry>(cfg.resume, (e) => e.step);

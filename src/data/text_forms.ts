@@ -37,6 +37,11 @@ export function normalTitle(s: string): string {
   return capText(safeText(s).replace(/\|/g, '/'), TITLE_MAX);
 }
 
+/** The normal title of each item by id (index 0, the padding id, is ''). */
+export function titlesById(items: readonly { title: string }[]): string[] {
+  return ['', ...items.map((i) => normalTitle(i.title))];
+}
+
 /** The key two titles are matched on: the normal form, case-folded. */
 export function titleKey(s: string): string {
   return normalTitle(s).toLowerCase();

@@ -1,9 +1,7 @@
 // Configuration of the `eval` stage, one spec (src/engine/options.ts) for the config, its defaults
 // and its flags (--base-model ↔ baseModel); the aligned models are given apart (--model).
+import { DECODINGS, type Decoding } from '../lm/decode/constraint.js';
 import { choice, defaultsOf, flag, int, list, maybe, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
-
-export const DECODINGS = ['grounded', 'free'] as const;
-export type Decoding = (typeof DECODINGS)[number];
 
 export const BASELINES = ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd'] as const;
 export type Baseline = (typeof BASELINES)[number];

@@ -15,7 +15,7 @@ import { UserError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
 import { Recommender } from '../rec/recommender.js';
 import type { Form, TaskRecord } from '../tasks/forms.js';
-import { normalTitle } from '../data/text_forms.js';
+import { titlesById } from '../data/text_forms.js';
 import { distilledMethod, popularityMethod, randomMethod } from './baselines.js';
 import { catalogueKeys, evaluateMethod, type AnswerRow, type MethodMetrics } from './evaluate.js';
 import { grounding } from './grounding.js';
@@ -65,7 +65,7 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   await initEngine({ backend: 'auto' });
   const src = tasksSources(cfg.tasks);
   const ds = readDataset(src.data);
-  const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
+  const titles = titlesById(ds.items);
   const catalogue = catalogueKeys(titles);
   const subset = pickSubset(cfg.tasks, { users: cfg.users, task4: cfg.task4, seed: cfg.seed });
   const sets = new Map<Form, ReturnType<typeof evalSets>>();

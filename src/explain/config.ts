@@ -1,6 +1,7 @@
 // Configuration of the `explain` stage, one spec (src/engine/options.ts) for the config, its
 // defaults and its flags (--aspect-study ↔ aspectStudy); the explaining models are given apart (--model).
-import { defaultsOf, flag, int, maybe, opt, req, text, type ConfigOf, type Spec } from '../engine/options.js';
+import { choice, defaultsOf, flag, int, maybe, opt, req, text, type ConfigOf, type Spec } from '../engine/options.js';
+import { DECODINGS, type Decoding } from '../lm/decode/constraint.js';
 
 export const EXPLAIN_SPEC = {
   tasks: req(text('<dir>'), 'tasks folder (from `recexplainer tasks`, with explanations)'),
@@ -22,6 +23,11 @@ export const EXPLAIN_SPEC = {
     0,
     int(0),
     'explain the first N pairs again asking for each aspect in turn (aligned models), and report which aspects the texts cover',
+  ),
+  decoding: opt<Decoding>(
+    'grounded',
+    choice(DECODINGS, '<d>'),
+    "LM explanations: grounded (a <title> span can only name the case's shown history, the candidate or another item the case names) or free",
   ),
   judgeUrl: maybe(
     text('<url>'),

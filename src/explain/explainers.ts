@@ -1,8 +1,9 @@
 // Who writes explanations for the test cases: a language model (aligned or not) answering the
-// task-7 prompt of its form by greedy decoding (an aspect, when given, is appended to the prompt),
+// task-7 prompt of its form by greedy decoding (an aspect, when given, is appended to the prompt;
+// with title spans, each <title> span it opens can only name one of the case's citable items),
 // or the template-only baseline that never consults f (a coin-flip decision, two random shown
 // items, the candidate's themes), the reference point of the distinction experiments.
-import { promptExample } from '../align/examples.js';
+import { explanationConstraint, promptExample, type TitleSpans } from '../align/examples.js';
 import type { Surrogate } from '../align/model.js';
 import type { Item } from '../data/process.js';
 import { DataError } from '../engine/errors.js';
@@ -22,6 +23,7 @@ export interface LmExplainerOptions {
   maxNewTokens: number;
   batchSize: number; // cases decoded together
   aspect?: string; // e.g. "genre", "era", or free text: appended to the prompt as what to focus on
+  spans?: TitleSpans; // grounded decoding: what title spans may hold; none = free
 }
 
 export const LM_EXPLAINER_DEFAULTS: LmExplainerOptions = { maxNewTokens: 120, batchSize: 16 };
@@ -49,9 +51,10 @@ export function lmExplainer(
       });
       const out: string[] = [];
       for (let i = 0; i < rs.length; i += opts.batchSize) {
-        const ps = rs
-          .slice(i, i + opts.batchSize)
-          .map((r) => promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source));
+        const ps = rs.slice(i, i + opts.batchSize).map((r) => ({
+          ...promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source),
+          constraint: opts.spans ? explanationConstraint(r, s.tok, opts.spans) : undefined,
+        }));
         out.push(...s.generate(ps, opts.maxNewTokens));
       }
       return out;

@@ -12,7 +12,7 @@ import { UserError } from '../engine/errors.js';
 import { Recommender } from '../rec/recommender.js';
 import type { Form } from '../tasks/forms.js';
 import { loadTemplates } from '../tasks/templates.js';
-import { normalTitle } from '../data/text_forms.js';
+import { titlesById } from '../data/text_forms.js';
 import { ASPECTS, aspectCoverage, aspectWord, knownAspect, type AspectCoverage, type AspectId } from '../facts/aspects.js';
 import { explainCases, type ExplainCase } from './cases.js';
 import { pairRecords, readPairs } from './pairs.js';
@@ -38,7 +38,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   await initEngine({ backend: 'auto' });
   const src = tasksSources(cfg.tasks);
   const ds = readDataset(src.data);
-  const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
+  const titles = titlesById(ds.items);
   const catalogue = { titles };
   const facts = ds.items.map(itemFacts);
   const metadata: Metadata = { of: (id) => facts[id - 1], vocabulary: [...new Set(facts.flatMap((f) => f.themes))] };
@@ -59,6 +59,11 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   );
   if (cases.length === 0) throw new UserError(`${cfg.tasks}: no explanation (task 7) test samples; rebuild the tasks with explanations`);
   const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
+  const lmOpts = (aspect?: string) => ({
+    ...LM_EXPLAINER_DEFAULTS,
+    aspect,
+    spans: cfg.decoding === 'grounded' ? { titles, maxHistory: src.maxHistory } : undefined,
+  });
   const explainers: { make: () => Promise<{ e: Explainer; dispose?: () => void; asking?: (aspect: string) => Explainer }> }[] = [];
   if (base) {
     explainers.push({
@@ -66,7 +71,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
         const s = await Surrogate.base(base);
         const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', 'B');
         return {
-          e: lmExplainer('base-lm', s, recordsOf('B'), file, { ...LM_EXPLAINER_DEFAULTS, aspect: cfg.aspect }),
+          e: lmExplainer('base-lm', s, recordsOf('B'), file, lmOpts(cfg.aspect)),
           dispose: () => s.dispose(),
         };
       },
@@ -80,7 +85,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
         const mode = s.meta!.mode;
         const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', mode);
         const name = `recexplainer-${mode.toLowerCase()}`;
-        const asking = (aspect?: string) => lmExplainer(name, s, recordsOf(mode), file, { ...LM_EXPLAINER_DEFAULTS, aspect });
+        const asking = (aspect?: string) => lmExplainer(name, s, recordsOf(mode), file, lmOpts(aspect));
         return { e: asking(cfg.aspect), dispose: () => s.dispose(), asking };
       },
     });

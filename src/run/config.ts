@@ -1,6 +1,7 @@
 // Configuration of `run`, one spec (src/engine/options.ts) for the config, its defaults and its
 // flags; the stages' own settings come from the profile (profiles.ts).
 import { choice, flag, int, maybe, opt, text, type ConfigOf, type Spec } from '../engine/options.js';
+import { DECODINGS, type Decoding } from '../lm/decode/constraint.js';
 import { PROFILES } from './profiles.js';
 
 export const RUN_SPEC = {
@@ -16,6 +17,11 @@ export const RUN_SPEC = {
     "a data set folder (from `recexplainer data`) instead of the embedded default (the profile's user sample applies only to the default)",
   ),
   baseModel: maybe(text('<path>'), 'use this base LM instead of pre-training one'),
+  decoding: opt<Decoding>(
+    'grounded',
+    choice(DECODINGS, '<d>'),
+    "the LMs' answers and explanations: grounded (catalogue titles only; free decoding is reported beside it) or free (the paper's)",
+  ),
   quiet: flag('no progress bars'),
 } satisfies Spec;
 

@@ -34,7 +34,7 @@ import { aspectsFor, aspectSuffix, aspectText, aspectWord, type AspectId } from 
 import { explanationFacts, explanationText, type ExplanationFacts } from '../facts/targets.js';
 import { applyTeacher, type TeacherStats } from './teacher.js';
 import { loadTemplates, TemplatePicker, type Templates } from './templates.js';
-import { attributeText, normalTitle, recentHistory, renderList } from '../data/text_forms.js';
+import { attributeText, recentHistory, renderList, titlesById } from '../data/text_forms.js';
 
 const ASPECT_SHARE = 1 / 3; // training explanations that ask for one aspect
 
@@ -60,7 +60,7 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   if (cfg.task2Items >= ds.items.length)
     throw new UserError(`--task2-items ${cfg.task2Items}: the catalogue has only ${ds.items.length} items`);
 
-  const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
+  const titles = titlesById(ds.items);
   const pick = new TemplatePicker(templates, new Rng(cfg.seed));
   const rng = new Rng(cfg.seed + 1);
   const byTask: Source[][] = [[], [], [], [], [], [], [], []]; // index = task id

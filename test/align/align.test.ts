@@ -1,7 +1,8 @@
 // align end to end on the ring fixture: a tiny target SASRec, its tasks and a tiny pre-trained
 // base LM. Alignment lowers the response loss, the saved folder reloads to the same answers, a
 // killed run resumes to the uninterrupted weights, eval writes the table (distilling the sasrec-kd
-// student into its folder; grounded answers all valid, the free ones beside them), and bad input is one line.
+// student into its folder; grounded answers all valid, the free ones beside them), title spans in
+// training restrict the loss as decoding restricts the choice, and bad input is one line.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,10 @@ import { readSafetensors } from '../../src/engine/safetensors.js';
 import { Surrogate } from '../../src/align/model.js';
 import { readTaskRecords, taskFile } from '../../src/tasks/records.js';
 import { lmMethod } from '../../src/eval/lm_method.js';
+import { citableItems, explanationConstraint, trainingExample } from '../../src/align/examples.js';
+import { titleSpansOf } from '../../src/align/train.js';
+import { SoftVectors } from '../../src/align/soft.js';
+import { responseIds } from '../../src/lm/tokenizer/chat.js';
 import { Recommender } from '../../src/rec/recommender.js';
 import { readDataset } from '../../src/data/dataset.js';
 
@@ -127,6 +132,48 @@ test('align H: the response loss falls; the folder reloads to the same task-3 an
     assert.ok(Math.abs(y - a[i][0]) < 1e-4 && Math.abs(n - a[i][1]) < 1e-4, `${[y, n]} vs ${a[i]}`);
     assert.equal(y > n, a[i][0] > a[i][1]);
   });
+});
+
+test('title spans in training: the loss of a cited title runs over the citable titles only, as decoding allows', async () => {
+  const s = await Surrogate.base(base);
+  const spans = titleSpansOf(tasks);
+  const records = readTaskRecords(taskFile(tasks, 'train', 'H')).filter((r) => r.task === 7 && r.variant === 'I');
+  assert.ok(records.length > 0);
+  const vectors = new SoftVectors(await Recommender.load(rec));
+  const { titleOpen: open, titleClose: close } = s.tok.special;
+  let spansSeen = 0;
+  for (const r of records.slice(0, 20)) {
+    const citable = citableItems(r, spans.maxHistory);
+    const history = r.soft.find((x) => x.kind === 'user')!;
+    assert.ok(history.kind === 'user' && history.history.slice(-spans.maxHistory).every((i) => citable.includes(i)), 'the shown history');
+    assert.ok(
+      r.items.every((i) => citable.includes(i)),
+      'every item the record names',
+    );
+    const ex = trainingExample(r, s.tok, vectors, 'train.H.jsonl', spans);
+    const plain = trainingExample(r, s.tok, vectors, 'train.H.jsonl');
+    assert.equal(plain.allowed, undefined);
+    const firsts = new Set(citable.map((i) => responseIds(s.tok, spans.titles[i])[0]));
+    let inSpan = false;
+    ex.ids.forEach((t, j) => {
+      const a = ex.allowed![j];
+      assert.equal(a !== undefined, inSpan, `position ${j}: restricted exactly inside a span`);
+      if (a) assert.ok(a.includes(t), 'the target is allowed');
+      if (a && ex.ids[j - 1] === open) assert.deepEqual(new Set(a), firsts, "a span's first token: a citable title's");
+      if (t === open) ((inSpan = true), spansSeen++);
+      if (t === close) inSpan = false;
+    });
+    // the same sets the decoder applies along this answer
+    const tail = ex.ids.slice(ex.ids.length - ex.allowed!.filter((_, j) => ex.lossMask![j] === 1).length);
+    const c = explanationConstraint(r, s.tok, spans);
+    let st = c.start();
+    tail.forEach((t, k) => {
+      assert.deepEqual(c.allowed(st), ex.allowed![ex.ids.length - tail.length + k]);
+      st = c.next(st, t);
+    });
+  }
+  assert.ok(spansSeen >= 20, `every explanation cites titles (${spansSeen} spans)`);
+  s.dispose();
 });
 
 test('a killed align run resumes to the weights of an uninterrupted one', async () => {

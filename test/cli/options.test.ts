@@ -116,6 +116,7 @@ test("the defaults are the stages' long-standing values", () => {
     batchSize: 16,
     warmup: 30,
     perTask: 0,
+    titleSpans: true,
     checkpointEvery: 200,
     seed: 0,
     resume: false,
@@ -146,6 +147,7 @@ test("the defaults are the stages' long-standing values", () => {
   assert.deepEqual(EXPLAIN_DEFAULTS, {
     sample: 200,
     aspectStudy: 0,
+    decoding: 'grounded',
     judgeModel: 'gpt-4o-mini',
     distinction: true,
     seed: 0,

@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { hf, type HfTokenizer } from '../../src/lm/tokenizer/bpe.js';
-import { chatText, promptIds, renderChat, softTokenPositions } from '../../src/lm/tokenizer/chat.js';
+import { chatText, markTitles, promptIds, renderChat, responseIds, softTokenPositions, unmarkTitles } from '../../src/lm/tokenizer/chat.js';
 import { trainTokenizer, type Tokenizer } from '../../src/lm/tokenizer/tokenizer.js';
 import { tokenizerCorpus } from '../../src/base/corpus.js';
 import { ringDataset } from '../rec/fixture.js';
@@ -88,4 +88,37 @@ test('soft tokens: only the exact "<user>"/"<item>" of a prompt, found in order'
     ['<item>', '<user>', '<item>'],
   );
   assert.deepEqual(softTokenPositions(tok, tok.encode('<user> <item>')), []);
+});
+
+test('title spans: markers are single special ids and a title inside one is encoded as a response of its own', () => {
+  const text = 'Yes. It follows <title>Item 3</title> and <title>Item 12</title>, so go.';
+  const ids = responseIds(tok, text);
+  const o = tok.special.titleOpen;
+  const c = tok.special.titleClose;
+  assert.deepEqual(ids, [
+    ...tok.encode(' Yes. It follows'),
+    o,
+    ...responseIds(tok, 'Item 3'),
+    c,
+    ...tok.encode(' and'),
+    o,
+    ...responseIds(tok, 'Item 12'),
+    c,
+    ...tok.encode(', so go.'),
+  ]);
+  assert.equal(unmarkTitles(tok.decode(ids)).trim(), 'Yes. It follows Item 3 and Item 12, so go.', 'decoded and unmarked: the plain text');
+  assert.deepEqual(responseIds(tok, '<title>Item 3</title>'), [o, ...responseIds(tok, 'Item 3'), c], 'a span first');
+  assert.deepEqual(responseIds(tok, 'no spans'), tok.encode(' no spans'));
+});
+
+test('markTitles: every occurrence, the longest title where they overlap, never inside a word; unmarkTitles undoes it', () => {
+  const titles = ['Heat (1995)', 'Heat', 'Up', 'Alien', 'Aliens (1986)'];
+  const text = 'Heat (1995) beats Heat and Aliens (1986); Upside Up, not Alienated.';
+  const marked = markTitles(text, titles);
+  assert.equal(
+    marked,
+    '<title>Heat (1995)</title> beats <title>Heat</title> and <title>Aliens (1986)</title>; Upside <title>Up</title>, not Alienated.',
+  );
+  assert.equal(unmarkTitles(marked).trim(), text);
+  assert.equal(markTitles(text, []), text);
 });

@@ -1,12 +1,14 @@
 // Constrained decoding: the token trie on hand cases, listConstraint's allowed sets, beam search
 // under a constraint against brute-force scoring of every allowed answer (exact when the beam is
-// as wide as the catalogue), and both step engines giving the same constrained greedy and beam answers.
+// as wide as the catalogue), both step engines giving the same constrained greedy and beam answers,
+// and title spans: free text whose every span holds a catalogue sequence, under random logits and
+// in the decoder, with the training-time allowed sets (allowedAlong) equal to the decoder's.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
 import { Rng } from '../../src/engine/rng.js';
-import { listConstraint } from '../../src/lm/decode/constraint.js';
+import { allowedAlong, listConstraint, spanConstraint, type Constraint } from '../../src/lm/decode/constraint.js';
 import { beamSearch, greedyDecode } from '../../src/lm/decode/search.js';
 import { TokenTrie } from '../../src/lm/decode/trie.js';
 import { Llama } from '../../src/lm/model/llama.js';
@@ -16,7 +18,7 @@ before(async () => {
   await initEngine({ backend: 'wasm' });
 });
 
-const sorted = (a: Iterable<number>) => [...a].sort((x, y) => x - y);
+const sorted = (a: Iterable<number> | undefined) => [...(a ?? [])].sort((x, y) => x - y);
 
 test('trie: children, endings, subtree counts and paths on hand cases', () => {
   const t = new TokenTrie([[5, 6], [5], [5, 7, 8], [9], [5, 6]]);
@@ -165,3 +167,112 @@ test('constrained greedy and beam answers are the same on both step engines; gre
   }
   m.dispose();
 });
+
+const OPEN = 2;
+const CLOSE = 3;
+
+/** The spans of a generated sequence (each open … close, or open … end when cut off), as comma-joined ids. */
+function spansOf(ids: readonly number[]): { closed: string[]; open: string | null } {
+  const closed: string[] = [];
+  let cur: number[] | null = null;
+  for (const t of ids) {
+    if (cur === null) {
+      if (t === OPEN) cur = [];
+    } else if (t === CLOSE) (closed.push(cur.join(',')), (cur = null));
+    else cur.push(t);
+  }
+  return { closed, open: cur && cur.join(',') };
+}
+
+test('spanConstraint: free outside spans; a span holds one sequence of the trie, then may close', () => {
+  const c = spanConstraint({ open: OPEN, close: CLOSE, spans: new TokenTrie([[5, 6], [5], [7]]) });
+  let s = c.start();
+  assert.equal(c.allowed(s), undefined);
+  s = c.next(s, 9);
+  assert.equal(c.allowed(s), undefined, 'plain text stays free');
+  s = c.next(s, OPEN);
+  assert.deepEqual(sorted(c.allowed(s)), [5, 7]);
+  s = c.next(s, 5);
+  assert.deepEqual(sorted(c.allowed(s)), [CLOSE, 6], '[5] may end here or go on to [5, 6]');
+  s = c.next(s, 6);
+  assert.deepEqual(sorted(c.allowed(s)), [CLOSE]);
+  s = c.next(s, CLOSE);
+  assert.equal(c.allowed(s), undefined);
+  assert.throws(() => c.next(c.next(c.start(), OPEN), 9), /not allowed/);
+  assert.throws(() => spanConstraint({ open: OPEN, close: CLOSE, spans: new TokenTrie([]) }), /no sequence/);
+});
+
+/** Greedy choice over the allowed tokens of each state, on given logits; the allowed sets it applied. */
+function greedyOn<S>(c: Constraint<S>, logits: Float32Array[]): { ids: number[]; applied: (readonly number[] | undefined)[] } {
+  let s = c.start();
+  const ids: number[] = [];
+  const applied: (readonly number[] | undefined)[] = [];
+  for (const l of logits) {
+    const a = c.allowed(s);
+    const among = a ?? [...l.keys()];
+    const t = among.reduce((best, i) => (l[i] > l[best] ? i : best), among[0]);
+    applied.push(a);
+    ids.push(t);
+    s = c.next(s, t);
+  }
+  return { ids, applied };
+}
+
+test('title spans under random logits: every span holds a catalogue title; the training mask equals the decoding mask', () => {
+  const titles = toyCatalogue(6);
+  const keys = new Set(titles.map((t) => t.join(',')));
+  const c = spanConstraint({ open: OPEN, close: CLOSE, spans: new TokenTrie(titles) });
+  const rng = new Rng(11);
+  let spans = 0;
+  for (let trial = 0; trial < 300; trial++) {
+    const logits = Array.from({ length: 24 }, () => {
+      const l = Float32Array.from({ length: TINY.vocab_size }, () => 4 * rng.next());
+      l[OPEN] += 1.5; // spans open often
+      l[CLOSE] += 2 * rng.next() - 1; // and the close token sometimes wins where a title may end
+      return l;
+    });
+    const { ids, applied } = greedyOn(c, logits);
+    const { closed, open } = spansOf(ids);
+    spans += closed.length;
+    for (const sp of closed) assert.ok(keys.has(sp), `span [${sp}] of trial ${trial} is a title`);
+    if (open)
+      assert.ok(
+        [...keys].some((k) => k === open || k.startsWith(open + ',')),
+        `cut-off span [${open}] is a title's prefix`,
+      );
+    assert.deepEqual(allowedAlong(c, ids), applied, 'training walks the same allowed sets');
+  }
+  assert.ok(spans > 300, `spans were exercised (${spans})`);
+  assert.throws(() => allowedAlong(c, [OPEN, 1]), /not allowed/);
+});
+
+for (const engine of ['wasm', 'tfjs'] as const) {
+  test(`${engine} steps: grounded greedy decoding opens spans only to name catalogue titles`, () => {
+    const m = new Llama(TINY, 23, 0.6);
+    const titles = toyCatalogue(7);
+    const keys = new Set(titles.map((t) => t.join(',')));
+    const prompts = [[4, 9, 17], [8, 30], [12]];
+    // the open token is what the free model says first, so the grounded one opens a span at once
+    const free = greedyDecode(
+      m,
+      prompts.map((ids) => ({ ids })),
+      { maxNewTokens: 1, engine },
+    );
+    for (const [i, p] of prompts.entries()) {
+      const open = free[i][0];
+      const c = spanConstraint({ open, close: open === 3 ? 2 : 3, spans: new TokenTrie(titles.filter((t) => !t.includes(open))) });
+      const [ids] = greedyDecode(m, [{ ids: p, constraint: c }], { maxNewTokens: 12, engine });
+      assert.equal(ids[0], open);
+      const close = open === 3 ? 2 : 3;
+      const inner = ids.slice(1, ids.includes(close) ? ids.indexOf(close) : undefined);
+      const named = ids.includes(close) ? inner.join(',') : null;
+      if (named !== null) assert.ok(keys.has(named), `[${named}] is a title`);
+      else
+        assert.ok(
+          [...keys].some((k) => k.startsWith(inner.join(','))),
+          `[${inner}] begins a title`,
+        );
+    }
+    m.dispose();
+  });
+}

@@ -147,6 +147,22 @@ test('fused head cross-entropy: value against log-softmax, gradients of hidden a
   check(() => headCrossEntropy(h, w, targets, 3), { h, w });
 });
 
+test("fused head cross-entropy with allowed tokens: the softmax runs over each restricted row's tokens only", () => {
+  const h = v([4, 6], 19, 'h');
+  const w = v([9, 6], 20, 'w');
+  const targets = Int32Array.from([3, 0, 8, 3]);
+  const allowed = [[3, 5, 7], undefined, [8, 1], undefined];
+  const loss = headCrossEntropy(h, w, targets, 2, allowed).dataSync()[0];
+  const z = tf.matMul(h, w, false, true).arraySync() as number[][];
+  const logp = (row: number[], t: number, among: number[]) => row[t] - Math.log(among.reduce((s, j) => s + Math.exp(row[j]), 0));
+  const all = [...Array(9).keys()];
+  const want = -[...targets].reduce((s, t, i) => s + logp(z[i], t, allowed[i] ?? all), 0) / 2;
+  assert.ok(Math.abs(loss - want) < 1e-4, `${loss} vs ${want}`);
+  assert.ok(loss < headCrossEntropy(h, w, targets, 2).dataSync()[0], 'restricting rows to fewer tokens lowers their loss');
+  check(() => headCrossEntropy(h, w, targets, 2, allowed), { h, w });
+  assert.throws(() => headCrossEntropy(h, w, targets, 2, [[4], undefined, undefined, undefined]), /not among its allowed/);
+});
+
 /** Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7). */
 function erf(x: number): number {
   const s = Math.sign(x);

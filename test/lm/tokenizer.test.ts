@@ -135,7 +135,7 @@ test('training is deterministic and independent of the order of the texts', () =
   const a = trainTokenizer({ texts: BROWN, vocabSize: 1500 });
   const b = trainTokenizer({ texts: BROWN, vocabSize: 1500 });
   const c = trainTokenizer({ texts: [...BROWN].reverse(), vocabSize: 1500 });
-  assert.equal(a.json.model.merges.length, 1500 - 256 - 7);
+  assert.equal(a.json.model.merges.length, 1500 - 256 - 9);
   assert.deepEqual(a.json, b.json);
   assert.deepEqual(a.json, c.json);
 });
@@ -149,7 +149,7 @@ test('encode → decode is the identity on accents, emoji, "|", digits, newlines
 });
 
 test('specials are single reserved ids that plain text never yields, not even a literal "<user>"', () => {
-  assert.deepEqual(tok.special, { pad: 0, bos: 1, eos: 2, user: 3, item: 4, userTurn: 5, assistantTurn: 6 });
+  assert.deepEqual(tok.special, { pad: 0, bos: 1, eos: 2, user: 3, item: 4, userTurn: 5, assistantTurn: 6, titleOpen: 7, titleClose: 8 });
   assert.equal(tok.vocabSize, 4096);
   assert.equal(tok.unk, undefined); // byte-level: every text is encodable
   for (const [role, content] of Object.entries(SPECIALS)) {
@@ -194,7 +194,7 @@ test('save → load gives the same file and encodings; the library and a naive B
   assert.deepEqual(back.json, tok.json);
   const json = JSON.parse(readFileSync(file, 'utf8')) as TokenizerJson;
   assert.equal(json.model.type, 'BPE');
-  assert.equal(json.model.merges.length, 4096 - 256 - 7);
+  assert.equal(json.model.merges.length, 4096 - 256 - 9);
   const lib = new hf.Tokenizer(json, {});
   for (const s of [...VARIED, ...BROWN]) {
     const ids = tok.encode(s);
@@ -225,8 +225,18 @@ test('a GPT-2-style tokenizer.json: roles map onto <|endoftext|> (or tokenizer_c
   mkdirSync(dir);
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(json));
   const t = Tokenizer.load(join(dir, 'tokenizer.json'));
-  assert.deepEqual(t.special, { pad: 259, bos: 258, eos: 258, user: 260, item: 261, userTurn: 262, assistantTurn: 263 });
-  assert.equal(t.vocabSize, 264);
+  assert.deepEqual(t.special, {
+    pad: 259,
+    bos: 258,
+    eos: 258,
+    user: 260,
+    item: 261,
+    userTurn: 262,
+    assistantTurn: 263,
+    titleOpen: 264,
+    titleClose: 265,
+  });
+  assert.equal(t.vocabSize, 266);
   assert.equal(t.prefixSpace, false);
   assert.deepEqual(t.encode(' the'), [257, bytes.indexOf('e')]);
   for (const s of VARIED) assert.equal(t.decode(t.encode(s)), s);

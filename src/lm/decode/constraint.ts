@@ -1,12 +1,19 @@
 // Constraints on what a decoder may generate: per state the allowed next tokens (the end token
-// exactly when the answer may end there). listConstraint reads answers that are lists of items
-// given as token tries: one item, or up to maxItems distinct ones, each possibly excluded.
+// exactly when the answer may end there), or none at all (free text). listConstraint reads answers
+// that are lists of items given as token tries: one item, or up to maxItems distinct ones, each
+// possibly excluded. spanConstraint leaves text free but holds each span between an opening and a
+// closing token to one of the trie's sequences. allowedAlong walks a constraint along a given
+// answer: the allowed sets a decoder would apply at each of its tokens (the training-time mask).
 import type { TokenTrie } from './trie.js';
 
-/** Allowed continuations; a state reached only through allowed tokens always allows at least one. */
+/** How answers are decoded: grounded (under a constraint that admits only valid answers) or free (the paper's). */
+export const DECODINGS = ['grounded', 'free'] as const;
+export type Decoding = (typeof DECODINGS)[number];
+
+/** Allowed continuations (undefined: any token); a state reached only through allowed tokens always allows at least one. */
 export interface Constraint<S = unknown> {
   start(): S;
-  allowed(s: S): readonly number[];
+  allowed(s: S): readonly number[] | undefined;
   next(s: S, token: number): S;
 }
 
@@ -66,4 +73,42 @@ export function listConstraint(spec: ListSpec): Constraint<ListState> {
       return { trie: spec.rest!, node: r, depth: 1, used, items: s.items + 1 };
     },
   };
+}
+
+export interface SpanSpec {
+  open: number; // the token that opens a span
+  close: number; // the token that closes it
+  spans: TokenTrie; // what a span may hold (e.g. the titles an explanation may cite)
+}
+
+/** Free text in which every span open … close holds exactly one of `spans`' sequences. State: −1 outside a span, else the trie node. */
+export function spanConstraint(spec: SpanSpec): Constraint<number> {
+  if (spec.spans.size === 0) throw new RangeError('spanConstraint: no sequence a span may hold');
+  return {
+    start: () => -1,
+    allowed(s) {
+      if (s < 0) return undefined;
+      const out = [...spec.spans.children(s)].map(([t]) => t);
+      if (spec.spans.endsAt(s) >= 0) out.push(spec.close);
+      return out;
+    },
+    next(s, token) {
+      if (s < 0) return token === spec.open ? 0 : -1;
+      if (token === spec.close && spec.spans.endsAt(s) >= 0) return -1;
+      const c = spec.spans.child(s, token);
+      if (c < 0) throw new RangeError(`spanConstraint: token ${token} is not allowed in this span`);
+      return c;
+    },
+  };
+}
+
+/** The allowed set at each token of `ids` (undefined where any token may come), walking the constraint along them. */
+export function allowedAlong<S>(c: Constraint<S>, ids: readonly number[]): (readonly number[] | undefined)[] {
+  let s = c.start();
+  return ids.map((t, j) => {
+    const a = c.allowed(s);
+    if (a && !a.includes(t)) throw new RangeError(`allowedAlong: token ${t} at ${j} is not allowed there`);
+    s = c.next(s, t);
+    return a;
+  });
 }

@@ -105,7 +105,7 @@ function argmax(a: Float32Array, among?: readonly number[]): number {
 function allowedOf(c: Constraint | undefined, state: unknown): readonly number[] | undefined {
   if (!c) return undefined;
   const a = c.allowed(state);
-  if (a.length === 0) throw new RangeError('decode: the constraint allows no token');
+  if (a?.length === 0) throw new RangeError('decode: the constraint allows no token');
   return a;
 }
 

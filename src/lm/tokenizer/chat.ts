@@ -1,6 +1,9 @@
 // The chat layout (Vicuna-like, no system turn): "<s>USER: {prompt} ASSISTANT: {response}</s>", every
 // marker one special id; "<user>"/"<item>" in a prompt are soft-token ids. chatText() is the same sample
 // as one string, which any Hugging Face tokenizer reading our tokenizer.json encodes to the same ids.
+// A response may mark item titles as "<title>Heat (1995)</title>" spans: the markers are special ids
+// and the title inside is encoded as a response of its own would be (responseIds(title)), so a
+// decoder can hold the span to a trie of titles built the same way.
 import { SPECIALS, type Tokenizer } from './tokenizer.js';
 
 export interface ChatIds {
@@ -16,8 +19,39 @@ export interface SoftPosition {
 }
 
 const SOFT_SPLIT = new RegExp(`(${SPECIALS.user}|${SPECIALS.item})`); // captured: odd parts are soft tokens
+const WORD_CHAR = /^[\p{L}\p{N}]$/u;
+/** A title's edge character and the text's character beside it do not run together as one word. */
+const apart = (outside: string | undefined, edge: string) => !WORD_CHAR.test(outside ?? '') || !WORD_CHAR.test(edge);
+const OPEN_SPACED = new RegExp(`\\s*${SPECIALS.titleOpen}\\s*`, 'g');
+const TITLE_SPLIT = new RegExp(`(${SPECIALS.titleOpen}|${SPECIALS.titleClose})`); // captured: odd parts are markers
 
-/** The sample as one string (for other tools; the ids come from promptIds / renderChat). */
+/** "<title>{title}</title>". */
+export const markTitle = (title: string): string => `${SPECIALS.titleOpen}${title}${SPECIALS.titleClose}`;
+
+/**
+ * The text with every occurrence of the given titles marked as a span (the longest title first where
+ * they overlap; an occurrence must not run on into a letter or digit on either side).
+ */
+export function markTitles(text: string, titles: readonly string[]): string {
+  const found: { start: number; end: number }[] = [];
+  for (const t of new Set(titles.filter(Boolean)))
+    for (let at = text.indexOf(t); at >= 0; at = text.indexOf(t, at + 1))
+      if (apart(text[at - 1], t[0]) && apart(text[at + t.length], t[t.length - 1])) found.push({ start: at, end: at + t.length });
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  let out = '';
+  let pos = 0;
+  for (const f of found) {
+    if (f.start < pos) continue;
+    out += text.slice(pos, f.start) + markTitle(text.slice(f.start, f.end));
+    pos = f.end;
+  }
+  return out + text.slice(pos);
+}
+
+/** The text with its title markers removed, one space before each title (decoded text has it inside the span). */
+export const unmarkTitles = (text: string): string => text.replace(OPEN_SPACED, ' ').replaceAll(SPECIALS.titleClose, '');
+
+/** The sample as one string (for other tools; the ids come from promptIds / renderChat); exact for responses without title spans. */
 export function chatText(prompt: string, response?: string): string {
   const head = `${SPECIALS.bos}${SPECIALS.userTurn} ${prompt} ${SPECIALS.assistantTurn}`;
   return response === undefined ? head : `${head} ${response}${SPECIALS.eos}`;
@@ -46,7 +80,21 @@ export function renderChat(tok: Tokenizer, prompt: string, response?: string): C
 
 /** The ids of a response after the ASSISTANT marker (the end token not included), as training sees them. */
 export function responseIds(tok: Tokenizer, response: string): number[] {
-  return tok.encode(lead(tok) + response);
+  const parts = response.split(TITLE_SPLIT);
+  if (parts.length === 1) return tok.encode(lead(tok) + response);
+  const ids: number[] = [];
+  let inTitle = false;
+  parts.forEach((part, i) => {
+    if (i % 2 === 1) {
+      inTitle = part === SPECIALS.titleOpen;
+      ids.push(inTitle ? tok.special.titleOpen : tok.special.titleClose);
+      return;
+    }
+    const text = inTitle ? lead(tok) + part.trim() : i === 0 ? lead(tok) + part : part;
+    const piece = parts[i + 1] === SPECIALS.titleOpen ? text.trimEnd() : text; // the opening marker absorbs the space before it
+    if (piece) ids.push(...tok.encode(piece));
+  });
+  return ids;
 }
 
 /** Where the soft tokens are, in order: the i-th belongs to the sample's soft[i]. */

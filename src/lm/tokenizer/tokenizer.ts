@@ -25,14 +25,16 @@ export const SPECIALS = {
   item: '<item>',
   userTurn: 'USER:',
   assistantTurn: 'ASSISTANT:',
+  titleOpen: '<title>', // an item title follows (a span a decoder can hold to the catalogue), up to titleClose
+  titleClose: '</title>',
 } as const;
 export type SpecialRole = keyof typeof SPECIALS;
 const ROLES = Object.keys(SPECIALS) as SpecialRole[];
 
 /** Roles that absorb the whitespace on their left, so "reads: <user>." costs no lone-space token. */
-const LSTRIP: ReadonlySet<SpecialRole> = new Set(['user', 'item', 'userTurn', 'assistantTurn']);
+const LSTRIP: ReadonlySet<SpecialRole> = new Set(['user', 'item', 'userTurn', 'assistantTurn', 'titleOpen']);
 
-/** The specials our trained tokenizers reserve, ids 0–6 in this order. */
+/** The specials our trained tokenizers reserve, ids 0–8 in this order. */
 export const DEFAULT_SPECIALS: readonly SpecialSpec[] = ROLES.map((r) => ({ content: SPECIALS[r], lstrip: LSTRIP.has(r) }));
 
 /** Other names tokenizers use for a role; a sibling tokenizer_config.json (bos_token, …) comes first. */
@@ -217,7 +219,7 @@ export type TrainingText = string | { text: string; weight: number };
 export interface TrainTokenizerOptions {
   texts: Iterable<TrainingText>;
   vocabSize: number; // total, specials and the 256 byte tokens included
-  specials?: readonly SpecialSpec[]; // default DEFAULT_SPECIALS (ids 0–6)
+  specials?: readonly SpecialSpec[]; // default DEFAULT_SPECIALS (ids 0–8)
   minCount?: number; // a pair seen fewer times is never merged (default 2)
 }
 

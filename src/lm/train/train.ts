@@ -13,13 +13,14 @@ import { paramName } from '../../engine/params.js';
 import { exportWeights, importWeights } from '../../engine/params.js';
 import { ADAMW_DEFAULTS, AdamW, globalNorm, linearSchedule, type AdamWConfig } from './adamw.js';
 import { injectSoftTokens, type Llama } from '../model/llama.js';
-import { headCrossEntropy } from './loss.js';
+import { headCrossEntropy, type AllowedRows } from './loss.js';
 import { projectSoft, type Projector, type SoftInput, type SoftKind } from '../model/projector.js';
 
 export interface LmExample {
   ids: readonly number[]; // prompt + response tokens
   lossMask?: ArrayLike<number>; // per token: 1 = its prediction is trained (a response token); default: every token but the first
   soft?: readonly SoftInput[]; // recommender embeddings at soft-token positions
+  allowed?: AllowedRows; // per token: the tokens its prediction is restricted to (undefined: all), e.g. inside a title span
 }
 
 export interface LmTrainConfig extends AdamWConfig {
@@ -99,6 +100,7 @@ interface Packed {
   T: number;
   rows: Int32Array; // flat positions b·T + t whose next token is trained
   targets: Int32Array;
+  allowed: AllowedRows | undefined; // per row, when some example restricts its tokens
   tokens: number;
 }
 
@@ -108,6 +110,7 @@ function pack(examples: readonly LmExample[], idx: readonly number[]): Packed {
   const ids = new Int32Array(B * T);
   const rows: number[] = [];
   const targets: number[] = [];
+  const allowed: (readonly number[] | undefined)[] = [];
   let tokens = 0;
   idx.forEach((e, b) => {
     const ex = examples[e];
@@ -117,10 +120,12 @@ function pack(examples: readonly LmExample[], idx: readonly number[]): Packed {
       if (ex.lossMask ? ex.lossMask[t] : 1) {
         rows.push(b * T + t - 1);
         targets.push(ex.ids[t]);
+        allowed.push(ex.allowed?.[t]);
       }
     }
   });
-  return { ids, B, T, rows: Int32Array.from(rows), targets: Int32Array.from(targets), tokens };
+  const restricted = allowed.some(Boolean) ? allowed : undefined;
+  return { ids, B, T, rows: Int32Array.from(rows), targets: Int32Array.from(targets), allowed: restricted, tokens };
 }
 
 /** Input embeddings of a packed batch, with the projected soft tokens injected. */
@@ -234,7 +239,7 @@ export function trainLm(
             const h = model.forward(inputs(model, examples, idx, p, projectors), { training: true, rng: dropRng }); // [B,T,H]; right padding needs no key mask
             const flat = tf.reshape(h, [p.B * p.T, -1]);
             const sel = p.rows.length === p.B * p.T ? flat : tf.gather(flat, tf.tensor1d(p.rows, 'int32'));
-            return headCrossEntropy(sel, model.headWeight, p.targets, denom);
+            return headCrossEntropy(sel, model.headWeight, p.targets, denom, p.allowed);
           }, vars);
           loss += value.dataSync()[0];
           value.dispose();
