@@ -51,7 +51,7 @@ export function citableItems(r: TaskRecord, maxHistory: number): number[] {
 }
 
 /** The decoding constraint of a record's explanation: each title span holds one of its citable items. */
-export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: TitleSpans): Constraint<number> {
+export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: TitleSpans): Constraint {
   return titleSpanConstraint(
     tok,
     citableItems(r, spans.maxHistory).map((i) => spans.titles[i]),

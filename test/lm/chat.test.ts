@@ -111,7 +111,7 @@ test('title spans: markers are single special ids and a title inside one is enco
   assert.deepEqual(responseIds(tok, 'no spans'), tok.encode(' no spans'));
 });
 
-test('markTitles: every occurrence, the longest title where they overlap, never inside a word; unmarkTitles undoes it', () => {
+test('markTitles: the first two occurrences, the longest title where they overlap, never inside a word; unmarkTitles undoes it', () => {
   const titles = ['Heat (1995)', 'Heat', 'Up', 'Alien', 'Aliens (1986)'];
   const text = 'Heat (1995) beats Heat and Aliens (1986); Upside Up, not Alienated.';
   const marked = markTitles(text, titles);
@@ -121,4 +121,5 @@ test('markTitles: every occurrence, the longest title where they overlap, never 
   );
   assert.equal(unmarkTitles(marked).trim(), text);
   assert.equal(markTitles(text, []), text);
+  assert.equal(markTitles('Up, Up and Up.', titles), '<title>Up</title>, <title>Up</title> and Up.', 'a title is marked twice at most');
 });

@@ -185,7 +185,7 @@ function spansOf(ids: readonly number[]): { closed: string[]; open: string | nul
 }
 
 test('spanConstraint: free outside spans; a span holds one sequence of the trie, then may close', () => {
-  const c = spanConstraint({ open: OPEN, close: CLOSE, spans: new TokenTrie([[5, 6], [5], [7]]) });
+  const c = spanConstraint({ open: OPEN, close: CLOSE, spans: new TokenTrie([[5, 6], [5], [7]]), vocab: 10 });
   let s = c.start();
   assert.equal(c.allowed(s), undefined);
   s = c.next(s, 9);
@@ -199,7 +199,16 @@ test('spanConstraint: free outside spans; a span holds one sequence of the trie,
   s = c.next(s, CLOSE);
   assert.equal(c.allowed(s), undefined);
   assert.throws(() => c.next(c.next(c.start(), OPEN), 9), /not allowed/);
-  assert.throws(() => spanConstraint({ open: OPEN, close: CLOSE, spans: new TokenTrie([]) }), /no sequence/);
+  assert.throws(() => spanConstraint({ open: OPEN, close: CLOSE, spans: new TokenTrie([]), vocab: 10 }), /no sequence/);
+  // maxUses: [7] twice is spent; [5] spent too leaves [5, 6]; all spent, no span may open
+  const m = spanConstraint({ open: OPEN, close: CLOSE, spans: new TokenTrie([[5, 6], [5], [7]]), vocab: 10, maxUses: 2 });
+  let u = m.start();
+  for (const t of [OPEN, 7, CLOSE, 9, OPEN, 7, CLOSE, OPEN]) u = m.next(u, t);
+  assert.deepEqual(sorted(m.allowed(u)), [5], '[7] was held twice');
+  for (const t of [5, CLOSE, OPEN, 5, CLOSE, OPEN, 5]) u = m.next(u, t);
+  assert.deepEqual(sorted(m.allowed(u)), [6], '[5] was held twice: only [5, 6] is left');
+  for (const t of [6, CLOSE, OPEN, 5, 6, CLOSE]) u = m.next(u, t);
+  assert.deepEqual(sorted(m.allowed(u)), [0, 1, 3, 4, 5, 6, 7, 8, 9], 'every sequence spent: anything but a new span');
 });
 
 /** Greedy choice over the allowed tokens of each state, on given logits; the allowed sets it applied. */
@@ -221,7 +230,7 @@ function greedyOn<S>(c: Constraint<S>, logits: Float32Array[]): { ids: number[];
 test('title spans under random logits: every span holds a catalogue title; the training mask equals the decoding mask', () => {
   const titles = toyCatalogue(6);
   const keys = new Set(titles.map((t) => t.join(',')));
-  const c = spanConstraint({ open: OPEN, close: CLOSE, spans: new TokenTrie(titles) });
+  const c = spanConstraint({ open: OPEN, close: CLOSE, spans: new TokenTrie(titles), vocab: TINY.vocab_size, maxUses: 2 });
   const rng = new Rng(11);
   let spans = 0;
   for (let trial = 0; trial < 300; trial++) {
@@ -235,6 +244,7 @@ test('title spans under random logits: every span holds a catalogue title; the t
     const { closed, open } = spansOf(ids);
     spans += closed.length;
     for (const sp of closed) assert.ok(keys.has(sp), `span [${sp}] of trial ${trial} is a title`);
+    for (const sp of closed) assert.ok(closed.filter((x) => x === sp).length <= 2, `[${sp}] held at most twice`);
     if (open)
       assert.ok(
         [...keys].some((k) => k === open || k.startsWith(open + ',')),
@@ -260,7 +270,12 @@ for (const engine of ['wasm', 'tfjs'] as const) {
     );
     for (const [i, p] of prompts.entries()) {
       const open = free[i][0];
-      const c = spanConstraint({ open, close: open === 3 ? 2 : 3, spans: new TokenTrie(titles.filter((t) => !t.includes(open))) });
+      const c = spanConstraint({
+        open,
+        close: open === 3 ? 2 : 3,
+        spans: new TokenTrie(titles.filter((t) => !t.includes(open))),
+        vocab: TINY.vocab_size,
+      });
       const [ids] = greedyDecode(m, [{ ids: p, constraint: c }], { maxNewTokens: 12, engine });
       assert.equal(ids[0], open);
       const close = open === 3 ? 2 : 3;

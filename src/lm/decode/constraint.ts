@@ -2,7 +2,7 @@
 // exactly when the answer may end there), or none at all (free text). listConstraint reads answers
 // that are lists of items given as token tries: one item, or up to maxItems distinct ones, each
 // possibly excluded. spanConstraint leaves text free but holds each span between an opening and a
-// closing token to one of the trie's sequences. allowedAlong walks a constraint along a given
+// closing token to one of the trie's sequences (each at most maxUses times). allowedAlong walks a constraint along a given
 // answer: the allowed sets a decoder would apply at each of its tokens (the training-time mask).
 import type { TokenTrie } from './trie.js';
 
@@ -79,25 +79,47 @@ export interface SpanSpec {
   open: number; // the token that opens a span
   close: number; // the token that closes it
   spans: TokenTrie; // what a span may hold (e.g. the titles an explanation may cite)
+  maxUses?: number; // how often one sequence may be held, in all (default: any number of times)
+  vocab: number; // token ids are 0 … vocab − 1
 }
 
-/** Free text in which every span open … close holds exactly one of `spans`' sequences. State: −1 outside a span, else the trie node. */
-export function spanConstraint(spec: SpanSpec): Constraint<number> {
-  if (spec.spans.size === 0) throw new RangeError('spanConstraint: no sequence a span may hold');
+interface SpanState {
+  node: number; // −1 outside a span, else the trie node
+  depth: number;
+  spent: readonly number[]; // sequences held maxUses times
+  uses: ReadonlyMap<number, number>; // sequence → times held
+}
+
+/** Free text in which every span open … close holds one of `spans`' sequences, each at most maxUses times. */
+export function spanConstraint(spec: SpanSpec): Constraint<SpanState> {
+  const { spans, close } = spec;
+  const max = spec.maxUses ?? Infinity;
+  if (spans.size === 0) throw new RangeError('spanConstraint: no sequence a span may hold');
+  /** Sequences below `node` (at `depth`) that may still be held. */
+  const open = (s: SpanState, node: number, depth: number) =>
+    spans.count(node) - s.spent.filter((u) => spans.nodeOf(u, depth) === node).length;
+  const ending = (s: SpanState) => {
+    const e = spans.endsAt(s.node);
+    return e >= 0 && !s.spent.includes(e) ? e : -1;
+  };
   return {
-    start: () => -1,
+    start: () => ({ node: -1, depth: 0, spent: [], uses: new Map() }),
     allowed(s) {
-      if (s < 0) return undefined;
-      const out = [...spec.spans.children(s)].map(([t]) => t);
-      if (spec.spans.endsAt(s) >= 0) out.push(spec.close);
+      if (s.node < 0) return open(s, 0, 0) > 0 ? undefined : [...Array(spec.vocab).keys()].filter((t) => t !== spec.open); // all spent: no new span
+      const out = [...spans.children(s.node)].filter(([, c]) => open(s, c, s.depth + 1) > 0).map(([t]) => t);
+      if (ending(s) >= 0) out.push(close);
       return out;
     },
     next(s, token) {
-      if (s < 0) return token === spec.open ? 0 : -1;
-      if (token === spec.close && spec.spans.endsAt(s) >= 0) return -1;
-      const c = spec.spans.child(s, token);
-      if (c < 0) throw new RangeError(`spanConstraint: token ${token} is not allowed in this span`);
-      return c;
+      if (s.node < 0) return token === spec.open ? { ...s, node: 0, depth: 0 } : s;
+      const e = ending(s);
+      if (token === close && e >= 0) {
+        const n = (s.uses.get(e) ?? 0) + 1;
+        return { node: -1, depth: 0, uses: new Map(s.uses).set(e, n), spent: n >= max ? [...s.spent, e] : s.spent };
+      }
+      const c = spans.child(s.node, token);
+      if (c < 0 || open(s, c, s.depth + 1) <= 0) throw new RangeError(`spanConstraint: token ${token} is not allowed in this span`);
+      return { ...s, node: c, depth: s.depth + 1 };
     },
   };
 }

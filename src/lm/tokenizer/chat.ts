@@ -28,9 +28,13 @@ const TITLE_SPLIT = new RegExp(`(${SPECIALS.titleOpen}|${SPECIALS.titleClose})`)
 /** "<title>{title}</title>". */
 export const markTitle = (title: string): string => `${SPECIALS.titleOpen}${title}${SPECIALS.titleClose}`;
 
+/** How often a text may cite one title in spans (an explanation names the candidate twice at most). */
+export const MAX_CITES = 2;
+
 /**
- * The text with every occurrence of the given titles marked as a span (the longest title first where
- * they overlap; an occurrence must not run on into a letter or digit on either side).
+ * The text with the occurrences of the given titles marked as spans, the first MAX_CITES of each
+ * (the longest title first where they overlap; an occurrence must not run on into a letter or
+ * digit on either side).
  */
 export function markTitles(text: string, titles: readonly string[]): string {
   const found: { start: number; end: number }[] = [];
@@ -40,9 +44,14 @@ export function markTitles(text: string, titles: readonly string[]): string {
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   let out = '';
   let pos = 0;
+  const cites = new Map<string, number>();
   for (const f of found) {
     if (f.start < pos) continue;
-    out += text.slice(pos, f.start) + markTitle(text.slice(f.start, f.end));
+    const title = text.slice(f.start, f.end);
+    const n = (cites.get(title) ?? 0) + 1;
+    if (n > MAX_CITES) continue;
+    cites.set(title, n);
+    out += text.slice(pos, f.start) + markTitle(title);
     pos = f.end;
   }
   return out + text.slice(pos);
