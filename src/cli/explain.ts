@@ -26,6 +26,7 @@ export function explainCommand(): Command {
         aspects: r.aspects,
         aspect_study: r.aspectStudy,
         distinction: r.distinction,
+        ...(r.free ? { free: r.free } : {}),
       });
       const chart = confusionChart(r);
       if (chart) writeFileAtomic(join(flags.out, 'confusion.svg'), chart);

@@ -1,27 +1,31 @@
 // The explanation sections of a report: faithfulness and judge ratings per explainer, the
 // discriminator's accuracy and confusion matrix (chart), the score predictor's MSE, and five
-// example explanations per explainer.
+// example explanations per explainer; a grounded run adds the LM explainers decoding freely.
 import { heatmap } from '../report/svg.js';
+import type { ExplanationMetrics } from './evaluate.js';
 import type { ExplainResult } from './run.js';
 
 const f4 = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(4));
 
 /** Markdown; `chart` is the confusion-matrix SVG's file name beside the report. */
 export function explanationsMarkdown(r: ExplainResult, chart: string): string {
-  const rows = Object.entries(r.explanations);
   const lines = [
     '## Explanations',
     '',
     "Scored against the target model f on the same test pairs: agreement of the stated decision with f's; attribution precision@3 (cited history items among f's top-3 leave-one-out contributors); hallucination rate (cited titles not in the history, the candidate or its nearest item); fact accuracy (the share of the themes and eras a text states of an item, of the history or of what the candidate shares with it that the data set's metadata bears out, `src/facts/fact_check.ts`; — when no text states one); the rule judge's 0–3 rating (documented in `src/explain/rule_judge.ts`) and, with `--judge-url`, an LLM judge's.",
     '',
-    '| explainer | agreement | attribution P@3 | hallucination | fact accuracy (claims) | rule judge | LLM judge | pairs | seconds |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map(
-      ([n, m]) =>
-        `| ${n} | ${f4(m.agreement)} | ${f4(m['attribution_p@3'])} | ${f4(m.hallucination_rate)} | ${f4(m.fact_accuracy)} (${m.fact_claims}) | ${f4(m.rule_judge_mean)} | ${f4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`,
-    ),
+    ...metricsTable(r.explanations),
     '',
   ];
+  if (r.free)
+    lines.push(
+      "### The LM explainers with free decoding (the paper's)",
+      '',
+      ...metricsTable(r.free.explanations),
+      '',
+      "The table above decodes grounded: a title the text cites in a <title> span can only be one of the case's shown history items, the candidate or another item the case names (each at most twice); free decoding cites whatever the LM writes.",
+      '',
+    );
   const d = r.distinction;
   if (d) {
     lines.push(
@@ -48,6 +52,17 @@ export function explanationsMarkdown(r: ExplainResult, chart: string): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+function metricsTable(metrics: Record<string, ExplanationMetrics>): string[] {
+  return [
+    '| explainer | agreement | attribution P@3 | hallucination | fact accuracy (claims) | rule judge | LLM judge | pairs | seconds |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...Object.entries(metrics).map(
+      ([n, m]) =>
+        `| ${n} | ${f4(m.agreement)} | ${f4(m['attribution_p@3'])} | ${f4(m.hallucination_rate)} | ${f4(m.fact_accuracy)} (${m.fact_claims}) | ${f4(m.rule_judge_mean)} | ${f4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`,
+    ),
+  ];
 }
 
 const pct = (v: number | undefined) => (v === undefined ? '—' : `${(100 * v).toFixed(0)} %`);

@@ -1,6 +1,8 @@
 // The `explain` stage: every explainer (aligned models, the unaligned base LM, the template-only
 // baseline) writes an explanation for the same test pairs; each is scored against f (faithfulness,
 // rule judge, optionally an LLM judge), and the distinction experiments run on all the texts.
+// Grounded runs also let each LM explainer decode freely (the paper's way), scored the same
+// (result.free, rows in explanations/free/).
 import { makeDir } from '../engine/out_dir.js';
 import { join } from 'node:path';
 import { Surrogate } from '../align/model.js';
@@ -29,6 +31,7 @@ export interface ExplainResult {
   examples: Record<string, ExplanationRow[]>; // the first 5 rows per explainer
   aspects: Record<string, AspectCoverage>; // per explainer: which aspects its texts cover (`only` for --aspect)
   aspectStudy: Record<string, AspectStudy>; // per aligned model, with aspectStudy > 0
+  free?: { explanations: Record<string, ExplanationMetrics> }; // grounded runs: the LM explainers decoding freely
 }
 
 /** Coverage of the same pairs asked for no aspect, then for each aspect in turn. */
@@ -59,21 +62,21 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   );
   if (cases.length === 0) throw new UserError(`${cfg.tasks}: no explanation (task 7) test samples; rebuild the tasks with explanations`);
   const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
-  const lmOpts = (aspect?: string) => ({
+  const grounded = cfg.decoding === 'grounded';
+  const lmOpts = (aspect?: string, free = !grounded) => ({
     ...LM_EXPLAINER_DEFAULTS,
     aspect,
-    spans: cfg.decoding === 'grounded' ? { titles, maxHistory: src.maxHistory } : undefined,
+    spans: free ? undefined : { titles, maxHistory: src.maxHistory },
   });
-  const explainers: { make: () => Promise<{ e: Explainer; dispose?: () => void; asking?: (aspect: string) => Explainer }> }[] = [];
+  type Made = { e: Explainer; dispose?: () => void; asking?: (aspect: string) => Explainer; free?: Explainer };
+  const explainers: { make: () => Promise<Made> }[] = [];
   if (base) {
     explainers.push({
       make: async () => {
         const s = await Surrogate.base(base);
         const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', 'B');
-        return {
-          e: lmExplainer('base-lm', s, recordsOf('B'), file, lmOpts(cfg.aspect)),
-          dispose: () => s.dispose(),
-        };
+        const explainer = (free?: boolean) => lmExplainer('base-lm', s, recordsOf('B'), file, lmOpts(cfg.aspect, free));
+        return { e: explainer(), dispose: () => s.dispose(), free: grounded ? explainer(true) : undefined };
       },
     });
   }
@@ -85,23 +88,38 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
         const mode = s.meta!.mode;
         const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', mode);
         const name = `recexplainer-${mode.toLowerCase()}`;
-        const asking = (aspect?: string) => lmExplainer(name, s, recordsOf(mode), file, lmOpts(aspect));
-        return { e: asking(cfg.aspect), dispose: () => s.dispose(), asking };
+        const asking = (aspect?: string, free?: boolean) => lmExplainer(name, s, recordsOf(mode), file, lmOpts(aspect, free));
+        return { e: asking(cfg.aspect), dispose: () => s.dispose(), asking, free: grounded ? asking(cfg.aspect, true) : undefined };
       },
     });
   }
   const judge = cfg.judgeUrl
     ? new LlmJudge({ url: cfg.judgeUrl, model: cfg.judgeModel, apiKey: cfg.judgeKey ?? process.env.OPENAI_API_KEY })
     : undefined;
-  const result: ExplainResult = { explanations: {}, distinction: null, examples: {}, aspects: {}, aspectStudy: {} };
+  const result: ExplainResult = {
+    explanations: {},
+    distinction: null,
+    examples: {},
+    aspects: {},
+    aspectStudy: {},
+    ...(grounded ? { free: { explanations: {} } } : {}),
+  };
   const asked = cfg.aspect === undefined ? null : knownAspect(cfg.aspect);
   const studied = cases.slice(0, cfg.aspectStudy);
   const texts: Record<string, string[]> = {};
-  makeDir(join(cfg.out, 'explanations'));
+  makeDir(join(cfg.out, 'explanations', ...(grounded ? ['free'] : [])));
   for (const x of explainers) {
-    const { e, dispose, asking } = await x.make();
+    const { e, dispose, asking, free } = await x.make();
     let seconds = 0;
     try {
+      if (free) {
+        if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name}, decoding freely …`);
+        const t0 = performance.now();
+        const freeTexts = free.explain(cases);
+        const { metrics, rows } = scoreExplanations(cases, freeTexts, catalogue, metadata, (performance.now() - t0) / 1000);
+        result.free!.explanations[e.name] = metrics;
+        writeJsonlAtomic(join(cfg.out, 'explanations', 'free', `${e.name}.jsonl`), rows);
+      }
       if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name} …`);
       const t0 = performance.now();
       texts[e.name] = e.explain(cases);

@@ -63,7 +63,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     base_lm: baseLm,
     alignment,
     methods: r.methods,
-    ...(r.free ? { free: r.free } : {}),
+    ...(r.free || r.explain.free ? { free: { ...r.free, ...r.explain.free } } : {}),
     explanations: r.explain.explanations,
     aspects: r.explain.aspects,
     aspect_study: r.explain.aspectStudy,

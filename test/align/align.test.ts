@@ -286,6 +286,15 @@ test('explain: every explainer scored against f, rows written, distinction run (
     assert.equal(m.llm_judge_mean, null);
   }
   assert.ok(rep.distinction.discriminator_acc >= 0 && rep.distinction.discriminator_acc <= 1);
+  // grounded by default: the LM explainers also decode freely, scored the same, rows kept apart
+  assert.deepEqual(Object.keys(rep.free.explanations), ['base-lm', 'recexplainer-h']);
+  for (const m of Object.values(rep.free.explanations) as Record<string, number>[]) assert.equal(m.samples, 20);
+  assert.equal(
+    readFileSync(join(out, 'explanations', 'free', 'recexplainer-h.jsonl'), 'utf8')
+      .trim()
+      .split('\n').length,
+    20,
+  );
   const rows = readFileSync(join(out, 'explanations', 'template.jsonl'), 'utf8')
     .trim()
     .split('\n')
