@@ -22,6 +22,9 @@ export const ALIGN_SPEC = {
   batchSize: opt(16, int(1), 'sequences per step'),
   warmup: opt(30, int(0), 'linear warm-up steps'),
   perTask: opt(0, int(0), 'at most N training samples per task, a seeded subset (0 = all)'),
+  itemTokens: flag(
+    "an item-token output head (E4SRec-style): each item is one extra token, its input and output rows the item projector of f's item vector; the titles in task 1, 2, 6 and 7 answers become item tokens (modes I and H)",
+  ),
   titleSpans: flag('train explanations (task 7) without <title> spans around the titles they cite, nor their loss mask', true),
   checkpointEvery: opt(200, int(1), 'optimizer steps between checkpoints'),
   seed: opt(0, int(0), 'random seed'),
@@ -36,6 +39,8 @@ export const ALIGN_DEFAULTS = defaultsOf(ALIGN_SPEC);
 
 /** Combinations the flags' own checks cannot see, as one-line UserErrors naming the flags. */
 export function validateAlignConfig(cfg: AlignConfig): void {
+  if (cfg.itemTokens && cfg.mode === 'B')
+    throw new UserError('--item-tokens needs --mode I or H (the item projector makes the item tokens)');
   if (cfg.loraR === 0) return;
   if (!(cfg.loraAlpha > 0)) throw new UserError(`--lora-alpha must be positive with --lora-r ${cfg.loraR}, got ${cfg.loraAlpha}`);
   if (cfg.loraTargets.length === 0 || new Set(cfg.loraTargets).size !== cfg.loraTargets.length) {

@@ -3,10 +3,12 @@
 // vector of the record's soft entry in the same order. With title spans, an explanation (task 7)
 // cites titles in <title>…</title> spans that may hold only the record's citable items (the shown
 // history and the items the record names); training restricts the loss inside spans to what the
-// decoding constraint allows there, so both see the same allowed sets.
+// decoding constraint allows there, so both see the same allowed sets. With item tokens (E4SRec-style
+// output head), the titles a task 1, 2, 6 or 7 answer names are single item tokens instead (item id
+// i is token itemFirst + i − 1), and an explanation may use any text token or a citable item's.
 import { DataError } from '../engine/errors.js';
-import { recentHistory } from '../data/text_forms.js';
-import { allowedAlong, type Constraint } from '../lm/decode/constraint.js';
+import { recentHistory, renderList } from '../data/text_forms.js';
+import { allowedAlong, fixedConstraint, type Constraint } from '../lm/decode/constraint.js';
 import { titleSpanConstraint } from '../lm/decode/title_spans.js';
 import { markTitles, promptIds, renderChat, responseIds, softTokenPositions } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
@@ -42,7 +44,11 @@ export function softSlots(
 export interface TitleSpans {
   titles: readonly string[];
   maxHistory: number;
+  itemFirst?: number; // item tokens: item id i is token itemFirst + i − 1 (the text vocabulary's size)
 }
+
+/** The tasks whose answers name items by item token in an item-token model. */
+const ITEM_TASKS: ReadonlySet<number> = new Set([1, 2, 6, 7]);
 
 /** The items a record's explanation may cite: the shown history behind its <user> token, then every item it names. */
 export function citableItems(r: TaskRecord, maxHistory: number): number[] {
@@ -50,15 +56,39 @@ export function citableItems(r: TaskRecord, maxHistory: number): number[] {
   return [...new Set([...shown, ...r.items])];
 }
 
-/** The decoding constraint of a record's explanation: each title span holds one of its citable items. */
+/** The decoding constraint of a record's explanation: each title span (or item token) names one of its citable items. */
 export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: TitleSpans): Constraint {
+  const citable = citableItems(r, spans.maxHistory);
+  if (spans.itemFirst !== undefined) {
+    const first = spans.itemFirst;
+    return fixedConstraint([...Array(first).keys(), ...citable.map((i) => first + i - 1)]);
+  }
   return titleSpanConstraint(
     tok,
-    citableItems(r, spans.maxHistory).map((i) => spans.titles[i]),
+    citable.map((i) => spans.titles[i]),
   );
 }
 
-/** A training example: prompt + response + end token, loss on the last two; with spans, a task-7 answer cites in spans, masked as decoding masks them. */
+/** The ids of an answer that lists titles, as a model writes it: text, or item tokens (the lowest id with each title) in an item-token model. */
+export function listAnswerIds(tok: Tokenizer, titles: readonly string[], itemFirst?: number): (list: readonly string[]) => number[] {
+  if (itemFirst === undefined) return (list) => responseIds(tok, renderList(list));
+  const ids = new Map<string, number>();
+  titles.forEach((t, i) => i > 0 && !ids.has(t) && ids.set(t, i));
+  return (list) => responseIds(tok, markTitles(renderList(list), list), (t) => [itemFirst + ids.get(t)! - 1]);
+}
+
+/** The item token of each title a record names (the first citable item with that title). */
+function itemTokenOf(r: TaskRecord, spans: TitleSpans & { itemFirst: number }): (title: string) => number[] {
+  const ids = new Map<string, number>();
+  for (const i of citableItems(r, spans.maxHistory)) if (!ids.has(spans.titles[i])) ids.set(spans.titles[i], i);
+  return (title) => [spans.itemFirst + ids.get(title)! - 1];
+}
+
+/**
+ * A training example: prompt + response + end token, loss on the last two; with spans, a task-7
+ * answer cites in spans, masked as decoding masks them (item tokens: the titles of a task 1, 2, 6
+ * or 7 answer become item tokens, unmasked).
+ */
 export function trainingExample(
   r: TaskRecord,
   tok: Tokenizer,
@@ -66,7 +96,8 @@ export function trainingExample(
   source: string,
   spans?: TitleSpans,
 ): LmExample {
-  if (!spans || r.task !== 7) {
+  const items = spans?.itemFirst !== undefined && ITEM_TASKS.has(r.task);
+  if (!spans || (r.task !== 7 && !items)) {
     const { ids, lossMask } = renderChat(tok, r.prompt, r.response);
     return { ids, lossMask, soft: softSlots(ids, r, tok, vectors, source) };
   }
@@ -74,6 +105,10 @@ export function trainingExample(
     r.response,
     citableItems(r, spans.maxHistory).map((i) => spans.titles[i]),
   );
+  if (items) {
+    const { ids, lossMask } = renderChat(tok, r.prompt, response, itemTokenOf(r, { ...spans, itemFirst: spans.itemFirst! }));
+    return { ids, lossMask, soft: softSlots(ids, r, tok, vectors, source) };
+  }
   const { ids, lossMask } = renderChat(tok, r.prompt, response);
   const tail = [...responseIds(tok, response), tok.special.eos];
   const allowed = [

@@ -1,7 +1,9 @@
 // An aligned surrogate on disk and in memory: base Llama + LoRA adapters (adapter.safetensors,
 // PEFT names) + the <user>/<item> projectors (projectors.safetensors) + align.json naming the base
 // model and the target model whose embeddings the projectors read. Also the unaligned base model
-// with the same interface (the base-lm and icl baselines).
+// with the same interface (the base-lm and icl baselines). An item-token model (align.json lists
+// its item titles) gets one token per item after the text vocabulary at load: input and output
+// row the item projector of f's item vector, decoded as the item's title.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Variable } from '@tensorflow/tfjs-core';
@@ -28,6 +30,9 @@ import type { SoftSlot } from './examples.js';
 import { SoftVectors } from './soft.js';
 
 export const ALIGN_FORMAT = 'recexplainer-aligned/1';
+
+/** The text an item token decodes to: its title after a space, as a title span decodes. */
+const itemTokenText = (title: string): string => ` ${title}`;
 export const ADAPTER_FILE = 'adapter.safetensors';
 export const PROJECTORS_FILE = 'projectors.safetensors';
 export const META_FILE = 'align.json';
@@ -43,6 +48,7 @@ export interface AlignMeta {
   projector_scale: { user: number; item: number } | null; // fixed input scales (Projector.scale)
   steps: number;
   seconds: number;
+  item_titles?: string[] | null; // item-token models: the title of item i at i − 1 (token V + i − 1)
 }
 
 /** The tokenizer of a base model: <folder>/tokenizer.json; for a .gguf its gpt2-style vocabulary, else tokenizer.json beside it. */
@@ -117,7 +123,34 @@ export class Surrogate {
       s.projectors,
       loadProjectors(meta, s.model.cfg.hidden_size, () => readWeights(file), file),
     );
-    return s;
+    return s.withItemTokens();
+  }
+
+  /** Item tokens after the text vocabulary, when align.json lists item titles (an exported .gguf holds them already). */
+  private withItemTokens(): Surrogate {
+    const titles = this.meta?.item_titles;
+    if (!titles) return this;
+    if (!this.projectors.item || !this.vectors) throw new UserError(`${this.meta!.base_model}: item tokens need the item projector and f`);
+    if (this.vectors.rec.nItems !== titles.length)
+      throw new UserError(`the aligned model has ${titles.length} item tokens, the target model ${this.vectors.rec.nItems} items`);
+    const first = this.model.cfg.vocab_size;
+    const table = this.vectors.itemTable();
+    const rows = tf.tidy(() => this.projectors.item!.forward(table));
+    this.model.appendTokens(rows);
+    tf.dispose([table, rows]);
+    return new Surrogate(this.model, this.tok.withTokens(first, titles.map(itemTokenText)), this.projectors, this.vectors, this.meta);
+  }
+
+  /** An aligned model's name in reports: recexplainer-<mode>, "+items" with item tokens. */
+  get name(): string {
+    if (!this.meta) return 'base-lm';
+    return `recexplainer-${this.meta.mode.toLowerCase()}${this.itemFirst === undefined ? '' : '+items'}`;
+  }
+
+  /** The first item token (item id i is token itemFirst + i − 1), or undefined without item tokens. */
+  get itemFirst(): number | undefined {
+    const n = this.meta?.item_titles?.length;
+    return n ? this.model.cfg.vocab_size - n : undefined;
   }
 
   /** Writes adapter.safetensors (or, fully fine-tuned, model.safetensors), projectors.safetensors (when any) and align.json. */

@@ -1,6 +1,9 @@
 // The vectors behind a record's soft tokens, from the target model f: a <user> token gets
 // f's user embedding of exactly the recorded history, an <item> token f's item embedding.
-// User vectors are computed in batches once per distinct history and cached.
+// User vectors are computed in batches once per distinct history and cached. The whole item table
+// feeds item tokens.
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { tf } from '../engine/tf.js';
 import type { Recommender } from '../rec/recommender.js';
 import type { Soft } from '../tasks/forms.js';
 
@@ -39,6 +42,15 @@ export class SoftVectors {
     };
     const items = Array.from({ length: this.rec.nItems }, (_, i) => this.rec.itemVector(i + 1));
     return { user: Math.sqrt(d) / meanNorm(this.users.values()), item: Math.sqrt(d) / meanNorm(items) };
+  }
+
+  /** f's item table [nItems, d], row i − 1 = item i: the inputs of item tokens. */
+  itemTable(): Tensor {
+    const d = this.dim;
+    const n = this.rec.nItems;
+    const flat = new Float32Array(n * d);
+    for (let i = 1; i <= n; i++) flat.set(this.rec.itemVector(i), (i - 1) * d);
+    return tf.tensor2d(flat, [n, d]);
   }
 
   /** The vector of one soft token [d]. */

@@ -59,8 +59,12 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   const s = await Surrogate.base(cfg.baseModel);
   const vectors = recDir ? new SoftVectors(await Recommender.load(recDir)) : undefined;
   vectors?.prepare(records.flatMap((r) => r.soft));
-  const spans = cfg.titleSpans ? titleSpansOf(cfg.tasks) : undefined;
+  const spans =
+    cfg.titleSpans || cfg.itemTokens
+      ? { ...titleSpansOf(cfg.tasks), ...(cfg.itemTokens ? { itemFirst: s.model.cfg.vocab_size } : {}) }
+      : undefined;
   const examples: LmExample[] = records.map((r) => trainingExample(r, s.tok, vectors, file, spans));
+  const itemVectors = cfg.itemTokens ? vectors!.itemTable() : undefined;
   if (cfg.loraR > 0)
     s.model.enableLora({ r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targets: cfg.loraTargets }, cfg.seed);
   if (vectors) Object.assign(s.projectors, newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.seed + 1, vectors.inputScales()));
@@ -89,6 +93,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     warmup: cfg.warmup,
     perTask: cfg.perTask,
     titleSpans: cfg.titleSpans,
+    itemTokens: cfg.itemTokens,
     seed: cfg.seed,
   };
   const trainLog = folder.trainLog<LmLogEntry>(cfg.resume, (e) => e.step);
@@ -106,6 +111,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     },
     {
       projectors: s.projectors,
+      itemVectors,
       checkpoint: {
         path: folder.checkpoint,
         every: cfg.checkpointEvery,
@@ -116,7 +122,15 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
       onLog: (e) => trainLog.push(e),
     },
   );
-  s.save(cfg.out, { mode: cfg.mode, base_model: cfg.baseModel, rec: recDir ?? null, steps: result.steps, seconds: result.seconds });
+  itemVectors?.dispose();
+  s.save(cfg.out, {
+    mode: cfg.mode,
+    base_model: cfg.baseModel,
+    rec: recDir ?? null,
+    steps: result.steps,
+    seconds: result.seconds,
+    item_titles: cfg.itemTokens ? spans!.titles.slice(1) : null,
+  });
   const log = trainLog.entries;
   const tail = log.slice(-20);
   const metrics: AlignMetrics = {

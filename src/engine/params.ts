@@ -2,7 +2,7 @@
 // paramName() gives back its checkpoint name; initialisers; and weights moved to and from
 // safetensors tensors (names = parameter names), a missing, mis-shaped or non-finite tensor naming
 // the file.
-import type { Variable } from '@tensorflow/tfjs-core';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { DataError } from './errors.js';
 import { firstNonFinite } from './finite.js';
 import type { Rng } from './rng.js';
@@ -32,6 +32,11 @@ export function xavierNormal(shape: number[], fanIn: number, fanOut: number, rng
 /** A variable filled with one value. */
 export function constant(shape: number[], value: number, name: string): Variable {
   return tf.variable(tf.fill(shape, value), true, unique(name));
+}
+
+/** A frozen (not trainable) variable holding `value`, under a process-wide unique name. */
+export function frozen(value: Tensor, name: string): Variable {
+  return tf.variable(value, false, unique(name));
 }
 
 export function exportWeights(vars: Variable[]): Record<string, WriteTensor> {

@@ -1,11 +1,13 @@
 // Catalogue-grounded decoding: per task the constraint (lm/decode/constraint.ts) under which an LM
 // can only give a valid answer — task 1 a title outside the shown history, task 4 any title, task 2
-// a permutation of the candidates, task 6 a list of distinct titles — on the ids training uses.
+// a permutation of the candidates, task 6 a list of distinct titles — on the ids training uses
+// (`answer`: the ids of a list of titles as the model writes it, item tokens for an item-token model;
+// task 4 is always text).
 import { listConstraint, type Constraint } from '../lm/decode/constraint.js';
 import { TokenTrie } from '../lm/decode/trie.js';
 import { responseIds } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
-import { LIST_SEP, recentHistory, renderList } from '../data/text_forms.js';
+import { recentHistory, renderList } from '../data/text_forms.js';
 import type { TaskRecord } from '../tasks/forms.js';
 
 export interface GroundingInputs {
@@ -29,20 +31,25 @@ function permutations<T>(xs: readonly T[]): T[][] {
   return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
 }
 
-export function grounding(tok: Tokenizer, inputs: GroundingInputs): Grounding {
+export function grounding(
+  tok: Tokenizer,
+  inputs: GroundingInputs,
+  answer: (titles: readonly string[]) => number[] = (ts) => responseIds(tok, renderList(ts)),
+): Grounding {
   const eosId = tok.special.eos;
   const distinct = [...new Set(inputs.titles.filter(Boolean))];
   const index = new Map(distinct.map((t, i) => [t, i]));
-  const first = distinct.map((t) => responseIds(tok, t));
+  const first = distinct.map((t) => answer([t]));
   const catalogue = new TokenTrie(first);
+  const text = distinct.map((t) => responseIds(tok, t));
+  const textCatalogue = text.every((ids, i) => String(ids) === String(first[i])) ? catalogue : new TokenTrie(text);
   const historyOf = (r: TaskRecord) => (r.user === null ? [] : (inputs.histories.get(r.user) ?? []));
   let lists: { rest: TokenTrie } | null | undefined; // null: lists do not concatenate
   const listTries = () => {
     if (lists !== undefined) return lists;
-    const rest = distinct.map((t) => tok.encode(LIST_SEP + t));
-    const joined = distinct.every(
-      (t, i) => i === 0 || String(responseIds(tok, renderList([distinct[i - 1], t]))) === String([...first[i - 1], ...rest[i]]),
-    );
+    if (distinct.length < 2) return (lists = null);
+    const rest = distinct.map((t, i) => answer([distinct[i === 0 ? 1 : 0], t]).slice(first[i === 0 ? 1 : 0].length));
+    const joined = distinct.every((t, i) => i === 0 || String(answer([distinct[i - 1], t])) === String([...first[i - 1], ...rest[i]]));
     return (lists = joined ? { rest: new TokenTrie(rest) } : null);
   };
   return {
@@ -55,9 +62,9 @@ export function grounding(tok: Tokenizer, inputs: GroundingInputs): Grounding {
       const seen = new Set(historyOf(r));
       const candidates = [...new Set(r.items.filter((i) => !seen.has(i)).map((i) => inputs.titles[i]))];
       if (candidates.length > MAX_PERMUTED) return undefined;
-      return listConstraint({ first: new TokenTrie(permutations(candidates).map((p) => responseIds(tok, renderList(p)))), eosId });
+      return listConstraint({ first: new TokenTrie(permutations(candidates).map(answer)), eosId });
     },
-    title: () => listConstraint({ first: catalogue, eosId }),
+    title: () => listConstraint({ first: textCatalogue, eosId }),
     history() {
       const l = listTries();
       return l ? listConstraint({ first: catalogue, rest: l.rest, maxItems: inputs.maxHistory, eosId }) : undefined;

@@ -12,6 +12,8 @@ export const METHOD_NAMES = [
   'recexplainer-b',
   'recexplainer-i',
   'recexplainer-h',
+  'recexplainer-i+items',
+  'recexplainer-h+items',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

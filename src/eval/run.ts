@@ -19,6 +19,7 @@ import { titlesById } from '../data/text_forms.js';
 import { distilledMethod, popularityMethod, randomMethod } from './baselines.js';
 import { catalogueKeys, evaluateMethod, type AnswerRow, type MethodMetrics } from './evaluate.js';
 import { grounding } from './grounding.js';
+import { listAnswerIds } from '../align/examples.js';
 import { lmMethod, LM_METHOD_DEFAULTS, type LmMethodOptions } from './lm_method.js';
 import type { Method, MethodName } from './method.js';
 import { evalSets, pickSubset } from './sets.js';
@@ -89,7 +90,9 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   const runLm = (name: MethodName, s: Surrogate, source: string, form: Form, opts: LmMethodOptions) => {
     try {
       const g =
-        cfg.decoding === 'grounded' ? grounding(s.tok, { titles, histories: subset.histories, maxHistory: src.maxHistory }) : undefined;
+        cfg.decoding === 'grounded'
+          ? grounding(s.tok, { titles, histories: subset.histories, maxHistory: src.maxHistory }, listAnswerIds(s.tok, titles, s.itemFirst))
+          : undefined;
       result.methods[name] = score(lmMethod(name, s, source, { ...opts, grounding: g }), form, 'answers');
       result.timings[`eval_${name}`] = result.methods[name]!.seconds;
       if (result.free) {
@@ -115,7 +118,7 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   for (const dir of cfg.models) {
     const s = await Surrogate.load(dir);
     const mode = s.meta!.mode;
-    runLm(`recexplainer-${mode.toLowerCase()}` as MethodName, s, taskFile(cfg.tasks, 'test', mode), mode, LM_METHOD_DEFAULTS);
+    runLm(s.name as MethodName, s, taskFile(cfg.tasks, 'test', mode), mode, LM_METHOD_DEFAULTS);
   }
   return result;
 }

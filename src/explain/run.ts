@@ -63,10 +63,10 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   if (cases.length === 0) throw new UserError(`${cfg.tasks}: no explanation (task 7) test samples; rebuild the tasks with explanations`);
   const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
   const grounded = cfg.decoding === 'grounded';
-  const lmOpts = (aspect?: string, free = !grounded) => ({
+  const lmOpts = (aspect?: string, free = !grounded, itemFirst?: number) => ({
     ...LM_EXPLAINER_DEFAULTS,
     aspect,
-    spans: free ? undefined : { titles, maxHistory: src.maxHistory },
+    spans: free ? undefined : { titles, maxHistory: src.maxHistory, itemFirst },
   });
   type Made = { e: Explainer; dispose?: () => void; asking?: (aspect: string) => Explainer; free?: Explainer };
   const explainers: { make: () => Promise<Made> }[] = [];
@@ -87,8 +87,8 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
         const s = await Surrogate.load(dir);
         const mode = s.meta!.mode;
         const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', mode);
-        const name = `recexplainer-${mode.toLowerCase()}`;
-        const asking = (aspect?: string, free?: boolean) => lmExplainer(name, s, recordsOf(mode), file, lmOpts(aspect, free));
+        const asking = (aspect?: string, free?: boolean) =>
+          lmExplainer(s.name, s, recordsOf(mode), file, lmOpts(aspect, free, s.itemFirst));
         return { e: asking(cfg.aspect), dispose: () => s.dispose(), asking, free: grounded ? asking(cfg.aspect, true) : undefined };
       },
     });

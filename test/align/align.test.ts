@@ -16,7 +16,12 @@ import { readSafetensors } from '../../src/engine/safetensors.js';
 import { Surrogate } from '../../src/align/model.js';
 import { readTaskRecords, taskFile } from '../../src/tasks/records.js';
 import { lmMethod } from '../../src/eval/lm_method.js';
-import { citableItems, explanationConstraint, trainingExample } from '../../src/align/examples.js';
+import { citableItems, explanationConstraint, listAnswerIds, promptExample, trainingExample } from '../../src/align/examples.js';
+import { grounding } from '../../src/eval/grounding.js';
+import { LM_METHOD_DEFAULTS } from '../../src/eval/lm_method.js';
+import { injectSoftTokens } from '../../src/lm/model/llama.js';
+import { titlesById } from '../../src/data/text_forms.js';
+import { tf } from '../../src/engine/tf.js';
 import { titleSpansOf } from '../../src/align/train.js';
 import { SoftVectors } from '../../src/align/soft.js';
 import { responseIds } from '../../src/lm/tokenizer/chat.js';
@@ -173,6 +178,66 @@ test('title spans in training: the loss of a cited title runs over the citable t
     });
   }
   assert.ok(spansSeen >= 20, `every explanation cites titles (${spansSeen} spans)`);
+  s.dispose();
+});
+
+test("item tokens: logits = hidden · item projector(f's item vectors); answers name items; export/reload keeps them", async () => {
+  const out = join(tmp, 'H-items');
+  const r = cli(['align', '--mode', 'H', '--item-tokens', '--out', out, ...ALIGN]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    cli(['align', '--mode', 'B', '--item-tokens', '--out', join(tmp, 'B-items'), ...ALIGN]).stderr,
+    /--item-tokens needs --mode I or H/,
+  );
+  const s = await Surrogate.load(out);
+  const N = s.vectors!.rec.nItems;
+  const first = s.itemFirst!;
+  assert.equal(s.name, 'recexplainer-h+items');
+  assert.equal(s.model.cfg.vocab_size, first + N);
+  const titles = titlesById(readDataset(data).items);
+  assert.equal(s.tok.decode([first + 4]).trim(), titles[5], 'item 5 decodes as its title');
+  const t1 = readTaskRecords(taskFile(tasks, 'test', 'H')).filter((x) => x.task === 1);
+  /** Last-position hidden state [H] and logits [V + N] of a record's prompt. */
+  const run = (m: Surrogate, rec: (typeof t1)[number]) => {
+    const p = promptExample(rec, m.tok, m.vectors, 'test');
+    const soft = m.softTokens([p.soft]);
+    return tf.tidy(() => {
+      let x = m.model.embed(Int32Array.from(p.ids), 1, p.ids.length);
+      if (soft)
+        x = injectSoftTokens(
+          x,
+          Int32Array.from(soft.slots, ([, j]) => j),
+          soft.vectors,
+        );
+      const h = tf.reshape(tf.slice(m.model.forward(x), [0, p.ids.length - 1, 0], [1, 1, -1]), [1, -1]);
+      return { h: h.dataSync() as Float32Array, logits: m.model.logits(h).dataSync() as Float32Array };
+    });
+  };
+  const { h, logits } = run(s, t1[0]);
+  const table = s.vectors!.itemTable();
+  const want = tf.tidy(() => tf.matMul(s.projectors.item!.forward(table), tf.tensor2d(h, [h.length, 1])).dataSync());
+  table.dispose();
+  for (let k = 0; k < N; k++) assert.ok(Math.abs(logits[first + k] - want[k]) < 1e-5, `item ${k + 1}: ${logits[first + k]} vs ${want[k]}`);
+  // grounded task-1 answers are item tokens outside the shown history, shown as titles
+  const m = lmMethod(s.name as 'recexplainer-h+items', s, 'test', {
+    ...LM_METHOD_DEFAULTS,
+    grounding: grounding(
+      s.tok,
+      { titles, histories: new Map(t1.map((x) => [x.user!, (x.soft[0] as { history: number[] }).history])), maxHistory: 9 },
+      listAnswerIds(s.tok, titles, first),
+    ),
+  });
+  const answers = m.top5!(t1.slice(0, 4));
+  for (const a of answers) assert.ok(a.length === 5 && a.every((t) => titles.includes(t)), JSON.stringify(a));
+  // exported as GGUF (item rows in the vocabulary, titles as its tokens) and loaded back: the same logits
+  const gguf = join(tmp, 'h-items.gguf');
+  assert.equal(cli(['export-gguf', '--model', out, '--out', gguf]).code, 0);
+  const e = await Surrogate.load(gguf);
+  assert.equal(e.itemFirst, first);
+  assert.equal(e.tok.decode([first + 4]).trim(), titles[5]);
+  const back = run(e, t1[0]).logits;
+  for (let k = 0; k < first + N; k++) assert.ok(Math.abs(back[k] - logits[k]) < 1e-4, `token ${k}: ${back[k]} vs ${logits[k]}`);
+  e.dispose();
   s.dispose();
 });
 

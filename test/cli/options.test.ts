@@ -116,6 +116,7 @@ test("the defaults are the stages' long-standing values", () => {
     batchSize: 16,
     warmup: 30,
     perTask: 0,
+    itemTokens: false,
     titleSpans: true,
     checkpointEvery: 200,
     seed: 0,

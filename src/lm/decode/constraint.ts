@@ -124,6 +124,12 @@ export function spanConstraint(spec: SpanSpec): Constraint<SpanState> {
   };
 }
 
+/** The same allowed tokens at every step (e.g. the text vocabulary and a few item tokens). */
+export function fixedConstraint(allowed: readonly number[]): Constraint<null> {
+  if (allowed.length === 0) throw new RangeError('fixedConstraint: no token allowed');
+  return { start: () => null, allowed: () => allowed, next: () => null };
+}
+
 /** The allowed set at each token of `ids` (undefined where any token may come), walking the constraint along them. */
 export function allowedAlong<S>(c: Constraint<S>, ids: readonly number[]): (readonly number[] | undefined)[] {
   let s = c.start();

@@ -4,7 +4,7 @@
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../../engine/tf.js';
 import { Rng } from '../../engine/rng.js';
-import { constant, paramName } from '../../engine/params.js';
+import { constant, frozen, paramName } from '../../engine/params.js';
 import { headDim, resolveLlamaConfig, type LlamaConfig } from './config.js';
 import { LoraLinear, resolveLoraConfig, type LoraConfig, type LoraTarget } from './lora.js';
 import { bmm, rmsNorm, rope, swiglu } from './ops.js';
@@ -67,10 +67,10 @@ const NEG = -1e9;
 
 export class Llama {
   readonly cfg: LlamaConfig;
-  readonly embedTokens: Variable; // [V,H]
+  embedTokens: Variable; // [V,H]; replaced (not resized) by appendTokens
   readonly layers: LlamaLayer[] = [];
   readonly norm: Variable; // [H]
-  readonly lmHead?: Variable; // [V,H]; absent when tied
+  lmHead?: Variable; // [V,H]; absent when tied
   lora?: LoraConfig;
   readonly ropeCos: Float32Array; // [maxPos, dh]: cos(p·θ^(−2i/dh)), each frequency twice
   readonly ropeSin: Float32Array; // [maxPos, dh]
@@ -120,6 +120,28 @@ export class Llama {
   /** Output head weight [V,H] (the embedding table when tied). */
   get headWeight(): Variable {
     return this.lmHead ?? this.embedTokens;
+  }
+
+  /**
+   * Adds vocabulary entries after the last one: rows [N,H] become both their input embeddings and
+   * their output rows (tied to each other, as item tokens are), so every decoding path sees a
+   * vocabulary of V + N. The new tables are frozen copies.
+   */
+  appendTokens(rows: Tensor): void {
+    const [n, H] = rows.shape;
+    if (H !== this.cfg.hidden_size)
+      throw new RangeError(`appendTokens: rows of width ${H}, the model's hidden size is ${this.cfg.hidden_size}`);
+    const grow = (v: Variable): Variable => {
+      const name = paramName(v);
+      const grown = tf.tidy(() => tf.concat([v, rows]));
+      v.dispose();
+      const out = frozen(grown, name);
+      grown.dispose();
+      return out;
+    };
+    this.embedTokens = grow(this.embedTokens);
+    if (this.lmHead) this.lmHead = grow(this.lmHead);
+    this.cfg.vocab_size += n;
   }
 
   /** Every weight under its Hugging Face name (LoRA adapters under PEFT's names). */

@@ -23,7 +23,7 @@ const WORD_CHAR = /^[\p{L}\p{N}]$/u;
 /** A title's edge character and the text's character beside it do not run together as one word. */
 const apart = (outside: string | undefined, edge: string) => !WORD_CHAR.test(outside ?? '') || !WORD_CHAR.test(edge);
 const OPEN_SPACED = new RegExp(`\\s*${SPECIALS.titleOpen}\\s*`, 'g');
-const TITLE_SPLIT = new RegExp(`(${SPECIALS.titleOpen}|${SPECIALS.titleClose})`); // captured: odd parts are markers
+const SPAN = new RegExp(`${SPECIALS.titleOpen}(.*?)${SPECIALS.titleClose}`, 's');
 
 /** "<title>{title}</title>". */
 export const markTitle = (title: string): string => `${SPECIALS.titleOpen}${title}${SPECIALS.titleClose}`;
@@ -80,30 +80,27 @@ export function promptIds(tok: Tokenizer, prompt: string): number[] {
   return ids;
 }
 
-/** A training sample: prompt ids (mask 0), then response ids and the end token (mask 1); no response → the prompt alone. */
-export function renderChat(tok: Tokenizer, prompt: string, response?: string): ChatIds {
+/** A training sample: prompt ids (mask 0), then response ids (title spans as `span` gives them) and the end token (mask 1); no response → the prompt alone. */
+export function renderChat(tok: Tokenizer, prompt: string, response?: string, span?: (title: string) => number[]): ChatIds {
   const head = promptIds(tok, prompt);
-  const tail = response === undefined ? [] : [...responseIds(tok, response), tok.special.eos];
+  const tail = response === undefined ? [] : [...responseIds(tok, response, span), tok.special.eos];
   return { ids: [...head, ...tail], lossMask: [...head.map(() => 0), ...tail.map(() => 1)] };
 }
 
-/** The ids of a response after the ASSISTANT marker (the end token not included), as training sees them. */
-export function responseIds(tok: Tokenizer, response: string): number[] {
-  const parts = response.split(TITLE_SPLIT);
+/**
+ * The ids of a response after the ASSISTANT marker (the end token not included), as training sees
+ * them; each title span as `span(title)` gives it (default: the markers around the title's ids).
+ */
+export function responseIds(tok: Tokenizer, response: string, span?: (title: string) => number[]): number[] {
+  const parts = response.split(SPAN); // captured: odd parts are the titles of spans
   if (parts.length === 1) return tok.encode(lead(tok) + response);
-  const ids: number[] = [];
-  let inTitle = false;
-  parts.forEach((part, i) => {
-    if (i % 2 === 1) {
-      inTitle = part === SPECIALS.titleOpen;
-      ids.push(inTitle ? tok.special.titleOpen : tok.special.titleClose);
-      return;
-    }
-    const text = inTitle ? lead(tok) + part.trim() : i === 0 ? lead(tok) + part : part;
-    const piece = parts[i + 1] === SPECIALS.titleOpen ? text.trimEnd() : text; // the opening marker absorbs the space before it
-    if (piece) ids.push(...tok.encode(piece));
+  const spanIds = span ?? ((t: string) => [tok.special.titleOpen, ...tok.encode(lead(tok) + t.trim()), tok.special.titleClose]);
+  return parts.flatMap((part, i) => {
+    if (i % 2 === 1) return spanIds(part);
+    const text = i === 0 ? lead(tok) + part : part;
+    const piece = i < parts.length - 1 ? text.trimEnd() : text; // an opening marker absorbs the space before it
+    return piece ? tok.encode(piece) : [];
   });
-  return ids;
 }
 
 /** Where the soft tokens are, in order: the i-th belongs to the sample's soft[i]. */

@@ -61,7 +61,10 @@ export class Tokenizer {
   private readonly cache = new Map<string, number[]>();
 
   /** config: the fields of a tokenizer_config.json that name roles (bos_token, eos_token, pad_token). */
-  constructor(json: TokenizerJson, config: Record<string, unknown> = {}) {
+  constructor(
+    json: TokenizerJson,
+    private readonly config: Record<string, unknown> = {},
+  ) {
     this.json = withRoles(json, config);
     this.hf = new hf.Tokenizer(this.json, {});
     const pre = this.hf.pre_tokenizer as unknown as ByteLevelPre | null;
@@ -93,6 +96,25 @@ export class Tokenizer {
     } catch (e) {
       throw new DataError({ file }, (e as Error).message);
     }
+  }
+
+  /** This tokenizer with special tokens `contents` at ids first, first + 1, … (e.g. item tokens, decoded as their titles). */
+  withTokens(first: number, contents: readonly string[]): Tokenizer {
+    if (!(Number.isInteger(first) && first >= this.vocabSize))
+      throw new RangeError(`withTokens: first id ${first} is inside the vocabulary [0, ${this.vocabSize})`);
+    const json = structuredClone(this.json);
+    contents.forEach((content, k) =>
+      json.added_tokens.push({
+        id: first + k,
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      }),
+    );
+    return new Tokenizer(json, this.config);
   }
 
   save(file: string): void {

@@ -71,6 +71,9 @@ export interface LmCheckpointing {
 
 export interface LmTrainOptions {
   projectors?: Partial<Record<SoftKind, Projector>>; // trained together with the model's trainable variables
+  // item tokens: ids V … V+N−1 (V the model's vocabulary) are items whose input embedding and output
+  // row are both the item projector applied to these vectors [N,d] (recomputed every step)
+  itemVectors?: Tensor;
   onLog?: (e: LmLogEntry) => void; // one call per optimizer step
   checkpoint?: LmCheckpointing;
 }
@@ -101,20 +104,27 @@ interface Packed {
   rows: Int32Array; // flat positions b·T + t whose next token is trained
   targets: Int32Array;
   allowed: AllowedRows | undefined; // per row, when some example restricts its tokens
+  itemSlots: Int32Array; // flat positions b·T + t holding an item token (embedded as 0 in ids)
+  itemRows: Int32Array; // per slot, its item row (id − V)
   tokens: number;
 }
 
-function pack(examples: readonly LmExample[], idx: readonly number[]): Packed {
+function pack(examples: readonly LmExample[], idx: readonly number[], V: number): Packed {
   const B = idx.length;
   const T = Math.max(...idx.map((i) => examples[i].ids.length));
   const ids = new Int32Array(B * T);
   const rows: number[] = [];
   const targets: number[] = [];
   const allowed: (readonly number[] | undefined)[] = [];
+  const itemSlots: number[] = [];
+  const itemRows: number[] = [];
   let tokens = 0;
   idx.forEach((e, b) => {
     const ex = examples[e];
-    ids.set(ex.ids, b * T);
+    ex.ids.forEach((id, t) => {
+      if (id < V) ids[b * T + t] = id;
+      else (itemSlots.push(b * T + t), itemRows.push(id - V));
+    });
     tokens += ex.ids.length;
     for (let t = 1; t < ex.ids.length; t++) {
       if (ex.lossMask ? ex.lossMask[t] : 1) {
@@ -125,7 +135,17 @@ function pack(examples: readonly LmExample[], idx: readonly number[]): Packed {
     }
   });
   const restricted = allowed.some(Boolean) ? allowed : undefined;
-  return { ids, B, T, rows: Int32Array.from(rows), targets: Int32Array.from(targets), allowed: restricted, tokens };
+  return {
+    ids,
+    B,
+    T,
+    rows: Int32Array.from(rows),
+    targets: Int32Array.from(targets),
+    allowed: restricted,
+    itemSlots: Int32Array.from(itemSlots),
+    itemRows: Int32Array.from(itemRows),
+    tokens,
+  };
 }
 
 /** Input embeddings of a packed batch, with the projected soft tokens injected. */
@@ -135,8 +155,10 @@ function inputs(
   idx: readonly number[],
   p: Packed,
   projectors: Partial<Record<SoftKind, Projector>>,
+  items: Tensor | undefined, // projected item rows [N,H]
 ): Tensor {
-  const x = model.embed(p.ids, p.B, p.T);
+  const embedded = model.embed(p.ids, p.B, p.T);
+  const x = p.itemSlots.length ? injectSoftTokens(embedded, p.itemSlots, tf.gather(items!, tf.tensor1d(p.itemRows, 'int32'))) : embedded;
   const soft = projectSoft(
     projectors,
     idx.map((e) => examples[e].soft ?? []),
@@ -172,6 +194,13 @@ export function trainLm(
       throw new UserError(`trainLm: example ${i} has ${ex.ids.length} tokens (need 2..${maxLen})`);
   });
   const projectors = opts.projectors ?? {};
+  const V = model.cfg.vocab_size;
+  const itemCount = opts.itemVectors?.shape[0] ?? 0;
+  if (opts.itemVectors && !projectors.item) throw new UserError('trainLm: item tokens need an item projector');
+  examples.forEach((ex, i) => {
+    const bad = ex.ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < V + itemCount));
+    if (bad !== undefined) throw new UserError(`trainLm: example ${i} holds token ${bad}, outside [0, ${V + itemCount})`);
+  });
   const vars: Variable[] = [...model.trainableVariables(), ...Object.values(projectors).flatMap((p) => p!.variables())];
   if (vars.length === 0) throw new UserError('trainLm: nothing to train');
   const names = namesOf(vars);
@@ -227,7 +256,7 @@ export function trainLm(
       for (let g = 0; g < batches.length && step < total; g += cfg.gradAccum) {
         if ((epoch - 1) * perEpoch + g / cfg.gradAccum < step) continue; // done before the resume
         const ts = performance.now();
-        const group = batches.slice(g, g + cfg.gradAccum).map((idx) => ({ idx, p: pack(examples, idx) }));
+        const group = batches.slice(g, g + cfg.gradAccum).map((idx) => ({ idx, p: pack(examples, idx, V) }));
         const denom = Math.max(
           1,
           group.reduce((n, m) => n + m.p.targets.length, 0),
@@ -236,10 +265,13 @@ export function trainLm(
         let loss = 0;
         for (const { idx, p } of group) {
           const { value, grads: named } = tf.variableGrads(() => {
-            const h = model.forward(inputs(model, examples, idx, p, projectors), { training: true, rng: dropRng }); // [B,T,H]; right padding needs no key mask
+            const items = opts.itemVectors && projectors.item!.forward(opts.itemVectors); // [N,H]
+            const x = inputs(model, examples, idx, p, projectors, items);
+            const h = model.forward(x, { training: true, rng: dropRng }); // [B,T,H]; right padding needs no key mask
             const flat = tf.reshape(h, [p.B * p.T, -1]);
             const sel = p.rows.length === p.B * p.T ? flat : tf.gather(flat, tf.tensor1d(p.rows, 'int32'));
-            return headCrossEntropy(sel, model.headWeight, p.targets, denom, p.allowed);
+            const head = items ? tf.concat([model.headWeight, items]) : model.headWeight;
+            return headCrossEntropy(sel, head, p.targets, denom, p.allowed);
           }, vars);
           loss += value.dataSync()[0];
           value.dispose();
