@@ -12,7 +12,7 @@ import { citedTitles } from '../facts/cite.js';
 import type { Decision } from '../facts/decision.js';
 import type { Rating } from '../explain/rule_judge.js';
 import { subject, itemId, type Subject } from './instance.js';
-import { unprocessable } from './http_error.js';
+import { badRequest } from './http_error.js';
 import { predict, type Prediction } from './prediction.js';
 import { record } from './prompts.js';
 import { view, type Service } from './service.js';
@@ -61,7 +61,7 @@ export function parseExplain(svc: Service, body: unknown, historyLimit: number):
   return {
     instances: instances.map(({ o, path }) => {
       const item = itemId(svc, o, 'item', path);
-      if (item === undefined) throw unprocessable(`${path === 'body' ? '' : `${path}: `}"item" is missing: give the item id to explain`);
+      if (item === undefined) throw badRequest(`${path === 'body' ? '' : `${path}: `}"item" is missing: give the item id to explain`);
       return { subject: subject(svc, o, path, historyLimit), item };
     }),
     aspect: str(shared, 'aspect', 200)?.trim() || undefined,

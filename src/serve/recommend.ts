@@ -10,7 +10,7 @@ import { splitAnswer } from '../eval/metrics.js';
 import type { MethodName } from '../eval/method.js';
 import { refTask1, refTask2 } from '../eval/reference_metrics.js';
 import { between, instancesOf } from './batch.js';
-import { unprocessable } from './http_error.js';
+import { badRequest, unprocessable } from './http_error.js';
 import { itemIds, subject, type Subject } from './instance.js';
 import { order, topK, type Scored } from './prediction.js';
 import { ANON, record } from './prompts.js';
@@ -102,7 +102,7 @@ export function parseRank(svc: Service, body: unknown, historyLimit: number) {
       const s: Subject = subject(svc, o, path, historyLimit);
       const items = itemIds(svc, o, 'items', path);
       const at = path === 'body' ? '"items"' : `"${path}.items"`;
-      if (items === undefined) throw unprocessable(`${at} is missing: give 2..${MAX_CANDIDATES} item ids to rank`);
+      if (items === undefined) throw badRequest(`${at} is missing: give 2..${MAX_CANDIDATES} item ids to rank`);
       if (items.length < 2 || items.length > MAX_CANDIDATES || new Set(items).size !== items.length)
         throw unprocessable(
           `${at} must hold 2..${MAX_CANDIDATES} distinct item ids, got ${items.length}${new Set(items).size !== items.length ? ' with repeats' : ''}`,
