@@ -5,6 +5,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { HttpError } from './http_error.js';
 import { explain, explainerNames, parseExplain } from './explain.js';
 import { parseRank, parseRecommend, rank, recommend } from './recommend.js';
+import { chat, parseChat } from './chat.js';
 import type { Service } from './service.js';
 import type { ServeConfig } from './config.js';
 
@@ -101,6 +102,13 @@ export function routes(svc: Service, cfg: ServeConfig, status: () => ServerStatu
       true,
       (b) => parseRank(svc, b, cfg.historyLimit),
       (r, signal) => rank(svc, r, signal),
+    ),
+    route(
+      'POST',
+      '/v1/chat/completions',
+      true,
+      (b) => parseChat(svc, b, cfg.historyLimit),
+      (r, signal) => chat(svc, r, signal),
     ),
   ];
 }
