@@ -41,11 +41,10 @@ const MAX_INSTANCES = 8;
 export const MAX_K = 100;
 const MAX_CANDIDATES = 5; // task 2's relevance grades (reference_metrics.ts) cover five
 
-/** The run's LMs a request may name; by default the aligned ones. */
+/** The LMs a request named (names() checked them against the run's), by default the aligned ones, in the run's order. */
 function pick(svc: Service, asked: string[] | undefined): Lm[] {
-  const all = svc.lms.map((l) => l.name);
   const want = asked ?? svc.lms.filter((l) => l.aligned).map((l) => l.name);
-  return svc.lms.filter((l) => want.includes(l.name) && all.includes(l.name));
+  return svc.lms.filter((l) => want.includes(l.name));
 }
 
 function answer(svc: Service, text: string): Answer['titles'] {

@@ -117,7 +117,7 @@ export function startServer(svc: Service, cfg: ServeConfig, log: Log = () => {})
     const t0 = performance.now();
     inFlight++;
     res.on('close', () => {
-      log(`${req.method} ${req.url} ${res.statusCode} ${Math.round(performance.now() - t0)} ms`);
+      log(`${req.method} ${req.url} ${res.writableFinished ? res.statusCode : 'aborted'} ${Math.round(performance.now() - t0)} ms`);
       if (--inFlight === 0) settle?.();
     });
     handle(req, res).catch((err: unknown) => {
