@@ -14,6 +14,7 @@ import { exportGgufCommand } from './export_gguf.js';
 import { generateCommand } from './generate.js';
 import { pretrainCommand } from './pretrain.js';
 import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
 import { tasksCommand } from './tasks.js';
 import { trainRecCommand } from './train_rec.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ sortSubcommands: false });
   program.addCommand(runCommand());
+  program.addCommand(serveCommand());
   program.addCommand(dataCommand());
   program.addCommand(trainRecCommand());
   program.addCommand(distillCommand());

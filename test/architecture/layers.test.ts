@@ -24,7 +24,8 @@ const LAYER: Record<string, number> = {
   eval: 6, // Table 1
   explain: 6, // explanations and their scores
   run: 7, // the pipeline
-  cli: 8, // commands
+  serve: 8, // the HTTP service over a run folder
+  cli: 9, // commands
 };
 
 interface Edge {
@@ -84,14 +85,14 @@ test('an upward, a sideways and an unplaced import are each caught', () => {
   const files = new Map([
     ['lm/model/llama.ts', "import { tf } from '../../engine/tf.js';\nimport { readDataset } from '../../data/dataset.js';"],
     ['eval/run.ts', "import type { X } from '../explain/run.js';\nimport { y } from './metrics.js';"],
-    ['serve/api.ts', "import { explainAll } from '../explain/run.js';"],
+    ['web/api.ts', "import { explainAll } from '../explain/run.js';"],
     ['rec/train.ts', "const m = await import('../tasks/build.js');\nimport '../run/pipeline.js';"],
   ]);
   const found = wrongWayEdges(importEdges(files), LAYER);
   assert.equal(found.length, 5, found.join('\n'));
   assert.equal(found[0], 'lm/model/llama.ts → data/dataset.js: lm (layer 1) may not import data (layer 1)');
   assert.match(found[1], /eval\/run\.ts → explain\/run\.js: eval \(layer 6\) may not import explain \(layer 6\)/);
-  assert.match(found[2], /serve\/api\.ts: folder serve\/ has no layer/);
+  assert.match(found[2], /web\/api\.ts: folder web\/ has no layer/);
   assert.match(found[3], /rec\/train\.ts → tasks\/build\.js/);
   assert.match(found[4], /rec\/train\.ts → run\/pipeline\.js/);
 });

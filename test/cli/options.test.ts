@@ -18,6 +18,7 @@ import { EXPLAIN_DEFAULTS, EXPLAIN_SPEC } from '../../src/explain/config.js';
 import { TRAIN_REC_DEFAULTS, TRAIN_REC_SPEC } from '../../src/rec/config.js';
 import { DISTILL_DEFAULTS, DISTILL_SPEC } from '../../src/rec/distill_config.js';
 import { RUN_SPEC } from '../../src/run/config.js';
+import { SERVE_DEFAULTS, SERVE_SPEC } from '../../src/serve/config.js';
 import { TASKS_DEFAULTS, TASKS_SPEC } from '../../src/tasks/config.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'options-'));
@@ -31,6 +32,7 @@ const STAGES: [string, Spec, object][] = [
   ['align', ALIGN_SPEC, ALIGN_DEFAULTS],
   ['eval', EVAL_SPEC, EVAL_DEFAULTS],
   ['explain', EXPLAIN_SPEC, EXPLAIN_DEFAULTS],
+  ['serve', SERVE_SPEC, SERVE_DEFAULTS],
 ];
 
 const command = (name: string): Command => buildProgram().commands.find((c) => c.name() === name)!;
@@ -155,6 +157,15 @@ test("the defaults are the stages' long-standing values", () => {
     quiet: false,
     force: false,
   });
+  assert.deepEqual(SERVE_DEFAULTS, {
+    host: '127.0.0.1',
+    port: 8080,
+    workers: 1,
+    queue: 32,
+    timeout: 120,
+    maxBody: 65536,
+    historyLimit: 200,
+  });
 });
 
 test("each *_DEFAULTS holds exactly the spec's defaulted fields, with the spec's values", () => {
@@ -240,6 +251,12 @@ test('flags parse to the config keys: defaults, kebab-case names, --no- switches
     out: 'o',
     baselines: [],
   });
+  assert.deepEqual(await run('serve', ['--run', 'r', '--port', '0', '--history-limit', '5']), {
+    ...SERVE_DEFAULTS,
+    run: 'r',
+    port: 0,
+    historyLimit: 5,
+  });
 });
 
 test('wrong types and unknown flags are one-line commander errors naming the flag', () => {
@@ -257,6 +274,7 @@ test('wrong types and unknown flags are one-line commander errors naming the fla
       ['eval', '--tasks', 't', '--out', tmp(), '--baselines', 'random,foo'],
       /option '--baselines <list>' argument 'random,foo' is invalid\. expected entries among random, popularity, base-lm, icl, sasrec-kd, none, got "foo"/,
     ],
+    [['serve', '--port', 'http'], /option '--port <port>' argument 'http' is invalid\. expected an integer, got "http"/],
   ] as [string[], RegExp][]) {
     const r = cli(args);
     assert.equal(r.code, 1, args.join(' '));

@@ -1,0 +1,127 @@
+// What the service answers from, loaded once at start from a run folder: the data set (titles,
+// metadata facts), f, the templates and history length the tasks were built with, and every
+// language model there is — the unaligned base LM and RecExplainer-B/-I/-H — each with its
+// catalogue grounding (tasks 1 and 2). Model calls go through per-request views (`view`) so no
+// per-history cache grows while the service runs.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Surrogate } from '../align/model.js';
+import { SoftVectors } from '../align/soft.js';
+import { readDataset, type Dataset } from '../data/dataset.js';
+import { normalTitle, titleKey } from '../data/text_forms.js';
+import { initEngine } from '../engine/backend.js';
+import { grounding, type Grounding } from '../eval/grounding.js';
+import type { Metadata } from '../explain/evaluate.js';
+import type { Catalogue } from '../facts/cite.js';
+import { itemFacts } from '../facts/fact_check.js';
+import { Recommender } from '../rec/recommender.js';
+import type { Form } from '../tasks/forms.js';
+import { tasksSources } from '../tasks/records.js';
+import { loadTemplates, type Templates } from '../tasks/templates.js';
+
+export type LmName = 'base-lm' | 'recexplainer-b' | 'recexplainer-i' | 'recexplainer-h';
+
+/** One language model of the run. */
+export interface Lm {
+  name: LmName;
+  form: Form; // the prompt form it reads (the base LM: B)
+  aligned: boolean;
+  dir: string; // its folder (the base model's path for base-lm)
+  surrogate: Surrogate;
+  grounding: Grounding; // reads the user's history from `histories` (set per request, see withHistory)
+  histories: Map<number, readonly number[]>;
+  steps: number | null; // alignment steps (null for the base LM)
+}
+
+export interface Service {
+  dir: string; // the run folder
+  ds: Dataset;
+  titles: string[]; // normal title per item id ([0] = '')
+  catalogue: Catalogue;
+  byKey: Map<string, number>; // titleKey → lowest item id with that title
+  metadata: Metadata;
+  rec: Recommender;
+  recKind: string; // sasrec | mf
+  maxHistory: number; // history items a prompt shows (the tasks' --max-history)
+  posTop: number; // f says yes to an item in its top posTop share of the unseen items
+  templates: Templates;
+  lms: Lm[]; // base-lm first, then B, I, H (those the run has)
+  reportFile: string;
+}
+
+const MODES: readonly Form[] = ['B', 'I', 'H'];
+
+/** The run's own copy of a stage folder when it has one, else the path the tasks were built from. */
+function stageDir(run: string, own: string, marker: string, fallback: string): string {
+  return existsSync(join(run, own, marker)) ? join(run, own) : fallback;
+}
+
+export async function loadService(run: string, say: (line: string) => void = () => {}): Promise<Service> {
+  await initEngine({ backend: 'auto' });
+  const tasks = join(run, 'tasks');
+  const src = tasksSources(tasks);
+  const ds = readDataset(stageDir(run, 'dataset', 'manifest.json', src.data));
+  const recDir = stageDir(run, 'rec', 'model.json', src.rec);
+  const rec = await Recommender.load(recDir);
+  const recKind = (JSON.parse(readFileSync(join(recDir, 'model.json'), 'utf8')) as { kind: string }).kind;
+  const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
+  const byKey = new Map<string, number>();
+  titles.forEach((t, id) => id > 0 && !byKey.has(titleKey(t)) && byKey.set(titleKey(t), id));
+  const facts = ds.items.map(itemFacts);
+  const tcfg = JSON.parse(readFileSync(join(tasks, 'config.json'), 'utf8')) as { templates?: unknown };
+  const templates = loadTemplates(typeof tcfg.templates === 'string' && existsSync(tcfg.templates) ? tcfg.templates : undefined);
+
+  const aligned = MODES.map((m) => join(run, `lm-${m}`)).filter((d) => existsSync(join(d, 'align.json')));
+  const base = aligned.length ? Surrogate.baseOf(aligned[0]) : existsSync(join(run, 'base', 'config.json')) ? join(run, 'base') : undefined;
+  const lms: Lm[] = [];
+  const add = (name: LmName, form: Form, dir: string, s: Surrogate, steps: number | null) => {
+    const histories = new Map<number, readonly number[]>();
+    const g = grounding(s.tok, { titles, histories, maxHistory: src.maxHistory });
+    lms.push({ name, form, aligned: name !== 'base-lm', dir, surrogate: s, grounding: g, histories, steps });
+  };
+  if (base) {
+    say(`loading the base LM (${base}) …`);
+    add('base-lm', 'B', base, await Surrogate.base(base), null);
+  }
+  for (const dir of aligned) {
+    say(`loading ${dir} …`);
+    const s = await Surrogate.load(dir);
+    const mode = s.meta!.mode;
+    add(`recexplainer-${mode.toLowerCase()}` as LmName, mode, dir, s, s.meta!.steps);
+  }
+  return {
+    dir: run,
+    ds,
+    titles,
+    catalogue: { titles },
+    byKey,
+    metadata: { of: (id) => facts[id - 1], vocabulary: [...new Set(facts.flatMap((f) => f.themes))] },
+    rec,
+    recKind,
+    maxHistory: src.maxHistory,
+    posTop: src.posTop,
+    templates,
+    lms,
+    reportFile: join(run, 'report.json'),
+  };
+}
+
+/** The model with fresh soft-token vectors (f's, uncached beyond this request). */
+export function view(svc: Service, lm: Lm): Surrogate {
+  const s = lm.surrogate;
+  return new Surrogate(s.model, s.tok, s.projectors, s.vectors ? new SoftVectors(svc.rec) : undefined, s.meta);
+}
+
+/** Runs `f` with `history` as what lm's grounding knows of `user` (task 1 excludes the shown history). */
+export function withHistory<T>(lm: Lm, user: number, history: readonly number[], f: () => T): T {
+  lm.histories.set(user, history);
+  try {
+    return f();
+  } finally {
+    lm.histories.delete(user);
+  }
+}
+
+export function disposeService(svc: Service): void {
+  for (const lm of svc.lms) lm.surrogate.dispose();
+}

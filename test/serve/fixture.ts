@@ -1,0 +1,103 @@
+// A tiny run folder, as `recexplainer run` lays it out (dataset/, rec/, tasks/, base/, lm-B/, lm-I/,
+// lm-H/, report.json, the run marker), on the ring fixture: a 2-layer, 32-wide base LM and three
+// aligned models of a few steps each. Built once per source version and shared through
+// .cache/test-fixtures/serve-run-<hash>.json, which names the finished folder (the models' files hold
+// absolute paths, so the folder is never moved). Read-only for callers.
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { trainedRing } from '../rec/fixture.js';
+import { ALIGN_DEFAULTS } from '../../src/align/config.js';
+import { align } from '../../src/align/train.js';
+import { PRETRAIN_DEFAULTS } from '../../src/base/config.js';
+import { pretrain } from '../../src/base/pretrain.js';
+import { claimOutFolder, finishOutFolder } from '../../src/engine/out_folder.js';
+import { TASKS_DEFAULTS } from '../../src/tasks/config.js';
+import { buildTasks } from '../../src/tasks/build.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CACHE = join(ROOT, '.cache', 'test-fixtures');
+
+const BASE = {
+  layers: 2,
+  hidden: 32,
+  heads: 2,
+  kvHeads: 2,
+  ffn: 64,
+  vocab: 512,
+  seqLen: 64,
+  batchSize: 8,
+  steps: 20,
+  warmup: 4,
+  lr: 1e-2,
+  evalEvery: 10,
+};
+const ALIGN = { loraR: 0, maxSteps: 8, batchSize: 8, lr: 5e-3, warmup: 2, perTask: 30, checkpointEvery: 100 };
+
+/** Report of the tiny run: not a real evaluation, only what GET /v1/report must hand back as it is. */
+export const TINY_REPORT = {
+  profile: 'serve-test',
+  methods: { random: { task3: { acc: 0.5 } } },
+  note: 'written by test/serve/fixture.ts',
+};
+
+function sourceHash(): string {
+  const h = createHash('sha256').update(JSON.stringify({ BASE, ALIGN, TINY_REPORT }));
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) h.update(p).update(readFileSync(p));
+    }
+  };
+  for (const d of ['engine', 'data', 'rec', 'lm', 'tasks', 'base', 'align']) walk(join(ROOT, 'src', d));
+  h.update(readFileSync(fileURLToPath(import.meta.url)));
+  return h.digest('hex').slice(0, 16);
+}
+
+let built: Promise<string> | undefined;
+
+/** The tiny run folder (absolute path), built on first use. */
+export function tinyRun(): Promise<string> {
+  built ??= (async () => {
+    const pointer = join(CACHE, `serve-run-${sourceHash()}.json`);
+    if (existsSync(pointer)) {
+      const dir = (JSON.parse(readFileSync(pointer, 'utf8')) as { dir: string }).dir;
+      if (existsSync(join(dir, 'report.json'))) return dir;
+    }
+    const ring = await trainedRing();
+    mkdirSync(CACHE, { recursive: true });
+    const run = join(mkdtempSync(join(CACHE, 'serve-run-')), 'run');
+    claimOutFolder(run, 'run', { profile: 'serve-test' }, { reuse: true });
+    cpSync(ring.data, join(run, 'dataset'), { recursive: true });
+    cpSync(ring.rec, join(run, 'rec'), { recursive: true });
+    const q = { quiet: true };
+    await buildTasks({
+      ...TASKS_DEFAULTS,
+      ...q,
+      data: join(run, 'dataset'),
+      rec: join(run, 'rec'),
+      out: join(run, 'tasks'),
+      task5: [20, 4],
+    });
+    await pretrain({ ...PRETRAIN_DEFAULTS, ...BASE, ...q, data: join(run, 'dataset'), out: join(run, 'base') });
+    for (const mode of ['B', 'I', 'H'] as const)
+      await align({
+        ...ALIGN_DEFAULTS,
+        ...ALIGN,
+        ...q,
+        mode,
+        tasks: join(run, 'tasks'),
+        baseModel: join(run, 'base'),
+        out: join(run, `lm-${mode}`),
+      });
+    writeFileSync(join(run, 'report.json'), JSON.stringify(TINY_REPORT, null, 2));
+    finishOutFolder(run);
+    const tmp = `${pointer}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ dir: run }));
+    renameSync(tmp, pointer);
+    return run;
+  })();
+  return built;
+}
