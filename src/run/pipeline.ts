@@ -7,7 +7,7 @@
 // stage's folder carries its own.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALIGN_DEFAULTS } from '../align/config.js';
+import { ALIGN_DEFAULTS, type AlignConfig } from '../align/config.js';
 import { align } from '../align/train.js';
 import { buildDataset } from '../data/build.js';
 import { DATA_DEFAULTS } from '../data/config.js';
@@ -40,7 +40,7 @@ export interface StageRecord {
 export type Stages = Record<string, StageRecord>;
 
 export interface RunOutputs {
-  dirs: { data: string; rec: string; kd: string; tasks: string; base: string; lm: Record<Form, string>; eval: string; explain: string };
+  dirs: { data: string; rec: string; kd: string; tasks: string; base: string; lm: Record<string, string>; eval: string; explain: string }; // lm: B, I, H (and H-items)
   stages: Stages;
   methods: Awaited<ReturnType<typeof evaluateAll>>['methods'];
   free: Awaited<ReturnType<typeof evaluateAll>>['free']; // grounded runs: the LM methods decoding freely
@@ -53,20 +53,25 @@ const MODES: readonly Form[] = ['B', 'I', 'H'];
 export async function runPipeline(cfg: RunConfig, say: (line: string) => void): Promise<RunOutputs> {
   const p = PROFILE[cfg.profile];
   const o = cfg.out;
+  // the aligned models: the paper's B, I and H, and the item-token H row where the profile has one
+  const aligned: { key: string; mode: Form; cfg: Partial<AlignConfig> }[] = [
+    ...MODES.map((mode) => ({ key: mode, mode, cfg: p.alignSteps?.[mode] ?? {} })),
+    ...(p.itemTokens ? [{ key: 'H-items', mode: 'H' as const, cfg: { ...p.alignSteps?.H, ...p.itemTokens, itemTokens: true } }] : []),
+  ];
   const dirs: RunOutputs['dirs'] = {
     data: cfg.data ?? join(o, 'dataset'),
     rec: join(o, 'rec'),
     kd: join(o, 'sasrec-kd'),
     tasks: join(o, 'tasks'),
     base: cfg.baseModel ?? join(o, 'base'),
-    lm: { B: join(o, 'lm-B'), I: join(o, 'lm-I'), H: join(o, 'lm-H') },
+    lm: Object.fromEntries(aligned.map((a) => [a.key, join(o, `lm-${a.key}`)])),
     eval: join(o, 'eval'),
     explain: join(o, 'explain'),
   };
   claimOutFolder(o, 'run', cfg, { reuse: true });
   const stagesFile = join(o, 'stages.json');
   const stages: Stages = readJson<Stages>(stagesFile) ?? {};
-  const steps = 7 + MODES.length;
+  const steps = 7 + aligned.length;
   let n = 0;
   /** done: finished before (kept), or what the user gave instead (a string, said as it is). */
   const stage = async (name: string, done: boolean | string, what: string, body: () => Promise<unknown>) => {
@@ -134,17 +139,17 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
       await pretrain({ ...PRETRAIN_DEFAULTS, ...p.pretrain, ...q, data: dirs.data, out: dirs.base, resume: base.resumable });
     },
   );
-  for (const mode of MODES) {
-    const lm = new RunFolder(dirs.lm[mode]);
+  for (const { key, mode, cfg: own } of aligned) {
+    const lm = new RunFolder(dirs.lm[key]);
     await stage(
-      `align_${mode.toLowerCase()}`,
+      `align_${key.toLowerCase().replace('-', '_')}`,
       lm.done,
-      `RecExplainer-${mode} (${(p.align.loraR ?? ALIGN_DEFAULTS.loraR) > 0 ? 'LoRA' : 'all weights'}${mode === 'B' ? '' : ' + projectors'})`,
+      `RecExplainer-${mode} (${(p.align.loraR ?? ALIGN_DEFAULTS.loraR) > 0 ? 'LoRA' : 'all weights'}${mode === 'B' ? '' : ' + projectors'}${own.itemTokens ? ', item tokens' : ''})`,
       () =>
         align({
           ...ALIGN_DEFAULTS,
           ...p.align,
-          ...p.alignSteps?.[mode],
+          ...own,
           ...q,
           mode,
           tasks: dirs.tasks,
@@ -163,7 +168,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
       decoding: cfg.decoding,
       tasks: dirs.tasks,
       out: dirs.eval,
-      models: MODES.map((m) => dirs.lm[m]),
+      models: Object.values(dirs.lm),
       baseModel: dirs.base,
       student: dirs.kd,
     };
@@ -184,7 +189,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
         decoding: cfg.decoding,
         tasks: dirs.tasks,
         out: dirs.explain,
-        models: MODES.map((m) => dirs.lm[m]),
+        models: Object.values(dirs.lm),
         baseModel: dirs.base,
       };
       claimOutFolder(dirs.explain, 'explain', xcfg, { force: true }); // unfinished by result.json, the run's own mark

@@ -24,6 +24,7 @@ export interface Profile {
   pretrain: Partial<PretrainConfig>;
   align: Partial<AlignConfig>; // the same for B, I and H
   alignSteps?: Partial<Record<'B' | 'I' | 'H', Partial<AlignConfig>>>; // per-mode overrides
+  itemTokens?: Partial<AlignConfig>; // the item-token H row (recexplainer-h+items), over H's settings; absent: no such row
   eval: Partial<EvalConfig>;
   explain: Partial<ExplainConfig>;
 }
@@ -63,6 +64,7 @@ export const PROFILE: Record<ProfileName, Profile> = {
     pretrain: {},
     align: { loraR: 0, lr: 1e-3, batchSize: 16, warmup: 50, checkpointEvery: 500 },
     alignSteps: { B: { epochs: 3 }, I: { epochs: 5 }, H: { epochs: 2 } }, // ≈ 2.2M, 2.8M, 3.7M tokens: 13, 17, 22 min
+    itemTokens: { epochs: 1 }, // one epoch: its head is V + items wide, and the row's budget is 30 min with the free-decoding passes
     eval: { users: 0, task4: 300 },
     explain: { sample: 400, aspectStudy: 100 },
   },

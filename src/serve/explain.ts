@@ -81,7 +81,11 @@ export async function explain(svc: Service, req: ExplainRequest, signal: AbortSi
     await between(signal);
     const lm = svc.lms.find((l) => l.name === name);
     const e: Explainer = lm
-      ? lmExplainer(name, view(svc, lm), recordsOf(lm.form), 'request', { ...LM_EXPLAINER_DEFAULTS, aspect: req.aspect })
+      ? lmExplainer(name, view(svc, lm), recordsOf(lm.form), 'request', {
+          ...LM_EXPLAINER_DEFAULTS,
+          aspect: req.aspect,
+          spans: { titles: svc.titles, maxHistory: svc.maxHistory, itemFirst: lm.surrogate.itemFirst },
+        })
       : templateExplainer(svc.titles, svc.ds.items, TEMPLATE_SEED);
     const t0 = performance.now();
     const texts = e.explain(cases);

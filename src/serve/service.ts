@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { Surrogate } from '../align/model.js';
 import { SoftVectors } from '../align/soft.js';
 import { readDataset, type Dataset } from '../data/dataset.js';
-import { normalTitle, titleKey } from '../data/text_forms.js';
+import { titleKey, titlesById } from '../data/text_forms.js';
+import { listAnswerIds } from '../align/examples.js';
 import { initEngine } from '../engine/backend.js';
 import { grounding, type Grounding } from '../eval/grounding.js';
 import type { Metadata } from '../explain/evaluate.js';
@@ -19,7 +20,7 @@ import type { Form } from '../tasks/forms.js';
 import { tasksSources } from '../tasks/records.js';
 import { loadTemplates, type Templates } from '../tasks/templates.js';
 
-export type LmName = 'base-lm' | 'recexplainer-b' | 'recexplainer-i' | 'recexplainer-h';
+export type LmName = 'base-lm' | 'recexplainer-b' | 'recexplainer-i' | 'recexplainer-h' | 'recexplainer-i+items' | 'recexplainer-h+items';
 
 /** One language model of the run. */
 export interface Lm {
@@ -49,7 +50,7 @@ export interface Service {
   reportFile: string;
 }
 
-const MODES: readonly Form[] = ['B', 'I', 'H'];
+const ALIGNED = ['B', 'I', 'H', 'H-items']; // the run's lm-<key> folders
 
 /** The run's own copy of a stage folder when it has one, else the path the tasks were built from. */
 function stageDir(run: string, own: string, marker: string, fallback: string): string {
@@ -64,19 +65,19 @@ export async function loadService(run: string, say: (line: string) => void = () 
   const recDir = stageDir(run, 'rec', 'model.json', src.rec);
   const rec = await Recommender.load(recDir);
   const recKind = (JSON.parse(readFileSync(join(recDir, 'model.json'), 'utf8')) as { kind: string }).kind;
-  const titles = ['', ...ds.items.map((i) => normalTitle(i.title))];
+  const titles = titlesById(ds.items);
   const byKey = new Map<string, number>();
   titles.forEach((t, id) => id > 0 && !byKey.has(titleKey(t)) && byKey.set(titleKey(t), id));
   const facts = ds.items.map(itemFacts);
   const tcfg = JSON.parse(readFileSync(join(tasks, 'config.json'), 'utf8')) as { templates?: unknown };
   const templates = loadTemplates(typeof tcfg.templates === 'string' && existsSync(tcfg.templates) ? tcfg.templates : undefined);
 
-  const aligned = MODES.map((m) => join(run, `lm-${m}`)).filter((d) => existsSync(join(d, 'align.json')));
+  const aligned = ALIGNED.map((m) => join(run, `lm-${m}`)).filter((d) => existsSync(join(d, 'align.json')));
   const base = aligned.length ? Surrogate.baseOf(aligned[0]) : existsSync(join(run, 'base', 'config.json')) ? join(run, 'base') : undefined;
   const lms: Lm[] = [];
   const add = (name: LmName, form: Form, dir: string, s: Surrogate, steps: number | null) => {
     const histories = new Map<number, readonly number[]>();
-    const g = grounding(s.tok, { titles, histories, maxHistory: src.maxHistory });
+    const g = grounding(s.tok, { titles, histories, maxHistory: src.maxHistory }, listAnswerIds(s.tok, titles, s.itemFirst));
     lms.push({ name, form, aligned: name !== 'base-lm', dir, surrogate: s, grounding: g, histories, steps });
   };
   if (base) {
@@ -86,8 +87,7 @@ export async function loadService(run: string, say: (line: string) => void = () 
   for (const dir of aligned) {
     say(`loading ${dir} …`);
     const s = await Surrogate.load(dir);
-    const mode = s.meta!.mode;
-    add(`recexplainer-${mode.toLowerCase()}` as LmName, mode, dir, s, s.meta!.steps);
+    add(s.name as LmName, s.meta!.mode, dir, s, s.meta!.steps);
   }
   return {
     dir: run,
