@@ -42,7 +42,17 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** A closed stdout (`recexplainer … | head`) ends the process quietly, as other command-line tools do. */
+function quietOnClosedPipe(): void {
+  if (process.stdout.listenerCount('error') > 0) return;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   const program = buildProgram().exitOverride();
   for (const c of program.commands) c.exitOverride();
   try {
