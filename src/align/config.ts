@@ -2,9 +2,29 @@
 // and its flags (--lora-r ↔ loraR, --per-task ↔ perTask), and the check of its combinations.
 // Written resolved to <out>/config.json.
 import { UserError } from '../engine/errors.js';
-import { choice, defaultsOf, flag, float, int, list, maybe, opt, req, text, type ConfigOf, type Spec } from '../engine/options.js';
+import {
+  choice,
+  defaultsOf,
+  flag,
+  float,
+  int,
+  list,
+  maybe,
+  opt,
+  req,
+  text,
+  type ArgType,
+  type ConfigOf,
+  type Spec,
+} from '../engine/options.js';
 import { LORA_TARGETS } from '../lm/model/lora.js';
 import { FORMS } from '../tasks/forms.js';
+
+/** Comma-separated alignment task numbers, 1–7, distinct, sorted. */
+export const taskNumbers: ArgType<number[]> = {
+  arg: '<list>',
+  parse: (v) => [...new Set(list(['1', '2', '3', '4', '5', '6', '7']).parse(v, undefined).map(Number))].sort((a, b) => a - b),
+};
 
 export const ALIGN_SPEC = {
   mode: req(choice(FORMS, '<m>'), 'B (titles), I (embeddings) or H (hybrid: training mixes the B, I and H renderings)'),
@@ -22,6 +42,11 @@ export const ALIGN_SPEC = {
   batchSize: opt(16, int(1), 'sequences per step'),
   warmup: opt(30, int(0), 'linear warm-up steps'),
   perTask: opt(0, int(0), 'at most N training samples per task, a seeded subset (0 = all)'),
+  dropTasks: opt<number[]>(
+    [],
+    taskNumbers,
+    'comma-separated task numbers (1–7) whose training samples are left out, after --per-task (the task ablation of `run --ablate`)',
+  ),
   itemTokens: flag(
     "an item-token output head (E4SRec-style): each item is one extra token, its input and output rows the item projector of f's item vector; the titles in task 1, 2, 6 and 7 answers become item tokens (modes I and H)",
   ),

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
+import { UserError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
 import { RunFolder } from '../engine/run_folder.js';
 import { trainLm, type LmExample, type LmLogEntry } from '../lm/train/train.js';
@@ -53,7 +54,10 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   folder.writeConfig(cfg);
 
   const file = taskFile(cfg.tasks, 'train', cfg.mode);
-  const records = capPerTask(readTaskRecords(file), cfg.perTask, cfg.seed);
+  const dropped = new Set(cfg.dropTasks);
+  // dropped after the cap, so the other tasks keep exactly the samples of a run that drops none
+  const records = capPerTask(readTaskRecords(file), cfg.perTask, cfg.seed).filter((r) => !dropped.has(r.task));
+  if (records.length === 0) throw new UserError(`--drop-tasks ${cfg.dropTasks.join(',')} leaves no training samples in ${file}`);
   const needsVectors = records.some((r) => r.soft.length > 0);
   const recDir = needsVectors ? (cfg.rec ?? tasksSources(cfg.tasks).rec) : undefined;
   const s = await Surrogate.base(cfg.baseModel);
@@ -92,6 +96,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     batchSize: cfg.batchSize,
     warmup: cfg.warmup,
     perTask: cfg.perTask,
+    ...(cfg.dropTasks.length ? { dropTasks: cfg.dropTasks } : {}), // absent when none: older checkpoints still resume
     titleSpans: cfg.titleSpans,
     itemTokens: cfg.itemTokens,
     seed: cfg.seed,

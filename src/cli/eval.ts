@@ -1,9 +1,11 @@
 // `recexplainer eval`: the alignment table on the test samples for aligned models and baselines;
 // writes report.json (DESIGN.md §6 names; a grounded run adds the LM methods' free decoding under
-// "free"), report.md and alignment.svg into --out. Without
+// "free"), report.md and alignment.svg into --out; a failed icl-llm endpoint ends it with a one-line
+// error (exit 1) after the report is written. Without
 // --student, the sasrec-kd student is distilled into <out>/sasrec-kd (or the one finished there reused).
 import { Command } from 'commander';
 import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
+import { UserError } from '../engine/errors.js';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { readJson } from '../engine/json.js';
@@ -56,16 +58,17 @@ export function evalCommand(): Command {
     const dataset = readJson(join(tasksSources(flags.tasks).data, 'stats.json'));
     const timings = { ...(kd.seconds === undefined ? {} : { distill: kd.seconds }), ...r.timings };
     const free = r.free ? { free: r.free } : {};
-    writeJsonAtomic(join(flags.out, 'report.json'), { dataset, methods: r.methods, ...free, timings, peak_rss_mb: peakRssMb() });
+    const notes = r.notes ?? {};
+    writeJsonAtomic(join(flags.out, 'report.json'), { dataset, methods: r.methods, ...free, notes, timings, peak_rss_mb: peakRssMb() });
     writeFileAtomic(join(flags.out, 'alignment.svg'), methodsChart(r.methods));
+    const table = methodsTable(r.methods, [], notes);
     writeFileAtomic(
       join(flags.out, 'report.md'),
-      ['# Alignment evaluation', '', methodsTable(r.methods), '', ...freeDecodingMarkdown(r.free), '![alignment](alignment.svg)', ''].join(
-        '\n',
-      ),
+      ['# Alignment evaluation', '', table, '', ...freeDecodingMarkdown(r.free), '![alignment](alignment.svg)', ''].join('\n'),
     );
     finishOutFolder(flags.out);
-    console.log(methodsTable(r.methods));
+    console.log(table);
     console.log(`report: ${resolve(flags.out, 'report.md')}`);
+    if (r.errors?.length) throw new UserError(`${[...new Set(r.errors)].join('; ')} (the other rows are in the report)`);
   });
 }

@@ -1,14 +1,18 @@
 // `recexplainer explain`: explanations of f's decisions on test pairs by aligned models, the base LM
 // and a template baseline, scored for faithfulness and by judges; report.json/report.md/confusion.svg
-// and explanations/<method>.jsonl in --out.
+// and explanations/<method>.jsonl in --out, with the rating table by judge (rule, LLM, humans from
+// --ratings); a failed icl-llm endpoint ends it with a one-line error (exit 1) after the report is written.
 import { Command } from 'commander';
 import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { opt, repeat } from '../engine/options.js';
 import { EXPLAIN_SPEC, type ExplainConfig } from '../explain/config.js';
 import { confusionChart, explanationsMarkdown } from '../explain/report.js';
 import { explainAll } from '../explain/run.js';
+import { explanationRows, ratingsSummary, readRatings } from '../explain/ratings.js';
+import { UserError } from '../engine/errors.js';
 import { addOptions } from './options.js';
 
 const MODELS = { model: opt([], repeat(), 'aligned model folder or exported .gguf; repeatable') };
@@ -19,10 +23,17 @@ export function explainCommand(): Command {
   );
   return addOptions(addOptions(cmd, MODELS), EXPLAIN_SPEC).action(
     async ({ model, ...flags }: Omit<ExplainConfig, 'models'> & { model: string[] }) => {
+      if (flags.ratings !== undefined && !existsSync(flags.ratings)) throw new UserError(`--ratings ${flags.ratings}: no such file`);
       claimOutFolder(flags.out, 'explain', { ...flags, model }, { force: flags.force });
       const r = await explainAll({ ...flags, models: model });
+      const ratings = ratingsSummary(
+        explanationRows(flags.out, Object.keys(r.explanations)),
+        flags.ratings ? readRatings(flags.ratings) : [],
+      );
       writeJsonAtomic(join(flags.out, 'report.json'), {
         explanations: r.explanations,
+        notes: r.notes ?? {},
+        ratings,
         aspects: r.aspects,
         aspect_study: r.aspectStudy,
         distinction: r.distinction,
@@ -30,7 +41,7 @@ export function explainCommand(): Command {
       });
       const chart = confusionChart(r);
       if (chart) writeFileAtomic(join(flags.out, 'confusion.svg'), chart);
-      const md = explanationsMarkdown(r, 'confusion.svg');
+      const md = explanationsMarkdown(r, 'confusion.svg', { summary: ratings, file: flags.ratings ?? '--ratings (none given)' });
       writeFileAtomic(join(flags.out, 'report.md'), `# Explanations\n\n${md.replace(/^## Explanations\n\n/, '')}`);
       finishOutFolder(flags.out);
       console.log(
@@ -40,6 +51,7 @@ export function explainCommand(): Command {
           .join('\n'),
       );
       console.log(`report: ${resolve(flags.out, 'report.md')}`);
+      if (r.errors?.length) throw new UserError(`${[...new Set(r.errors)].join('; ')} (the other explainers are in the report)`);
     },
   );
 }

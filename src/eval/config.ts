@@ -1,9 +1,9 @@
 // Configuration of the `eval` stage, one spec (src/engine/options.ts) for the config, its defaults
-// and its flags (--base-model ↔ baseModel); the aligned models are given apart (--model).
+// and its flags (--base-model ↔ baseModel, --llm-url ↔ llmUrl); the aligned models are given apart (--model).
 import { DECODINGS, type Decoding } from '../lm/decode/constraint.js';
 import { choice, defaultsOf, flag, int, list, maybe, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
 
-export const BASELINES = ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd'] as const;
+export const BASELINES = ['random', 'popularity', 'base-lm', 'icl', 'icl-llm', 'sasrec-kd'] as const;
 export type Baseline = (typeof BASELINES)[number];
 
 /** Comma-separated baselines; "none" names none. */
@@ -24,6 +24,11 @@ export const EVAL_SPEC = {
     text('<dir>'),
     'distilled SASRec for sasrec-kd (from `recexplainer distill`; the eval command distils one into <out>/sasrec-kd when absent)',
   ),
+  llmUrl: maybe(
+    text('<url>'),
+    'OpenAI-compatible endpoint for the icl-llm baseline (the icl prompts; tasks 1, 2, 3), e.g. http://127.0.0.1:8080/v1; API key from $OPENAI_API_KEY; without it the row is reported as not run',
+  ),
+  llmModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the --llm-url endpoint'),
   users: opt(0, int(0), 'evaluate a seeded subset of N users (0 = all)'),
   task4: opt(300, int(0), 'item → title samples for task 4 (0 = skip)'),
   decoding: opt<Decoding>(
@@ -38,6 +43,7 @@ export const EVAL_SPEC = {
 
 export interface EvalConfig extends ConfigOf<typeof EVAL_SPEC> {
   models: string[]; // aligned model folders (from `align`)
+  freeToo?: boolean; // grounded: also evaluate the LM methods freely (default true; run's ablations skip it)
 }
 
 export const EVAL_DEFAULTS = defaultsOf(EVAL_SPEC);

@@ -8,6 +8,7 @@ export const METHOD_NAMES = [
   'popularity',
   'base-lm',
   'icl',
+  'icl-llm',
   'sasrec-kd',
   'recexplainer-b',
   'recexplainer-i',

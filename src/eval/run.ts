@@ -5,6 +5,9 @@
 // answers are kept in <out>/answers/<method>.jsonl (one AnswerRow per test sample, see evaluate.ts).
 // LM methods decode grounded in the catalogue (grounding.ts) or freely; grounded runs also evaluate
 // them freely (result.free, answers in <out>/answers/free/), with the share of valid titles.
+// The icl-llm row asks an OpenAI-compatible endpoint (--llm-url; replies cached in <out>/icl-llm.jsonl):
+// without one it is null with a note "not run"; a dead endpoint makes it null with a note and an error
+// line (result.errors) while every other row is still evaluated.
 import { join } from 'node:path';
 import { Surrogate } from '../align/model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
@@ -12,7 +15,9 @@ import { readDataset } from '../data/dataset.js';
 import { writeJsonlAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
-import { Rng } from '../engine/rng.js';
+import { iclPicker } from '../tasks/icl.js';
+import { ICL_LLM_CACHE } from '../tasks/icl_llm.js';
+import { iclLlmMethod } from './llm_method.js';
 import { Recommender } from '../rec/recommender.js';
 import type { Form, TaskRecord } from '../tasks/forms.js';
 import { titlesById } from '../data/text_forms.js';
@@ -29,32 +34,21 @@ import type { EvalConfig } from './config.js';
 export type FreeMetrics = MethodMetrics & { valid_rate: number | null };
 
 export interface EvalResult {
-  methods: Partial<Record<MethodName, MethodMetrics>>; // by the run's decoding
+  methods: Partial<Record<MethodName, MethodMetrics | null>>; // by the run's decoding; null: not run or failed (see notes)
   free?: { methods: Partial<Record<MethodName, FreeMetrics>> }; // grounded runs: the LM methods decoding freely
+  notes?: Partial<Record<MethodName, string>>; // what a row rests on or why it is null (icl-llm); absent in older results
+  errors?: string[]; // one line each: a method that failed (the icl-llm endpoint) while the other rows were written
   timings: Record<string, number>; // seconds per method (eval_<method>, eval_<method>_free)
 }
+
+/** The note of an icl-llm row without an endpoint. */
+export const ICL_LLM_NOT_RUN = 'not run: no --llm-url (an OpenAI-compatible endpoint; --llm-model names the model)';
 
 /** Share of valid task-1 and task-4 answers, from the invalid rates and sample counts. */
 function validRate(m: MethodMetrics): number | null {
   const n = m.samples.task1 + m.samples.task4;
   if (n === 0) return null;
   return 1 - ((m.task1.invalid_rate ?? 0) * m.samples.task1 + (m.task4.invalid_rate ?? 0) * m.samples.task4) / n;
-}
-
-/** Two training records of the same task (other users), fixed per record: the icl baseline's examples. */
-function iclPicker(train: readonly TaskRecord[], seed: number): (r: TaskRecord) => TaskRecord[] {
-  const byTask = new Map<number, TaskRecord[]>();
-  for (const r of train) byTask.set(r.task, [...(byTask.get(r.task) ?? []), r]);
-  return (r) => {
-    const pool = byTask.get(r.task) ?? [];
-    const rng = new Rng(seed ^ [...r.id].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261));
-    const out: TaskRecord[] = [];
-    for (let tries = 0; out.length < 2 && tries < 50 && pool.length; tries++) {
-      const x = pool[rng.int(pool.length)];
-      if (x.user !== r.user && !out.includes(x)) out.push(x);
-    }
-    return out;
-  };
 }
 
 export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
@@ -71,7 +65,10 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   const subset = pickSubset(cfg.tasks, { users: cfg.users, task4: cfg.task4, seed: cfg.seed });
   const sets = new Map<Form, ReturnType<typeof evalSets>>();
   const setsOf = (f: Form) => sets.get(f) ?? sets.set(f, evalSets(cfg.tasks, f, subset)).get(f)!;
-  const result: EvalResult = { methods: {}, ...(cfg.decoding === 'grounded' ? { free: { methods: {} } } : {}), timings: {} };
+  const freeToo = cfg.decoding === 'grounded' && cfg.freeToo !== false;
+  const result: EvalResult = { methods: {}, ...(freeToo ? { free: { methods: {} } } : {}), notes: {}, errors: [], timings: {} };
+  let trainB: TaskRecord[] | undefined;
+  const shots = () => iclPicker((trainB ??= readTaskRecords(taskFile(cfg.tasks, 'train', 'B'))), cfg.seed);
   const score = (m: Method, form: Form, dir: string) => {
     const answers: AnswerRow[] = [];
     const r = evaluateMethod(m, setsOf(form), catalogue, cfg.quiet, answers);
@@ -104,14 +101,35 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
       s.dispose();
     }
   };
+  /** The icl-llm row: null with a note without an endpoint, or when the endpoint is dead or refuses (an error line too). */
+  const runIclLlm = async () => {
+    if (!cfg.llmUrl) {
+      result.methods['icl-llm'] = null;
+      result.notes!['icl-llm'] = ICL_LLM_NOT_RUN;
+      return;
+    }
+    try {
+      const opts = { url: cfg.llmUrl, model: cfg.llmModel, cacheFile: join(cfg.out, ICL_LLM_CACHE), quiet: cfg.quiet };
+      const { method, stats } = await iclLlmMethod(setsOf('B'), shots(), opts);
+      run(method, 'B');
+      result.notes!['icl-llm'] =
+        `${cfg.llmModel} at ${cfg.llmUrl}, the icl prompts: ${stats.asked} prompts, ${stats.cached} replies from the cache, ${stats.failed} without a reply (scored as unreadable); task 1 is one answer, not 5 beams (H@5 is a hit at rank 1)`;
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      result.methods['icl-llm'] = null;
+      result.notes!['icl-llm'] = `failed: ${e.message}`;
+      result.errors!.push(e.message);
+    }
+  };
   const recSeed = cfg.seed + 1;
   for (const b of cfg.baselines) {
     if (b === 'random') run(randomMethod(titles, recSeed, src.maxHistory), 'I');
     else if (b === 'popularity') run(popularityMethod(ds, titles, src.posTop, src.maxHistory), 'I');
     else if (b === 'sasrec-kd') {
       run(distilledMethod(await Recommender.load(cfg.student!), titles, src.posTop), 'I');
-    } else {
-      const icl = b === 'icl' ? iclPicker(readTaskRecords(taskFile(cfg.tasks, 'train', 'B')), cfg.seed) : undefined;
+    } else if (b === 'icl-llm') await runIclLlm();
+    else {
+      const icl = b === 'icl' ? shots() : undefined;
       runLm(b, await Surrogate.base(base!), taskFile(cfg.tasks, 'test', 'B'), 'B', { ...LM_METHOD_DEFAULTS, icl });
     }
   }

@@ -34,15 +34,29 @@ export const EXPLAIN_SPEC = {
     'OpenAI-compatible endpoint for an LLM judge, e.g. http://127.0.0.1:8080/v1 (API key from $OPENAI_API_KEY)',
   ),
   judgeModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the judge endpoint'),
+  llmUrl: maybe(
+    text('<url>'),
+    'OpenAI-compatible endpoint for the icl-llm explainer (the task-7 prompt after two solved training explanations); API key from $OPENAI_API_KEY; without it the row is reported as not run',
+  ),
+  llmModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the --llm-url endpoint'),
+  ratings: maybe(
+    text('<file>'),
+    'human ratings to add to the rating table: JSON lines {"case","explainer","rater","rating"} (case: a pair key such as u12-pos; rating 0–3)',
+  ),
   distinction: flag('skip the discriminator and score-predictor experiments', true),
   seed: opt(0, int(0), 'random seed'),
   quiet: flag('no progress messages'),
   force: flag('overwrite a finished output of this command in --out'),
 } satisfies Spec;
 
+/** The explainers besides the aligned models. */
+export const BASELINE_EXPLAINERS = ['base-lm', 'template', 'icl-llm'] as const;
+
 export interface ExplainConfig extends ConfigOf<typeof EXPLAIN_SPEC> {
   models: string[]; // aligned model folders (or exported .gguf files)
   judgeKey?: string; // the judge's API key; default $OPENAI_API_KEY
+  baselines?: (typeof BASELINE_EXPLAINERS)[number][]; // default all (icl-llm: "not run" without llmUrl); run's ablations name none
+  freeToo?: boolean; // grounded: also let the LM explainers decode freely (default true; run's ablations skip it)
 }
 
 export const EXPLAIN_DEFAULTS = defaultsOf(EXPLAIN_SPEC);

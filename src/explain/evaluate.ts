@@ -34,6 +34,7 @@ export interface ExplanationRow {
   precision: number;
   hallucinated: string[];
   false_facts: string[];
+  llm_rating?: number | null; // the LLM judge's, when one rated (null: unreadable reply or no reply)
 }
 
 /** The data set's facts the texts are checked against. */

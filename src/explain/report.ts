@@ -1,21 +1,24 @@
 // The explanation sections of a report: faithfulness and judge ratings per explainer, the
 // discriminator's accuracy and confusion matrix (chart), the score predictor's MSE, and five
-// example explanations per explainer; a grounded run adds the LM explainers decoding freely.
+// example explanations per explainer; a grounded run adds the LM explainers decoding freely; the
+// rating table by judge (ratings.ts) when given. A row not run or failed (icl-llm) is marked so, with its note.
 import { heatmap } from '../report/svg.js';
 import type { ExplanationMetrics } from './evaluate.js';
+import { ratingsMarkdown, type RatingsSummary } from './ratings.js';
 import type { ExplainResult } from './run.js';
 
 const f4 = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(4));
 
-/** Markdown; `chart` is the confusion-matrix SVG's file name beside the report. */
-export function explanationsMarkdown(r: ExplainResult, chart: string): string {
+/** Markdown; `chart` is the confusion-matrix SVG's file name beside the report; `ratings` the rating table and where human ratings are read from. */
+export function explanationsMarkdown(r: ExplainResult, chart: string, ratings?: { summary: RatingsSummary; file: string }): string {
   const lines = [
     '## Explanations',
     '',
     "Scored against the target model f on the same test pairs: agreement of the stated decision with f's; attribution precision@3 (cited history items among f's top-3 leave-one-out contributors); hallucination rate (cited titles not in the history, the candidate or its nearest item); fact accuracy (the share of the themes and eras a text states of an item, of the history or of what the candidate shares with it that the data set's metadata bears out, `src/facts/fact_check.ts`; — when no text states one); the rule judge's 0–3 rating (documented in `src/explain/rule_judge.ts`) and, with `--judge-url`, an LLM judge's.",
     '',
-    ...metricsTable(r.explanations),
+    ...metricsTable(r.explanations, r.notes),
     '',
+    ...(ratings ? ratingsMarkdown(ratings.summary, ratings.file) : []),
   ];
   if (r.free)
     lines.push(
@@ -54,14 +57,17 @@ export function explanationsMarkdown(r: ExplainResult, chart: string): string {
   return lines.join('\n');
 }
 
-function metricsTable(metrics: Record<string, ExplanationMetrics>): string[] {
+function metricsTable(metrics: Record<string, ExplanationMetrics | null>, notes: Record<string, string> = {}): string[] {
+  const noted = Object.entries(notes).filter(([n]) => n in metrics);
   return [
     '| explainer | agreement | attribution P@3 | hallucination | fact accuracy (claims) | rule judge | LLM judge | pairs | seconds |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...Object.entries(metrics).map(
-      ([n, m]) =>
-        `| ${n} | ${f4(m.agreement)} | ${f4(m['attribution_p@3'])} | ${f4(m.hallucination_rate)} | ${f4(m.fact_accuracy)} (${m.fact_claims}) | ${f4(m.rule_judge_mean)} | ${f4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`,
+    ...Object.entries(metrics).map(([n, m]) =>
+      m === null
+        ? `| ${n} (${notes[n]?.startsWith('failed') ? 'failed' : 'not run'}) | — | — | — | — | — | — | — | — |`
+        : `| ${n} | ${f4(m.agreement)} | ${f4(m['attribution_p@3'])} | ${f4(m.hallucination_rate)} | ${f4(m.fact_accuracy)} (${m.fact_claims}) | ${f4(m.rule_judge_mean)} | ${f4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`,
     ),
+    ...(noted.length ? ['', ...noted.map(([n, v]) => `- ${n}: ${v}`)] : []),
   ];
 }
 

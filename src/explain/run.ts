@@ -2,7 +2,9 @@
 // baseline) writes an explanation for the same test pairs; each is scored against f (faithfulness,
 // rule judge, optionally an LLM judge), and the distinction experiments run on all the texts.
 // Grounded runs also let each LM explainer decode freely (the paper's way), scored the same
-// (result.free, rows in explanations/free/).
+// (result.free, rows in explanations/free/). The icl-llm explainer asks an OpenAI-compatible
+// endpoint (--llm-url; replies cached in <out>/icl-llm.jsonl): without one its row is null with a
+// note "not run"; a dead endpoint makes it null with a note and an error line (result.errors).
 import { makeDir } from '../engine/out_dir.js';
 import { join } from 'node:path';
 import { Surrogate } from '../align/model.js';
@@ -23,16 +25,24 @@ import { itemFacts } from '../facts/fact_check.js';
 import { scoreExplanations, type ExplanationMetrics, type ExplanationRow, type Metadata } from './evaluate.js';
 import { lmExplainer, LM_EXPLAINER_DEFAULTS, templateExplainer, type Explainer } from './explainers.js';
 import { LlmJudge } from './judge/llm.js';
-import type { ExplainConfig } from './config.js';
+import { BASELINE_EXPLAINERS, type ExplainConfig } from './config.js';
+import { iclLlmExplainer } from './llm_explainer.js';
+import { iclPicker } from '../tasks/icl.js';
+import { ICL_LLM_CACHE } from '../tasks/icl_llm.js';
 
 export interface ExplainResult {
-  explanations: Record<string, ExplanationMetrics>;
+  explanations: Record<string, ExplanationMetrics | null>; // null: not run or failed (icl-llm; see notes)
   distinction: DistinctionResult | null;
   examples: Record<string, ExplanationRow[]>; // the first 5 rows per explainer
   aspects: Record<string, AspectCoverage>; // per explainer: which aspects its texts cover (`only` for --aspect)
   aspectStudy: Record<string, AspectStudy>; // per aligned model, with aspectStudy > 0
   free?: { explanations: Record<string, ExplanationMetrics> }; // grounded runs: the LM explainers decoding freely
+  notes?: Record<string, string>; // what a row rests on or why it is null (icl-llm); absent in older results
+  errors?: string[]; // one line each: an explainer that failed (the icl-llm endpoint) while the others were scored
 }
+
+/** The note of an icl-llm row without an endpoint. */
+export const ICL_LLM_NOT_RUN = 'not run: no --llm-url (an OpenAI-compatible endpoint; --llm-model names the model)';
 
 /** Coverage of the same pairs asked for no aspect, then for each aspect in turn. */
 export type AspectStudy = Record<'none' | AspectId, AspectCoverage>;
@@ -62,7 +72,9 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   );
   if (cases.length === 0) throw new UserError(`${cfg.tasks}: no explanation (task 7) test samples; rebuild the tasks with explanations`);
   const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
+  const baselines = new Set(cfg.baselines ?? BASELINE_EXPLAINERS);
   const grounded = cfg.decoding === 'grounded';
+  const freeToo = grounded && cfg.freeToo !== false;
   const lmOpts = (aspect?: string, free = !grounded, itemFirst?: number) => ({
     ...LM_EXPLAINER_DEFAULTS,
     aspect,
@@ -70,17 +82,17 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   });
   type Made = { e: Explainer; dispose?: () => void; asking?: (aspect: string) => Explainer; free?: Explainer };
   const explainers: { make: () => Promise<Made> }[] = [];
-  if (base) {
+  if (base && baselines.has('base-lm')) {
     explainers.push({
       make: async () => {
         const s = await Surrogate.base(base);
         const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', 'B');
         const explainer = (free?: boolean) => lmExplainer('base-lm', s, recordsOf('B'), file, lmOpts(cfg.aspect, free));
-        return { e: explainer(), dispose: () => s.dispose(), free: grounded ? explainer(true) : undefined };
+        return { e: explainer(), dispose: () => s.dispose(), free: freeToo ? explainer(true) : undefined };
       },
     });
   }
-  explainers.push({ make: async () => ({ e: templateExplainer(titles, ds.items, cfg.seed + 7) }) });
+  if (baselines.has('template')) explainers.push({ make: async () => ({ e: templateExplainer(titles, ds.items, cfg.seed + 7) }) });
   for (const dir of cfg.models) {
     explainers.push({
       make: async () => {
@@ -89,7 +101,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
         const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', mode);
         const asking = (aspect?: string, free?: boolean) =>
           lmExplainer(s.name, s, recordsOf(mode), file, lmOpts(aspect, free, s.itemFirst));
-        return { e: asking(cfg.aspect), dispose: () => s.dispose(), asking, free: grounded ? asking(cfg.aspect, true) : undefined };
+        return { e: asking(cfg.aspect), dispose: () => s.dispose(), asking, free: freeToo ? asking(cfg.aspect, true) : undefined };
       },
     });
   }
@@ -102,12 +114,36 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     examples: {},
     aspects: {},
     aspectStudy: {},
-    ...(grounded ? { free: { explanations: {} } } : {}),
+    ...(freeToo ? { free: { explanations: {} } } : {}),
+    notes: {},
+    errors: [],
   };
   const asked = cfg.aspect === undefined ? null : knownAspect(cfg.aspect);
   const studied = cases.slice(0, cfg.aspectStudy);
   const texts: Record<string, string[]> = {};
-  makeDir(join(cfg.out, 'explanations', ...(grounded ? ['free'] : [])));
+  makeDir(join(cfg.out, 'explanations', ...(freeToo ? ['free'] : [])));
+  /** Scores texts[name] (and lets the LLM judge rate them), keeping the metrics, aspects, examples and rows. */
+  const score = async (name: string, seconds: number) => {
+    const { metrics, rows } = scoreExplanations(cases, texts[name], catalogue, metadata, seconds);
+    if (judge) {
+      const r = await judge.rate(
+        cases.map((c, i) => ({
+          history: c.shown.map((h) => titles[h]),
+          item: titles[c.item],
+          decision: c.decision,
+          explanation: texts[name][i],
+        })),
+      );
+      const got = r.ratings.filter((v): v is number => v !== null);
+      metrics.llm_judge_mean = got.length ? got.reduce((a, b) => a + b, 0) / got.length : null;
+      metrics.llm_judge_unparseable = r.unparseable + r.failed;
+      rows.forEach((row, i) => (row.llm_rating = r.ratings[i]));
+    }
+    result.explanations[name] = metrics;
+    result.aspects[name] = aspectCoverage(texts[name], cases, catalogue, asked);
+    result.examples[name] = rows.slice(0, 5);
+    writeJsonlAtomic(join(cfg.out, 'explanations', `${name}.jsonl`), rows);
+  };
   for (const x of explainers) {
     const { e, dispose, asking, free } = await x.make();
     let seconds = 0;
@@ -133,24 +169,37 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     } finally {
       dispose?.();
     }
-    const { metrics, rows } = scoreExplanations(cases, texts[e.name], catalogue, metadata, seconds);
-    if (judge) {
-      const r = await judge.rate(
-        cases.map((c, i) => ({
-          history: c.shown.map((h) => titles[h]),
-          item: titles[c.item],
-          decision: c.decision,
-          explanation: texts[e.name][i],
-        })),
-      );
-      const got = r.ratings.filter((v): v is number => v !== null);
-      metrics.llm_judge_mean = got.length ? got.reduce((a, b) => a + b, 0) / got.length : null;
-      metrics.llm_judge_unparseable = r.unparseable + r.failed;
+    await score(e.name, seconds);
+  }
+  if (baselines.has('icl-llm')) {
+    if (!cfg.llmUrl) {
+      result.explanations['icl-llm'] = null;
+      result.notes!['icl-llm'] = ICL_LLM_NOT_RUN;
+    } else {
+      try {
+        if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with icl-llm (${cfg.llmModel} at ${cfg.llmUrl}) …`);
+        const t0 = performance.now();
+        const { explainer, stats } = await iclLlmExplainer(
+          cases,
+          recordsOf('B'),
+          cfg.pairs ?? taskFile(cfg.tasks, 'test', 'B'),
+          iclPicker(
+            readTaskRecords(taskFile(cfg.tasks, 'train', 'B')).filter((r) => r.task === 7),
+            cfg.seed,
+          ),
+          { url: cfg.llmUrl, model: cfg.llmModel, cacheFile: join(cfg.out, ICL_LLM_CACHE), quiet: cfg.quiet },
+        );
+        texts['icl-llm'] = explainer.explain(cases);
+        await score('icl-llm', (performance.now() - t0) / 1000);
+        result.notes!['icl-llm'] =
+          `${cfg.llmModel} at ${cfg.llmUrl}, the task-7 prompt after two solved training explanations: ${stats.asked} prompts, ${stats.cached} replies from the cache, ${stats.failed} without a reply (an empty text)`;
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        result.explanations['icl-llm'] = null;
+        result.notes!['icl-llm'] = `failed: ${err.message}`;
+        result.errors!.push(err.message);
+      }
     }
-    result.explanations[e.name] = metrics;
-    result.aspects[e.name] = aspectCoverage(texts[e.name], cases, catalogue, asked);
-    result.examples[e.name] = rows.slice(0, 5);
-    writeJsonlAtomic(join(cfg.out, 'explanations', `${e.name}.jsonl`), rows);
   }
   if (cfg.distinction && base) {
     const s = await Surrogate.base(base);

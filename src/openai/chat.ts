@@ -4,9 +4,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../engine/errors.js';
 
-/** One message of an OpenAI-style chat request. */
+/** One message of an OpenAI-style chat request (assistant: an earlier answer, e.g. an in-context example's). */
 export interface ChatMessage {
-  role: 'system' | 'user';
+  role: 'system' | 'user' | 'assistant';
   content: string;
 }
 
@@ -73,6 +73,14 @@ function serverMessage(body: string): string | undefined {
   }
 }
 
+/** A failed fetch in a few words: undici's "fetch failed" names its cause (ECONNREFUSED, a timeout) only in err.cause. */
+function networkReason(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+  const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  return why ? `${err.message}: ${why}` : err.message;
+}
+
 /** choices[0].message.content of a chat completion, if it is a string. */
 function replyContent(j: unknown): string | undefined {
   const choices = (j as { choices?: unknown } | null)?.choices;
@@ -83,6 +91,8 @@ function replyContent(j: unknown): string | undefined {
 
 export class ChatClient {
   readonly model: string;
+  /** Why the latest failed attempt failed (a network error, a timeout, an HTTP 5xx or 429), for the caller's message. */
+  lastFailure: string | undefined;
   private readonly endpoint: string;
   private readonly label: string;
   private readonly apiKey: string | undefined;
@@ -154,6 +164,7 @@ export class ChatClient {
         return await this.attempt(messages, stop);
       } catch (err) {
         if (err instanceof UserError) throw err;
+        this.lastFailure = err instanceof Error ? err.message : String(err);
         // Out of attempts, or another request met a fatal error and completeAll() is about to throw it.
         if (attempt >= this.retries || stop.aborted) return null;
         const hinted = err instanceof Retryable ? err.retryAfterMs : undefined;
@@ -176,7 +187,7 @@ export class ChatClient {
         signal: AbortSignal.any([stop, AbortSignal.timeout(this.timeoutMs)]),
       });
     } catch (err) {
-      throw new Retryable(err instanceof Error ? err.message : String(err));
+      throw new Retryable(networkReason(err));
     }
     const body = await res.text().catch(() => '');
     if (res.status === 429 || res.status >= 500) throw new Retryable(`HTTP ${res.status}`, retryAfter(res));
