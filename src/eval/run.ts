@@ -16,7 +16,7 @@ import { writeJsonlAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
 import { iclPicker } from '../tasks/icl.js';
-import { ICL_LLM_CACHE } from '../tasks/icl_llm.js';
+import { ICL_LLM_CACHE, ICL_LLM_NOT_RUN } from '../tasks/icl_llm.js';
 import { iclLlmMethod } from './llm_method.js';
 import { Recommender } from '../rec/recommender.js';
 import type { Form, TaskRecord } from '../tasks/forms.js';
@@ -40,9 +40,6 @@ export interface EvalResult {
   errors?: string[]; // one line each: a method that failed (the icl-llm endpoint) while the other rows were written
   timings: Record<string, number>; // seconds per method (eval_<method>, eval_<method>_free)
 }
-
-/** The note of an icl-llm row without an endpoint. */
-export const ICL_LLM_NOT_RUN = 'not run: no --llm-url (an OpenAI-compatible endpoint; --llm-model names the model)';
 
 /** Share of valid task-1 and task-4 answers, from the invalid rates and sample counts. */
 function validRate(m: MethodMetrics): number | null {

@@ -28,7 +28,7 @@ import { LlmJudge } from './judge/llm.js';
 import { BASELINE_EXPLAINERS, type ExplainConfig } from './config.js';
 import { iclLlmExplainer } from './llm_explainer.js';
 import { iclPicker } from '../tasks/icl.js';
-import { ICL_LLM_CACHE } from '../tasks/icl_llm.js';
+import { ICL_LLM_CACHE, ICL_LLM_NOT_RUN } from '../tasks/icl_llm.js';
 
 export interface ExplainResult {
   explanations: Record<string, ExplanationMetrics | null>; // null: not run or failed (icl-llm; see notes)
@@ -40,9 +40,6 @@ export interface ExplainResult {
   notes?: Record<string, string>; // what a row rests on or why it is null (icl-llm); absent in older results
   errors?: string[]; // one line each: an explainer that failed (the icl-llm endpoint) while the others were scored
 }
-
-/** The note of an icl-llm row without an endpoint. */
-export const ICL_LLM_NOT_RUN = 'not run: no --llm-url (an OpenAI-compatible endpoint; --llm-model names the model)';
 
 /** Coverage of the same pairs asked for no aspect, then for each aspect in turn. */
 export type AspectStudy = Record<'none' | AspectId, AspectCoverage>;

@@ -2,6 +2,7 @@
 // flags; the stages' own settings come from the profile (profiles.ts).
 import { choice, flag, int, maybe, opt, text, type ConfigOf, type Spec } from '../engine/options.js';
 import { DECODINGS, type Decoding } from '../lm/decode/constraint.js';
+import { ablateTasks } from './ablation.js';
 import { PROFILES } from './profiles.js';
 
 export const RUN_SPEC = {
@@ -22,6 +23,18 @@ export const RUN_SPEC = {
     choice(DECODINGS, '<d>'),
     "the LMs' answers and explanations: grounded (catalogue titles only; free decoding is reported beside it) or free (the paper's)",
   ),
+  ablate: opt<number[]>(
+    [],
+    ablateTasks,
+    'task ablation: for each listed task (1–7, comma-separated, or "all") align RecExplainer-H again without its training samples (lm-H-no<t>) and score it on Table 1 and the explanations',
+  ),
+  llmUrl: maybe(
+    text('<url>'),
+    'OpenAI-compatible endpoint for the icl-llm baseline (tasks 1, 2, 3 and explanations; the icl prompts), e.g. http://127.0.0.1:8080/v1; API key from $OPENAI_API_KEY; without it the row is reported as not run',
+  ),
+  llmModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the --llm-url endpoint'),
+  judgeUrl: maybe(text('<url>'), 'OpenAI-compatible endpoint for an LLM judge of the explanations (API key from $OPENAI_API_KEY)'),
+  judgeModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the judge endpoint'),
   quiet: flag('no progress bars'),
 } satisfies Spec;
 

@@ -1,6 +1,9 @@
 // `recexplainer run` as a library: data → train-rec → distill (the sasrec-kd student, beside f since
 // it needs only f and the data) → tasks → pretrain (or a given base model) → align B, I, H → eval →
-// explain, one folder per stage under `out`. Resumable stage by stage: a finished stage (its final
+// explain, one folder per stage under `out`; with --llm-url, the icl-llm baseline (icl-llm/: its
+// Table 1 row and explanations; a dead endpoint leaves its row null, the stage unfinished for a rerun,
+// and an error in `errors`); with --ablate, per removed task t an H model without it (lm-H-no<t>) and
+// its scores (ablation/H-no<t>/), each a stage of its own. Resumable stage by stage: a finished stage (its final
 // file present; metrics.json for the training stages) is not redone, an interrupted one resumes from
 // its checkpoint; stage times and peak memory are kept in <out>/stages.json so a resumed run
 // reports the original figures. The run folder's marker (engine/out_folder.ts) is kind `run`, each
@@ -15,10 +18,11 @@ import { writeJsonAtomic } from '../engine/atomic.js';
 import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
 import { RunFolder } from '../engine/run_folder.js';
 import { peakRssMb } from '../engine/resources.js';
-import { EVAL_DEFAULTS } from '../eval/config.js';
-import { evaluateAll } from '../eval/run.js';
-import { EXPLAIN_DEFAULTS } from '../explain/config.js';
+import { EVAL_DEFAULTS, type EvalConfig } from '../eval/config.js';
+import { evaluateAll, type EvalResult } from '../eval/run.js';
+import { EXPLAIN_DEFAULTS, type ExplainConfig } from '../explain/config.js';
 import { explainAll, type ExplainResult } from '../explain/run.js';
+import { ICL_LLM_NOT_RUN } from '../tasks/icl_llm.js';
 import { PRETRAIN_DEFAULTS } from '../base/config.js';
 import { pretrain } from '../base/pretrain.js';
 import { TRAIN_REC_DEFAULTS } from '../rec/config.js';
@@ -31,6 +35,7 @@ import type { Form } from '../tasks/forms.js';
 import type { RunConfig } from './config.js';
 import { PROFILE } from './profiles.js';
 import { readJson } from '../engine/json.js';
+import type { Ablation, AblationRow } from './ablation.js';
 
 export interface StageRecord {
   seconds: number;
@@ -40,12 +45,26 @@ export interface StageRecord {
 export type Stages = Record<string, StageRecord>;
 
 export interface RunOutputs {
-  dirs: { data: string; rec: string; kd: string; tasks: string; base: string; lm: Record<string, string>; eval: string; explain: string }; // lm: B, I, H (and H-items)
+  dirs: {
+    data: string;
+    rec: string;
+    kd: string;
+    tasks: string;
+    base: string;
+    lm: Record<string, string>; // B, I, H (and H-items)
+    eval: string;
+    explain: string;
+    iclLlm: { eval: string; explain: string };
+    ablated: Record<string, string>; // removed task → its H model (lm-H-no<t>)
+  };
   stages: Stages;
-  methods: Awaited<ReturnType<typeof evaluateAll>>['methods'];
-  free: Awaited<ReturnType<typeof evaluateAll>>['free']; // grounded runs: the LM methods decoding freely
+  methods: EvalResult['methods']; // with the icl-llm row (null: not run or failed, see notes)
+  notes: NonNullable<EvalResult['notes']>;
+  free: EvalResult['free']; // grounded runs: the LM methods decoding freely
   evalTimings: Record<string, number>; // seconds per evaluated method (eval_<method>)
-  explain: ExplainResult;
+  explain: ExplainResult; // with the icl-llm explainer
+  ablation: Ablation | null; // with --ablate
+  errors: string[]; // one line each: what failed while the rest of the run went on (the icl-llm endpoint)
 }
 
 const MODES: readonly Form[] = ['B', 'I', 'H'];
@@ -67,11 +86,14 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     lm: Object.fromEntries(aligned.map((a) => [a.key, join(o, `lm-${a.key}`)])),
     eval: join(o, 'eval'),
     explain: join(o, 'explain'),
+    iclLlm: { eval: join(o, 'icl-llm', 'eval'), explain: join(o, 'icl-llm', 'explain') },
+    ablated: Object.fromEntries(cfg.ablate.map((t) => [String(t), join(o, `lm-H-no${t}`)])),
   };
   claimOutFolder(o, 'run', cfg, { reuse: true });
   const stagesFile = join(o, 'stages.json');
   const stages: Stages = readJson<Stages>(stagesFile) ?? {};
-  const steps = 7 + aligned.length;
+  const steps = 7 + aligned.length + (cfg.llmUrl ? 1 : 0) + 2 * cfg.ablate.length;
+  const iclFailed: { eval?: string; explain?: string } = {}; // this call's icl-llm errors
   let n = 0;
   /** done: finished before (kept), or what the user gave instead (a string, said as it is). */
   const stage = async (name: string, done: boolean | string, what: string, body: () => Promise<unknown>) => {
@@ -160,18 +182,31 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     );
   }
   const evalFile = join(dirs.eval, 'methods.json');
+  const evalCfg = (out: string, models: string[]): EvalConfig => ({
+    ...EVAL_DEFAULTS,
+    ...p.eval,
+    ...q,
+    decoding: cfg.decoding,
+    tasks: dirs.tasks,
+    out,
+    models,
+    baseModel: dirs.base,
+    student: dirs.kd,
+  });
+  const explainCfg = (out: string, models: string[]): ExplainConfig => ({
+    ...EXPLAIN_DEFAULTS,
+    ...p.explain,
+    ...q,
+    decoding: cfg.decoding,
+    judgeUrl: cfg.judgeUrl,
+    judgeModel: cfg.judgeModel,
+    tasks: dirs.tasks,
+    out,
+    models,
+    baseModel: dirs.base,
+  });
   await stage('eval', existsSync(evalFile), 'every method on the test samples', async () => {
-    const ecfg = {
-      ...EVAL_DEFAULTS,
-      ...p.eval,
-      ...q,
-      decoding: cfg.decoding,
-      tasks: dirs.tasks,
-      out: dirs.eval,
-      models: Object.values(dirs.lm),
-      baseModel: dirs.base,
-      student: dirs.kd,
-    };
+    const ecfg = evalCfg(dirs.eval, Object.values(dirs.lm));
     claimOutFolder(dirs.eval, 'eval', ecfg, { force: true }); // unfinished by methods.json, the run's own mark
     writeJsonAtomic(evalFile, await evaluateAll(ecfg));
     finishOutFolder(dirs.eval);
@@ -182,21 +217,126 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     existsSync(explainFile),
     "explanations of f's decisions, scored against f, and the distinction experiments",
     async () => {
-      const xcfg = {
-        ...EXPLAIN_DEFAULTS,
-        ...p.explain,
-        ...q,
-        decoding: cfg.decoding,
-        tasks: dirs.tasks,
-        out: dirs.explain,
-        models: Object.values(dirs.lm),
-        baseModel: dirs.base,
-      };
+      const xcfg = explainCfg(dirs.explain, Object.values(dirs.lm));
       claimOutFolder(dirs.explain, 'explain', xcfg, { force: true }); // unfinished by result.json, the run's own mark
       writeJsonAtomic(explainFile, await explainAll(xcfg));
       finishOutFolder(dirs.explain);
     },
   );
-  const { methods, free, timings } = readJson<Awaited<ReturnType<typeof evaluateAll>>>(evalFile)!;
-  return { dirs, stages, methods, free, evalTimings: timings, explain: readJson<ExplainResult>(explainFile)! };
+  // the icl-llm baseline: its own stage, finished only when the endpoint answered (a rerun asks only what the cache lacks)
+  const icl = { eval: join(dirs.iclLlm.eval, 'methods.json'), explain: join(dirs.iclLlm.explain, 'result.json') };
+  if (cfg.llmUrl) {
+    const llm = { llmUrl: cfg.llmUrl, llmModel: cfg.llmModel };
+    await stage(
+      'icl_llm',
+      existsSync(icl.eval) && existsSync(icl.explain),
+      `the icl-llm baseline: ${cfg.llmModel} at ${cfg.llmUrl}`,
+      async () => {
+        if (!existsSync(icl.eval)) {
+          const ecfg = { ...evalCfg(dirs.iclLlm.eval, []), ...llm, baselines: ['icl-llm' as const] };
+          claimOutFolder(dirs.iclLlm.eval, 'eval', ecfg, { force: true });
+          const r = await evaluateAll(ecfg);
+          if (r.errors?.length) iclFailed.eval = r.errors.join('; ');
+          else {
+            writeJsonAtomic(icl.eval, r);
+            finishOutFolder(dirs.iclLlm.eval);
+          }
+        }
+        if (!existsSync(icl.explain)) {
+          const xcfg = {
+            ...explainCfg(dirs.iclLlm.explain, []),
+            ...llm,
+            baselines: ['icl-llm' as const],
+            distinction: false,
+            aspectStudy: 0,
+          };
+          claimOutFolder(dirs.iclLlm.explain, 'explain', xcfg, { force: true });
+          const r = await explainAll(xcfg);
+          if (r.errors?.length) iclFailed.explain = r.errors.join('; ');
+          else {
+            writeJsonAtomic(icl.explain, r);
+            finishOutFolder(dirs.iclLlm.explain);
+          }
+        }
+      },
+    );
+  }
+  // the task ablation: per removed task, an H model without it and its scores
+  for (const t of cfg.ablate) {
+    const lm = new RunFolder(dirs.ablated[t]);
+    await stage(`align_h_no${t}`, lm.done, `RecExplainer-H without task ${t}'s training samples (the task ablation)`, () =>
+      align({
+        ...ALIGN_DEFAULTS,
+        ...p.align,
+        ...p.alignSteps?.H,
+        ...q,
+        mode: 'H',
+        dropTasks: [t],
+        tasks: dirs.tasks,
+        baseModel: dirs.base,
+        out: lm.dir,
+        resume: lm.resumable,
+      }),
+    );
+    const dir = join(o, 'ablation', `H-no${t}`);
+    const file = join(dir, 'result.json');
+    await stage(`ablate_h_no${t}`, existsSync(file), `RecExplainer-H without task ${t}: Table 1 and the explanations`, async () => {
+      const ecfg = { ...evalCfg(join(dir, 'eval'), [lm.dir]), baselines: [], freeToo: false };
+      claimOutFolder(ecfg.out, 'eval', ecfg, { force: true });
+      const m = Object.values((await evaluateAll(ecfg)).methods)[0]!;
+      finishOutFolder(ecfg.out);
+      const xcfg = { ...explainCfg(join(dir, 'explain'), [lm.dir]), baselines: [], distinction: false, aspectStudy: 0, freeToo: false };
+      claimOutFolder(xcfg.out, 'explain', xcfg, { force: true });
+      const x = Object.values((await explainAll(xcfg)).explanations)[0]!;
+      finishOutFolder(xcfg.out);
+      writeJsonAtomic(file, {
+        task1: m.task1,
+        task2: m.task2,
+        task3: m.task3,
+        task4: m.task4,
+        task6: m.task6,
+        explanations: x,
+      } satisfies AblationRow);
+    });
+  }
+
+  const ev = readJson<EvalResult>(evalFile)!;
+  const explain = readJson<ExplainResult>(explainFile)!;
+  const methods = { ...ev.methods };
+  const notes = { ...ev.notes };
+  explain.notes = { ...explain.notes };
+  if (!('icl-llm' in methods)) {
+    methods['icl-llm'] = null; // a result from before the row existed
+    notes['icl-llm'] = ICL_LLM_NOT_RUN;
+  }
+  if (!('icl-llm' in explain.explanations)) {
+    explain.explanations['icl-llm'] = null;
+    explain.notes['icl-llm'] = ICL_LLM_NOT_RUN;
+  }
+  const iclEval = readJson<EvalResult>(icl.eval);
+  if (iclEval) {
+    methods['icl-llm'] = iclEval.methods['icl-llm'];
+    notes['icl-llm'] = iclEval.notes!['icl-llm']!;
+  }
+  const iclExplain = readJson<ExplainResult>(icl.explain);
+  if (iclExplain) {
+    explain.explanations['icl-llm'] = iclExplain.explanations['icl-llm'];
+    explain.notes['icl-llm'] = iclExplain.notes!['icl-llm'];
+    explain.aspects['icl-llm'] = iclExplain.aspects['icl-llm'];
+    explain.examples['icl-llm'] = iclExplain.examples['icl-llm'];
+  }
+  if (iclFailed.eval) notes['icl-llm'] = `failed: ${iclFailed.eval}`;
+  if (iclFailed.explain) explain.notes['icl-llm'] = `failed: ${iclFailed.explain}`;
+  const ablated = cfg.ablate.map((t) => [String(t), readJson<AblationRow>(join(o, 'ablation', `H-no${t}`, 'result.json'))!] as const);
+  return {
+    dirs,
+    stages,
+    methods,
+    notes,
+    free: ev.free,
+    evalTimings: { ...ev.timings, ...iclEval?.timings },
+    explain,
+    ablation: ablated.length ? { profile: cfg.profile, tasks: Object.fromEntries(ablated) } : null,
+    errors: [...new Set([iclFailed.eval, iclFailed.explain].filter((e): e is string => e !== undefined))],
+  };
 }

@@ -1,5 +1,7 @@
 // report.json (DESIGN.md §6 names, plus provenance and per-stage figures) and report.md (the
-// alignment table, its chart, timings and peak memory per stage, the target model, the data) of a run.
+// alignment table, its chart, the explanations with the rating table by judge — human ratings read
+// from <run>/ratings.jsonl when present —, the task ablation with its chart, timings and peak memory
+// per stage, the target model, the data) of a run.
 import { execFileSync } from 'node:child_process';
 import { readJson } from '../engine/json.js';
 import { cpus, totalmem } from 'node:os';
@@ -14,6 +16,8 @@ import type { PretrainMetrics } from '../base/pretrain.js';
 import { countsMarkdown, type Counts } from '../tasks/counts.js';
 import type { RunConfig } from './config.js';
 import type { RunOutputs } from './pipeline.js';
+import { ablationChart, ablationMarkdown } from './ablation.js';
+import { explanationRows, RATINGS_FILE, ratingsSummary, readRatings } from '../explain/ratings.js';
 
 /** The paper's best RecExplainer figure on any of its three data sets (Table 1), for reference. */
 export const PAPER_BEST = {
@@ -50,7 +54,26 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
   const baseLm = readJson<PretrainMetrics>(join(r.dirs.base, 'metrics.json'));
   const alignment = Object.fromEntries(Object.entries(r.dirs.lm).map(([m, d]) => [m, readJson<AlignMetrics>(join(d, 'metrics.json'))]));
   const timings = { ...Object.fromEntries(Object.entries(r.stages).map(([k, v]) => [k, v.seconds])), ...r.evalTimings };
-  const command = `recexplainer run --profile ${cfg.profile}${cfg.seed ? ` --seed ${cfg.seed}` : ''}${cfg.data ? ` --data ${cfg.data}` : ''}${cfg.baseModel ? ` --base-model ${cfg.baseModel}` : ''}`;
+  const command = [
+    `recexplainer run --profile ${cfg.profile}`,
+    cfg.seed ? ` --seed ${cfg.seed}` : '',
+    cfg.data ? ` --data ${cfg.data}` : '',
+    cfg.baseModel ? ` --base-model ${cfg.baseModel}` : '',
+    cfg.decoding !== 'grounded' ? ` --decoding ${cfg.decoding}` : '',
+    cfg.ablate.length ? ` --ablate ${cfg.ablate.join(',')}` : '',
+    cfg.llmUrl ? ` --llm-url ${cfg.llmUrl} --llm-model ${cfg.llmModel}` : '',
+    cfg.judgeUrl ? ` --judge-url ${cfg.judgeUrl} --judge-model ${cfg.judgeModel}` : '',
+  ].join('');
+  const humanFile = join(cfg.out, RATINGS_FILE);
+  const ratings = ratingsSummary(
+    {
+      ...explanationRows(r.dirs.explain, Object.keys(r.explain.explanations)),
+      ...explanationRows(r.dirs.iclLlm.explain, ['icl-llm']),
+    },
+    readRatings(humanFile),
+  );
+  const fullH = r.methods['recexplainer-h'];
+  const reference = fullH ? { ...fullH, explanations: r.explain.explanations['recexplainer-h'] } : undefined;
   const report = {
     profile: cfg.profile,
     command,
@@ -63,8 +86,11 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     base_lm: baseLm,
     alignment,
     methods: r.methods,
+    notes: { methods: r.notes, explanations: r.explain.notes ?? {} },
     ...(r.free || r.explain.free ? { free: { ...r.free, ...r.explain.free } } : {}),
     explanations: r.explain.explanations,
+    ratings,
+    ...(r.ablation ? { ablation: r.ablation } : {}),
     aspects: r.explain.aspects,
     aspect_study: r.explain.aspectStudy,
     distinction: r.explain.distinction && {
@@ -81,6 +107,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
   const json = join(cfg.out, 'report.json');
   writeJsonAtomic(json, report);
   writeFileAtomic(join(cfg.out, 'alignment.svg'), methodsChart(r.methods));
+  if (r.ablation) writeFileAtomic(join(cfg.out, 'ablation.svg'), ablationChart(r.ablation, reference));
   const confusion = confusionChart(r.explain);
   if (confusion) writeFileAtomic(join(cfg.out, 'confusion.svg'), confusion);
   const rel = (p: string) => relative(cfg.out, p).split('\\').join('/');
@@ -93,7 +120,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     '',
     '## Alignment: how faithfully each method reproduces the target model (test samples)',
     '',
-    methodsTable(r.methods),
+    methodsTable(r.methods, [], r.notes),
     '',
     `Paper's best RecExplainer figures (any data set): T1 H@5 ${PAPER_BEST['task1.hr@5']}, T1 N@5 ${PAPER_BEST['task1.ndcg@5']}, T2 N@5 ${PAPER_BEST['task2.ndcg@5']}, T3 ACC ${PAPER_BEST['task3.acc']}, T6 HCR ${PAPER_BEST['task6.hcr']}.`,
     "T1: f's top-1 item among 5 beam-search outputs; T2: graded NDCG@5 of the generated order of 5 candidates against f's (relevance 5…1, unnamed candidates appended worst-first); T3: yes/no by answer likelihood; T6: share of the shown history recovered from the user embedding; T4: item → title on training items; invalid: outputs that are no catalogue title.",
@@ -101,7 +128,8 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     ...freeDecodingMarkdown(r.free),
     '![alignment](alignment.svg)',
     '',
-    explanationsMarkdown(r.explain, 'confusion.svg'),
+    explanationsMarkdown(r.explain, 'confusion.svg', { summary: ratings, file: rel(humanFile) }),
+    ...(r.ablation ? ablationMarkdown(r.ablation, reference, 'ablation.svg') : []),
     '## Stages',
     '',
     '| stage | seconds | peak RSS (MB) |',

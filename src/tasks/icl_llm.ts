@@ -12,6 +12,9 @@ import { iclMessages, type IclPicker } from './icl.js';
 /** The cache file of the icl-llm replies inside a stage's output folder. */
 export const ICL_LLM_CACHE = 'icl-llm.jsonl';
 
+/** The note of an icl-llm row (Table 1 or explanations) without an endpoint: reported as not run, never as zero. */
+export const ICL_LLM_NOT_RUN = 'not run: no --llm-url (an OpenAI-compatible endpoint; --llm-model names the model)';
+
 export interface IclLlmOptions {
   url: string; // base URL, e.g. http://127.0.0.1:8080/v1
   model: string;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { cli } from './helpers.js';
 import { buildProgram } from '../../src/cli/main.js';
-import { flagName, type Spec } from '../../src/engine/options.js';
+import { defaultsOf, flagName, type Spec } from '../../src/engine/options.js';
 import { ALIGN_DEFAULTS, ALIGN_SPEC } from '../../src/align/config.js';
 import { PRETRAIN_DEFAULTS, PRETRAIN_SPEC } from '../../src/base/config.js';
 import { COLUMN_SPEC, DATA_DEFAULTS, DATA_SPEC } from '../../src/data/config.js';
@@ -118,6 +118,7 @@ test("the defaults are the stages' long-standing values", () => {
     batchSize: 16,
     warmup: 30,
     perTask: 0,
+    dropTasks: [],
     itemTokens: false,
     titleSpans: true,
     checkpointEvery: 200,
@@ -127,7 +128,8 @@ test("the defaults are the stages' long-standing values", () => {
     force: false,
   });
   assert.deepEqual(EVAL_DEFAULTS, {
-    baselines: ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd'],
+    baselines: ['random', 'popularity', 'base-lm', 'icl', 'icl-llm', 'sasrec-kd'],
+    llmModel: 'gpt-4o-mini',
     users: 0,
     task4: 300,
     decoding: 'grounded',
@@ -152,10 +154,20 @@ test("the defaults are the stages' long-standing values", () => {
     aspectStudy: 0,
     decoding: 'grounded',
     judgeModel: 'gpt-4o-mini',
+    llmModel: 'gpt-4o-mini',
     distinction: true,
     seed: 0,
     quiet: false,
     force: false,
+  });
+  assert.deepEqual(defaultsOf(RUN_SPEC), {
+    profile: 'quick',
+    seed: 0,
+    decoding: 'grounded',
+    ablate: [],
+    llmModel: 'gpt-4o-mini',
+    judgeModel: 'gpt-4o-mini',
+    quiet: false,
   });
   assert.deepEqual(SERVE_DEFAULTS, {
     host: '127.0.0.1',
@@ -251,6 +263,17 @@ test('flags parse to the config keys: defaults, kebab-case names, --no- switches
     out: 'o',
     baselines: [],
   });
+  const runFlags = defaultsOf(RUN_SPEC);
+  assert.deepEqual(await run('run', ['--ablate', 'all', '--llm-url', 'http://h/v1']), {
+    ...runFlags,
+    ablate: [1, 2, 3, 4, 5, 6, 7],
+    llmUrl: 'http://h/v1',
+  });
+  assert.deepEqual((await run('run', ['--ablate', '6,3, 3'])).ablate, [3, 6]);
+  assert.deepEqual(
+    (await run('align', ['--mode', 'H', '--tasks', 't', '--base-model', 'b', '--out', 'o', '--drop-tasks', '7,1'])).dropTasks,
+    [1, 7],
+  );
   assert.deepEqual(await run('serve', ['--run', 'r', '--port', '0', '--history-limit', '5']), {
     ...SERVE_DEFAULTS,
     run: 'r',
@@ -272,9 +295,14 @@ test('wrong types and unknown flags are one-line commander errors naming the fla
     ],
     [
       ['eval', '--tasks', 't', '--out', tmp(), '--baselines', 'random,foo'],
-      /option '--baselines <list>' argument 'random,foo' is invalid\. expected entries among random, popularity, base-lm, icl, sasrec-kd, none, got "foo"/,
+      /option '--baselines <list>' argument 'random,foo' is invalid\. expected entries among random, popularity, base-lm, icl, icl-llm, sasrec-kd, none, got "foo"/,
     ],
     [['serve', '--port', 'http'], /option '--port <port>' argument 'http' is invalid\. expected an integer, got "http"/],
+    [['run', '--ablate', '8'], /option '--ablate <tasks>' argument '8' is invalid\. expected "all" or task numbers among 1–7, got "8"/],
+    [
+      ['align', '--mode', 'H', '--tasks', 't', '--base-model', 'b', '--out', tmp(), '--drop-tasks', '3,x'],
+      /option '--drop-tasks <list>' argument '3,x' is invalid\. expected entries among 1, 2, 3, 4, 5, 6, 7, got "x"/,
+    ],
   ] as [string[], RegExp][]) {
     const r = cli(args);
     assert.equal(r.code, 1, args.join(' '));

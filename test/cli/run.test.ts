@@ -1,16 +1,22 @@
 // `recexplainer run` (quick profile) end to end on the embedded data set: every stage, report.json
 // in DESIGN.md §6's shape with every field present and finite (null only where a method cannot
 // do a task, and the LLM judge CI has none of), RecExplainer-I above Random on task 3, grounded LM
-// answers all valid with the free-decoding rows beside them, a second call reusing every finished stage.
+// answers all valid with the free-decoding rows beside them, the icl-llm row null and "not run", the
+// rating table, a second call reusing every finished stage; a third with --ablate 3 (one ablated H
+// model, its stages, the ablation table and chart), human ratings in <run>/ratings.jsonl and a dead
+// --llm-url (one-line error, exit 1, the rest of the run and its report intact).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './helpers.js';
 import { findDslabsData } from '../../src/data/loaders/dslabs.js';
 
 const METHODS = ['random', 'popularity', 'base-lm', 'icl', 'sasrec-kd', 'recexplainer-b', 'recexplainer-i', 'recexplainer-h'];
+const NOT_RUN = 'icl-llm'; // no --llm-url: null, never zero
 const LM_METHODS = ['base-lm', 'icl', 'recexplainer-b', 'recexplainer-i', 'recexplainer-h'];
 // the tasks each method cannot do (its metrics are null)
 const CANNOT: Record<string, string[]> = {
@@ -28,14 +34,18 @@ function checkFinite(v: unknown, path: string, nullOk: (p: string) => boolean): 
   if (typeof v === 'object') for (const [k, x] of Object.entries(v as object)) checkFinite(x, `${path}.${k}`, nullOk);
 }
 
-test('run --profile quick: every stage, a complete report, RecExplainer-I beats Random on task 3', (t) => {
+test('run --profile quick: every stage, a complete report, RecExplainer-I beats Random on task 3; then --ablate 3', async (t) => {
   if (!findDslabsData()) return t.skip('dslabs data not installed: run npm run setup');
   const out = join(mkdtempSync(join(tmpdir(), 'run-')), 'r');
   const r = cli(['run', '--profile', 'quick', '--out', out, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim().split('\n').pop(), `report: ${join(out, 'report.md')}`);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-  assert.deepEqual(Object.keys(report.methods), METHODS);
+  assert.deepEqual(Object.keys(report.methods), [...METHODS.slice(0, 4), NOT_RUN, ...METHODS.slice(4)]);
+  assert.equal(report.methods[NOT_RUN], null);
+  assert.equal(report.explanations[NOT_RUN], null);
+  assert.match(report.notes.methods[NOT_RUN], /^not run: no --llm-url/);
+  assert.match(report.notes.explanations[NOT_RUN], /^not run: no --llm-url/);
   for (const k of ['data', 'train_rec', 'distill', 'tasks', 'pretrain', 'align_b', 'align_i', 'align_h', 'eval', 'explain'])
     assert.ok(report.timings[k] > 0, k);
   assert.ok(report.peak_rss_mb > 0);
@@ -48,6 +58,8 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
   }
   checkFinite(report, 'report', (p) => {
     const [, part, ...rest] = p.split('.');
+    if (p === `report.methods.${NOT_RUN}` || p === `report.explanations.${NOT_RUN}`) return true;
+    if (part === 'ratings') return rest.includes('kappa') || rest.includes('rho'); // only with shared texts
     if (part === 'explanations') return rest[1] === 'llm_judge_mean' || rest[1] === 'fact_accuracy'; // no LLM judge in CI; no stated fact
     const [name, task] = part === 'free' ? rest.slice(1) : rest;
     return (part === 'methods' || part === 'free') && (CANNOT[name] ?? []).includes(task);
@@ -85,8 +97,25 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
       name,
     );
   }
+  // the rating table: the rule judge rated every explainer's texts; no LLM judge, no human ratings yet
+  assert.deepEqual(Object.keys(report.ratings.explainers), ['base-lm', 'template', 'recexplainer-b', 'recexplainer-i', 'recexplainer-h']);
+  for (const [name, by] of Object.entries(
+    report.ratings.explainers as Record<string, { rule: { n: number; mean: number; counts: number[] } }>,
+  )) {
+    assert.deepEqual(Object.keys(by), ['rule'], name);
+    assert.equal(by.rule.n, report.explanations[name].samples, name);
+    assert.ok(Math.abs(by.rule.mean - report.explanations[name].rule_judge_mean) < 1e-12, name);
+    assert.equal(
+      by.rule.counts.reduce((a, b) => a + b, 0),
+      by.rule.n,
+      name,
+    );
+  }
+  assert.deepEqual(report.ratings.agreement, []);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(md, /\| recexplainer-h \|/);
+  assert.match(md, /\| icl-llm \(not run\) \| — \|/);
+  assert.match(md, /### Ratings by judge[\s\S]*\| recexplainer-i \| rule \| 60 \|/);
   assert.match(md, /free decoding \(the paper's\)[\s\S]*\| recexplainer-i \|/);
   assert.match(md, /!\[alignment\]\(alignment\.svg\)/);
   for (const name of METHODS) {
@@ -107,6 +136,57 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
   assert.equal(again.code, 0, again.stderr);
   assert.equal((again.stdout.match(/done before/g) ?? []).length, 10);
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).methods, report.methods);
+
+  // --ablate 3 with human ratings in the run folder and a dead icl-llm endpoint
+  const rows = readFileSync(join(out, 'explain', 'explanations', 'recexplainer-h.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { key: string; rating: number });
+  writeFileSync(
+    join(out, 'ratings.jsonl'),
+    rows
+      .slice(0, 4)
+      .map((x) => JSON.stringify({ case: x.key, explainer: 'recexplainer-h', rater: 'ann', rating: x.rating }))
+      .join('\n') + '\n',
+  );
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const dead = `http://127.0.0.1:${(s.address() as AddressInfo).port}/v1`;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  const abl = cli(['run', '--profile', 'quick', '--out', out, '--quiet', '--ablate', '3', '--llm-url', dead]);
+  assert.equal(abl.code, 1, abl.stderr);
+  assert.equal(
+    abl.stderr,
+    `recexplainer: icl-llm: no reply from ${dead} (fetch failed: ECONNREFUSED) (the rest of the run is in the report; run again to retry)\n`,
+  );
+  assert.equal((abl.stdout.match(/done before/g) ?? []).length, 10);
+  assert.match(abl.stdout, /^\[11\/13\] icl_llm: the icl-llm baseline/m);
+  assert.match(abl.stdout, /^\[12\/13\] align_h_no3: /m);
+  assert.match(abl.stdout, /^\[13\/13\] ablate_h_no3: /m);
+  assert.ok(existsSync(join(out, 'lm-H-no3', 'metrics.json')));
+  const a = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.deepEqual(a.methods['recexplainer-i'], report.methods['recexplainer-i'], 'the rest of the run is intact');
+  assert.equal(a.methods[NOT_RUN], null);
+  assert.match(a.notes.methods[NOT_RUN], /^failed: icl-llm: no reply from/);
+  const aligned = JSON.parse(readFileSync(join(out, 'lm-H-no3', 'metrics.json'), 'utf8'));
+  const full = JSON.parse(readFileSync(join(out, 'lm-H', 'metrics.json'), 'utf8'));
+  assert.equal(aligned.samples.task3, undefined, 'no task-3 sample in the ablated model');
+  assert.deepEqual({ ...aligned.samples, task3: full.samples.task3 }, full.samples, 'every other task keeps its samples');
+  assert.equal(a.ablation.profile, 'quick');
+  assert.deepEqual(Object.keys(a.ablation.tasks), ['3']);
+  const t3 = a.ablation.tasks['3'];
+  for (const k of ['task1', 'task2', 'task3', 'task6', 'explanations']) assert.ok(k in t3, k);
+  assert.ok(t3.task3.acc >= 0 && t3.task3.acc <= 1 && t3.explanations.agreement >= 0 && t3.explanations.rule_judge_mean >= 0);
+  assert.equal(t3.explanations.samples, report.explanations['recexplainer-h'].samples);
+  assert.equal(a.ratings.human_raters[0], 'ann');
+  assert.deepEqual(a.ratings.explainers['recexplainer-h'].human.n, 4);
+  const pair = a.ratings.agreement.find((g: { a: string; b: string }) => g.a === 'rule' && g.b === 'human:ann');
+  assert.deepEqual([pair.shared, pair.kappa], [4, 1]); // ann copied the rule judge's ratings
+  const amd = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.match(amd, /## Task ablation[\s\S]*\| RecExplainer-H \(all tasks\) \|[\s\S]*\| without task 3 \(interest \(yes\/no\)\) \|/);
+  assert.match(amd, /!\[task ablation\]\(ablation\.svg\)/);
+  assert.match(readFileSync(join(out, 'ablation.svg'), 'utf8'), /<title>no task 3 · T3 ACC: /);
+  assert.match(amd, /\| icl-llm \(failed\) \|/);
 });
 
 test('run --data DIR: the given folder is the data set (no data stage), and a folder that is none is named in one line', () => {
