@@ -105,18 +105,21 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
       result.notes!['icl-llm'] = ICL_LLM_NOT_RUN;
       return;
     }
+    let asked: Awaited<ReturnType<typeof iclLlmMethod>>;
     try {
       const opts = { url: cfg.llmUrl, model: cfg.llmModel, cacheFile: join(cfg.out, ICL_LLM_CACHE), quiet: cfg.quiet };
-      const { method, stats } = await iclLlmMethod(setsOf('B'), shots(), opts);
-      run(method, 'B');
-      result.notes!['icl-llm'] =
-        `${cfg.llmModel} at ${cfg.llmUrl}, the icl prompts: ${stats.asked} prompts, ${stats.cached} replies from the cache, ${stats.failed} without a reply (scored as unreadable); task 1 is one answer, not 5 beams (H@5 is a hit at rank 1)`;
+      asked = await iclLlmMethod(setsOf('B'), shots(), opts);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       result.methods['icl-llm'] = null;
       result.notes!['icl-llm'] = `failed: ${e.message}`;
       result.errors!.push(e.message);
+      return;
     }
+    run(asked.method, 'B');
+    const st = asked.stats;
+    result.notes!['icl-llm'] =
+      `${cfg.llmModel} at ${cfg.llmUrl}, the icl prompts: ${st.asked} prompts, ${st.cached} replies from the cache, ${st.failed} without a reply (scored as unreadable); task 1 is one answer, not 5 beams (H@5 is a hit at rank 1)`;
   };
   const recSeed = cfg.seed + 1;
   for (const b of cfg.baselines) {

@@ -141,6 +141,41 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     result.examples[name] = rows.slice(0, 5);
     writeJsonlAtomic(join(cfg.out, 'explanations', `${name}.jsonl`), rows);
   };
+  /** The icl-llm row: null with a note without an endpoint, or when the endpoint is dead or refuses (an error line too). */
+  const explainIclLlm = async () => {
+    if (!cfg.llmUrl) {
+      result.explanations['icl-llm'] = null;
+      result.notes!['icl-llm'] = ICL_LLM_NOT_RUN;
+      return;
+    }
+    if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with icl-llm (${cfg.llmModel} at ${cfg.llmUrl}) …`);
+    const t0 = performance.now();
+    let asked: Awaited<ReturnType<typeof iclLlmExplainer>>;
+    try {
+      // the examples: training explanations that ask for no aspect (an aspect-focused one has template "t7.k+<aspect>")
+      const train = readTaskRecords(taskFile(cfg.tasks, 'train', 'B')).filter((r) => r.task === 7 && !r.template?.includes('+'));
+      const opts = { url: cfg.llmUrl, model: cfg.llmModel, cacheFile: join(cfg.out, ICL_LLM_CACHE), quiet: cfg.quiet };
+      asked = await iclLlmExplainer(
+        cases,
+        recordsOf('B'),
+        cfg.pairs ?? taskFile(cfg.tasks, 'test', 'B'),
+        iclPicker(train, cfg.seed),
+        opts,
+        cfg.aspect,
+      );
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      result.explanations['icl-llm'] = null;
+      result.notes!['icl-llm'] = `failed: ${err.message}`;
+      result.errors!.push(err.message);
+      return;
+    }
+    texts['icl-llm'] = asked.explainer.explain(cases);
+    await score('icl-llm', (performance.now() - t0) / 1000);
+    const st = asked.stats;
+    result.notes!['icl-llm'] =
+      `${cfg.llmModel} at ${cfg.llmUrl}, the task-7 prompt after two solved training explanations: ${st.asked} prompts, ${st.cached} replies from the cache, ${st.failed} without a reply (an empty text)`;
+  };
   for (const x of explainers) {
     const { e, dispose, asking, free } = await x.make();
     let seconds = 0;
@@ -168,36 +203,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     }
     await score(e.name, seconds);
   }
-  if (baselines.has('icl-llm')) {
-    if (!cfg.llmUrl) {
-      result.explanations['icl-llm'] = null;
-      result.notes!['icl-llm'] = ICL_LLM_NOT_RUN;
-    } else {
-      try {
-        if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with icl-llm (${cfg.llmModel} at ${cfg.llmUrl}) …`);
-        const t0 = performance.now();
-        const { explainer, stats } = await iclLlmExplainer(
-          cases,
-          recordsOf('B'),
-          cfg.pairs ?? taskFile(cfg.tasks, 'test', 'B'),
-          iclPicker(
-            readTaskRecords(taskFile(cfg.tasks, 'train', 'B')).filter((r) => r.task === 7),
-            cfg.seed,
-          ),
-          { url: cfg.llmUrl, model: cfg.llmModel, cacheFile: join(cfg.out, ICL_LLM_CACHE), quiet: cfg.quiet },
-        );
-        texts['icl-llm'] = explainer.explain(cases);
-        await score('icl-llm', (performance.now() - t0) / 1000);
-        result.notes!['icl-llm'] =
-          `${cfg.llmModel} at ${cfg.llmUrl}, the task-7 prompt after two solved training explanations: ${stats.asked} prompts, ${stats.cached} replies from the cache, ${stats.failed} without a reply (an empty text)`;
-      } catch (err) {
-        if (!(err instanceof UserError)) throw err;
-        result.explanations['icl-llm'] = null;
-        result.notes!['icl-llm'] = `failed: ${err.message}`;
-        result.errors!.push(err.message);
-      }
-    }
-  }
+  if (baselines.has('icl-llm')) await explainIclLlm();
   if (cfg.distinction && base) {
     const s = await Surrogate.base(base);
     try {
