@@ -343,7 +343,15 @@ test('explain: every explainer scored against f, rows written, distinction run (
   ]);
   assert.equal(r.code, 0, r.stderr);
   const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-  assert.deepEqual(Object.keys(rep.explanations), ['base-lm', 'template', 'recexplainer-h']);
+  assert.deepEqual(Object.keys(rep.explanations), ['base-lm', 'template', 'recexplainer-h', 'icl-llm']);
+  assert.equal(rep.explanations['icl-llm'], null, 'no --llm-url: not run, never zeros');
+  assert.match(rep.notes['icl-llm'], /^not run: no --llm-url/);
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| icl-llm \(not run\) \|/);
+  // the rating table: the rule judge's ratings of each explainer, no other rater
+  assert.deepEqual(Object.keys(rep.ratings.explainers), ['base-lm', 'template', 'recexplainer-h']);
+  assert.equal(rep.ratings.explainers.template.rule.n, 20);
+  assert.deepEqual(rep.ratings.agreement, []);
+  delete rep.explanations['icl-llm'];
   for (const m of Object.values(rep.explanations) as Record<string, number | null>[]) {
     assert.equal(m.samples, 20);
     for (const k of ['agreement', 'attribution_p@3', 'hallucination_rate']) assert.ok((m[k] as number) >= 0 && (m[k] as number) <= 1, k);
@@ -490,9 +498,22 @@ test('explain --judge-url: an OpenAI-compatible judge on loopback rates every ex
     ]);
     assert.equal(r.code, 0, r.stderr);
     const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    assert.equal(rep.explanations['icl-llm'], null); // no --llm-url
+    delete rep.explanations['icl-llm'];
     for (const m of Object.values(rep.explanations) as { llm_judge_mean: number | null; llm_judge_unparseable: number }[]) {
       assert.equal(m.llm_judge_mean, 2);
     }
+    // the rating table: the LLM judge's readable ratings (all 2) beside the rule judge's, compared on the texts both rated
+    const llm = Object.values(rep.ratings.explainers as Record<string, { llm: { n: number; counts: number[] } }>);
+    assert.equal(
+      llm.reduce((a, x) => a + x.llm.n, 0),
+      16 - Math.floor(calls / 4),
+    );
+    assert.ok(llm.every((x) => x.llm.counts[2] === x.llm.n));
+    assert.deepEqual(
+      rep.ratings.agreement.map((g: { a: string; b: string; shared: number }) => [g.a, g.b, g.shared]),
+      [['rule', 'llm', 16 - Math.floor(calls / 4)]],
+    );
     const all = Object.values(rep.explanations) as { llm_judge_unparseable: number }[];
     assert.equal(
       all.reduce((a, m) => a + m.llm_judge_unparseable, 0),
