@@ -41,7 +41,7 @@ export function explainCommand(): Command {
       });
       const chart = confusionChart(r);
       if (chart) writeFileAtomic(join(flags.out, 'confusion.svg'), chart);
-      const md = explanationsMarkdown(r, 'confusion.svg', { summary: ratings, file: flags.ratings ?? '--ratings (none given)' });
+      const md = explanationsMarkdown(r, 'confusion.svg', { summary: ratings, file: flags.ratings });
       writeFileAtomic(join(flags.out, 'report.md'), `# Explanations\n\n${md.replace(/^## Explanations\n\n/, '')}`);
       finishOutFolder(flags.out);
       console.log(

@@ -143,12 +143,14 @@ export function ratingsSummary(rows: Record<string, readonly ExplanationRow[]>, 
 const f = (v: number | null) => (v === null ? '—' : v.toFixed(4));
 const pct = (k: number, n: number) => `${((100 * k) / n).toFixed(0)} %`;
 
-/** The rating table and the agreement table, in Markdown; `ratingsFile` names where human ratings are read from. */
-export function ratingsMarkdown(s: RatingsSummary, ratingsFile: string): string[] {
+/** The rating table and the agreement table, in Markdown; `ratingsFile` names where human ratings are read from (undefined: none asked for). */
+export function ratingsMarkdown(s: RatingsSummary, ratingsFile: string | undefined): string[] {
+  const raters = s.human_raters.length ? `${s.human_raters.length}: ${s.human_raters.join(', ')}` : 'none yet';
+  const where = ratingsFile === undefined ? 'none given: `--ratings FILE`' : `read from \`${ratingsFile}\``;
   const lines = [
     '### Ratings by judge',
     '',
-    `Each explainer's texts rated 0–3 by the rule judge, by the LLM judge (\`--judge-url\`) and by human raters (${s.human_raters.length ? `${s.human_raters.length}: ${s.human_raters.join(', ')}` : 'none yet'}; read from \`${ratingsFile}\`, one \`{"case", "explainer", "rater", "rating"}\` a line); mean and the share of each rating.`,
+    `Each explainer's texts rated 0–3 by the rule judge, by the LLM judge (\`--judge-url\`) and by human raters (${raters}; ${where}, one \`{"case", "explainer", "rater", "rating"}\` a line); mean and the share of each rating.`,
     '',
     '| explainer | judge | texts | mean | 0 | 1 | 2 | 3 |',
     '|---|---|---:|---:|---:|---:|---:|---:|',

@@ -10,7 +10,11 @@ import type { ExplainResult } from './run.js';
 const f4 = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(4));
 
 /** Markdown; `chart` is the confusion-matrix SVG's file name beside the report; `ratings` the rating table and where human ratings are read from. */
-export function explanationsMarkdown(r: ExplainResult, chart: string, ratings?: { summary: RatingsSummary; file: string }): string {
+export function explanationsMarkdown(
+  r: ExplainResult,
+  chart: string,
+  ratings?: { summary: RatingsSummary; file: string | undefined },
+): string {
   const lines = [
     '## Explanations',
     '',
