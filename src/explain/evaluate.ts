@@ -34,6 +34,7 @@ export interface ExplanationRow {
   precision: number;
   hallucinated: string[];
   false_facts: string[];
+  llm_judge?: number | null; // with --judge-url: the LLM judge's 0–3 rating, null when its reply had none
 }
 
 /** The data set's facts the texts are checked against. */

@@ -143,6 +143,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
           explanation: texts[e.name][i],
         })),
       );
+      rows.forEach((row, i) => (row.llm_judge = r.ratings[i]));
       const got = r.ratings.filter((v): v is number => v !== null);
       metrics.llm_judge_mean = got.length ? got.reduce((a, b) => a + b, 0) / got.length : null;
       metrics.llm_judge_unparseable = r.unparseable + r.failed;
