@@ -71,7 +71,15 @@ function parseJson(buf: Buffer): unknown {
 export async function startServer(svc: Service, cfg: ServeConfig, log: Log = () => {}): Promise<Server> {
   const ui = await uiRoutes(svc.dir);
   const pool = readPool(svc.dir);
-  const store = new RatingStore(cfg.ratings ?? join(svc.dir, 'ratings.sqlite'));
+  const ratingsFile = cfg.ratings ?? join(svc.dir, 'ratings.sqlite');
+  let store: RatingStore | undefined; // opened by the first rating route: serving never writes to the run folder unless someone rates
+  const ratings = (): RatingStore => {
+    try {
+      return (store ??= new RatingStore(ratingsFile));
+    } catch (e) {
+      throw new HttpError(503, (e as Error).message);
+    }
+  };
   const queue = new WorkQueue(cfg.workers, cfg.queue);
   let draining = false;
   let inFlight = 0;
@@ -83,7 +91,7 @@ export async function startServer(svc: Service, cfg: ServeConfig, log: Log = () 
     waiting: queue.queued,
     queueLimit: queue.limit,
   });
-  const table: Route[] = [...apiRoutes(svc, cfg, status), ...ratingRoutes(svc, store, pool), ...ui];
+  const table: Route[] = [...apiRoutes(svc, cfg, status), ...ratingRoutes(svc, ratings, pool), ...ui];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname.replace(/\/+$/, '') || '/';
@@ -152,7 +160,7 @@ export async function startServer(svc: Service, cfg: ServeConfig, log: Log = () 
     (closing ??= new Promise<void>((resolve) => {
       draining = true;
       server.close(() => {
-        store.close();
+        store?.close();
         resolve();
       });
       server.closeIdleConnections();
@@ -162,16 +170,15 @@ export async function startServer(svc: Service, cfg: ServeConfig, log: Log = () 
     }));
 
   return new Promise((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => {
-      store.close();
+    server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         e.code === 'EADDRINUSE'
           ? new UserError(`--port ${cfg.port}: the address ${cfg.host}:${cfg.port} is in use; pick another --port`)
           : e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND'
             ? new UserError(`--host ${cfg.host}: cannot listen on that address`)
             : e,
-      );
-    });
+      ),
+    );
     server.listen(cfg.port, cfg.host, () => {
       const a = server.address() as AddressInfo;
       const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;

@@ -42,16 +42,21 @@ function parseRater(o: Record<string, unknown>): string {
   return rater;
 }
 
-export function ratingRoutes(svc: Service, store: RatingStore, pool: Pool): Route[] {
+/** The routes over the store (opened on first use by `ratings`) and the run's pool. */
+export function ratingRoutes(svc: Service, ratings: () => RatingStore, pool: Pool): Route[] {
   const known = (id: string): Session => {
-    const s = store.session(id);
+    const s = ratings().session(id);
     if (!s) throw unprocessable(`"session": unknown session ${JSON.stringify(id)} (open one with POST /v1/rate/session {"rater": …})`);
     return s;
   };
   const shown = (user: number) => subject(svc, { user }, 'body', svc.maxHistory).history;
 
   const view = (s: Session): SessionView => {
-    const ratings = new Map(store.ratingsOf(s.id).map((r) => [r.slot, r.rating]));
+    const given = new Map(
+      ratings()
+        .ratingsOf(s.id)
+        .map((r) => [r.slot, r.rating]),
+    );
     const cases: SessionView['cases'] = [];
     s.slots.forEach((slot, i) => {
       let c = cases.at(-1);
@@ -67,9 +72,9 @@ export function ratingRoutes(svc: Service, store: RatingStore, pool: Pool): Rout
         cases.push(c);
       }
       const label = String.fromCharCode(65 + c.explanations.length);
-      c.explanations.push({ slot: i, label, text: pool.byKey.get(slot.case)!.texts[slot.explainer].text, rating: ratings.get(i) ?? null });
+      c.explanations.push({ slot: i, label, text: pool.byKey.get(slot.case)!.texts[slot.explainer].text, rating: given.get(i) ?? null });
     });
-    return { session: s.id, rater: s.rater, created: s.created, rubric: RUBRIC, cases, slots: s.slots.length, rated: ratings.size };
+    return { session: s.id, rater: s.rater, created: s.created, rubric: RUBRIC, cases, slots: s.slots.length, rated: given.size };
   };
 
   const open = (body: unknown): Session => {
@@ -84,12 +89,12 @@ export function ratingRoutes(svc: Service, store: RatingStore, pool: Pool): Rout
     const n = int(o, 'cases', 'body', 1, MAX_CASES) ?? 5;
     if (pool.cases.length === 0)
       throw unprocessable(`this run has no explanations to rate: its explain stage wrote no rows under ${pool.dir}`);
-    const done = store.casesRatedBy(rater);
+    const done = ratings().casesRatedBy(rater);
     const next = pool.cases.filter((c) => !done.has(c.key)).slice(0, n);
     if (next.length === 0) throw unprocessable(`rater ${JSON.stringify(rater)} has rated every case of this run (${pool.cases.length})`);
     const rng = new Rng(randomInt(2 ** 31)); // a fresh order of the explainers per session
     const slots = next.flatMap((c) => rng.shuffle([...pool.explainers]).map((explainer) => ({ case: c.key, explainer })));
-    return store.createSession(rater, slots);
+    return ratings().createSession(rater, slots);
   };
 
   return [
@@ -110,24 +115,24 @@ export function ratingRoutes(svc: Service, store: RatingStore, pool: Pool): Rout
         return { s, slot, rating };
       },
       ({ s, slot, rating }) => {
-        const r = store.rate(s, slot, rating);
-        return { session: s.id, slot, rating: r.rating, time: r.time, rated: store.ratingsOf(s.id).length, slots: s.slots.length };
+        const r = ratings().rate(s, slot, rating);
+        return { session: s.id, slot, rating: r.rating, time: r.time, rated: ratings().ratingsOf(s.id).length, slots: s.slots.length };
       },
     ),
-    route('GET', '/v1/ratings/agreement', false, noBody, () => agreement(store.all(), pool)),
+    route('GET', '/v1/ratings/agreement', false, noBody, () => agreement(ratings().all(), pool)),
     route(
       'GET',
       '/v1/ratings.csv',
       false,
       noBody,
-      () => new RawBody('text/csv; charset=utf-8', ratingsCsv(store.all(), pool), disposition('csv')),
+      () => new RawBody('text/csv; charset=utf-8', ratingsCsv(ratings().all(), pool), disposition('csv')),
     ),
     route(
       'GET',
       '/v1/ratings.jsonl',
       false,
       noBody,
-      () => new RawBody('application/x-ndjson; charset=utf-8', ratingsJsonl(store.all(), pool), disposition('jsonl')),
+      () => new RawBody('application/x-ndjson; charset=utf-8', ratingsJsonl(ratings().all(), pool), disposition('jsonl')),
     ),
   ];
 }
