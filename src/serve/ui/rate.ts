@@ -2,7 +2,8 @@
 // explainers saw, the item and f's decision, then every explainer's text in a random order, labelled
 // A, B, … only. Keys: 0–3 rate the current explanation on the rubric (stored at once), n / p move to the
 // next / previous one. The session and the rater id survive a reload (localStorage). Beside it, live
-// agreement between raters and with the judges, and the exports.
+// agreement between raters and with the judges, and the exports; no per-explainer figures (they would
+// unblind the session: the Compare page has them).
 import type { Agreement, AgreementReport } from '../ratings/agreement.js';
 import type { SessionView } from '../ratings/routes.js';
 import { api, failure, h, num } from './dom.js';
@@ -37,27 +38,6 @@ function agreementView(a: AgreementReport): HTMLElement {
     a.human_vs_rule.length ? pairs(a.human_vs_rule, (r) => r.rater) : h('p', { class: 'muted small' }, 'No ratings yet.'),
     a.human_vs_llm.length ? h('h4', null, 'Humans and the LLM judge') : '',
     a.human_vs_llm.length ? pairs(a.human_vs_llm, (r) => r.rater) : '',
-    h('h4', null, 'By explainer (all raters)'),
-    h(
-      'table',
-      { class: 'small' },
-      h('thead', null, h('tr', null, ...['explainer', 'rated', 'humans', 'rule judge', 'LLM judge'].map((t) => h('th', null, t)))),
-      h(
-        'tbody',
-        null,
-        ...Object.entries(a.explainers).map(([n, e]) =>
-          h(
-            'tr',
-            null,
-            h('th', null, n),
-            h('td', null, e.n),
-            h('td', null, num(e.human_mean, 2)),
-            h('td', null, num(e.rule_mean, 2)),
-            h('td', null, num(e.llm_mean, 2)),
-          ),
-        ),
-      ),
-    ),
     h(
       'p',
       null,
@@ -150,10 +130,11 @@ export async function ratePage(root: HTMLElement, signal: AbortSignal): Promise<
 
   const rate = async (slot: number, rating: number) => {
     if (!s) return;
+    const at = slots.findIndex((x) => x.e.slot === slot);
+    current = at; // before the answer: a key pressed meanwhile (n, p) moves on from here
     try {
       await api('/v1/ratings', { session: s.session, slot, rating });
-      slots.find((x) => x.e.slot === slot)!.e.rating = rating;
-      current = slots.findIndex((x) => x.e.slot === slot);
+      slots[at].e.rating = rating;
       draw();
       await refreshAgreement();
     } catch (e) {
