@@ -104,6 +104,16 @@ test(
     assert.equal(await page.locator('#decision .badge').textContent(), p.decision);
     assert.match((await page.locator('#decision').textContent())!, new RegExp(`score ${p.score.toFixed(3)} · rank ${p.rank} of ${p.of}`));
     assert.equal(await page.locator('#decision .bar').count(), p.contributors.length);
+    // each bar's length is its |effect| over the largest (the CSP refuses style attributes: set through the CSSOM)
+    const widths = await page.locator('#decision .bar').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
+    const track = await page
+      .locator('#decision .bar-track')
+      .first()
+      .evaluate((e) => e.getBoundingClientRect().width);
+    const largest = Math.max(...p.contributors.map((c: { effect: number }) => Math.abs(c.effect)));
+    p.contributors.forEach((c: { effect: number }, i: number) =>
+      assert.ok(Math.abs(widths[i] - (track * Math.abs(c.effect)) / largest) < 1.5, `bar ${i}`),
+    );
     const template = page.locator('article[data-explainer="template"]');
     assert.match(
       (await template.locator('dl.checks').textContent())!,

@@ -20,9 +20,15 @@ function itemLine(v: ItemView): HTMLElement {
     'span',
     { class: 'item' },
     h('span', { class: 'title' }, v.title),
-    v.year !== null && h('span', { class: 'muted' }, ` (${v.year})`),
+    v.year !== null && !v.title.includes(`(${v.year})`) && h('span', { class: 'muted' }, ` (${v.year})`),
     ...v.themes.slice(0, 4).map((t) => h('span', { class: 'chip' }, t)),
   );
+}
+
+/** Sets an element's width in % through the CSSOM: the Content-Security-Policy refuses style attributes. */
+function width(el: HTMLElement, percent: number): HTMLElement {
+  el.style.width = `${percent.toFixed(1)}%`;
+  return el;
 }
 
 function bars(contributors: Contributor[]): HTMLElement {
@@ -38,7 +44,7 @@ function bars(contributors: Contributor[]): HTMLElement {
         h(
           'span',
           { class: 'bar-track' },
-          h('span', { class: `bar ${c.effect >= 0 ? 'pos' : 'neg'}`, style: `width:${((Math.abs(c.effect) / max) * 100).toFixed(1)}%` }),
+          width(h('span', { class: `bar ${c.effect >= 0 ? 'pos' : 'neg'}` }), (Math.abs(c.effect) / max) * 100),
         ),
         h('span', { class: 'bar-value' }, num(c.effect)),
       ),
@@ -142,6 +148,7 @@ export async function explorePage(root: HTMLElement): Promise<void> {
         ),
         h('div', { class: 'grid', id: 'explainers' }, ...Object.entries(ex).map(([n, e]) => explanationCard(n, e, p, r.seconds[n]))),
       );
+      result.scrollIntoView({ block: 'start' });
     } catch (e) {
       result.replaceChildren(failure(e));
     }
