@@ -1,4 +1,4 @@
-// `recexplainer serve`: the JSON API over a run folder (src/serve/), until SIGTERM or SIGINT, which
+// `recexplainer serve`: the JSON API and the web UI over a run folder (src/serve/), until SIGTERM or SIGINT, which
 // drain it: requests in progress finish, new ones are refused, then the command returns.
 import { Command } from 'commander';
 import { SERVE_SPEC, type ServeConfig } from '../serve/config.js';
@@ -9,14 +9,14 @@ import { addOptions } from './options.js';
 
 export function serveCommand(): Command {
   const cmd = new Command('serve').description(
-    "Serve a run folder over HTTP: f's predictions, the aligned models' answers and scored explanations as a JSON API under /v1",
+    "Serve a run folder over HTTP: f's predictions, the aligned models' answers and scored explanations as a JSON API under /v1, and a web UI to explore, compare and rate them blind",
   );
   return addOptions(cmd, SERVE_SPEC).action(async (cfg: ServeConfig) => {
     const dir = runDir(cfg.run);
     const svc = await loadService(dir, (line) => console.error(line));
     const server = await startServer(svc, cfg, (line) => console.error(line));
     console.log(
-      `serving ${dir} at ${server.url} (f + ${svc.lms.map((l) => l.name).join(', ') || 'no language model'}); SIGTERM or Ctrl-C stops`,
+      `serving ${dir} at ${server.url} (f + ${svc.lms.map((l) => l.name).join(', ') || 'no language model'}); the web UI at ${server.url}/; SIGTERM or Ctrl-C stops`,
     );
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {

@@ -6,16 +6,10 @@ import { HttpError } from './http_error.js';
 import { explain, explainerNames, parseExplain } from './explain.js';
 import { parseRank, parseRecommend, rank, recommend } from './recommend.js';
 import { chat, parseChat } from './chat.js';
+import { history, items, parseHistory, parseItems } from './browse.js';
 import type { Service } from './service.js';
 import type { ServeConfig } from './config.js';
-
-export interface Route {
-  method: 'GET' | 'POST';
-  path: string;
-  queued: boolean; // runs on a worker (model calls)
-  parse: (body: unknown) => unknown; // validates the body (POST) before it waits for a worker
-  answer: (request: never, signal: AbortSignal) => unknown; // the JSON answer (a promise for queued routes)
-}
+import { noBody, route, type Route } from './route.js';
 
 /** What the server tells /v1/health. */
 export interface ServerStatus {
@@ -26,22 +20,11 @@ export interface ServerStatus {
   queueLimit: number;
 }
 
-function route<T>(
-  method: Route['method'],
-  path: string,
-  queued: boolean,
-  parse: (body: unknown) => T,
-  answer: (request: T, signal: AbortSignal) => unknown,
-): Route {
-  return { method, path, queued, parse, answer: answer as Route['answer'] };
-}
-
 const started = Date.now();
 
 export function routes(svc: Service, cfg: ServeConfig, status: () => ServerStatus): Route[] {
-  const none = () => undefined;
   return [
-    route('GET', '/v1/health', false, none, () => {
+    route('GET', '/v1/health', false, noBody, () => {
       const s = status();
       return {
         status: s.draining ? 'draining' : 'ok',
@@ -51,7 +34,7 @@ export function routes(svc: Service, cfg: ServeConfig, status: () => ServerStatu
         queue: { workers: s.workers, running: s.running, waiting: s.waiting, limit: s.queueLimit },
       };
     }),
-    route('GET', '/v1/models', false, none, () => ({
+    route('GET', '/v1/models', false, noBody, () => ({
       object: 'list',
       data: [
         {
@@ -78,10 +61,18 @@ export function routes(svc: Service, cfg: ServeConfig, status: () => ServerStatu
       ],
       explainers: explainerNames(svc),
     })),
-    route('GET', '/v1/report', false, none, () => {
+    route('GET', '/v1/report', false, noBody, () => {
       if (!existsSync(svc.reportFile)) throw new HttpError(404, `${svc.reportFile}: this run has no report.json`);
       return JSON.parse(readFileSync(svc.reportFile, 'utf8')) as unknown;
     }),
+    route(
+      'POST',
+      '/v1/history',
+      false,
+      (b) => parseHistory(svc, b, cfg.historyLimit),
+      (r) => history(svc, r),
+    ),
+    route('POST', '/v1/items', false, parseItems, (r) => items(svc, r)),
     route(
       'POST',
       '/v1/explain',

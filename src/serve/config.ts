@@ -11,6 +11,7 @@ export const SERVE_SPEC = {
   timeout: opt(120, int(1, '<s>'), 'seconds a request may take, waiting included (503 while waiting, 504 once started)'),
   maxBody: opt(65536, int(1, '<bytes>'), 'largest request body (413 above)'),
   historyLimit: opt(200, int(1), 'longest history a request may give (422 above)'),
+  ratings: maybe(text('<file>'), 'SQLite file of the blind ratings (default: <run>/ratings.sqlite)'),
 } satisfies Spec;
 
 export type ServeConfig = ConfigOf<typeof SERVE_SPEC>;

@@ -1,13 +1,20 @@
-// The HTTP server (node:http, one process): routes requests to the API (api.ts), reads bodies up to
+// The HTTP server (node:http, one process): routes requests to the API (api.ts), the rating routes over
+// the run's SQLite store (ratings/) and the web UI (assets.ts), reads bodies up to
 // --max-body (413 beyond), answers every error as one JSON line {"error": {status, message}} and
 // never a stack trace, runs model routes on a bounded queue (queue.ts: 503 + Retry-After when full),
 // times requests out (--timeout: 503 while still waiting, 504 once started), and stops gracefully:
 // close() refuses new connections and requests (503, Connection: close), lets queued and running
-// requests finish, then closes every connection.
+// requests finish, then closes every connection and the rating store.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { UserError } from '../engine/errors.js';
-import { routes as apiRoutes, type Route, type ServerStatus } from './api.js';
+import { routes as apiRoutes, type ServerStatus } from './api.js';
+import { uiRoutes } from './assets.js';
+import { readPool } from './ratings/pool.js';
+import { ratingRoutes } from './ratings/routes.js';
+import { RatingStore } from './ratings/store.js';
+import { RawBody, type Route } from './route.js';
 import type { ServeConfig } from './config.js';
 import { errorBody, HttpError } from './http_error.js';
 import { QueueFull, WorkQueue } from './queue.js';
@@ -24,9 +31,11 @@ type Log = (line: string) => void;
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+  const raw = body instanceof RawBody;
+  const data = raw ? body.body : JSON.stringify(body);
+  const type = raw ? body.type : 'application/json; charset=utf-8';
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(data), ...(raw ? body.headers : {}), ...headers });
+  res.end(data);
 }
 
 /** The request body, at most `max` bytes (a 413 HttpError beyond). */
@@ -59,7 +68,18 @@ function parseJson(buf: Buffer): unknown {
   }
 }
 
-export function startServer(svc: Service, cfg: ServeConfig, log: Log = () => {}): Promise<Server> {
+export async function startServer(svc: Service, cfg: ServeConfig, log: Log = () => {}): Promise<Server> {
+  const ui = await uiRoutes(svc.dir);
+  const pool = readPool(svc.dir);
+  const ratingsFile = cfg.ratings ?? join(svc.dir, 'ratings.sqlite');
+  let store: RatingStore | undefined; // opened by the first rating route: serving never writes to the run folder unless someone rates
+  const ratings = (): RatingStore => {
+    try {
+      return (store ??= new RatingStore(ratingsFile));
+    } catch (e) {
+      throw new HttpError(503, (e as Error).message);
+    }
+  };
   const queue = new WorkQueue(cfg.workers, cfg.queue);
   let draining = false;
   let inFlight = 0;
@@ -71,7 +91,7 @@ export function startServer(svc: Service, cfg: ServeConfig, log: Log = () => {})
     waiting: queue.queued,
     queueLimit: queue.limit,
   });
-  const table: Route[] = apiRoutes(svc, cfg, status);
+  const table: Route[] = [...apiRoutes(svc, cfg, status), ...ratingRoutes(svc, ratings, pool), ...ui];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname.replace(/\/+$/, '') || '/';
@@ -139,7 +159,10 @@ export function startServer(svc: Service, cfg: ServeConfig, log: Log = () => {})
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
       draining = true;
-      server.close(() => resolve());
+      server.close(() => {
+        store?.close();
+        resolve();
+      });
       server.closeIdleConnections();
       const done = () => server.closeAllConnections(); // in-flight answers are out: no connection has work left
       if (inFlight === 0) done();

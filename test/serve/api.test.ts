@@ -4,6 +4,8 @@
 // Retry-After, a request that waits past --timeout refused, and close() letting a waiting request finish.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tinyRun, TINY_REPORT } from './fixture.js';
 import { SERVE_DEFAULTS, type ServeConfig } from '../../src/serve/config.js';
 import { startServer, type Server } from '../../src/serve/server.js';
@@ -96,7 +98,9 @@ test('GET /v1/health, /v1/models, /v1/report: the run, its models and its report
   assert.deepEqual(m.json.explainers, ['template', ...LMS]);
   const r = await call(server, 'GET', '/v1/report');
   assert.equal(r.status, 200);
-  assert.deepEqual(r.json, TINY_REPORT);
+  assert.deepEqual(r.json, JSON.parse(readFileSync(join(svc.dir, 'report.json'), 'utf8')));
+  assert.deepEqual(r.json.methods, TINY_REPORT.methods);
+  assert.deepEqual(Object.keys(r.json.explanations), ['base-lm', 'template', ...ALIGNED]);
 });
 
 test("POST /v1/explain: f's score, rank, decision and contributors as f computes them; every explainer's text with its checks", async () => {

@@ -1,6 +1,6 @@
 // A tiny run folder, as `recexplainer run` lays it out (dataset/, rec/, tasks/, base/, lm-B/, lm-I/,
-// lm-H/, report.json, the run marker), on the ring fixture: a 2-layer, 32-wide base LM and three
-// aligned models of a few steps each. Built once per source version and shared through
+// lm-H/, explain/ with its explanation rows, report.json with a chart beside it, the run marker), on the
+// ring fixture: a 2-layer, 32-wide base LM and three aligned models of a few steps each. Built once per source version and shared through
 // .cache/test-fixtures/serve-run-<hash>.json, which names the finished folder (the models' files hold
 // absolute paths, so the folder is never moved). Read-only for callers.
 import { createHash } from 'node:crypto';
@@ -15,6 +15,9 @@ import { pretrain } from '../../src/base/pretrain.js';
 import { claimOutFolder, finishOutFolder } from '../../src/engine/out_folder.js';
 import { TASKS_DEFAULTS } from '../../src/tasks/config.js';
 import { buildTasks } from '../../src/tasks/build.js';
+import { EXPLAIN_DEFAULTS } from '../../src/explain/config.js';
+import { explainAll } from '../../src/explain/run.js';
+import { groupedBarChart } from '../../src/report/svg.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE = join(ROOT, '.cache', 'test-fixtures');
@@ -34,8 +37,10 @@ const BASE = {
   evalEvery: 10,
 };
 const ALIGN = { loraR: 0, maxSteps: 8, batchSize: 8, lr: 5e-3, warmup: 2, perTask: 30, checkpointEvery: 100 };
+export const EXPLAINED = 6; // test pairs the explain stage explains (the blind rating pool)
 
-/** Report of the tiny run: not a real evaluation, only what GET /v1/report must hand back as it is. */
+/** Report of the tiny run: not a real evaluation, only what GET /v1/report must hand back as it is (the
+ * explain stage's real `explanations` table is added to it). */
 export const TINY_REPORT = {
   profile: 'serve-test',
   methods: { random: { task3: { acc: 0.5 } } },
@@ -43,7 +48,7 @@ export const TINY_REPORT = {
 };
 
 function sourceHash(): string {
-  const h = createHash('sha256').update(JSON.stringify({ BASE, ALIGN, TINY_REPORT }));
+  const h = createHash('sha256').update(JSON.stringify({ BASE, ALIGN, EXPLAINED, TINY_REPORT }));
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = join(dir, e.name);
@@ -51,7 +56,7 @@ function sourceHash(): string {
       else if (e.name.endsWith('.ts')) h.update(p).update(readFileSync(p));
     }
   };
-  for (const d of ['engine', 'data', 'rec', 'lm', 'tasks', 'base', 'align']) walk(join(ROOT, 'src', d));
+  for (const d of ['engine', 'data', 'rec', 'lm', 'facts', 'tasks', 'base', 'align', 'explain', 'report']) walk(join(ROOT, 'src', d));
   h.update(readFileSync(fileURLToPath(import.meta.url)));
   return h.digest('hex').slice(0, 16);
 }
@@ -92,7 +97,28 @@ export function tinyRun(): Promise<string> {
         baseModel: join(run, 'base'),
         out: join(run, `lm-${mode}`),
       });
-    writeFileSync(join(run, 'report.json'), JSON.stringify(TINY_REPORT, null, 2));
+    const explained = await explainAll({
+      ...EXPLAIN_DEFAULTS,
+      ...q,
+      tasks: join(run, 'tasks'),
+      out: join(run, 'explain'),
+      models: ['B', 'I', 'H'].map((m) => join(run, `lm-${m}`)),
+      sample: EXPLAINED,
+      decoding: 'free',
+      distinction: false,
+    });
+    const metrics = Object.entries(explained.explanations).flatMap(([name, m]) => (m ? [[name, m] as const] : []));
+    const chart = groupedBarChart({
+      title: 'Explanations of the tiny run',
+      groups: ['agreement', 'attribution P@3', 'hallucination', 'rule judge / 3'],
+      series: metrics.map(([name, m]) => ({
+        name,
+        values: [m.agreement, m['attribution_p@3'], m.hallucination_rate, m.rule_judge_mean / 3],
+      })),
+      yMax: 1,
+    });
+    writeFileSync(join(run, 'explanations.svg'), chart);
+    writeFileSync(join(run, 'report.json'), JSON.stringify({ ...TINY_REPORT, explanations: explained.explanations }, null, 2));
     finishOutFolder(run);
     const tmp = `${pointer}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify({ dir: run }));
