@@ -100,7 +100,8 @@ test('GET /v1/health, /v1/models, /v1/report: the run, its models and its report
   assert.equal(r.status, 200);
   assert.deepEqual(r.json, JSON.parse(readFileSync(join(svc.dir, 'report.json'), 'utf8')));
   assert.deepEqual(r.json.methods, TINY_REPORT.methods);
-  assert.deepEqual(Object.keys(r.json.explanations), ['base-lm', 'template', ...ALIGNED]);
+  assert.deepEqual(Object.keys(r.json.explanations), ['base-lm', 'template', ...ALIGNED, 'icl-llm']); // icl-llm: not run (null)
+  assert.equal(r.json.explanations['icl-llm'], null);
 });
 
 test("POST /v1/explain: f's score, rank, decision and contributors as f computes them; every explainer's text with its checks", async () => {
