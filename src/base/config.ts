@@ -23,7 +23,7 @@ export const PRETRAIN_SPEC = {
   batchSize: opt(16, int(1), 'windows per step'),
   steps: opt(400, int(1), 'optimizer steps on the text'),
   copySteps: opt(0, int(0), 'optimizer steps of the copy curriculum (repeated random spans, recalled title lists) before the text'),
-  copyBatchSize: opt(64, int(1), 'sequences per curriculum step'),
+  copyBatchSize: opt(64, int(1), 'sequences per curriculum step (micro-batches of --batch-size, gradients accumulated)'),
   lr: opt(1e-3, float(0), 'peak AdamW learning rate (linear warm-up, then linear decay to 0)'),
   warmup: opt(40, int(0), 'linear warm-up steps'),
   evalEvery: opt(100, int(1), 'held-out perplexity and checkpoint every N steps'),
@@ -44,6 +44,8 @@ export function validatePretrainConfig(cfg: PretrainConfig): void {
     throw new UserError(
       `--hidden ${cfg.hidden} / --heads ${cfg.heads} = ${cfg.hidden / cfg.heads} must be even (the head size, for the rotary embedding)`,
     );
+  if (cfg.copyBatchSize % cfg.batchSize !== 0)
+    throw new UserError(`--copy-batch-size ${cfg.copyBatchSize} must be a multiple of --batch-size ${cfg.batchSize}`);
   if (cfg.kvHeads > cfg.heads || cfg.heads % cfg.kvHeads !== 0)
     throw new UserError(`--kv-heads ${cfg.kvHeads} must divide --heads ${cfg.heads}`);
 }
