@@ -28,6 +28,7 @@ export interface CopyProbe {
 export const SPAN_LEN: readonly [number, number] = [2, 12]; // random span lengths in training, inclusive
 export const LIST_LEN: readonly [number, number] = [3, 12]; // titles per training list, inclusive
 const NOISE_MAX = 8; // random tokens between a span and its repeat (training: none half the time), and before a probe's span
+const SPANS_FIRST = 2 / 3; // share of the curriculum that is span windows only
 export const PROBE_SPAN = 8;
 export const PROBE_TITLES = 9;
 
@@ -90,10 +91,15 @@ export function titleExample(v: CopyVocab, rng: Rng, maxLen: number): LmExample 
   }
 }
 
-/** n curriculum sequences: half span windows of spanLen tokens, half title lists (all or one), shuffled by the seed. */
+/**
+ * n curriculum sequences, in training order: span windows of spanLen tokens for the first
+ * SPANS_FIRST of them (the induction heads they teach form only after ~10⁴ windows, and title lists
+ * mixed in delay that), then span windows and title lists (all or one) alternating.
+ */
 export function copyCurriculum(v: CopyVocab, n: number, spanLen: number, maxLen: number, seed: number): LmExample[] {
   const rng = new Rng(seed);
-  return Array.from({ length: n }, (_, i) => (i % 2 === 0 ? spanExample(v, rng, spanLen) : titleExample(v, rng, maxLen)));
+  const first = Math.round(SPANS_FIRST * n);
+  return Array.from({ length: n }, (_, i) => (i >= first && i % 2 === 1 ? titleExample(v, rng, maxLen) : spanExample(v, rng, spanLen)));
 }
 
 /**

@@ -189,7 +189,7 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
     if (cfg.copySteps > 0 && !cfg.resume) {
       const n = cfg.copySteps * cfg.copyBatchSize;
       const examples = copyCurriculum(copyVocab(tok, titles), n, cfg.seqLen, llama.max_position_embeddings, cfg.seed + 0xc0b1);
-      const batch = { gradAccum: cfg.copyBatchSize / cfg.batchSize, epochs: 1, maxSteps: cfg.copySteps };
+      const batch = { gradAccum: cfg.copyBatchSize / cfg.batchSize, epochs: 1, maxSteps: cfg.copySteps, shuffle: false };
       trainLm(
         model,
         examples,

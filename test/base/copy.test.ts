@@ -43,7 +43,9 @@ test('span windows: bos first, the given length, every trained token follows an 
     const { ids, lossMask } = spanExample(V, rng, 64);
     assert.equal(ids.length, 64);
     assert.equal(ids[0], V.bos);
-    const trained = [...lossMask!].map((m, t) => (m ? t : -1)).filter((t) => t >= 0);
+    const trained = Array.from(lossMask!)
+      .map((m, t) => (m ? t : -1))
+      .filter((t) => t >= 0);
     assert.ok(trained.length >= 10, `only ${trained.length} trained tokens`);
     for (const t of trained) {
       let found = false;
@@ -72,7 +74,7 @@ test('title examples: "Items: list" then all of it again or one title, trained o
       const titles = list.join(',').split(`,${V.sep[0]},`);
       assert.ok(titles.includes(recalled.join(',')), 'the recalled title is not in the list');
     }
-    lossMask!.forEach((m, t) => assert.equal(m, t > cue ? 1 : 0));
+    Array.from(lossMask!).forEach((m, t) => assert.equal(m, t > cue ? 1 : 0));
   }
   assert.deepEqual([...kinds].sort(), ['all', 'one']);
   // a list that would not fit loses titles
