@@ -91,15 +91,22 @@ export function titleExample(v: CopyVocab, rng: Rng, maxLen: number): LmExample 
   }
 }
 
+/** n sequences, span windows of spanLen tokens and title lists (all or one) alternating. */
+export function copyMixture(v: CopyVocab, n: number, spanLen: number, maxLen: number, seed: number): LmExample[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, (_, i) => (i % 2 === 1 ? titleExample(v, rng, maxLen) : spanExample(v, rng, spanLen)));
+}
+
 /**
  * n curriculum sequences, in training order: span windows of spanLen tokens for the first
  * SPANS_FIRST of them (the induction heads they teach form only after ~10⁴ windows, and title lists
- * mixed in delay that), then span windows and title lists (all or one) alternating.
+ * mixed in delay that), then copyMixture.
  */
 export function copyCurriculum(v: CopyVocab, n: number, spanLen: number, maxLen: number, seed: number): LmExample[] {
   const rng = new Rng(seed);
   const first = Math.round(SPANS_FIRST * n);
-  return Array.from({ length: n }, (_, i) => (i >= first && i % 2 === 1 ? titleExample(v, rng, maxLen) : spanExample(v, rng, spanLen)));
+  const spans = Array.from({ length: first }, () => spanExample(v, rng, spanLen));
+  return [...spans, ...copyMixture(v, n - first, spanLen, maxLen, seed + 1)];
 }
 
 /**

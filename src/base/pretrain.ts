@@ -1,6 +1,7 @@
 // The `pretrain` stage: a base Llama trained from scratch (full training, no LoRA; the loop is
 // trainLm's), first on the copy curriculum (copy.ts; copySteps, no checkpoint of its own), then on
-// packed windows of Brown sentences and item texts, with held-out perplexity and an atomic checkpoint
+// packed windows of Brown sentences and item texts with curriculum sequences mixed in (copyReplay:
+// without them the text erases copying), with held-out perplexity and an atomic checkpoint
 // every evalEvery text steps (--resume continues bit-exactly; the checkpoint holds every weight, so a
 // resumed run skips the curriculum); the copy probe last; then
 // model.safetensors/config.json/tokenizer.json/metrics.json.
@@ -23,7 +24,7 @@ import { Tokenizer, trainTokenizer } from '../lm/tokenizer/tokenizer.js';
 import { pretrainDocuments, tokenizerCorpus } from './corpus.js';
 import { trainLm, type LmLogEntry } from '../lm/train/train.js';
 import { validatePretrainConfig, type PretrainConfig } from './config.js';
-import { copyCurriculum, copyVocab } from './copy.js';
+import { copyCurriculum, copyMixture, copyVocab } from './copy.js';
 import { copyProbe, type CopyProbeResult } from './copy_probe.js';
 
 export const HELDOUT_FRACTION = 0.02;
@@ -46,7 +47,7 @@ export interface PretrainLogEntry {
 export interface PretrainMetrics {
   params: number;
   tied: boolean; // output head = token embeddings
-  tokens_seen: number; // text tokens
+  tokens_seen: number; // text-phase tokens (replayed curriculum sequences included)
   seconds: number; // text training time over all (resumed) runs, evaluation included
   copy_steps: number;
   copy_tokens: number;
@@ -123,7 +124,7 @@ export function heldoutLoss(model: Llama, windows: readonly Int32Array[], batchS
 function resumeKeys(cfg: PretrainConfig, llama: LlamaConfig): Record<string, unknown> {
   return {
     llama,
-    copy: [cfg.copySteps, cfg.copyBatchSize],
+    copy: [cfg.copySteps, cfg.copyLr, cfg.copyBatchSize, cfg.copyReplay],
     seqLen: cfg.seqLen,
     batchSize: cfg.batchSize,
     steps: cfg.steps,
@@ -184,12 +185,18 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
     elapsed_s: e.elapsed_s,
   });
   const schedule = { lr: cfg.lr, batchSize: cfg.batchSize, warmupSteps: cfg.warmup, clipNorm: 1, seed: cfg.seed, quiet: cfg.quiet };
+  const copy = copyVocab(tok, titles);
+  const replayed = cfg.copySteps > 0 ? Math.round((cfg.copyReplay / (1 - cfg.copyReplay)) * train.length) : 0;
+  const textExamples = [
+    ...train.map((w) => ({ ids: Array.from(w) })),
+    ...copyMixture(copy, replayed, cfg.seqLen, llama.max_position_embeddings, cfg.seed + 0xc0b2),
+  ];
   let seconds = 0;
   try {
     if (cfg.copySteps > 0 && !cfg.resume) {
       const n = cfg.copySteps * cfg.copyBatchSize;
-      const examples = copyCurriculum(copyVocab(tok, titles), n, cfg.seqLen, llama.max_position_embeddings, cfg.seed + 0xc0b1);
-      const batch = { gradAccum: cfg.copyBatchSize / cfg.batchSize, epochs: 1, maxSteps: cfg.copySteps, shuffle: false };
+      const examples = copyCurriculum(copy, n, cfg.seqLen, llama.max_position_embeddings, cfg.seed + 0xc0b1);
+      const batch = { lr: cfg.copyLr, gradAccum: cfg.copyBatchSize / cfg.batchSize, epochs: 1, maxSteps: cfg.copySteps, shuffle: false };
       trainLm(
         model,
         examples,
@@ -202,11 +209,11 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
     }
     seconds = trainLm(
       model,
-      train.map((w) => ({ ids: Array.from(w) })),
+      textExamples,
       {
         ...schedule,
         label: 'pretrain',
-        epochs: Math.ceil(cfg.steps / Math.ceil(train.length / cfg.batchSize)),
+        epochs: Math.ceil(cfg.steps / Math.ceil(textExamples.length / cfg.batchSize)),
         maxSteps: cfg.steps,
       },
       {
