@@ -17,10 +17,15 @@ export const PRETRAIN_SPEC = {
   heads: opt(4, int(1), 'attention heads (must divide --hidden)'),
   kvHeads: opt(4, int(1), 'key/value heads (must divide --heads)'),
   ffn: opt(688, int(1), 'SwiGLU width'),
+  tied: flag('tie the output head to the token embeddings (one [V,H] table; GGUF without output.weight)', true),
   vocab: opt(4096, int(300), 'tokenizer vocabulary size (specials and 256 bytes included)'),
   seqLen: opt(128, int(2), 'tokens per training window'),
   batchSize: opt(16, int(1), 'windows per step'),
-  steps: opt(400, int(1), 'optimizer steps'),
+  steps: opt(400, int(1), 'optimizer steps on the text'),
+  copySteps: opt(300, int(0), 'optimizer steps of the copy curriculum (repeated random spans, recalled title lists) before the text'),
+  copyLr: opt(2e-3, float(0), 'peak learning rate of the curriculum (its own warm-up and decay)'),
+  copyBatchSize: opt(64, int(1), 'sequences per curriculum step (micro-batches of --batch-size, gradients accumulated)'),
+  copyReplay: opt(0.25, float(0, 0.9), "share of the text steps' sequences that are curriculum sequences (else the text erases copying)"),
   lr: opt(1e-3, float(0), 'peak AdamW learning rate (linear warm-up, then linear decay to 0)'),
   warmup: opt(40, int(0), 'linear warm-up steps'),
   evalEvery: opt(100, int(1), 'held-out perplexity and checkpoint every N steps'),
@@ -41,6 +46,8 @@ export function validatePretrainConfig(cfg: PretrainConfig): void {
     throw new UserError(
       `--hidden ${cfg.hidden} / --heads ${cfg.heads} = ${cfg.hidden / cfg.heads} must be even (the head size, for the rotary embedding)`,
     );
+  if (cfg.copyBatchSize % cfg.batchSize !== 0)
+    throw new UserError(`--copy-batch-size ${cfg.copyBatchSize} must be a multiple of --batch-size ${cfg.batchSize}`);
   if (cfg.kvHeads > cfg.heads || cfg.heads % cfg.kvHeads !== 0)
     throw new UserError(`--kv-heads ${cfg.kvHeads} must divide --heads ${cfg.heads}`);
 }

@@ -1,6 +1,9 @@
 // The `pretrain` stage: a base Llama trained from scratch (full training, no LoRA; the loop is
-// trainLm's) on packed windows of Brown sentences and item texts, with held-out perplexity and an
-// atomic checkpoint every evalEvery steps (--resume continues bit-exactly), then
+// trainLm's), first on the copy curriculum (copy.ts; copySteps, no checkpoint of its own), then on
+// packed windows of Brown sentences and item texts with curriculum sequences mixed in (copyReplay:
+// without them the text erases copying), with held-out perplexity and an atomic checkpoint
+// every evalEvery text steps (--resume continues bit-exactly; the checkpoint holds every weight, so a
+// resumed run skips the curriculum); the copy probe last; then
 // model.safetensors/config.json/tokenizer.json/metrics.json.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,33 +15,45 @@ import { Rng } from '../engine/rng.js';
 import { RunFolder } from '../engine/run_folder.js';
 import { tf } from '../engine/tf.js';
 import { lineChart } from '../report/svg.js';
+import { readDataset } from '../data/dataset.js';
 import { saveLm } from '../lm/io/checkpoint.js';
 import { LLAMA_DEFAULTS, resolveLlamaConfig, type LlamaConfig } from '../lm/model/config.js';
 import { Llama } from '../lm/model/llama.js';
 import { headCrossEntropy } from '../lm/train/loss.js';
 import { Tokenizer, trainTokenizer } from '../lm/tokenizer/tokenizer.js';
 import { pretrainDocuments, tokenizerCorpus } from './corpus.js';
-import { trainLm } from '../lm/train/train.js';
+import { trainLm, type LmLogEntry } from '../lm/train/train.js';
 import { validatePretrainConfig, type PretrainConfig } from './config.js';
+import { copyCurriculum, copyMixture, copyVocab } from './copy.js';
+import { copyProbe, type CopyProbeResult } from './copy_probe.js';
 
 export const HELDOUT_FRACTION = 0.02;
 const KIND = 'lm-pretrain';
 
 export interface PretrainLogEntry {
-  step: number;
+  step: number; // over both phases: the curriculum's steps first
+  phase: 'copy' | 'text';
   loss: number;
   lr: number;
   grad_norm: number;
   tokens: number; // input tokens of the step
   tok_s: number;
+  elapsed_s: number; // since the phase began (resumed runs included)
   heldout_loss?: number;
   heldout_ppl?: number;
+  copy_probe?: CopyProbeResult; // on the curriculum's last step
 }
 
 export interface PretrainMetrics {
   params: number;
-  tokens_seen: number;
-  seconds: number; // training time over all (resumed) runs, evaluation included
+  tied: boolean; // output head = token embeddings
+  tokens_seen: number; // text-phase tokens (replayed curriculum sequences included)
+  seconds: number; // text training time over all (resumed) runs, evaluation included
+  copy_steps: number;
+  copy_tokens: number;
+  copy_seconds: number; // the curriculum's training time
+  copy_probe: CopyProbeResult; // of the final model
+  copy_probe_after_curriculum?: CopyProbeResult; // before the text (absent without a curriculum)
   heldout_ppl: number;
   heldout_loss: number; // mean nats per held-out token
   final_loss: number;
@@ -109,6 +124,7 @@ export function heldoutLoss(model: Llama, windows: readonly Int32Array[], batchS
 function resumeKeys(cfg: PretrainConfig, llama: LlamaConfig): Record<string, unknown> {
   return {
     llama,
+    copy: [cfg.copySteps, cfg.copyLr, cfg.copyBatchSize, cfg.copyReplay],
     seqLen: cfg.seqLen,
     batchSize: cfg.batchSize,
     steps: cfg.steps,
@@ -146,6 +162,7 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
       num_key_value_heads: cfg.kvHeads,
       intermediate_size: cfg.ffn,
       max_position_embeddings: Math.max(cfg.seqLen, LLAMA_DEFAULTS.max_position_embeddings),
+      tie_word_embeddings: cfg.tied,
     },
     'pretrain flags',
   );
@@ -156,38 +173,58 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
     console.error(
       `${(params / 1e6).toFixed(2)}M parameters; ${train.length} training windows of ${cfg.seqLen} tokens, ${heldout.length} held out`,
     );
+  const titles = readDataset(cfg.data).items.map((i) => i.title);
+  const entry = (phase: PretrainLogEntry['phase'], offset: number, e: LmLogEntry): PretrainLogEntry => ({
+    step: offset + e.step,
+    phase,
+    loss: e.loss,
+    lr: e.lr,
+    grad_norm: e.grad_norm,
+    tokens: e.tokens,
+    tok_s: e.tok_s,
+    elapsed_s: e.elapsed_s,
+  });
+  const schedule = { lr: cfg.lr, batchSize: cfg.batchSize, warmupSteps: cfg.warmup, clipNorm: 1, seed: cfg.seed, quiet: cfg.quiet };
+  const copy = copyVocab(tok, titles);
+  const replayed = cfg.copySteps > 0 ? Math.round((cfg.copyReplay / (1 - cfg.copyReplay)) * train.length) : 0;
+  const textExamples = [
+    ...train.map((w) => ({ ids: Array.from(w) })),
+    ...copyMixture(copy, replayed, cfg.seqLen, llama.max_position_embeddings, cfg.seed + 0xc0b2),
+  ];
   let seconds = 0;
   try {
+    if (cfg.copySteps > 0 && !cfg.resume) {
+      const n = cfg.copySteps * cfg.copyBatchSize;
+      const examples = copyCurriculum(copy, n, cfg.seqLen, llama.max_position_embeddings, cfg.seed + 0xc0b1);
+      const batch = { lr: cfg.copyLr, gradAccum: cfg.copyBatchSize / cfg.batchSize, epochs: 1, maxSteps: cfg.copySteps, shuffle: false };
+      trainLm(
+        model,
+        examples,
+        { ...schedule, ...batch, label: 'copy curriculum' },
+        {
+          onLog: (e) =>
+            trainLog.push({ ...entry('copy', 0, e), ...(e.step === cfg.copySteps && { copy_probe: copyProbe(model, tok, titles) }) }),
+        },
+      );
+    }
     seconds = trainLm(
       model,
-      train.map((w) => ({ ids: Array.from(w) })),
+      textExamples,
       {
+        ...schedule,
         label: 'pretrain',
-        lr: cfg.lr,
-        epochs: Math.ceil(cfg.steps / Math.ceil(train.length / cfg.batchSize)),
+        epochs: Math.ceil(cfg.steps / Math.ceil(textExamples.length / cfg.batchSize)),
         maxSteps: cfg.steps,
-        batchSize: cfg.batchSize,
-        warmupSteps: cfg.warmup,
-        clipNorm: 1,
-        seed: cfg.seed,
-        quiet: cfg.quiet,
       },
       {
         checkpoint: { path: folder.checkpoint, every: cfg.evalEvery, kind: KIND, config: resumeKeys(cfg, llama), resume: cfg.resume },
         onLog: (e) => {
-          const entry: PretrainLogEntry = {
-            step: e.step,
-            loss: e.loss,
-            lr: e.lr,
-            grad_norm: e.grad_norm,
-            tokens: e.tokens,
-            tok_s: e.tok_s,
-          };
+          const x = entry('text', cfg.copySteps, e);
           if (e.step % cfg.evalEvery === 0 || e.step === cfg.steps) {
-            entry.heldout_loss = heldoutLoss(model, heldout, cfg.batchSize);
-            entry.heldout_ppl = Math.exp(entry.heldout_loss);
+            x.heldout_loss = heldoutLoss(model, heldout, cfg.batchSize);
+            x.heldout_ppl = Math.exp(x.heldout_loss);
           }
-          trainLog.push(entry);
+          trainLog.push(x);
         },
       },
     ).seconds;
@@ -199,17 +236,24 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
   const last = log[log.length - 1];
   if (!last || last.heldout_loss === undefined)
     throw new UserError(`${folder.log}: the log lacks the final evaluation (was the file edited?)`);
-  const step = last.step;
-  saveLm(cfg.out, model, { kind: KIND, step: String(step) });
+  const copyLog = log.filter((e) => e.phase === 'copy');
+  saveLm(cfg.out, model, { kind: KIND, step: String(last.step) });
+  const probe = copyProbe(model, tok, titles);
   model.dispose();
   const metrics: PretrainMetrics = {
     params,
-    tokens_seen: log.reduce((n, e) => n + e.tokens, 0),
+    tied: cfg.tied,
+    tokens_seen: log.reduce((n, e) => n + (e.phase === 'text' ? e.tokens : 0), 0),
     seconds,
+    copy_steps: copyLog.length,
+    copy_tokens: copyLog.reduce((n, e) => n + e.tokens, 0),
+    copy_seconds: copyLog.at(-1)?.elapsed_s ?? 0,
+    copy_probe: probe,
+    copy_probe_after_curriculum: copyLog.at(-1)?.copy_probe,
     heldout_ppl: last.heldout_ppl!,
     heldout_loss: last.heldout_loss,
     final_loss: last.loss,
-    steps: step,
+    steps: last.step - cfg.copySteps,
     vocab: tok.vocabSize,
     train_windows: train.length,
     heldout_windows: heldout.length,
@@ -220,7 +264,7 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
       title: 'pre-training',
       xLabel: 'step',
       series: [
-        { name: 'train loss', points: log.map((e) => [e.step, e.loss]) },
+        { name: 'train loss', points: log.map((e) => [e.step, e.loss]) }, // the curriculum's steps first
         { name: 'held-out perplexity', points: log.filter((e) => e.heldout_ppl !== undefined).map((e) => [e.step, e.heldout_ppl!]) },
       ],
     }),

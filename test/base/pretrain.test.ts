@@ -1,6 +1,7 @@
 // pretrain on the ring data set with a tiny model: held-out perplexity falls far below the
-// uniform one, a run killed mid-way resumes to exactly the uninterrupted result, the saved
-// model.safetensors reproduces the logits, and a mis-shaped checkpoint is a one-line error.
+// uniform one, a run killed mid-way resumes to exactly the uninterrupted result (also after a copy
+// curriculum, which the resumed run skips), the saved model.safetensors reproduces the logits, a
+// tied model is saved without lm_head.weight, and a mis-shaped checkpoint is a one-line error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,12 +45,15 @@ const TINY = [
   '1e-2',
   '--eval-every',
   '10',
+  '--copy-steps',
+  '0',
+  '--no-tied',
   '--quiet',
 ];
 
-/** metrics.json without its timing. */
+/** metrics.json without its timings. */
 function metrics(out: string): Record<string, number> {
-  const { seconds: _s, ...m } = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  const { seconds: _s, copy_seconds: _c, ...m } = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   return m;
 }
 
@@ -90,6 +94,38 @@ test('a run killed mid-way resumes from its checkpoint to the uninterrupted resu
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual(metrics(out), metrics(straight));
   assert.equal(readFileSync(log, 'utf8').trim().split('\n').length, 50);
+});
+
+test('with a copy curriculum (tied head): its steps logged first, the probe in metrics.json; a killed run resumes to the same result', async () => {
+  const tied = TINY.filter((x) => x !== '--no-tied');
+  const copyFlags = [...tied.map((x, i) => (tied[i - 1] === '--copy-steps' ? '4' : x)), '--copy-batch-size', '16', '--copy-replay', '0.2'];
+  const a = join(tmp(), 'c');
+  const r = cli(['pretrain', '--data', data, '--out', a, ...copyFlags]);
+  assert.equal(r.code, 0, r.stderr);
+  const m = JSON.parse(readFileSync(join(a, 'metrics.json'), 'utf8'));
+  assert.equal(m.tied, true);
+  assert.equal(m.copy_steps, 4);
+  assert.equal(m.steps, 50);
+  assert.ok(m.copy_tokens > 4 * 16 * 2 && m.copy_seconds > 0);
+  for (const p of [m.copy_probe, m.copy_probe_after_curriculum])
+    for (const k of ['span8', 'titles9']) assert.ok(p[k] >= 0 && p[k] <= 1, `${k} ${p[k]}`);
+  const log = readFileSync(join(a, 'train_log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    log.map((e) => e.phase + e.step),
+    [...[1, 2, 3, 4].map((s) => `copy${s}`), ...Array.from({ length: 50 }, (_, i) => `text${i + 5}`)],
+  );
+  const names = Object.keys(readSafetensors(join(a, 'model.safetensors')).tensors);
+  assert.ok(names.includes('model.embed_tokens.weight') && !names.includes('lm_head.weight'));
+  assert.equal(JSON.parse(readFileSync(join(a, 'config.json'), 'utf8')).tie_word_embeddings, true);
+
+  const k = join(tmp(), 'ck');
+  await cliKilledAt(['pretrain', '--data', data, '--out', k, ...copyFlags], join(k, 'train_log.jsonl'), 4 + 23, join(k, 'metrics.json'), 5);
+  const resumed = cli(['pretrain', '--data', data, '--out', k, '--resume', ...copyFlags]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepEqual(metrics(k), metrics(a));
 });
 
 test('model.safetensors reloads to the same logits; a mis-shaped checkpoint is a one-line error', async () => {

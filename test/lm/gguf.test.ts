@@ -1,6 +1,7 @@
 // GGUF: golden greedy decoding against llama.cpp (node-llama-cpp) on an exported random GQA model
 // and the real stories260K; export → reload round trips (F32 exact, F16 close, equal to the HF
-// folder path); hand-checked F16/BF16/Q8_0 dequantisation; one-line DataErrors for bad files.
+// folder path; a tied model is written without output.weight, as llama.cpp does, and such a file
+// loads tied); hand-checked F16/BF16/Q8_0 dequantisation; one-line DataErrors for bad files.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -62,8 +63,8 @@ function maxAbsDiff(a: Float32Array[], b: Float32Array[]): number {
   return m;
 }
 
-function randomModel(): Llama {
-  return new Llama(CFG, 11, 0.25);
+function randomModel(tied = false): Llama {
+  return new Llama({ ...CFG, tie_word_embeddings: tied }, 11, 0.25);
 }
 
 type NodeLlama = typeof import('node-llama-cpp');
@@ -121,24 +122,25 @@ async function compareWithLlamaCpp(
   return { theirs, mine, maxLogitDiff };
 }
 
-test('golden: an exported random GQA model decodes greedily like llama.cpp', async (t) => {
-  const nlc = await nodeLlamaCpp();
-  if (typeof nlc === 'string') return t.skip(nlc);
-  const m = randomModel();
-  const file = join(dir, 'random.gguf');
-  writeLlamaGguf(file, m, { tokenizer: VOCAB });
-  const r = await compareWithLlamaCpp(nlc, file, m, [
-    [1, 5, 9, 270],
-    [1, 40],
-    [1, 299, 3, 22, 22, 281, 30],
-  ]);
-  t.diagnostic(
-    `random model: llama.cpp ${JSON.stringify(r.theirs[0])}; max |Δ logit| (relative to the top token) ${r.maxLogitDiff.toExponential(2)}`,
-  );
-  assert.deepEqual(r.mine, r.theirs);
-  assert.ok(r.maxLogitDiff < 0.05, `logits differ by ${r.maxLogitDiff}`); // observed ~2e-2 (llama.cpp's CPU kernels)
-  m.dispose();
-});
+for (const head of ['untied', 'tied'] as const)
+  test(`golden: an exported random GQA model (${head} head) decodes greedily like llama.cpp`, async (t) => {
+    const nlc = await nodeLlamaCpp();
+    if (typeof nlc === 'string') return t.skip(nlc);
+    const m = randomModel(head === 'tied');
+    const file = join(dir, `random-${head}.gguf`);
+    writeLlamaGguf(file, m, { tokenizer: VOCAB });
+    const r = await compareWithLlamaCpp(nlc, file, m, [
+      [1, 5, 9, 270],
+      [1, 40],
+      [1, 299, 3, 22, 22, 281, 30],
+    ]);
+    t.diagnostic(
+      `random model: llama.cpp ${JSON.stringify(r.theirs[0])}; max |Δ logit| (relative to the top token) ${r.maxLogitDiff.toExponential(2)}`,
+    );
+    assert.deepEqual(r.mine, r.theirs);
+    assert.ok(r.maxLogitDiff < 0.05, `logits differ by ${r.maxLogitDiff}`); // observed ~2e-2 (llama.cpp's CPU kernels)
+    m.dispose();
+  });
 
 test('golden: stories260K.gguf decodes greedily like llama.cpp', async (t) => {
   if (!existsSync(STORIES)) return t.skip(`${STORIES} is absent`);
@@ -173,6 +175,24 @@ test('export → reload: F32 gives identical logits (and equals the HF-folder pa
   const d = maxAbsDiff(logitsOf(f16, ids), want);
   assert.ok(d > 0 && d < 1e-2, `F16 logits differ by ${d}`);
   for (const x of [m, f32, viaFolder, f16]) x.dispose();
+});
+
+test('a tied model: no output.weight in the file (as llama.cpp writes it); reloads tied with identical logits', () => {
+  const m = randomModel(true);
+  const ids = [1, 5, 9, 17, 33, 2, 60];
+  const g = parseGguf(encodeLlamaGguf(m), 'tied.gguf');
+  assert.ok(g.tensors.has('token_embd.weight') && !g.tensors.has('output.weight'));
+  assert.ok(parseGguf(encodeLlamaGguf(randomModel()), 'untied.gguf').tensors.has('output.weight'));
+  const back = llamaFromGguf(g);
+  assert.equal(back.cfg.tie_word_embeddings, true);
+  assert.equal(back.lmHead, undefined);
+  assert.equal(maxAbsDiff(logitsOf(back, ids), logitsOf(m, ids)), 0);
+  const folder = join(dir, 'hf-tied');
+  saveLm(folder, m);
+  const viaFolder = loadBaseModel(folder);
+  assert.equal(viaFolder.cfg.tie_word_embeddings, true);
+  assert.equal(maxAbsDiff(logitsOf(viaFolder, ids), logitsOf(m, ids)), 0);
+  for (const x of [m, back, viaFolder]) x.dispose();
 });
 
 /** A minimal GGUF v3: one string KV (general.architecture) and the given raw tensors. */

@@ -1,6 +1,7 @@
 // Gradient checks (finite differences, relative error < 1e-2) of the LM's custom gradients:
 // RMSNorm, rotary attention (through a whole layer, also grouped-query), SwiGLU, LoRA, the
-// projector and the fused head cross-entropy; plus values against plain reference formulas.
+// projector and the fused head cross-entropy, and a tied head (its table gets the gradients of both
+// uses); plus values against plain reference formulas.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
@@ -161,6 +162,28 @@ test("fused head cross-entropy with allowed tokens: the softmax runs over each r
   assert.ok(loss < headCrossEntropy(h, w, targets, 2).dataSync()[0], 'restricting rows to fewer tokens lowers their loss');
   check(() => headCrossEntropy(h, w, targets, 2, allowed), { h, w });
   assert.throws(() => headCrossEntropy(h, w, targets, 2, [[4], undefined, undefined, undefined]), /not among its allowed/);
+});
+
+test('tied head: the one table gets the sum of the embedding and head gradients of an untied copy', () => {
+  const untied = new Llama(TINY, 21, 0.3);
+  untied.lmHead!.assign(untied.embedTokens);
+  const tied = new Llama({ ...TINY, tie_word_embeddings: true }, 22, 0.3);
+  assert.equal(tied.lmHead, undefined);
+  assert.equal(tied.headWeight, tied.embedTokens);
+  const src = untied.namedVariables();
+  for (const [name, x] of tied.namedVariables()) x.assign(src.get(name)!);
+  const ids = Int32Array.from([1, 4, 2, 9, 3, 3, 7, 0, 5, 10]);
+  const targets = Int32Array.from([4, 2, 9, 3, 3, 7, 0, 5, 10, 1]);
+  const loss = (m: Llama) => () => headCrossEntropy(tf.reshape(m.forward(m.embed(ids, 2, 5)), [10, -1]), m.headWeight, targets, 10);
+  const g = tf.variableGrads(loss(untied), [untied.embedTokens, untied.lmHead!]).grads;
+  const want = tf.add(g[untied.embedTokens.name], g[untied.lmHead!.name]).dataSync();
+  const got = tf.variableGrads(loss(tied), [tied.embedTokens]).grads[tied.embedTokens.name].dataSync();
+  const headOnly = g[untied.lmHead!.name].dataSync();
+  assert.ok(Math.max(...got.map((x, i) => Math.abs(x - want[i]))) < 1e-5, 'tied gradient ≠ embedding + head gradients');
+  assert.ok(Math.max(...got.map((x, i) => Math.abs(x - headOnly[i]))) > 1e-3, 'the embedding use adds nothing?');
+  check(loss(tied), { table: tied.embedTokens });
+  untied.dispose();
+  tied.dispose();
 });
 
 /** Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7). */

@@ -132,6 +132,27 @@ test('LoRA: merge() gives the unmerged logits, unmerge() restores W; base weight
   m.dispose();
 });
 
+test('LoRA on a tied base: the one table (embedding and head) stays frozen, the adapters train', () => {
+  const m = new Llama({ ...TINY, tie_word_embeddings: true }, 5, 0.3);
+  m.enableLora({ r: 2, alpha: 4, dropout: 0 }, 7);
+  assert.ok(!m.embedTokens.trainable && m.headWeight === m.embedTokens);
+  assert.ok(!m.trainableVariables().includes(m.embedTokens));
+  const table = m.embedTokens.dataSync().slice();
+  const B = m.adapters()[0].B.dataSync().slice();
+  trainLm(m, [{ ids: [1, 2, 3, 4, 5] }, { ids: [5, 4, 3] }], { lr: 1e-2, batchSize: 2, quiet: true });
+  assert.deepEqual(m.embedTokens.dataSync(), table);
+  assert.ok(
+    Math.max(
+      ...m
+        .adapters()[0]
+        .B.dataSync()
+        .map((v, i) => Math.abs(v - B[i])),
+    ) > 1e-4,
+    'LoRA B did not move',
+  );
+  m.dispose();
+});
+
 test('config: defaults, Hugging Face and GGUF names, one-line errors', () => {
   const d = resolveLlamaConfig();
   assert.equal(d.hidden_size, 256);

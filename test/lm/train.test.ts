@@ -172,6 +172,15 @@ test('lengthBatches: every index once, lengths sorted within each batch window',
   assert.equal(batches.filter((b) => b.length < 4).length, 1); // windows of 200 and 30: only the last one ends short
 });
 
+test('shuffle false: batches of consecutive examples, in the given order', () => {
+  const m = new Llama(CFG, 4, 0.3);
+  const examples = [2, 3, 4, 5, 6, 7].map((n) => ({ ids: Array.from({ length: n }, (_, i) => 1 + i) }));
+  const tokens: number[] = [];
+  trainLm(m, examples, { batchSize: 2, quiet: true, shuffle: false }, { onLog: (e) => tokens.push(e.tokens) });
+  assert.deepEqual(tokens, [5, 9, 13]);
+  m.dispose();
+});
+
 test('a run killed after a checkpoint resumes to the same weights and losses (LoRA + dropout, 2 epochs)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lm-resume-'));
   const train = (path: string, resume: boolean, killAt = 0) => {

@@ -32,6 +32,7 @@ export interface LmTrainConfig extends AdamWConfig {
   warmupSteps: number;
   clipNorm: number; // clip the global gradient norm to this; 0 = off
   seed: number; // batch order and dropout
+  shuffle: boolean; // false: batches of consecutive examples in the given order (a curriculum)
   quiet: boolean; // no progress bar
   label: string; // progress-bar label
 }
@@ -46,6 +47,7 @@ export const LM_TRAIN_DEFAULTS: Readonly<LmTrainConfig> = {
   warmupSteps: 0,
   clipNorm: 1,
   seed: 0,
+  shuffle: true,
   quiet: false,
   label: 'train lm',
 };
@@ -252,7 +254,11 @@ export function trainLm(
   let allTokens = 0;
   try {
     for (let epoch = 1; epoch <= cfg.epochs && step < total; epoch++) {
-      const batches = lengthBatches(lengths, cfg.batchSize, orderRng);
+      const batches = cfg.shuffle
+        ? lengthBatches(lengths, cfg.batchSize, orderRng)
+        : Array.from({ length: Math.ceil(examples.length / cfg.batchSize) }, (_, b) =>
+            Array.from({ length: Math.min(cfg.batchSize, examples.length - b * cfg.batchSize) }, (_, i) => b * cfg.batchSize + i),
+          );
       for (let g = 0; g < batches.length && step < total; g += cfg.gradAccum) {
         if ((epoch - 1) * perEpoch + g / cfg.gradAccum < step) continue; // done before the resume
         const ts = performance.now();
