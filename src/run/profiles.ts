@@ -50,7 +50,6 @@ export const PROFILE: Record<ProfileName, Profile> = {
       steps: 60,
       warmup: 10,
       evalEvery: 30,
-      copySteps: 0, // the curriculum does not fit: its induction heads formed after ~250 of its steps, ≥ 2½ minutes here
     },
     align: { loraR: 0, epochs: 20, batchSize: 16, warmup: 20, perTask: 300, lr: 3e-3, checkpointEvery: 100 },
     alignSteps: { B: { maxSteps: 150 }, I: { maxSteps: 450 }, H: { maxSteps: 200 } }, // most of the budget on I, which the CI test checks

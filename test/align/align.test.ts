@@ -80,8 +80,6 @@ before(async () => {
       '8',
       '--steps',
       '30',
-      '--copy-steps',
-      '0',
       '--warmup',
       '5',
       '--lr',

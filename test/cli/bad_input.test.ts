@@ -31,8 +31,6 @@ function baseModel(): string {
     '4',
     '--steps',
     '2',
-    '--copy-steps',
-    '0',
     '--warmup',
     '1',
     '--eval-every',

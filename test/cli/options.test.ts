@@ -83,7 +83,7 @@ test("the defaults are the stages' long-standing values", () => {
     seqLen: 128,
     batchSize: 16,
     steps: 400,
-    copySteps: 300,
+    copySteps: 0,
     copyLr: 2e-3,
     copyBatchSize: 64,
     copyReplay: 0.25,
