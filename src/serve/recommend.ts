@@ -47,6 +47,18 @@ function pick(svc: Service, asked: string[] | undefined): Lm[] {
   return svc.lms.filter((l) => want.includes(l.name));
 }
 
+/** The LMs a request names in its shared "models" field (checked against the run's; default: the aligned ones). */
+function askedModels(svc: Service, shared: Record<string, unknown>): Lm[] {
+  return pick(
+    svc,
+    names(
+      shared,
+      'models',
+      svc.lms.map((l) => l.name),
+    ),
+  );
+}
+
 function answer(svc: Service, text: string): Answer['titles'] {
   return splitAnswer(text).map((title) => ({ title, item: svc.byKey.get(titleKey(title)) ?? null }));
 }
@@ -56,14 +68,7 @@ export function parseRecommend(svc: Service, body: unknown, historyLimit: number
   return {
     instances: instances.map(({ o, path }) => subject(svc, o, path, historyLimit)),
     k: int(shared, 'k', 'body', 1, MAX_K) ?? 10,
-    models: pick(
-      svc,
-      names(
-        shared,
-        'models',
-        svc.lms.map((l) => l.name),
-      ),
-    ),
+    models: askedModels(svc, shared),
   };
 }
 
@@ -111,14 +116,7 @@ export function parseRank(svc: Service, body: unknown, historyLimit: number) {
       if (inHistory !== undefined) throw unprocessable(`${at}: item ${inHistory} is in the history; task 2 ranks items outside it`);
       return { subject: s, items };
     }),
-    models: pick(
-      svc,
-      names(
-        shared,
-        'models',
-        svc.lms.map((l) => l.name),
-      ),
-    ),
+    models: askedModels(svc, shared),
   };
 }
 
