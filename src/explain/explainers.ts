@@ -28,6 +28,20 @@ export interface LmExplainerOptions {
 
 export const LM_EXPLAINER_DEFAULTS: LmExplainerOptions = { maxNewTokens: 120, batchSize: 16 };
 
+/** Each case's task-7 record (by pair key) among `records`; a case without one is a DataError naming `source`. */
+export function caseRecords(records: readonly TaskRecord[], source: string): (c: ExplainCase) => TaskRecord {
+  const byKey = new Map(records.filter((r) => r.task === 7).map((r) => [pairKey(r.id), r]));
+  return (c) => {
+    const r = byKey.get(c.key);
+    if (!r)
+      throw new DataError(
+        { file: source },
+        `no task-7 record for pair ${c.key}, which the I-form test file has (files of different task builds?)`,
+      );
+    return r;
+  };
+}
+
 /** An LM explaining each case through the task-7 record of its own form with the same pair key. */
 export function lmExplainer(
   name: string,
@@ -36,19 +50,11 @@ export function lmExplainer(
   source: string,
   opts: LmExplainerOptions = LM_EXPLAINER_DEFAULTS,
 ): Explainer {
-  const byKey = new Map(records.filter((r) => r.task === 7).map((r) => [pairKey(r.id), r]));
+  const recordOf = caseRecords(records, source);
   return {
     name,
     explain(cases) {
-      const rs = cases.map((c) => {
-        const r = byKey.get(c.key);
-        if (!r)
-          throw new DataError(
-            { file: source },
-            `no task-7 record for pair ${c.key}, which the I-form test file has (files of different task builds?)`,
-          );
-        return r;
-      });
+      const rs = cases.map(recordOf);
       const out: string[] = [];
       for (let i = 0; i < rs.length; i += opts.batchSize) {
         const ps = rs.slice(i, i + opts.batchSize).map((r) => ({

@@ -2,12 +2,11 @@
 // other users (the icl prompts, tasks/icl.ts), sent to an OpenAI-compatible endpoint; the replies are
 // fetched first (cached, tasks/icl_llm.ts) and scored like every explainer's texts. A request that
 // got no reply leaves an empty text (no decision: rated 0). An --aspect is appended to the prompt.
-import { DataError } from '../engine/errors.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import type { IclPicker } from '../tasks/icl.js';
 import { askIclLlm, type IclLlmOptions, type IclLlmStats } from '../tasks/icl_llm.js';
-import { pairKey, type ExplainCase } from './cases.js';
-import type { Explainer } from './explainers.js';
+import type { ExplainCase } from './cases.js';
+import { caseRecords, type Explainer } from './explainers.js';
 import { aspectSuffix } from '../facts/aspects.js';
 
 export async function iclLlmExplainer(
@@ -18,14 +17,9 @@ export async function iclLlmExplainer(
   opts: IclLlmOptions,
   aspect?: string, // appended to each prompt as the LM explainers get it
 ): Promise<{ explainer: Explainer; stats: IclLlmStats }> {
-  const byKey = new Map(records.filter((r) => r.task === 7).map((r) => [pairKey(r.id), r]));
+  const recordOf = caseRecords(records, source);
   const asked = cases.map((c) => {
-    const r = byKey.get(c.key);
-    if (!r)
-      throw new DataError(
-        { file: source },
-        `no task-7 record for pair ${c.key}, which the I-form test file has (files of different task builds?)`,
-      );
+    const r = recordOf(c);
     return aspect ? { ...r, prompt: r.prompt + aspectSuffix(aspect) } : r;
   });
   const { replies, stats } = await askIclLlm(asked, shots, opts);
