@@ -1,19 +1,21 @@
 // Catalogue-grounded decoding: per task the constraint (lm/decode/constraint.ts) under which an LM
 // can only give a valid answer — task 1 a title outside the shown history, task 4 any title, task 2
 // a permutation of the candidates, task 6 a list of distinct titles — on the ids training uses
-// (`answer`: the ids of a list of titles as the model writes it, item tokens for an item-token model;
+// (listAnswerIds: a list of titles as the model writes it, item tokens for an item-token model;
 // task 4 is always text).
 import { listConstraint, type Constraint } from '../lm/decode/constraint.js';
 import { TokenTrie } from '../lm/decode/trie.js';
 import { responseIds } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
-import { recentHistory, renderList } from '../data/text_forms.js';
+import { recentHistory } from '../data/text_forms.js';
+import { listAnswerIds } from '../align/examples.js';
 import type { TaskRecord } from '../tasks/forms.js';
 
 export interface GroundingInputs {
   titles: readonly string[]; // normal title per item id (index 0 unused)
   histories: ReadonlyMap<number, readonly number[]>; // user → test history (what f's user vector reads)
   maxHistory: number; // history items a prompt shows
+  itemFirst?: number; // an item-token model's first item token (Surrogate.itemFirst)
 }
 
 export interface Grounding {
@@ -31,11 +33,8 @@ function permutations<T>(xs: readonly T[]): T[][] {
   return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
 }
 
-export function grounding(
-  tok: Tokenizer,
-  inputs: GroundingInputs,
-  answer: (titles: readonly string[]) => number[] = (ts) => responseIds(tok, renderList(ts)),
-): Grounding {
+export function grounding(tok: Tokenizer, inputs: GroundingInputs): Grounding {
+  const answer = listAnswerIds(tok, inputs.titles, inputs.itemFirst);
   const eosId = tok.special.eos;
   const distinct = [...new Set(inputs.titles.filter(Boolean))];
   const index = new Map(distinct.map((t, i) => [t, i]));

@@ -24,7 +24,6 @@ import { titlesById } from '../data/text_forms.js';
 import { distilledMethod, popularityMethod, randomMethod } from './baselines.js';
 import { catalogueKeys, evaluateMethod, type AnswerRow, type MethodMetrics } from './evaluate.js';
 import { grounding } from './grounding.js';
-import { listAnswerIds } from '../align/examples.js';
 import { lmMethod, LM_METHOD_DEFAULTS, type LmMethodOptions } from './lm_method.js';
 import type { Method, MethodName } from './method.js';
 import { evalSets, pickSubset } from './sets.js';
@@ -85,7 +84,7 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
     try {
       const g =
         cfg.decoding === 'grounded'
-          ? grounding(s.tok, { titles, histories: subset.histories, maxHistory: src.maxHistory }, listAnswerIds(s.tok, titles, s.itemFirst))
+          ? grounding(s.tok, { titles, histories: subset.histories, maxHistory: src.maxHistory, itemFirst: s.itemFirst })
           : undefined;
       result.methods[name] = score(lmMethod(name, s, source, { ...opts, grounding: g }), form, 'answers');
       result.timings[`eval_${name}`] = result.methods[name]!.seconds;

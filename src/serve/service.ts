@@ -9,7 +9,6 @@ import { Surrogate } from '../align/model.js';
 import { SoftVectors } from '../align/soft.js';
 import { readDataset, type Dataset } from '../data/dataset.js';
 import { titleKey, titlesById } from '../data/text_forms.js';
-import { listAnswerIds } from '../align/examples.js';
 import { initEngine } from '../engine/backend.js';
 import { grounding, type Grounding } from '../eval/grounding.js';
 import type { Metadata } from '../explain/evaluate.js';
@@ -77,7 +76,7 @@ export async function loadService(run: string, say: (line: string) => void = () 
   const lms: Lm[] = [];
   const add = (name: LmName, form: Form, dir: string, s: Surrogate, steps: number | null) => {
     const histories = new Map<number, readonly number[]>();
-    const g = grounding(s.tok, { titles, histories, maxHistory: src.maxHistory }, listAnswerIds(s.tok, titles, s.itemFirst));
+    const g = grounding(s.tok, { titles, histories, maxHistory: src.maxHistory, itemFirst: s.itemFirst });
     lms.push({ name, form, aligned: name !== 'base-lm', dir, surrogate: s, grounding: g, histories, steps });
   };
   if (base) {

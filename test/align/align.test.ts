@@ -16,7 +16,7 @@ import { readSafetensors } from '../../src/engine/safetensors.js';
 import { Surrogate } from '../../src/align/model.js';
 import { readTaskRecords, taskFile } from '../../src/tasks/records.js';
 import { lmMethod } from '../../src/eval/lm_method.js';
-import { citableItems, explanationConstraint, listAnswerIds, promptExample, trainingExample } from '../../src/align/examples.js';
+import { citableItems, explanationConstraint, promptExample, trainingExample } from '../../src/align/examples.js';
 import { grounding } from '../../src/eval/grounding.js';
 import { LM_METHOD_DEFAULTS } from '../../src/eval/lm_method.js';
 import { injectSoftTokens } from '../../src/lm/model/llama.js';
@@ -221,11 +221,12 @@ test("item tokens: logits = hidden · item projector(f's item vectors); answers 
   // grounded task-1 answers are item tokens outside the shown history, shown as titles
   const m = lmMethod(s.name as 'recexplainer-h+items', s, 'test', {
     ...LM_METHOD_DEFAULTS,
-    grounding: grounding(
-      s.tok,
-      { titles, histories: new Map(t1.map((x) => [x.user!, (x.soft[0] as { history: number[] }).history])), maxHistory: 9 },
-      listAnswerIds(s.tok, titles, first),
-    ),
+    grounding: grounding(s.tok, {
+      titles,
+      histories: new Map(t1.map((x) => [x.user!, (x.soft[0] as { history: number[] }).history])),
+      maxHistory: 9,
+      itemFirst: first,
+    }),
   });
   const answers = m.top5!(t1.slice(0, 4));
   for (const a of answers) assert.ok(a.length === 5 && a.every((t) => titles.includes(t)), JSON.stringify(a));

@@ -191,15 +191,13 @@ export function trainLm(
   const cfg: LmTrainConfig = { ...LM_TRAIN_DEFAULTS, ...partial };
   if (examples.length === 0) throw new UserError('trainLm: no training examples');
   const maxLen = model.cfg.max_position_embeddings;
-  examples.forEach((ex, i) => {
-    if (ex.ids.length < 2 || ex.ids.length > maxLen)
-      throw new UserError(`trainLm: example ${i} has ${ex.ids.length} tokens (need 2..${maxLen})`);
-  });
   const projectors = opts.projectors ?? {};
   const V = model.cfg.vocab_size;
   const itemCount = opts.itemVectors?.shape[0] ?? 0;
   if (opts.itemVectors && !projectors.item) throw new UserError('trainLm: item tokens need an item projector');
   examples.forEach((ex, i) => {
+    if (ex.ids.length < 2 || ex.ids.length > maxLen)
+      throw new UserError(`trainLm: example ${i} has ${ex.ids.length} tokens (need 2..${maxLen})`);
     const bad = ex.ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < V + itemCount));
     if (bad !== undefined) throw new UserError(`trainLm: example ${i} holds token ${bad}, outside [0, ${V + itemCount})`);
   });
