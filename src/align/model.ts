@@ -16,7 +16,8 @@ import type { Constraint } from '../lm/decode/constraint.js';
 import { Llama } from '../lm/model/llama.js';
 import { lmWeights, setLmWeights, WEIGHTS_FILE } from '../lm/io/checkpoint.js';
 import { exportWeights, importWeights } from '../engine/params.js';
-import { gpt2Vocab, writeLlamaGguf, type GgufWeightType } from '../lm/io/gguf_write.js';
+import { gpt2Vocab, writeLlamaGguf } from '../lm/io/gguf_write.js';
+import type { GgufWeightType } from '../lm/io/gguf_types.js';
 import { readGguf } from '../lm/io/gguf_read.js';
 import { unmarkTitles } from '../lm/tokenizer/chat.js';
 import { tokenizerFromGguf } from '../lm/tokenizer/gguf_vocab.js';
@@ -192,7 +193,7 @@ export class Surrogate {
     });
   }
 
-  /** Writes the model with LoRA merged as a GGUF (F32/F16, with its vocabulary) and the projectors beside it; returns the side file. */
+  /** Writes the model with LoRA merged as a GGUF (F32, F16 or a quantised type, with its vocabulary) and the projectors beside it; returns the side file. */
   exportGguf(file: string, type: GgufWeightType): string {
     const merged = new Llama(this.model.cfg);
     try {

@@ -1,6 +1,7 @@
 // `recexplainer export-gguf`: an HF-style model folder (e.g. from `recexplainer pretrain`) or an
 // aligned model folder (from `align`: LoRA merged in, projectors written beside as
-// <stem>.projectors.safetensors) → a llama.cpp GGUF file (F32 or F16), with the tokenizer embedded
+// <stem>.projectors.safetensors) → a llama.cpp GGUF file (F32, F16 or a ggml quantised type: Q8_0,
+// Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K), with the tokenizer embedded
 // as a gpt2-style (byte-level BPE) vocabulary when there is one.
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
@@ -8,7 +9,8 @@ import { join } from 'node:path';
 import { META_FILE, Surrogate } from '../align/model.js';
 import { initEngine } from '../engine/backend.js';
 import { loadLm } from '../lm/io/checkpoint.js';
-import { gpt2Vocab, writeLlamaGguf, type GgufWeightType } from '../lm/io/gguf_write.js';
+import { gpt2Vocab, writeLlamaGguf } from '../lm/io/gguf_write.js';
+import { GGUF_WEIGHT_TYPES, type GgufWeightType } from '../lm/io/gguf_types.js';
 import { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import { choice, opt, req, text, type ConfigOf, type Spec } from '../engine/options.js';
 import { addOptions } from './options.js';
@@ -16,7 +18,11 @@ import { addOptions } from './options.js';
 const EXPORT_GGUF_SPEC = {
   model: req(text('<dir>'), 'model folder (from `recexplainer pretrain`) or aligned model folder (from `recexplainer align`)'),
   out: req(text('<file>'), 'output .gguf file'),
-  type: opt('f32', choice<GgufWeightType>(['f32', 'f16'], '<t>'), 'weight type of the 2-D weights: f32 or f16'),
+  type: opt(
+    'f32',
+    choice<GgufWeightType>(GGUF_WEIGHT_TYPES, '<t>'),
+    `weight type of the 2-D weights: ${GGUF_WEIGHT_TYPES.join(', ')} (quantised types as llama-quantize writes them: the output head Q6_K, rows a K block does not divide in Q5_0/Q5_1/Q8_0)`,
+  ),
 } satisfies Spec;
 
 export function exportGgufCommand(): Command {

@@ -8,14 +8,13 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine } from '../../src/engine/backend.js';
-import { DataError } from '../../src/engine/errors.js';
-import { tf } from '../../src/engine/tf.js';
 import { saveLm } from '../../src/lm/io/checkpoint.js';
-import { greedyDecode } from '../../src/lm/decode/search.js';
 import { ggufTensor, parseGguf, readGguf } from '../../src/lm/io/gguf_read.js';
-import { encodeLlamaGguf, floatToHalf, writeLlamaGguf, type GgufTokenizer } from '../../src/lm/io/gguf_write.js';
+import { floatToHalf } from '../../src/engine/half.js';
+import { encodeLlamaGguf, writeLlamaGguf } from '../../src/lm/io/gguf_write.js';
 import { Llama } from '../../src/lm/model/llama.js';
 import { llamaFromGguf, loadBaseModel } from '../../src/lm/io/load.js';
+import { assertOneLineDataError, compareWithLlamaCpp, logitsOf, miniGguf, nodeLlamaCpp, spmVocab } from './llama_cpp.js';
 
 const CFG = {
   vocab_size: 300,
@@ -27,35 +26,12 @@ const CFG = {
   max_position_embeddings: 128,
 };
 const STORIES = new URL('../../../shared/data/tiny-gguf-stories260k/stories260K.gguf', import.meta.url).pathname;
-const STEPS = 32;
+const VOCAB = spmVocab(CFG.vocab_size);
 const dir = mkdtempSync(join(tmpdir(), 'gguf-test-'));
-
-/**
- * A SentencePiece-style vocabulary so llama.cpp accepts the file (token ids are fed directly). It
- * needs all 256 byte-fallback tokens: with fewer, node-llama-cpp aborts the process after loading.
- */
-const PIECES = ['<unk>', '<s>', '</s>', ...Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`)];
-while (PIECES.length < CFG.vocab_size) PIECES.push(`t${PIECES.length}`);
-const VOCAB: GgufTokenizer = {
-  model: 'llama',
-  tokens: PIECES,
-  scores: PIECES.map(() => 0),
-  tokenTypes: PIECES.map((p, i) => (i === 0 ? 2 : i < 3 ? 3 : p.startsWith('<0x') ? 6 : 1)),
-  bos: 1,
-  eos: 2,
-  unk: 0,
-};
 
 before(async () => {
   await initEngine({ backend: 'wasm' });
 });
-
-/** Logits [T][V] of the full forward over ids. */
-function logitsOf(m: Llama, ids: number[]): Float32Array[] {
-  const V = m.cfg.vocab_size;
-  const d = tf.tidy(() => m.logits(m.forward(m.embed(Int32Array.from(ids), 1, ids.length)))).dataSync() as Float32Array;
-  return Array.from({ length: ids.length }, (_, t) => d.slice(t * V, (t + 1) * V));
-}
 
 function maxAbsDiff(a: Float32Array[], b: Float32Array[]): number {
   let m = 0;
@@ -65,61 +41,6 @@ function maxAbsDiff(a: Float32Array[], b: Float32Array[]): number {
 
 function randomModel(tied = false): Llama {
   return new Llama({ ...CFG, tie_word_embeddings: tied }, 11, 0.25);
-}
-
-type NodeLlama = typeof import('node-llama-cpp');
-type Token = import('node-llama-cpp').Token;
-async function nodeLlamaCpp(): Promise<NodeLlama | string> {
-  try {
-    return await import('node-llama-cpp');
-  } catch (e) {
-    return `node-llama-cpp is not loadable: ${(e as Error).message.split('\n')[0]}`;
-  }
-}
-
-/**
- * Greedy continuations from llama.cpp for each prompt, plus the max abs difference between its and our
- * logits relative to the chosen token's, log p(tok)/p(top) = z_tok − z_top, over tokens with p > 1e-4.
- */
-async function compareWithLlamaCpp(
-  nlc: NodeLlama,
-  file: string,
-  ours: Llama,
-  prompts: number[][],
-): Promise<{ theirs: number[][]; mine: number[][]; maxLogitDiff: number }> {
-  const llama = await nlc.getLlama({ gpu: false, build: 'never', logLevel: nlc.LlamaLogLevel.error });
-  const model = await llama.loadModel({ modelPath: file });
-  const ctx = await model.createContext({ contextSize: 128 });
-  const seq = ctx.getSequence();
-  const theirs: number[][] = [];
-  const mine: number[][] = [];
-  let maxLogitDiff = 0;
-  try {
-    for (const prompt of prompts) {
-      await seq.clearHistory();
-      const out: number[] = [];
-      const probs: Map<number, number>[] = [];
-      for await (const r of seq.evaluateWithMetadata(prompt as Token[], { probabilities: true }, { temperature: 0 })) {
-        out.push(r.token as number);
-        probs.push(r.probabilities as Map<number, number>);
-        if (out.length === STEPS) break;
-      }
-      theirs.push(out);
-      mine.push(greedyDecode(ours, [{ ids: prompt }], { maxNewTokens: STEPS })[0]);
-      const rows = logitsOf(ours, [...prompt, ...out]).slice(prompt.length - 1, prompt.length - 1 + STEPS);
-      rows.forEach((z, s) => {
-        const top = out[s]; // llama.cpp's probabilities may be renormalised after top-k: compare log p(tok)/p(top)
-        const pTop = probs[s].get(top) as number;
-        for (const [tok, p] of probs[s])
-          if (p > 1e-4) maxLogitDiff = Math.max(maxLogitDiff, Math.abs(Math.log(p / pTop) - (z[tok] - z[top])));
-      });
-    }
-  } finally {
-    await ctx.dispose();
-    await model.dispose();
-    await llama.dispose();
-  }
-  return { theirs, mine, maxLogitDiff };
 }
 
 for (const head of ['untied', 'tied'] as const)
@@ -195,37 +116,6 @@ test('a tied model: no output.weight in the file (as llama.cpp writes it); reloa
   for (const x of [m, back, viaFolder]) x.dispose();
 });
 
-/** A minimal GGUF v3: one string KV (general.architecture) and the given raw tensors. */
-function miniGguf(arch: string, tensors: { name: string; dims: number[]; type: number; data: Uint8Array }[]): Buffer {
-  const parts: Buffer[] = [];
-  const u32 = (v: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v);
-    parts.push(b);
-  };
-  const u64 = (v: number) => {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(v));
-    parts.push(b);
-  };
-  const str = (s: string) => {
-    u64(Buffer.byteLength(s));
-    parts.push(Buffer.from(s));
-  };
-  const pad = () => parts.push(Buffer.alloc((32 - (Buffer.concat(parts).length % 32)) % 32));
-  parts.push(Buffer.from('GGUF'));
-  (u32(3), u64(tensors.length), u64(1));
-  (str('general.architecture'), u32(8), str(arch));
-  let off = 0;
-  for (const t of tensors) {
-    (str(t.name), u32(t.dims.length), t.dims.forEach(u64), u32(t.type), u64(off));
-    off += Math.ceil(t.data.length / 32) * 32;
-  }
-  for (const t of tensors) (pad(), parts.push(Buffer.from(t.data)));
-  pad();
-  return Buffer.concat(parts);
-}
-
 test('dequantisation: F16, BF16 and Q8_0 by hand', () => {
   const f16 = new Uint8Array(Uint16Array.from([0x3c00, 0xc000, 0x7bff, 0x0001, 0x3555]).buffer);
   const bf16 = new Uint8Array(Uint16Array.from([0x3f80, 0xc040, 0x4049]).buffer);
@@ -236,14 +126,14 @@ test('dequantisation: F16, BF16 and Q8_0 by hand', () => {
     miniGguf('llama', [
       { name: 'a', dims: [5], type: 1, data: f16 },
       { name: 'b', dims: [3], type: 30, data: bf16 },
-      { name: 'c', dims: [16, 2], type: 8, data: q8 },
+      { name: 'c', dims: [32, 1], type: 8, data: q8 },
     ]),
     'mini.gguf',
   );
   assert.deepEqual([...ggufTensor(g, 'a').data], [1, -2, 65504, 2 ** -24, Math.fround(0.333251953125)]);
   assert.deepEqual([...ggufTensor(g, 'b').data], [1, -3, 3.140625]);
   const c = ggufTensor(g, 'c');
-  assert.deepEqual(c.shape, [2, 16]);
+  assert.deepEqual(c.shape, [1, 32]);
   assert.deepEqual(
     [...c.data],
     Array.from({ length: 32 }, (_, j) => 0.5 * (j === 0 ? -128 : j === 1 ? 127 : j - 16)),
@@ -255,15 +145,6 @@ test('dequantisation: F16, BF16 and Q8_0 by hand', () => {
     );
 });
 
-function assertOneLineDataError(fn: () => unknown, pattern: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof DataError, `expected a DataError, got ${String(e)}`);
-    assert.ok(!e.message.includes('\n'), 'message is one line');
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
-
 test('bad files: truncated, a PNG renamed .gguf, an unsupported type, an unsupported architecture', () => {
   const bytes = encodeLlamaGguf(randomModel());
   for (const cut of [20, 300, bytes.length - 100]) {
@@ -274,13 +155,13 @@ test('bad files: truncated, a PNG renamed .gguf, an unsupported type, an unsuppo
   const png = join(dir, 'picture.gguf');
   writeFileSync(png, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)]));
   assertOneLineDataError(() => loadBaseModel(png), /picture\.gguf.*not a GGUF file/);
-  const q4k = parseGguf(
-    miniGguf('llama', [{ name: 'blk.0.attn_q.weight', dims: [256, 1], type: 12, data: new Uint8Array(144) }]),
-    'q4k.gguf',
+  const q2k = parseGguf(
+    miniGguf('llama', [{ name: 'blk.0.attn_q.weight', dims: [256, 1], type: 10, data: new Uint8Array(84) }]),
+    'q2k.gguf',
   );
   assertOneLineDataError(
-    () => ggufTensor(q4k, 'blk.0.attn_q.weight'),
-    /q4k\.gguf.*unsupported tensor type Q4_K in blk\.0\.attn_q\.weight; convert the file to F16\/Q8_0/,
+    () => ggufTensor(q2k, 'blk.0.attn_q.weight'),
+    /q2k\.gguf.*unsupported tensor type Q2_K in blk\.0\.attn_q\.weight \(supported: .*Q6_K\); requantise/,
   );
   const gpt2 = join(dir, 'gpt2.gguf');
   writeFileSync(gpt2, miniGguf('gpt2', []));

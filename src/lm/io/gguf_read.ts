@@ -1,9 +1,11 @@
 // GGUF (v2/v3) reader: metadata key/values, tensor infos, and tensors dequantised to Float32 in
-// Hugging Face shape order (dims reversed) for F32/F16/BF16/Q8_0. Any other tensor type, a
-// truncated or foreign file is a one-line DataError naming the file.
+// Hugging Face shape order (dims reversed) for F32/F16/BF16 and the block types of ggml_quants.ts
+// (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K). Any other tensor type, a row length that is not
+// a multiple of its block, a truncated or foreign file is a one-line DataError naming the file.
 import { readFileSync } from 'node:fs';
 import { DataError } from '../../engine/errors.js';
-import { bf16ToF32, f16ToF32, halfToFloat } from '../../engine/half.js';
+import { bf16ToF32, f16ToF32 } from '../../engine/half.js';
+import { BLOCK_CODECS, dequantize } from './ggml_quants.js';
 
 export type GgufValue = number | boolean | string | GgufValue[];
 
@@ -25,7 +27,6 @@ export interface Gguf {
 
 export const GGML_F32 = 0;
 export const GGML_F16 = 1;
-export const GGML_Q8_0 = 8;
 export const GGML_BF16 = 30;
 const TYPE_NAMES: Record<number, string> = {
   0: 'F32',
@@ -164,44 +165,42 @@ export function numel(info: GgufTensorInfo): number {
   return info.dims.reduce((a, b) => a * b, 1);
 }
 
+/** Bytes of a tensor's data: a DataError for a type we cannot read or rows that split its blocks. */
+function dataSize(g: Gguf, info: GgufTensorInfo): number {
+  const n = numel(info);
+  if (info.type === GGML_F32) return 4 * n;
+  if (info.type === GGML_F16 || info.type === GGML_BF16) return 2 * n;
+  const codec = BLOCK_CODECS.get(info.type);
+  if (!codec)
+    throw new DataError(
+      { file: g.file, field: info.name },
+      `unsupported tensor type ${ggmlTypeName(info.type)} in ${info.name} (supported: F32, F16, BF16, ${[...BLOCK_CODECS.values()].map((c) => c.name).join(', ')}); requantise the file with llama.cpp's llama-quantize`,
+    );
+  if (info.dims[0] % codec.values !== 0)
+    throw new DataError(
+      { file: g.file, field: info.name },
+      `${codec.name} tensor ${info.name} has rows of ${info.dims[0]} values, not a multiple of its block of ${codec.values}`,
+    );
+  return (n / codec.values) * codec.bytes;
+}
+
 /** A tensor's values as Float32 and its shape in HF order (outermost first). */
 export function ggufTensor(g: Gguf, name: string): { shape: number[]; data: Float32Array } {
   const info = g.tensors.get(name);
   if (!info) throw new DataError({ file: g.file, field: name }, 'missing tensor');
-  const n = numel(info);
-  let size: number;
-  if (info.type === GGML_F32) size = 4 * n;
-  else if (info.type === GGML_F16 || info.type === GGML_BF16) size = 2 * n;
-  else if (info.type === GGML_Q8_0) {
-    if (n % 32 !== 0) throw new DataError({ file: g.file, field: name }, `Q8_0 tensor of ${n} values (not a multiple of 32)`);
-    size = (n / 32) * 34;
-  } else
-    throw new DataError(
-      { file: g.file, field: name },
-      `unsupported tensor type ${ggmlTypeName(info.type)} in ${name}; convert the file to F16/Q8_0 with llama.cpp's tools`,
-    );
+  const size = dataSize(g, info);
   const start = g.dataStart + info.offset;
   if (start + size > g.bytes.length)
     throw new DataError(
       { file: g.file, field: name },
       `tensor data runs past the end of the file (byte ${start + size} of ${g.bytes.length}; truncated?)`,
     );
+  const shape = [...info.dims].reverse();
+  const codec = BLOCK_CODECS.get(info.type);
+  if (codec) return { shape, data: dequantize(codec, g.bytes.subarray(start, start + size), numel(info)) };
   const raw = new Uint8Array(size); // fresh, aligned copy (Buffer.slice would be a view)
   raw.set(g.bytes.subarray(start, start + size));
-  const shape = [...info.dims].reverse();
   if (info.type === GGML_F32) return { shape, data: new Float32Array(raw.buffer) };
   if (info.type === GGML_F16) return { shape, data: f16ToF32(new Uint16Array(raw.buffer)) };
-  if (info.type === GGML_BF16) return { shape, data: bf16ToF32(new Uint16Array(raw.buffer)) };
-  return { shape, data: dequantQ8_0(raw, n) };
-}
-
-/** Q8_0: blocks of 32 values, each an f16 scale d then 32 int8 q; value = d·q. */
-export function dequantQ8_0(raw: Uint8Array, n: number): Float32Array {
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const out = new Float32Array(n);
-  for (let b = 0; b < n / 32; b++) {
-    const d = halfToFloat(view.getUint16(b * 34, true));
-    for (let j = 0; j < 32; j++) out[b * 32 + j] = d * view.getInt8(b * 34 + 2 + j);
-  }
-  return out;
+  return { shape, data: bf16ToF32(new Uint16Array(raw.buffer)) };
 }

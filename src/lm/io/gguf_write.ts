@@ -1,14 +1,16 @@
 // GGUF v3 writer for our Llama: llama-architecture metadata (+ tokenizer arrays when given) and
-// weights under llama.cpp names, q/k rows permuted to llama.cpp's RoPE order; 2-D weights as F32
-// or F16, 1-D (norm) weights always F32, as llama.cpp's converter does.
+// weights under llama.cpp names, q/k rows permuted to llama.cpp's RoPE order; 2-D weights as F32,
+// F16 or one of ggml's block types (quantised with ggml's reference quantisers, each tensor's type
+// picked as llama-quantize picks it: gguf_types.ts), 1-D (norm) weights always F32.
 import { writeFileAtomic } from '../../engine/atomic.js';
+import { floatToHalf } from '../../engine/half.js';
 import { headDim } from '../model/config.js';
 import { GGML_F16, GGML_F32 } from './gguf_read.js';
+import { BLOCK_CODECS, quantize } from './ggml_quants.js';
+import { ggmlTypeOf, LLAMA_FTYPE, type GgufWeightType } from './gguf_types.js';
 import type { Llama } from '../model/llama.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { ggufTensorName, permuteQk } from './load.js';
-
-export type GgufWeightType = 'f32' | 'f16';
 
 /** Embedded vocabulary: 'llama' (SentencePiece: tokens + scores) or 'gpt2' (byte-level BPE: tokens + merges). */
 export interface GgufTokenizer {
@@ -101,7 +103,7 @@ function metadata(model: Llama, opts: GgufWriteOptions): [string, Kv][] {
   const kvs: [string, Kv][] = [
     ['general.architecture', ['str', 'llama']],
     ['general.name', ['str', opts.name ?? 'recexplainer']],
-    ['general.file_type', ['u32', opts.type === 'f16' ? 1 : 0]],
+    ['general.file_type', ['u32', LLAMA_FTYPE[opts.type ?? 'f32']]],
     ['llama.vocab_size', ['u32', c.vocab_size]],
     ['llama.context_length', ['u32', c.max_position_embeddings]],
     ['llama.embedding_length', ['u32', c.hidden_size]],
@@ -113,6 +115,7 @@ function metadata(model: Llama, opts: GgufWriteOptions): [string, Kv][] {
     ['llama.attention.layer_norm_rms_epsilon', ['f32', c.rms_norm_eps]],
     ['llama.rope.freq_base', ['f32', c.rope_theta]],
   ];
+  if (opts.type && opts.type !== 'f32' && opts.type !== 'f16') kvs.push(['general.quantization_version', ['u32', 2]]); // ggml's GGML_QNT_VERSION
   const t = opts.tokenizer;
   if (t) {
     kvs.push(['tokenizer.ggml.model', ['str', t.model]], ['tokenizer.ggml.tokens', ['strs', t.tokens]]);
@@ -128,31 +131,11 @@ function metadata(model: Llama, opts: GgufWriteOptions): [string, Kv][] {
   return kvs;
 }
 
-/** float32 → IEEE half bits, round to nearest even (overflow → ±Inf). */
-export function floatToHalf(f: number): number {
-  const buf = new DataView(new ArrayBuffer(4));
-  buf.setFloat32(0, f);
-  const x = buf.getUint32(0);
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let h = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rem > halfway || (rem === halfway && h & 1)) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
-  return sign | h; // a carry into the exponent is the correct rounding (up to Inf)
+/** Float32 values stored as ggml type `type` (F32, F16 or a block type whose blocks divide the rows). */
+function tensorBytes(data: Float32Array, type: number): Buffer {
+  if (type === GGML_F32) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (type === GGML_F16) return Buffer.from(Uint16Array.from(data, floatToHalf).buffer);
+  return Buffer.from(quantize(BLOCK_CODECS.get(type)!, data));
 }
 
 /** The model as GGUF v3 bytes. */
@@ -165,9 +148,8 @@ export function encodeLlamaGguf(model: Llama, opts: GgufWriteOptions = {}): Buff
     const cols = v.shape[v.shape.length - 1];
     if (name.endsWith('attn_q.weight')) data = permuteQk(data, cfg.num_attention_heads, cols, true);
     else if (name.endsWith('attn_k.weight')) data = permuteQk(data, cfg.num_key_value_heads, cols, true);
-    const half = opts.type === 'f16' && v.shape.length === 2;
-    const bytes = half ? Buffer.from(Uint16Array.from(data, floatToHalf).buffer) : Buffer.from(data.buffer);
-    tensors.push({ name, dims: [...v.shape].reverse(), type: half ? GGML_F16 : GGML_F32, data: bytes });
+    const type = ggmlTypeOf(opts.type ?? 'f32', name, v.shape, cfg.tie_word_embeddings);
+    tensors.push({ name, dims: [...v.shape].reverse(), type, data: tensorBytes(data, type) });
   }
   const head = new Bytes();
   head.push(Buffer.from('GGUF', 'latin1'));
