@@ -21,7 +21,7 @@ const EXPORT_GGUF_SPEC = {
   type: opt(
     'f32',
     choice<GgufWeightType>(GGUF_WEIGHT_TYPES, '<t>'),
-    `weight type of the 2-D weights: ${GGUF_WEIGHT_TYPES.join(', ')} (quantised types as llama-quantize writes them: the output head Q6_K, rows a K block does not divide in Q5_0/Q5_1/Q8_0)`,
+    `weight type of the 2-D weights: ${GGUF_WEIGHT_TYPES.join(', ')} (quantised as llama-quantize does: the output head in Q6_K; rows that a K block does not divide in Q5_0/Q5_1/Q8_0, rows that 32 does not divide in F16)`,
   ),
 } satisfies Spec;
 
