@@ -1,6 +1,8 @@
 // An aligned surrogate on disk and in memory: base Llama + LoRA adapters (adapter.safetensors,
 // PEFT names) + the <user>/<item> projectors (projectors.safetensors) + align.json naming the base
-// model and the target model whose embeddings the projectors read. Also the unaligned base model
+// model and the target model whose embeddings the projectors read, and whether projector outputs
+// replace the placeholder embeddings (ours) or are added to them (imported from the reference
+// implementation, src/align/handoff/). Also the unaligned base model
 // with the same interface (the base-lm and icl baselines). An item-token model (align.json lists
 // its item titles) gets one token per item after the text vocabulary at load: input and output
 // row the item projector of f's item vector, decoded as the item's title.
@@ -13,7 +15,7 @@ import { readSafetensors, writeSafetensors, type ReadTensor } from '../engine/sa
 import { tf } from '../engine/tf.js';
 import { greedyDecode, type SoftTokens } from '../lm/decode/search.js';
 import type { Constraint } from '../lm/decode/constraint.js';
-import { Llama } from '../lm/model/llama.js';
+import { Llama, type SoftConnector } from '../lm/model/llama.js';
 import { lmWeights, setLmWeights, WEIGHTS_FILE } from '../lm/io/checkpoint.js';
 import { exportWeights, importWeights } from '../engine/params.js';
 import { gpt2Vocab, writeLlamaGguf, type GgufWeightType } from '../lm/io/gguf_write.js';
@@ -49,6 +51,8 @@ export interface AlignMeta {
   steps: number;
   seconds: number;
   item_titles?: string[] | null; // item-token models: the title of item i at i − 1 (token V + i − 1)
+  connector?: SoftConnector; // how projector outputs enter at <user>/<item>; absent (older folders): 'replace'
+  imported?: { peft: string; job: string }; // import-adapter: the PEFT adapter folder and the export-job folder
 }
 
 /** The tokenizer of a base model: <folder>/tokenizer.json; for a .gguf its gpt2-style vocabulary, else tokenizer.json beside it. */
@@ -153,8 +157,16 @@ export class Surrogate {
     return n ? this.model.cfg.vocab_size - n : undefined;
   }
 
+  /** How projector outputs enter the input at <user>/<item> positions. */
+  get connector(): SoftConnector {
+    return this.meta?.connector ?? 'replace';
+  }
+
   /** Writes adapter.safetensors (or, fully fine-tuned, model.safetensors), projectors.safetensors (when any) and align.json. */
-  save(dir: string, meta: Omit<AlignMeta, 'format' | 'lora' | 'projector_in' | 'projector_scale'>): void {
+  save(
+    dir: string,
+    meta: Omit<AlignMeta, 'format' | 'lora' | 'projector_in' | 'projector_scale' | 'connector'> & { connector: SoftConnector },
+  ): void {
     if (this.model.lora) writeSafetensors(join(dir, ADAPTER_FILE), exportWeights(adapterVariables(this.model)), { format: 'pt' });
     else writeSafetensors(join(dir, WEIGHTS_FILE), lmWeights(this.model), { format: 'pt' });
     const projVars = this.projectorVariables();
@@ -235,7 +247,7 @@ export class Surrogate {
       slots = r?.slots ?? [];
       return r?.vectors;
     });
-    return vectors ? { slots, vectors } : undefined;
+    return vectors ? { slots, vectors, connector: this.connector } : undefined;
   }
 
   dispose(): void {

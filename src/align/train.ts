@@ -135,6 +135,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     steps: result.steps,
     seconds: result.seconds,
     item_titles: cfg.itemTokens ? spans!.titles.slice(1) : null,
+    connector: 'replace',
   });
   const log = trainLog.entries;
   const tail = log.slice(-20);

@@ -119,6 +119,7 @@ export function sequenceLogProbs(
           x,
           Int32Array.from(soft.slots, ([b, p]) => b * T + p),
           soft.vectors,
+          soft.connector,
         );
       const h = tf.gather(tf.reshape(s.model.forward(x), [B * T, -1]), tf.tensor1d(rows, 'int32'));
       const lp = tf.logSoftmax(s.model.logits(h)); // [N,V]

@@ -1,13 +1,13 @@
 // Generation with a KV cache: batched greedy decoding (prompts left-padded, per-row positions)
 // and beam search (HF-style: 2·beams candidates per step, length-normalised scores, the best
-// `beams` sequences returned). Prompts may carry soft tokens (vectors in place of embeddings).
+// `beams` sequences returned). Prompts may carry soft tokens (vectors in place of, or added to, embeddings).
 // The steps after the prompt run on the reference path (reference_step.ts, tfjs ops) or the fast
 // path (fast_step.ts, a WebAssembly session for a few rows), which are tested against each other.
 // A prompt may carry a constraint (constraint.ts): tokens it does not allow get no probability mass
 // in the choice (log-softmax over the whole vocabulary first, so scores stay true log-probabilities).
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { tf } from '../../engine/tf.js';
-import { injectSoftTokens, KvCache, type Llama } from '../model/llama.js';
+import { injectSoftTokens, KvCache, type Llama, type SoftConnector } from '../model/llama.js';
 import type { Constraint } from './constraint.js';
 import { FastSession, fastSupported } from './fast_step.js';
 import { referenceStepper, rows, type State, type Stepper } from './reference_step.js';
@@ -20,6 +20,7 @@ export interface Prompt {
 export interface SoftTokens {
   slots: readonly (readonly [number, number])[]; // (prompt index, position in that prompt) per vector
   vectors: Tensor; // [N,H], e.g. projector outputs
+  connector?: SoftConnector; // default 'replace'
 }
 
 export interface DecodeOptions {
@@ -73,7 +74,7 @@ function prefill(model: Llama, prompts: readonly Prompt[], soft?: SoftTokens): {
           throw new RangeError(`decode: soft-token slot (${b}, ${j}) is outside the prompts`);
         return b * P + pad[b] + j;
       });
-      x = injectSoftTokens(x, slots, soft.vectors);
+      x = injectSoftTokens(x, slots, soft.vectors, soft.connector);
     }
     const h = model.forward(x, { cache, keyValid: state.keyValid, positions: padded ? positions : undefined });
     return model.logits(tf.slice(h, [0, P - 1, 0], [B, 1, -1]));

@@ -324,19 +324,31 @@ function appendCache(cache: KvCache, i: number, k: Tensor, v: Tensor): [Tensor, 
 }
 
 /**
- * Soft tokens: replaces the input embeddings at flat slots (b·T + t) by the rows of
- * vectors [N,H] (projected user/item embeddings); gradients reach both inputs.
+ * How a soft token's vector enters the input: 'replace' puts it in place of the placeholder's
+ * embedding (ours); 'add' adds it to that embedding (the reference implementation's connectors).
  */
-export function injectSoftTokens(embeds: Tensor, slots: Int32Array, vectors: Tensor): Tensor {
+export type SoftConnector = 'replace' | 'add';
+export const SOFT_CONNECTORS: readonly SoftConnector[] = ['replace', 'add'];
+
+/**
+ * Soft tokens: the input embeddings at flat slots (b·T + t) take the rows of vectors [N,H]
+ * (projected user/item embeddings), in place of the placeholder's embedding or added to it;
+ * gradients reach both inputs.
+ */
+export function injectSoftTokens(embeds: Tensor, slots: Int32Array, vectors: Tensor, connector: SoftConnector = 'replace'): Tensor {
   const [B, T, H] = embeds.shape;
   const n = vectors.shape[0];
   if (slots.length !== n) throw new RangeError(`injectSoftTokens: ${slots.length} slots for ${n} vectors`);
   if (vectors.shape[1] !== H) throw new RangeError(`injectSoftTokens: vectors are ${vectors.shape[1]} wide, embeddings ${H}`);
-  const src = Int32Array.from({ length: B * T }, (_, i) => i);
+  const flat = tf.reshape(embeds, [B * T, H]);
+  const add = connector === 'add';
+  // replace: row i of [embeds; vectors] per position; add: row i of [0; vectors] added to embeds
+  const src = Int32Array.from({ length: B * T }, (_, i) => (add ? 0 : i));
   slots.forEach((s, k) => {
     if (!(s >= 0 && s < B * T)) throw new RangeError(`injectSoftTokens: slot ${s} outside [0, ${B * T})`);
-    src[s] = B * T + k;
+    src[s] = (add ? 1 : B * T) + k;
   });
-  const all = tf.concat([tf.reshape(embeds, [B * T, H]), vectors], 0); // [B·T+N,H]
-  return tf.reshape(tf.gather(all, tf.tensor1d(src, 'int32')), [B, T, H]);
+  const all = tf.concat([add ? tf.zeros([1, H]) : flat, vectors], 0);
+  const picked = tf.gather(all, tf.tensor1d(src, 'int32'));
+  return tf.reshape(add ? tf.add(flat, picked) : picked, [B, T, H]);
 }
