@@ -11,6 +11,7 @@ import { cli } from './helpers.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { defaultsOf, flagName, type Spec } from '../../src/engine/options.js';
 import { ALIGN_DEFAULTS, ALIGN_SPEC } from '../../src/align/config.js';
+import { EXPORT_JOB_DEFAULTS, EXPORT_JOB_SPEC, IMPORT_ADAPTER_DEFAULTS, IMPORT_ADAPTER_SPEC } from '../../src/align/handoff/config.js';
 import { PRETRAIN_DEFAULTS, PRETRAIN_SPEC } from '../../src/base/config.js';
 import { COLUMN_SPEC, DATA_DEFAULTS, DATA_SPEC } from '../../src/data/config.js';
 import { EVAL_DEFAULTS, EVAL_SPEC } from '../../src/eval/config.js';
@@ -30,6 +31,8 @@ const STAGES: [string, Spec, object][] = [
   ['pretrain', PRETRAIN_SPEC, PRETRAIN_DEFAULTS],
   ['tasks', TASKS_SPEC, TASKS_DEFAULTS],
   ['align', ALIGN_SPEC, ALIGN_DEFAULTS],
+  ['export-job', EXPORT_JOB_SPEC, EXPORT_JOB_DEFAULTS],
+  ['import-adapter', IMPORT_ADAPTER_SPEC, IMPORT_ADAPTER_DEFAULTS],
   ['eval', EVAL_SPEC, EVAL_DEFAULTS],
   ['explain', EXPLAIN_SPEC, EXPLAIN_DEFAULTS],
   ['serve', SERVE_SPEC, SERVE_DEFAULTS],
@@ -132,6 +135,24 @@ test("the defaults are the stages' long-standing values", () => {
     quiet: false,
     force: false,
   });
+  assert.deepEqual(EXPORT_JOB_DEFAULTS, {
+    mode: 'H',
+    gpus: 8,
+    nodes: 1,
+    template: 'vicuna',
+    maxLength: 1024,
+    loraR: 16,
+    loraAlpha: 32,
+    loraDropout: 0.05,
+    lr: 1e-4,
+    epochs: 20,
+    batchSize: 4,
+    gradAccum: 4,
+    warmupRatio: 0.1,
+    seed: 2024,
+    force: false,
+  });
+  assert.deepEqual(IMPORT_ADAPTER_DEFAULTS, { connector: 'add', force: false });
   assert.deepEqual(EVAL_DEFAULTS, {
     baselines: ['random', 'popularity', 'base-lm', 'icl', 'icl-llm', 'sasrec-kd'],
     llmModel: 'gpt-4o-mini',
