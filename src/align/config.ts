@@ -2,20 +2,7 @@
 // and its flags (--lora-r ↔ loraR, --per-task ↔ perTask), and the check of its combinations.
 // Written resolved to <out>/config.json.
 import { UserError } from '../engine/errors.js';
-import {
-  choice,
-  defaultsOf,
-  flag,
-  float,
-  int,
-  list,
-  opt,
-  req,
-  text,
-  type ArgType,
-  type ConfigOf,
-  type Spec,
-} from '../engine/options.js';
+import { choice, defaultsOf, flag, float, int, list, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
 import { LORA_TARGETS } from '../lm/model/lora.js';
 import { FORMS } from '../tasks/forms.js';
 import { recSource, recSpec } from '../rec/source.js';

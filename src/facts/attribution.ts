@@ -35,10 +35,7 @@ export function leaveOneOut(rec: Scorer, history: readonly number[], item: numbe
   const v = rec.itemVector(item);
   const d = v.length;
   const rows = [history, ...history.map((_, j) => [...history.slice(0, j), ...history.slice(j + 1)])];
-  const u = rec.userVectors(
-    rows,
-    user === undefined ? undefined : rows.map(() => user),
-  );
+  const u = rec.userVectors(rows, user === undefined ? undefined : rows.map(() => user));
   const score = (row: number): number => {
     let s = 0;
     for (let c = 0; c < d; c++) s += u[row * d + c] * v[c];

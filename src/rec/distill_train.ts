@@ -78,10 +78,7 @@ export async function distillRec(cfg: DistillConfig): Promise<DistillResult> {
   const teacher = await Recommender.load(cfg.rec, cfg.backend);
   const modelJson = join(cfg.rec, 'model.json');
   if (!(teacher.model instanceof Sasrec))
-    throw new DataError(
-      { file: modelJson, field: 'kind' },
-      `the teacher is a ${teacher.kind} model; distillation needs a SASRec teacher`,
-    );
+    throw new DataError({ file: modelJson, field: 'kind' }, `the teacher is a ${teacher.kind} model; distillation needs a SASRec teacher`);
   const tm = teacher.model;
   const data = splitUsers(readDataset(cfg.data));
   if (data.nItems !== teacher.nItems) {

@@ -55,7 +55,9 @@ export function bindOnnx(file: string, inputs: readonly ValueInfo[], outputs: re
   }
   const unbound = rest.filter((i) => i !== historyIn);
   if (unbound.length)
-    throw fail(`input ${list(unbound)} is neither the history, a mask/length nor user ids; name them with --onnx-input, --onnx-mask, --onnx-user`);
+    throw fail(
+      `input ${list(unbound)} is neither the history, a mask/length nor user ids; name them with --onnx-input, --onnx-mask, --onnx-user`,
+    );
 
   const typed = (v: ValueInfo, allowed: readonly string[], what: string): FeedType => {
     if (!v.isTensor || !v.type || !allowed.includes(v.type))
@@ -93,7 +95,8 @@ export function bindOnnx(file: string, inputs: readonly ValueInfo[], outputs: re
     if (!out) throw fail(`has no output "${flags.output}" (--onnx-output); its outputs: ${list(outputs)}`);
   } else if (outputs.length === 1) out = outputs[0];
   else throw fail(`has outputs ${list(outputs)}; name the user vectors with --onnx-output`);
-  if (out.isTensor && out.type && out.type !== 'float32') throw fail(`output "${out.name}" is ${out.type}; the user vectors must be float32`);
+  if (out.isTensor && out.type && out.type !== 'float32')
+    throw fail(`output "${out.name}" is ${out.type}; the user vectors must be float32`);
   if (out.shape?.length && (out.shape.length !== 2 || (typeof out.shape[1] === 'number' && out.shape[1] !== d)))
     throw fail(`output "${out.name}" has shape [${out.shape.join(', ')}]; expected [B, ${d}] (the item table's width)`);
   return { history, len: fixedLen ?? flags.maxLen ?? DEFAULT_MAX_LEN, batch, mask, user, output: out.name };

@@ -16,6 +16,8 @@ export function userTowerOnnx(model: TargetModel): Uint8Array {
     ],
     outputs: [{ name: 'user_vectors', type: 'float32', shape: ['batch', d] }],
     nodes: [{ op: 'Gather', inputs: ['user_emb', 'user_id'], outputs: ['user_vectors'], attrs: { axis: { i: 0 } } }],
-    initializers: [{ name: 'user_emb', type: 'float32', dims: [nUsers, d], data: Float32Array.from(model.userEmb.dataSync() as Float32Array) }],
+    initializers: [
+      { name: 'user_emb', type: 'float32', dims: [nUsers, d], data: Float32Array.from(model.userEmb.dataSync() as Float32Array) },
+    ],
   });
 }

@@ -46,7 +46,9 @@ export interface NodeSpec {
   attrs?: Record<string, Attr>;
 }
 
-export type TensorSpec = { name: string; dims: number[] } & ({ type: 'float32'; data: Float32Array } | { type: 'int64'; data: BigInt64Array });
+export type TensorSpec = { name: string; dims: number[] } & (
+  { type: 'float32'; data: Float32Array } | { type: 'int64'; data: BigInt64Array }
+);
 
 export interface GraphSpec {
   inputs: ValueSpec[];

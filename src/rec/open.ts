@@ -11,7 +11,8 @@ import { TableTower } from './table_tower.js';
 export async function openRecommender(src: RecSource, backend: BackendChoice = 'auto'): Promise<Recommender> {
   if (src.kind === 'folder') return Recommender.load(src.dir, backend);
   const items = readTable(src.items, 'item_emb');
-  if (items.rows < 2) throw new DataError({ file: src.items }, `has ${items.rows} row; the item table is [nItems + 1, d] with row 0 for padding`);
+  if (items.rows < 2)
+    throw new DataError({ file: src.items }, `has ${items.rows} row; the item table is [nItems + 1, d] with row 0 for padding`);
   if (src.kind === 'onnx') return new Recommender(OnnxTower.open(src.model, src, items.dim), items.data, null, items.dim);
   const users = readTable(src.users, 'user_emb');
   if (users.dim !== items.dim)

@@ -12,10 +12,22 @@ import { DEFAULT_MAX_LEN, type OnnxFlags } from './onnx_binding.js';
 export function recSpec(note = '') {
   return {
     rec: maybe(text('<dir>'), `target model f: a train-rec output folder${note}`),
-    recOnnx: maybe(text('<file>'), 'f as a user tower exported to ONNX: item-id histories [B, L] → user vectors [B, d] (with --item-embeddings)'),
-    itemEmbeddings: maybe(text('<file>'), "--rec-onnx's item table [nItems + 1, d], .safetensors or .npy (row 0: padding, row i: item id i)"),
-    onnxInput: maybe(text('<name>'), "--rec-onnx: the history input (default: the graph's one input that is not a mask, length or user id)"),
-    onnxMask: maybe(text('<name>'), '--rec-onnx: a mask [B, L] (1 = item) or length [B] input (default: one named mask, lengths …, if any)'),
+    recOnnx: maybe(
+      text('<file>'),
+      'f as a user tower exported to ONNX: item-id histories [B, L] → user vectors [B, d] (with --item-embeddings)',
+    ),
+    itemEmbeddings: maybe(
+      text('<file>'),
+      "--rec-onnx's item table [nItems + 1, d], .safetensors or .npy (row 0: padding, row i: item id i)",
+    ),
+    onnxInput: maybe(
+      text('<name>'),
+      "--rec-onnx: the history input (default: the graph's one input that is not a mask, length or user id)",
+    ),
+    onnxMask: maybe(
+      text('<name>'),
+      '--rec-onnx: a mask [B, L] (1 = item) or length [B] input (default: one named mask, lengths …, if any)',
+    ),
     onnxUser: maybe(text('<name>'), '--rec-onnx: a 0-based user-id input [B] (default: one named user_id, user …, if any)'),
     onnxOutput: maybe(text('<name>'), "--rec-onnx: the user-vector output (default: the graph's only output)"),
     onnxMaxLen: maybe(
@@ -51,7 +63,8 @@ export function recSource(flags: RecFlags, optional = false): RecSource | undefi
   if (flags.recOnnx !== undefined) {
     if (flags.itemEmbeddings === undefined) throw new UserError("--rec-onnx needs --item-embeddings (f's item table)");
     const { onnxInput: input, onnxMask: mask, onnxUser: user, onnxOutput: output, onnxMaxLen: maxLen } = flags;
-    return { kind: 'onnx', model: abs(flags.recOnnx), items: abs(flags.itemEmbeddings), input, mask, user, output, maxLen };
+    const given = Object.entries({ input, mask, user, output, maxLen }).filter(([, v]) => v !== undefined);
+    return { kind: 'onnx', model: abs(flags.recOnnx), items: abs(flags.itemEmbeddings), ...Object.fromEntries(given) };
   }
   if (flags.recEmbeddings !== undefined) {
     const parts = flags.recEmbeddings.split(',').map((s) => s.trim());
@@ -60,7 +73,9 @@ export function recSource(flags: RecFlags, optional = false): RecSource | undefi
     return { kind: 'embeddings', users: abs(parts[0]), items: abs(parts[1]) };
   }
   if (optional) return undefined;
-  throw new UserError('name the target model f: --rec <dir>, --rec-onnx <file> with --item-embeddings <file>, or --rec-embeddings <users>,<items>');
+  throw new UserError(
+    'name the target model f: --rec <dir>, --rec-onnx <file> with --item-embeddings <file>, or --rec-embeddings <users>,<items>',
+  );
 }
 
 /** f in words, for messages: the folder, or the files. */

@@ -125,7 +125,10 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
 function skips(cfg: TasksConfig): string[] {
   const out: string[] = [];
   if (cfg.explanations) out.push(`task 7 skipped (it cites f's leave-one-out contributors): ${NO_HISTORY_MODEL}`);
-  if (cfg.prefixes > 1) out.push(`--prefixes ${cfg.prefixes}: training prefixes 2..${cfg.prefixes} skipped (f re-scored on shortened histories): ${NO_HISTORY_MODEL}`);
+  if (cfg.prefixes > 1)
+    out.push(
+      `--prefixes ${cfg.prefixes}: training prefixes 2..${cfg.prefixes} skipped (f re-scored on shortened histories): ${NO_HISTORY_MODEL}`,
+    );
   return out;
 }
 

@@ -88,7 +88,12 @@ export function validateTasksConfig(cfg: TasksConfig): void {
 }
 
 /** What config.json holds: the resolved config with the template file's path; the teacher's settings and counts only when one was used, its key never; what f could not give (skipped), when anything. */
-export function configRecord(cfg: TasksConfig, templates: string, teacher: object | undefined, skipped: readonly string[]): Record<string, unknown> {
+export function configRecord(
+  cfg: TasksConfig,
+  templates: string,
+  teacher: object | undefined,
+  skipped: readonly string[],
+): Record<string, unknown> {
   const { teacherKey, teacherModel, teacherConcurrency, ...rest } = cfg;
   const base = { ...rest, ...(skipped.length ? { skipped } : {}) };
   return teacher === undefined ? { ...base, templates } : { ...base, teacherModel, teacherConcurrency, templates, teacher };

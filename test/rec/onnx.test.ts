@@ -50,12 +50,14 @@ function sameScores(rec: Recommender, reference: (h: readonly number[]) => Float
   HISTORIES.forEach((h, r) => rec.userVectors([h]).forEach((x, c) => assert.ok(Math.abs(x - batch[r * D + c]) < 1e-6)));
 }
 
-const oneLine = (re: RegExp, type: typeof UserError = UserError) => (e: Error) => {
-  assert.ok(e instanceof type, `${e.name}: ${e.message}`);
-  assert.match(e.message, re);
-  assert.ok(!e.message.includes('\n'), e.message);
-  return true;
-};
+const oneLine =
+  (re: RegExp, type: abstract new (...args: never[]) => Error = UserError) =>
+  (e: Error) => {
+    assert.ok(e instanceof type, `${e.name}: ${e.message}`);
+    assert.match(e.message, re);
+    assert.ok(!e.message.includes('\n'), e.message);
+    return true;
+  };
 
 test('(a) masked mean + linear, a dynamic history length (--onnx-max-len 8) and a .npy item table', async () => {
   const t = meanTower(N, K, D, 8);
@@ -93,7 +95,10 @@ test('bad models are one-line errors: truncated file, wrong input dtype, output 
     initializers: [...m.initializers, { name: 'ax0', type: 'int64', dims: [1], data: BigInt64Array.of(0n) }],
   });
   const rows = await open(pooled);
-  assert.throws(() => rows.userVectors([[1], [2, 3]]), oneLine(/output "pooled" has shape \[1, 4\] for 2 histories; expected \[2, 4\]/, DataError));
+  assert.throws(
+    () => rows.userVectors([[1], [2, 3]]),
+    oneLine(/output "pooled" has shape \[1, 4\] for 2 histories; expected \[2, 4\]/, DataError),
+  );
   const g = meanTower(N, K, D, 8).graph;
   const rename = (n: string) => (n === 'mask' ? 'weights' : n); // a mask whose name says nothing
   const two = writeOnnx(join(dir, 'two.onnx'), {
@@ -101,10 +106,16 @@ test('bad models are one-line errors: truncated file, wrong input dtype, output 
     inputs: g.inputs.map((i) => ({ ...i, name: rename(i.name) })),
     nodes: g.nodes.map((n) => ({ ...n, inputs: n.inputs.map(rename) })),
   });
-  await assert.rejects(open(two), oneLine(/cannot tell the history input among "history", "weights"; name it with --onnx-input/, DataError));
+  await assert.rejects(
+    open(two),
+    oneLine(/cannot tell the history input among "history", "weights"; name it with --onnx-input/, DataError),
+  );
   await assert.rejects(open(two, { input: 'history' }), oneLine(/input "weights" is neither the history/, DataError));
   sameScores(await open(two, { input: 'history', mask: 'weights', maxLen: 8 }), meanTower(N, K, D, 8).reference);
-  await assert.rejects(open(two, { input: 'history', mask: 'weights', output: 'u' }), oneLine(/has no output "u" \(--onnx-output\); its outputs: "user_vec"/, DataError));
+  await assert.rejects(
+    open(two, { input: 'history', mask: 'weights', output: 'u' }),
+    oneLine(/has no output "u" \(--onnx-output\); its outputs: "user_vec"/, DataError),
+  );
 });
 
 test("ids out of range: beyond f's item table (a UserError), beyond the tower's own table (onnxruntime's error, one line)", async () => {
@@ -117,7 +128,10 @@ test("ids out of range: beyond f's item table (a UserError), beyond the tower's 
 
 test('item tables and flags: wrong shapes and stray or missing flags are one-line errors', async () => {
   const flat = writeNpy(join(dir, 'flat.npy'), [N + 1], new Float32Array(N + 1));
-  await assert.rejects(open(join(dir, 'ok.onnx'), {}, flat), oneLine(/flat\.npy: has shape \[31\]; expected a table \[rows, d\]/, DataError));
+  await assert.rejects(
+    open(join(dir, 'ok.onnx'), {}, flat),
+    oneLine(/flat\.npy: has shape \[31\]; expected a table \[rows, d\]/, DataError),
+  );
   await assert.rejects(open(join(dir, 'ok.onnx'), {}, join(dir, 'items.csv')), oneLine(/must be a \.safetensors or \.npy file/));
   assert.throws(() => recSource({ recOnnx: 'm.onnx' }), oneLine(/--rec-onnx needs --item-embeddings/));
   assert.throws(() => recSource({ rec: 'r', recEmbeddings: 'u,i' }), oneLine(/--rec and --rec-embeddings: name one target model f/));
