@@ -25,7 +25,7 @@ export const TRAIN_REC_SPEC = {
   selectOn: opt('sampled100', choice(['sampled100', 'full'], '<p>'), 'validation NDCG@10 protocol for early stopping: sampled100 or full'),
   seed: opt(42, int(0), 'random seed'),
   backend: opt('auto', choice(BACKEND_CHOICES, '<b>'), `tensor backend: ${BACKEND_CHOICES.join(', ')}`),
-  exportOnnx: flag('mf: also write the user tower as <out>/model.onnx (read back with --rec-onnx)'),
+  exportOnnx: flag('also write the user tower as <out>/model.onnx (read back with --rec-onnx)'),
   resume: flag('continue the run in --out from its last checkpoint'),
   quiet: flag('no progress bars'),
   force: flag('overwrite a finished output of this command in --out'),
@@ -39,7 +39,6 @@ export const TRAIN_REC_DEFAULTS = defaultsOf(TRAIN_REC_SPEC);
 export function validateTrainRecConfig(cfg: TrainRecConfig): void {
   if (cfg.model === 'sasrec' && cfg.hidden % cfg.heads !== 0)
     throw new UserError(`--hidden ${cfg.hidden} is not divisible by --heads ${cfg.heads}`);
-  if (cfg.exportOnnx && cfg.model !== 'mf') throw new UserError(`--export-onnx writes MF user towers only; --model is ${cfg.model}`);
 }
 
 /** The config keys that fix tensor shapes: a checkpoint must agree on them to be resumed. */

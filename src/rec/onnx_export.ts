@@ -1,13 +1,17 @@
-// train-rec --export-onnx: our MF's user tower as <out>/model.onnx, so that f can be read back as
-// an ONNX f (--rec-onnx <out>/model.onnx --item-embeddings <out>/embeddings.safetensors) and give
-// exactly what the folder gives. Inputs: history [B, L] int64 (left-padded, read by nothing: MF
-// ignores it) and user_id [B] int64 (0-based); output: user_vectors [B, d] = Gather(user_emb, user_id).
+// train-rec --export-onnx: our model's user tower as <out>/model.onnx, so that f can be read back
+// as an ONNX f (--rec-onnx <out>/model.onnx --item-embeddings <out>/embeddings.safetensors). MF:
+// inputs history [B, L] int64 (read by nothing: MF ignores it) and user_id [B] int64 (0-based),
+// output user_vectors [B, d] = Gather(user_emb, user_id), exactly the folder's vectors. SASRec:
+// the graph of onnx_sasrec.ts (its vectors equal the folder's up to float rounding).
 import { Mf } from './mf.js';
 import type { TargetModel } from './model.js';
 import { encodeOnnx } from './onnx_proto.js';
+import { sasrecGraph } from './onnx_sasrec.js';
+import { Sasrec } from './sasrec.js';
 
 export function userTowerOnnx(model: TargetModel): Uint8Array {
-  if (!(model instanceof Mf)) throw new RangeError(`userTowerOnnx: MF only, got ${model.kind}`);
+  if (model instanceof Sasrec) return encodeOnnx(sasrecGraph(model));
+  if (!(model instanceof Mf)) throw new RangeError(`userTowerOnnx: no ONNX graph for ${model.kind}`);
   const { nUsers, hidden: d } = model.cfg;
   return encodeOnnx({
     inputs: [

@@ -2,7 +2,7 @@
 // loop (src/rec/loop.ts: Adam, checkpoint every epoch, --resume), validating every evalEvery
 // epochs and stopping early on the validation NDCG@10; then evaluates the best weights on the
 // test split and writes train_log.jsonl, a training chart, the embeddings (with --export-onnx also
-// the MF user tower as model.onnx) and, last, metrics.json.
+// the user tower as model.onnx) and, last, metrics.json.
 import { join } from 'node:path';
 import type { Scalar } from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '../engine/atomic.js';

@@ -338,7 +338,6 @@ test('flag combinations a stage cannot run are one-line errors naming both flags
   const need = ['--data', tmp(), '--out', tmp()];
   for (const [args, line] of [
     [['train-rec', ...need, '--hidden', '50', '--heads', '3'], 'recexplainer: --hidden 50 is not divisible by --heads 3'],
-    [['train-rec', ...need, '--export-onnx'], 'recexplainer: --export-onnx writes MF user towers only; --model is sasrec'],
     [['tasks', ...need, '--rec', 'r', '--rec-onnx', 'm.onnx'], 'recexplainer: --rec and --rec-onnx: name one target model f'],
     [
       ['align', '--mode', 'I', '--tasks', 't', '--base-model', 'b', '--out', tmp(), '--onnx-mask', 'm'],

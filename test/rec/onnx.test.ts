@@ -1,6 +1,7 @@
 // f as an ONNX user tower (--rec-onnx): two towers written here, (a) a masked mean through a linear
 // layer and (b) softmax-attention pooling, score like the same computation in TypeScript (within
-// 1e-4) on left-padded, truncated histories; bad models, flags and ids are one-line errors.
+// 1e-4) on left-padded, truncated histories, and so does our SASRec exported by train-rec
+// --export-onnx against its folder; bad models, flags and ids are one-line errors.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,8 +10,10 @@ import { join } from 'node:path';
 import { DataError, UserError } from '../../src/engine/errors.js';
 import { writeSafetensors } from '../../src/engine/safetensors.js';
 import { openRecommender } from '../../src/rec/open.js';
-import type { Recommender } from '../../src/rec/recommender.js';
 import { recSource } from '../../src/rec/source.js';
+import { Recommender } from '../../src/rec/recommender.js';
+import { userTowerOnnx } from '../../src/rec/onnx_export.js';
+import { trainedRing } from './fixture.js';
 import { attentionTower, meanTower, randomTable, writeNpy, writeOnnx } from './onnx_towers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'onnx-'));
@@ -74,6 +77,18 @@ test("(b) softmax-attention pooling, the graph's fixed length 6, a .safetensors 
   const file = writeOnnx(join(dir, 'attn.onnx'), t.graph);
   sameScores(await open(file, {}, itemsSt), t.reference);
   await assert.rejects(open(file, { maxLen: 7 }), oneLine(/--onnx-max-len 7, but .* fixed length 6/));
+});
+
+test('our SASRec exported to ONNX scores like its train-rec folder (within 1e-4), histories longer than maxLen included', async () => {
+  const { rec: dirOf } = await trainedRing();
+  const folder = await Recommender.load(dirOf, 'wasm');
+  const file = join(dir, 'sasrec.onnx');
+  writeFileSync(file, userTowerOnnx(folder.model!));
+  const onnx = await open(file, {}, join(dirOf, 'embeddings.safetensors'));
+  for (const h of [[1], [3, 4, 5], [10, 11, 13, 14, 16, 17, 18, 20, 21, 23, 24, 26], [50, 2, 7, 7]]) {
+    const [a, b] = [folder.scoreAll(h), onnx.scoreAll(h)];
+    for (let i = 1; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-4, `history ${h}, item ${i}: ${a[i]} vs ${b[i]}`);
+  }
 });
 
 test('bad models are one-line errors: truncated file, wrong input dtype, output of the wrong width, ambiguous inputs', async () => {

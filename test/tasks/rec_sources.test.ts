@@ -1,17 +1,21 @@
 // The tasks stage on f from elsewhere, against an MF trained here (train-rec --export-onnx): its ONNX
 // user tower gives byte-identical task files; its fixed user and item tables give the same samples
 // (task 3 included) except task 7, which is skipped and reported as skipped (no leave-one-out).
+// The ring SASRec's ONNX export gives byte-identical files too (its scores differ from tfjs' by
+// ~1e-7, and the ring data has no rankings that close).
 // Later stages find the same f through the tasks folder.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../cli/helpers.js';
-import { ringDataset } from '../rec/fixture.js';
+import { ringDataset, trainedRing } from '../rec/fixture.js';
 import { leaveOneOut } from '../../src/facts/attribution.js';
 import { TRAIN_REC_DEFAULTS } from '../../src/rec/config.js';
+import { userTowerOnnx } from '../../src/rec/onnx_export.js';
 import { openRecommender } from '../../src/rec/open.js';
+import { Recommender } from '../../src/rec/recommender.js';
 import { trainRec } from '../../src/rec/train.js';
 import { SoftVectors } from '../../src/align/soft.js';
 import { buildTasks } from '../../src/tasks/build.js';
@@ -48,6 +52,22 @@ test("tasks on the MF's ONNX export equal tasks on its train-rec folder, byte fo
   assert.deepEqual(r.skipped, []);
   for (const name of [...FILES, 'counts.json']) assert.equal(read(join(tmp, 'onnx'), name), read(join(tmp, 'folder'), name), name);
   assert.ok(read(join(tmp, 'onnx'), 'test.I.jsonl').includes('"task":7'));
+});
+
+test("tasks on the ring SASRec's ONNX export equal tasks on its folder, byte for byte", async () => {
+  const ring = await trainedRing();
+  const sasrec = await Recommender.load(ring.rec, 'wasm');
+  writeFileSync(join(tmp, 'sasrec.onnx'), userTowerOnnx(sasrec.model!));
+  const ringBase = { ...base, data: ring.data };
+  await buildTasks({ ...ringBase, rec: ring.rec, out: join(tmp, 'sasrec-folder') });
+  await buildTasks({
+    ...ringBase,
+    recOnnx: join(tmp, 'sasrec.onnx'),
+    itemEmbeddings: join(ring.rec, 'embeddings.safetensors'),
+    out: join(tmp, 'sasrec-onnx'),
+  });
+  for (const name of [...FILES, 'counts.json'])
+    assert.equal(read(join(tmp, 'sasrec-onnx'), name), read(join(tmp, 'sasrec-folder'), name), name);
 });
 
 test("later stages read the ONNX f back from the tasks folder; its soft-token vectors (align's) equal the folder's, user ids included", async () => {
