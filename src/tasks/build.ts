@@ -60,9 +60,11 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   const src = recSource(cfg);
   const rec = await openRecommender(src, cfg.backend);
   if (rec.nItems !== ds.items.length || (rec.nUsers !== null && rec.nUsers !== ds.sequences.length)) {
-    throw new UserError(
-      `${describeRec(src)} knows ${rec.nUsers ?? 'any'} users / ${rec.nItems} items, but ${cfg.data} has ${ds.sequences.length} / ${ds.items.length}: f must be trained on this data set`,
-    );
+    const [theirs, ours] =
+      rec.nUsers === null
+        ? [`${rec.nItems} items`, `${ds.items.length}`]
+        : [`${rec.nUsers} users / ${rec.nItems} items`, `${ds.sequences.length} / ${ds.items.length}`];
+    throw new UserError(`${describeRec(src)} knows ${theirs}, but ${cfg.data} has ${ours}: f must be trained on this data set`);
   }
   const skipped = rec.readsHistory ? [] : skips(cfg);
   const explanations = cfg.explanations && rec.readsHistory;
@@ -118,6 +120,7 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   writeFileAtomic(join(cfg.out, 'counts.md'), countsMarkdown(counts));
   writeJsonAtomic(join(cfg.out, 'config.json'), configRecord(cfg, templates.file, teacher, skipped));
   finishOutFolder(cfg.out);
+  rec.dispose();
   return { counts, skipped, teacher, seconds: (Date.now() - t0) / 1000 };
 }
 
