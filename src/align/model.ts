@@ -26,7 +26,8 @@ import { loadBaseModel } from '../lm/io/load.js';
 import type { LoraConfig } from '../lm/model/lora.js';
 import { Projector, projectSoft, type SoftKind } from '../lm/model/projector.js';
 import { Tokenizer } from '../lm/tokenizer/tokenizer.js';
-import { Recommender } from '../rec/recommender.js';
+import { openRecommender } from '../rec/open.js';
+import type { RecSource } from '../rec/source.js';
 import type { Form } from '../tasks/forms.js';
 import type { SoftSlot } from './examples.js';
 import { SoftVectors } from './soft.js';
@@ -44,7 +45,7 @@ export interface AlignMeta {
   format: typeof ALIGN_FORMAT;
   mode: Form;
   base_model: string; // absolute path of the base model (.gguf file or folder)
-  rec: string | null; // absolute path of the target model folder; null for mode B
+  rec: RecSource | string | null; // f (absolute paths; a string: a train-rec folder, as older align.json files have it); null for mode B
   lora: LoraConfig | null; // null: every base weight was trained (model.safetensors holds them all)
   projector_in: number | null; // f's embedding size; null for mode B (no projectors)
   projector_scale: { user: number; item: number } | null; // fixed input scales (Projector.scale)
@@ -71,6 +72,12 @@ export function baseTokenizer(path: string): Tokenizer {
   }
 }
 
+/** The soft-token vectors of align.json's f (a string: a train-rec folder), or undefined without one. */
+async function softVectors(rec: AlignMeta['rec'] | undefined): Promise<SoftVectors | undefined> {
+  if (!rec) return undefined;
+  return new SoftVectors(await openRecommender(typeof rec === 'string' ? { kind: 'folder', dir: rec } : rec));
+}
+
 export class Surrogate {
   constructor(
     readonly model: Llama,
@@ -81,13 +88,13 @@ export class Surrogate {
   ) {}
 
   /** The unaligned base model; with `rec`, the target model whose embeddings fill soft tokens (an exported aligned model needs it). */
-  static async base(baseModel: string, rec?: string): Promise<Surrogate> {
+  static async base(baseModel: string, rec?: AlignMeta['rec']): Promise<Surrogate> {
     if (!existsSync(baseModel)) throw new UserError(`${baseModel}: no such base model`);
     const tok = baseTokenizer(baseModel);
     const model = loadBaseModel(baseModel);
     if (tok.vocabSize > model.cfg.vocab_size)
       throw new UserError(`${baseModel}: the tokenizer has ${tok.vocabSize} tokens, the model ${model.cfg.vocab_size}`);
-    return new Surrogate(model, tok, {}, rec ? new SoftVectors(await Recommender.load(rec)) : undefined);
+    return new Surrogate(model, tok, {}, await softVectors(rec));
   }
 
   /** align.json of an aligned model folder. */
@@ -175,7 +182,7 @@ export class Surrogate {
       format: ALIGN_FORMAT,
       ...meta,
       base_model: resolve(meta.base_model),
-      rec: meta.rec && resolve(meta.rec),
+      rec: typeof meta.rec === 'string' ? resolve(meta.rec) : meta.rec,
       lora: this.model.lora ?? null,
       projector_in: this.projectors.user?.inDim ?? this.projectors.item?.inDim ?? null,
       projector_scale:
@@ -197,7 +204,7 @@ export class Surrogate {
       throw new DataError({ file: side, field: '__metadata__.align' }, 'missing or not JSON (not written by export-gguf?)');
     }
     const projectors = loadProjectors(meta, s.model.cfg.hidden_size, () => file.tensors, side);
-    return new Surrogate(s.model, s.tok, projectors, meta.rec ? new SoftVectors(await Recommender.load(meta.rec)) : undefined, {
+    return new Surrogate(s.model, s.tok, projectors, await softVectors(meta.rec), {
       ...meta,
       base_model: resolve(gguf),
       lora: null,

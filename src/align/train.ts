@@ -9,7 +9,8 @@ import { UserError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
 import { RunFolder } from '../engine/run_folder.js';
 import { trainLm, type LmExample, type LmLogEntry } from '../lm/train/train.js';
-import { Recommender } from '../rec/recommender.js';
+import { openRecommender } from '../rec/open.js';
+import { recSource } from '../rec/source.js';
 import { lineChart } from '../report/svg.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import { validateAlignConfig, type AlignConfig } from './config.js';
@@ -59,9 +60,9 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   const records = capPerTask(readTaskRecords(file), cfg.perTask, cfg.seed).filter((r) => !dropped.has(r.task));
   if (records.length === 0) throw new UserError(`--drop-tasks ${cfg.dropTasks.join(',')} leaves no training samples in ${file}`);
   const needsVectors = records.some((r) => r.soft.length > 0);
-  const recDir = needsVectors ? (cfg.rec ?? tasksSources(cfg.tasks).rec) : undefined;
+  const rec = needsVectors ? (recSource(cfg, true) ?? tasksSources(cfg.tasks).rec) : undefined;
   const s = await Surrogate.base(cfg.baseModel);
-  const vectors = recDir ? new SoftVectors(await Recommender.load(recDir)) : undefined;
+  const vectors = rec ? new SoftVectors(await openRecommender(rec)) : undefined;
   vectors?.prepare(records.flatMap((r) => r.soft));
   const spans =
     cfg.titleSpans || cfg.itemTokens
@@ -131,7 +132,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   s.save(cfg.out, {
     mode: cfg.mode,
     base_model: cfg.baseModel,
-    rec: recDir ?? null,
+    rec: rec ?? null,
     steps: result.steps,
     seconds: result.seconds,
     item_titles: cfg.itemTokens ? spans!.titles.slice(1) : null,

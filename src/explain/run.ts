@@ -13,7 +13,8 @@ import { readDataset } from '../data/dataset.js';
 import { writeJsonlAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
-import { Recommender } from '../rec/recommender.js';
+import { openRecommender } from '../rec/open.js';
+import { NO_HISTORY_MODEL } from '../rec/table_tower.js';
 import type { Form } from '../tasks/forms.js';
 import { loadTemplates } from '../tasks/templates.js';
 import { titlesById } from '../data/text_forms.js';
@@ -52,7 +53,8 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const catalogue = { titles };
   const facts = ds.items.map(itemFacts);
   const metadata: Metadata = { of: (id) => facts[id - 1], vocabulary: [...new Set(facts.flatMap((f) => f.themes))] };
-  const rec = await Recommender.load(src.rec);
+  const rec = await openRecommender(src.rec);
+  if (!rec.readsHistory) throw new UserError(`explain skipped: its scores rest on f's leave-one-out contributors, and ${NO_HISTORY_MODEL}`);
   const fromPairs = cfg.pairs
     ? pairRecords(readPairs(cfg.pairs, ds), ds, rec, titles, loadTemplates(), src.maxHistory, src.posTop)
     : undefined;

@@ -71,6 +71,7 @@ test("the defaults are the stages' long-standing values", () => {
     selectOn: 'sampled100',
     seed: 42,
     backend: 'auto',
+    exportOnnx: false,
     resume: false,
     quiet: false,
     force: false,
@@ -274,6 +275,23 @@ test('flags parse to the config keys: defaults, kebab-case names, --no- switches
       explanations: false,
     },
   );
+  assert.deepEqual(
+    await run('tasks', [
+      '--data',
+      'd',
+      '--rec-onnx',
+      'm.onnx',
+      '--item-embeddings',
+      'i.npy',
+      '--onnx-max-len',
+      '20',
+      '--onnx-mask',
+      'm',
+      '--out',
+      'o',
+    ]),
+    { ...TASKS_DEFAULTS, data: 'd', recOnnx: 'm.onnx', itemEmbeddings: 'i.npy', onnxMaxLen: 20, onnxMask: 'm', out: 'o' },
+  );
   assert.deepEqual(await run('data', ['--out', 'o', '--input', 'a', '--input', 'b', '--meta-cols', 'x,y']), {
     ...DATA_DEFAULTS,
     out: 'o',
@@ -341,6 +359,11 @@ test('flag combinations a stage cannot run are one-line errors naming both flags
   const need = ['--data', tmp(), '--out', tmp()];
   for (const [args, line] of [
     [['train-rec', ...need, '--hidden', '50', '--heads', '3'], 'recexplainer: --hidden 50 is not divisible by --heads 3'],
+    [['tasks', ...need, '--rec', 'r', '--rec-onnx', 'm.onnx'], 'recexplainer: --rec and --rec-onnx: name one target model f'],
+    [
+      ['align', '--mode', 'I', '--tasks', 't', '--base-model', 'b', '--out', tmp(), '--onnx-mask', 'm'],
+      'recexplainer: --onnx-mask: only with --rec-onnx',
+    ],
     [['pretrain', ...need, '--heads', '3'], 'recexplainer: --hidden 256 is not divisible by --heads 3'],
     [
       ['pretrain', ...need, '--hidden', '12', '--heads', '4'],
