@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, UserError } from '../../engine/errors.js';
+import type { RecSource } from '../../rec/source.js';
 import type { Form } from '../../tasks/forms.js';
 
 export const JOB_FORMAT = 'recexplainer-handoff/1';
@@ -30,7 +31,7 @@ export interface JobManifest {
   mode: Form;
   task_type: (typeof TASK_TYPE)[Form];
   tasks: string; // absolute
-  rec: string; // absolute: f, whose vectors the tables hold
+  rec: RecSource; // f (absolute paths), whose vectors the tables hold
   base_model: string; // as given: the GPU machine's name for it
   template: string;
   max_history: number;

@@ -1,5 +1,6 @@
 // The job folder's README.md: what the job trains, the one command that starts it (per node when
 // it spans several), what each file is, and what to bring back to `import-adapter`.
+import { describeRec } from '../../rec/source.js';
 import type { ExportJobConfig } from './config.js';
 import { ACCELERATE_FILE, DEEPSPEED_FILE } from './configs.js';
 import { DATA_DIR, SEQUENTIAL_FILE, TRAIN_FILE, VALID_FILE } from './data.js';
@@ -19,7 +20,7 @@ export function jobReadme(cfg: ExportJobConfig, m: JobManifest): string {
   return `# Alignment job: RecExplainer-${m.mode} on ${cfg.nodes} node(s) × ${cfg.gpus} GPU(s)
 
 Written by \`recexplainer export-job\`. It aligns the base LM \`${m.base_model}\` to the target
-recommender f (\`${m.rec}\`) with the reference implementation's trainer (microsoft/RecAI,
+recommender f (\`${describeRec(m.rec)}\`) with the reference implementation's trainer (microsoft/RecAI,
 \`RecExplainer/src/sft_training.py\`: HF Trainer, PEFT LoRA r ${m.lora.r} / alpha ${m.lora.alpha} on
 ${m.lora.target_modules.join(', ')}, the \`user_connector\` / \`item_connector\` MLPs), task type
 \`${m.task_type}\`, template \`${m.template}\`, under accelerate + DeepSpeed ZeRO-2.
