@@ -20,6 +20,7 @@ import type { LlamaConfig } from '../../src/lm/model/config.js';
 import { llama3Factors } from '../../src/lm/model/rope.js';
 import { Llama } from '../../src/lm/model/llama.js';
 import { llamaFromGguf, loadBaseModel } from '../../src/lm/io/load.js';
+import { nodeLlamaCpp, type NodeLlama } from './llama_cpp.js';
 
 const CFG = {
   vocab_size: 300,
@@ -82,15 +83,7 @@ function randomModel(tied = false, extra: Partial<LlamaConfig> = {}): Llama {
   return m;
 }
 
-type NodeLlama = typeof import('node-llama-cpp');
 type Token = import('node-llama-cpp').Token;
-async function nodeLlamaCpp(): Promise<NodeLlama | string> {
-  try {
-    return await import('node-llama-cpp');
-  } catch (e) {
-    return `node-llama-cpp is not loadable: ${(e as Error).message.split('\n')[0]}`;
-  }
-}
 
 /**
  * Greedy continuations from llama.cpp for each prompt, plus the max abs difference between its and our

@@ -4,6 +4,7 @@
 // weights as F32 or F16, 1-D (norm, bias) weights always F32, as llama.cpp's converter does; Llama 3
 // rope scaling as rope_freqs.weight, linear scaling as metadata.
 import { writeFileAtomic } from '../../engine/atomic.js';
+import { UserError } from '../../engine/errors.js';
 import { headDim } from '../model/config.js';
 import { ropeFactors } from '../model/rope.js';
 import { GGML_F16, GGML_F32 } from './gguf_read.js';
@@ -212,11 +213,26 @@ export function writeLlamaGguf(file: string, model: Llama, opts: GgufWriteOption
 
 /** tokenizer.json (byte-level BPE) → GGUF gpt2 vocabulary arrays (pre-tokenizer gpt-2: our ByteLevel regex); specials are control tokens. */
 export function gpt2Vocab(tok: Tokenizer): GgufTokenizer {
+  const pre = (tok.json.pre_tokenizer as { type?: unknown } | null)?.type;
+  if (tok.json.model.type !== 'BPE' || pre !== 'ByteLevel')
+    throw new UserError(
+      `only a byte-level BPE tokenizer with GPT-2's pre-tokenizer can be written into a GGUF (this one: ${tok.json.model.type}, ${String(pre)})`,
+    );
   const json = tok.json as unknown as { model: { vocab: Record<string, number>; merges?: (string | string[])[] } };
   const tokens: string[] = Array.from({ length: tok.vocabSize }, (_, i) => `[PAD${i}]`);
   for (const [piece, id] of Object.entries(json.model.vocab)) tokens[id] = piece;
   for (const t of tok.json.added_tokens) tokens[t.id] = t.content;
   const tokenTypes = tokens.map((_, i) => (tok.isSpecial(i) ? 3 : 1));
   const merges = (json.model.merges ?? []).map((m) => (Array.isArray(m) ? m.join(' ') : m));
-  return { model: 'gpt2', tokens, tokenTypes, merges, pre: 'gpt-2', bos: tok.special.bos, eos: tok.special.eos, pad: tok.special.pad };
+  return {
+    model: 'gpt2',
+    tokens,
+    tokenTypes,
+    merges,
+    pre: 'gpt-2',
+    chatTemplate: tok.chatTemplate?.source,
+    bos: tok.special.bos,
+    eos: tok.special.eos,
+    pad: tok.special.pad,
+  };
 }
