@@ -36,12 +36,13 @@ export function tokenizerFromGguf(g: Gguf): Tokenizer {
     );
   const tokens = strings('tokenizer.ggml.tokens');
   const types = numbers('tokenizer.ggml.token_type', tokens.length);
+  /** A role's token id; one outside the vocabulary (e.g. 4294967295 for "none") is ignored, as llama.cpp ignores it. */
   const id = (role: string): number | undefined => {
     const v = m[`tokenizer.ggml.${role}_token_id`];
     if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= tokens.length)
-      throw fail(`tokenizer.ggml.${role}_token_id`, `${JSON.stringify(v)} is not a token id (${tokens.length} tokens)`);
-    return v;
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      throw fail(`tokenizer.ggml.${role}_token_id`, `${JSON.stringify(v)} is not a token id`);
+    return v >= 0 && v < tokens.length ? v : undefined;
   };
   let json: TokenizerJson;
   if (model === 'llama') {
