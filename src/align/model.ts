@@ -51,7 +51,7 @@ export interface AlignMeta {
   item_titles?: string[] | null; // item-token models: the title of item i at i − 1 (token V + i − 1)
 }
 
-/** The tokenizer of a base model: <folder>/tokenizer.json; for a .gguf its gpt2-style vocabulary, else tokenizer.json beside it. */
+/** The tokenizer of a base model: <folder>/tokenizer.json; for a .gguf its embedded vocabulary (byte-level BPE or SentencePiece), else tokenizer.json beside it. */
 export function baseTokenizer(path: string): Tokenizer {
   if (statSync(path).isDirectory()) {
     const file = join(path, 'tokenizer.json');
