@@ -56,7 +56,7 @@ export interface AlignMeta {
   imported?: { peft: string; job: string }; // import-adapter: the PEFT adapter folder and the export-job folder
 }
 
-/** The tokenizer of a base model: <folder>/tokenizer.json; for a .gguf its gpt2-style vocabulary, else tokenizer.json beside it. */
+/** The tokenizer of a base model: <folder>/tokenizer.json; for a .gguf its embedded vocabulary (byte-level BPE or SentencePiece), else tokenizer.json beside it. */
 export function baseTokenizer(path: string): Tokenizer {
   if (statSync(path).isDirectory()) {
     const file = join(path, 'tokenizer.json');

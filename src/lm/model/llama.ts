@@ -1,5 +1,6 @@
-// The Llama decoder (token embedding, RMSNorm, RoPE, grouped-query causal attention, SwiGLU,
-// optional tied head) on batches [B,T], with optional KV cache, LoRA adapters and soft tokens.
+// The Llama decoder (token embedding, RMSNorm, RoPE with optional scaling, grouped-query causal
+// attention with optional q/k/v biases (Qwen2), SwiGLU, optional tied head) on batches [B,T], with
+// optional KV cache, LoRA adapters and soft tokens.
 // Attention works on head columns [B,h,dh,T] (q = W·xᵀ), so no activation is ever transposed.
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../../engine/tf.js';
@@ -7,11 +8,13 @@ import { Rng } from '../../engine/rng.js';
 import { constant, frozen, paramName } from '../../engine/params.js';
 import { headDim, resolveLlamaConfig, type LlamaConfig } from './config.js';
 import { LoraLinear, resolveLoraConfig, type LoraConfig, type LoraTarget } from './lora.js';
-import { bmm, rmsNorm, rope, swiglu } from './ops.js';
+import { addBias, bmm, rmsNorm, rope, swiglu } from './ops.js';
+import { ropeFactors, ropeTables } from './rope.js';
 
-/** A linear weight in Hugging Face's [out,in] layout, with its LoRA adapter when enabled. */
+/** A linear weight in Hugging Face's [out,in] layout, its bias [out] if any, and its LoRA adapter when enabled. */
 export interface Linear {
   w: Variable;
+  b?: Variable;
   lora?: LoraLinear;
 }
 
@@ -72,7 +75,7 @@ export class Llama {
   readonly norm: Variable; // [H]
   lmHead?: Variable; // [V,H]; absent when tied
   lora?: LoraConfig;
-  readonly ropeCos: Float32Array; // [maxPos, dh]: cos(p·θ^(−2i/dh)), each frequency twice
+  readonly ropeCos: Float32Array; // [maxPos, dh]: cos(p·θ^(−2i/dh)/factor_i), each frequency twice (rope.ts)
   readonly ropeSin: Float32Array; // [maxPos, dh]
 
   constructor(config: Partial<LlamaConfig> = {}, seed = 0, initStd = 0.02) {
@@ -86,15 +89,18 @@ export class Llama {
       tf.tidy(() => v.assign(tf.randomNormal(shape, 0, initStd, 'float32', rng.nextU32())));
       return v;
     };
-    const lin = (out: number, inDim: number, name: string): Linear => ({ w: normal([out, inDim], `${name}.weight`) });
+    const lin = (out: number, inDim: number, name: string, bias = false): Linear => ({
+      w: normal([out, inDim], `${name}.weight`),
+      ...(bias ? { b: constant([out], 0, `${name}.bias`) } : {}),
+    });
     this.embedTokens = normal([cfg.vocab_size, H], 'model.embed_tokens.weight');
     for (let i = 0; i < cfg.num_hidden_layers; i++) {
       const p = `model.layers.${i}.`;
       this.layers.push({
         inputNorm: constant([H], 1, `${p}input_layernorm.weight`),
-        q: lin(cfg.num_attention_heads * dh, H, `${p}self_attn.q_proj`),
-        k: lin(cfg.num_key_value_heads * dh, H, `${p}self_attn.k_proj`),
-        v: lin(cfg.num_key_value_heads * dh, H, `${p}self_attn.v_proj`),
+        q: lin(cfg.num_attention_heads * dh, H, `${p}self_attn.q_proj`, cfg.qkv_bias),
+        k: lin(cfg.num_key_value_heads * dh, H, `${p}self_attn.k_proj`, cfg.qkv_bias),
+        v: lin(cfg.num_key_value_heads * dh, H, `${p}self_attn.v_proj`, cfg.qkv_bias),
         o: lin(H, cfg.num_attention_heads * dh, `${p}self_attn.o_proj`),
         postNorm: constant([H], 1, `${p}post_attention_layernorm.weight`),
         gate: lin(F, H, `${p}mlp.gate_proj`),
@@ -104,17 +110,10 @@ export class Llama {
     }
     this.norm = constant([H], 1, 'model.norm.weight');
     if (!cfg.tie_word_embeddings) this.lmHead = normal([cfg.vocab_size, H], 'lm_head.weight');
-    // cos/sin(p·θ^(−2i/dh)), each frequency twice (HF: emb = cat(freqs, freqs))
-    const maxPos = cfg.max_position_embeddings;
-    this.ropeCos = new Float32Array(maxPos * dh);
-    this.ropeSin = new Float32Array(maxPos * dh);
-    for (let p = 0; p < maxPos; p++) {
-      for (let i = 0; i < dh / 2; i++) {
-        const a = p * Math.pow(cfg.rope_theta, (-2 * i) / dh);
-        this.ropeCos[p * dh + i] = this.ropeCos[p * dh + i + dh / 2] = Math.cos(a);
-        this.ropeSin[p * dh + i] = this.ropeSin[p * dh + i + dh / 2] = Math.sin(a);
-      }
-    }
+    const factors = ropeFactors(cfg.rope_scaling, cfg.rope_theta, dh, 'llama config');
+    const tables = ropeTables(cfg.rope_theta, dh, cfg.max_position_embeddings, factors);
+    this.ropeCos = tables.cos;
+    this.ropeSin = tables.sin;
   }
 
   /** Output head weight [V,H] (the embedding table when tied). */
@@ -151,7 +150,10 @@ export class Llama {
     add(this.embedTokens);
     for (const l of this.layers) {
       add(l.inputNorm);
-      for (const s of [l.q, l.k, l.v, l.o]) add(s.w);
+      for (const s of [l.q, l.k, l.v, l.o]) {
+        add(s.w);
+        if (s.b) add(s.b);
+      }
       add(l.postNorm);
       for (const s of [l.gate, l.up, l.down]) add(s.w);
       for (const s of this.linears(l)) s.lora?.variables().forEach(add);
@@ -235,9 +237,10 @@ export class Llama {
     return tf.reshape(tf.matMul(tf.reshape(hidden, [-1, H]), this.headWeight, false, true), [...lead, this.cfg.vocab_size]);
   }
 
-  /** x [B,T,in] → W·xᵀ as head columns [B,out,T]. */
+  /** x [B,T,in] → W·xᵀ (+ b) as head columns [B,out,T]. */
   private columns(x: Tensor, s: Linear, training: boolean, rng: Rng): Tensor {
-    const y = bmm(s.w, x, false, true);
+    const wx = bmm(s.w, x, false, true);
+    const y = s.b ? addBias(wx, s.b) : wx;
     return s.lora && !s.lora.isMerged ? tf.add(y, s.lora.applyColumns(x, training, rng)) : y;
   }
 

@@ -1,10 +1,13 @@
 // Tokenizer over any Hugging Face tokenizer.json (ours, or a user's GPT-2/Llama-style BPE) through
 // @huggingface/tokenizers. encode() is plain text only: it never yields a special id, not even for
 // a literal "<user>". The SPECIALS roles always exist (a user's file gets the missing ones appended).
+// A chat_template in the config (tokenizer_config.json's, or a GGUF's) becomes chatTemplate, and
+// then the role eos is the token that ends the template's assistant turns (the answer's end).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '../../engine/atomic.js';
 import { DataError } from '../../engine/errors.js';
+import { ChatTemplate, chatTemplateSource } from './chat_template.js';
 import {
   bpeTokenizerJson,
   countWords,
@@ -54,18 +57,30 @@ export class Tokenizer {
   readonly vocabSize: number; // highest id + 1
   /** The pipeline itself puts a space ("Ġ"/"▁") before a text, so callers must not add one. */
   readonly prefixSpace: boolean;
+  /** The model's own chat layout, when its tokenizer carries one (chat.ts renders prompts with it). */
+  readonly chatTemplate: ChatTemplate | undefined;
   private readonly hf: HfTokenizer;
   /** A plain ByteLevel pre-tokenizer's regex: text splits before the (slow) byte mapping, and the cache keys on raw pieces. */
   private readonly split: RegExp | undefined;
   private readonly specialIds: Set<number>;
   private readonly cache = new Map<string, number[]>();
 
-  /** config: the fields of a tokenizer_config.json that name roles (bos_token, eos_token, pad_token). */
+  /** config: the fields of a tokenizer_config.json that name roles (bos_token, eos_token, pad_token), and chat_template. */
   constructor(
     json: TokenizerJson,
     private readonly config: Record<string, unknown> = {},
   ) {
-    this.json = withRoles(json, config);
+    const template = chatTemplateSource(config.chat_template);
+    this.chatTemplate =
+      template === undefined
+        ? undefined
+        : new ChatTemplate(
+            template,
+            { bos_token: roleContent(json, config, 'bos'), eos_token: roleContent(json, config, 'eos') },
+            (json.added_tokens ?? []).filter((t) => t.special).map((t) => t.content),
+          );
+    const roles = this.chatTemplate ? { ...config, eos_token: this.chatTemplate.end } : config;
+    this.json = withRoles(json, roles);
     this.hf = new hf.Tokenizer(this.json, {});
     const pre = this.hf.pre_tokenizer as unknown as ByteLevelPre | null;
     this.split =
@@ -74,7 +89,7 @@ export class Tokenizer {
         : undefined;
     const byContent = new Map(this.json.added_tokens.map((t) => [t.content, t.id]));
     const special = {} as Record<SpecialRole, number>;
-    for (const r of ROLES) special[r] = byContent.get(roleContent(this.json, config, r)) as number;
+    for (const r of ROLES) special[r] = byContent.get(roleContent(this.json, roles, r)) as number;
     this.special = special;
     this.specialIds = new Set(this.json.added_tokens.filter((t) => t.special).map((t) => t.id));
     for (const id of Object.values(special)) this.specialIds.add(id);
