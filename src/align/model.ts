@@ -5,7 +5,9 @@
 // implementation, src/align/handoff/). Also the unaligned base model
 // with the same interface (the base-lm and icl baselines). An item-token model (align.json lists
 // its item titles) gets one token per item after the text vocabulary at load: input and output
-// row the item projector of f's item vector, decoded as the item's title.
+// row the item projector of f's item vector, decoded as the item's title. A foreign base model gets
+// the special tokens its vocabulary lacks appended (src/align/specials.ts); align.json records them,
+// and with LoRA adapter.safetensors also holds the trained embed_tokens (and untied lm_head).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Variable } from '@tensorflow/tfjs-core';
@@ -31,6 +33,7 @@ import type { RecSource } from '../rec/source.js';
 import type { Form } from '../tasks/forms.js';
 import type { SoftSlot } from './examples.js';
 import { SoftVectors } from './soft.js';
+import { checkAppended, fitVocabulary, vocabularyTables, type AppendedTokens } from './specials.js';
 
 export const ALIGN_FORMAT = 'recexplainer-aligned/1';
 
@@ -54,6 +57,7 @@ export interface AlignMeta {
   item_titles?: string[] | null; // item-token models: the title of item i at i − 1 (token V + i − 1)
   connector?: SoftConnector; // how projector outputs enter at <user>/<item>; absent (older folders): 'replace'
   imported?: { peft: string; job: string }; // import-adapter: the PEFT adapter folder and the export-job folder
+  appended_tokens?: AppendedTokens | null; // special tokens the base vocabulary lacked; absent (older folders): none
 }
 
 /** The tokenizer of a base model: <folder>/tokenizer.json; for a .gguf its embedded vocabulary (byte-level BPE or SentencePiece), else tokenizer.json beside it. */
@@ -85,6 +89,7 @@ export class Surrogate {
     readonly projectors: Partial<Record<SoftKind, Projector>>,
     readonly vectors: SoftVectors | undefined,
     readonly meta?: AlignMeta, // absent for a base model
+    readonly appended: AppendedTokens | null = null, // special tokens appended to the base vocabulary
   ) {}
 
   /** The unaligned base model; with `rec`, the target model whose embeddings fill soft tokens (an exported aligned model needs it). */
@@ -92,9 +97,8 @@ export class Surrogate {
     if (!existsSync(baseModel)) throw new UserError(`${baseModel}: no such base model`);
     const tok = baseTokenizer(baseModel);
     const model = loadBaseModel(baseModel);
-    if (tok.vocabSize > model.cfg.vocab_size)
-      throw new UserError(`${baseModel}: the tokenizer has ${tok.vocabSize} tokens, the model ${model.cfg.vocab_size}`);
-    return new Surrogate(model, tok, {}, await softVectors(rec));
+    const appended = fitVocabulary(model, tok, baseModel);
+    return new Surrogate(model, tok, {}, await softVectors(rec), undefined, appended);
   }
 
   /** align.json of an aligned model folder. */
@@ -123,11 +127,12 @@ export class Surrogate {
     if (existsSync(dir) && statSync(dir).isFile()) return Surrogate.loadExported(dir);
     const meta = Surrogate.readMeta(dir);
     const b = await Surrogate.base(meta.base_model, meta.rec ?? undefined);
-    const s = new Surrogate(b.model, b.tok, {}, b.vectors, meta);
+    checkAppended(meta.appended_tokens, b.appended, join(dir, META_FILE));
+    const s = new Surrogate(b.model, b.tok, {}, b.vectors, meta, b.appended);
     if (meta.lora) {
       s.model.enableLora(meta.lora);
       const file = join(dir, ADAPTER_FILE);
-      importWeights(adapterVariables(s.model), readWeights(file), file);
+      importWeights(adapterFileVariables(s.model, s.appended), readWeights(file), file);
     } else setLmWeights(s.model, readWeights(join(dir, WEIGHTS_FILE)), join(dir, WEIGHTS_FILE));
     const file = join(dir, PROJECTORS_FILE);
     Object.assign(
@@ -149,7 +154,8 @@ export class Surrogate {
     const rows = tf.tidy(() => this.projectors.item!.forward(table));
     this.model.appendTokens(rows);
     tf.dispose([table, rows]);
-    return new Surrogate(this.model, this.tok.withTokens(first, titles.map(itemTokenText)), this.projectors, this.vectors, this.meta);
+    const tok = this.tok.withTokens(first, titles.map(itemTokenText));
+    return new Surrogate(this.model, tok, this.projectors, this.vectors, this.meta, this.appended);
   }
 
   /** An aligned model's name in reports: recexplainer-<mode>, "+items" with item tokens. */
@@ -169,12 +175,15 @@ export class Surrogate {
     return this.meta?.connector ?? 'replace';
   }
 
-  /** Writes adapter.safetensors (or, fully fine-tuned, model.safetensors), projectors.safetensors (when any) and align.json. */
+  /** Writes adapter.safetensors (with the vocabulary tables when tokens were appended; or, fully fine-tuned, model.safetensors), projectors.safetensors (when any) and align.json. */
   save(
     dir: string,
-    meta: Omit<AlignMeta, 'format' | 'lora' | 'projector_in' | 'projector_scale' | 'connector'> & { connector: SoftConnector },
+    meta: Omit<AlignMeta, 'format' | 'lora' | 'projector_in' | 'projector_scale' | 'connector' | 'appended_tokens'> & {
+      connector: SoftConnector;
+    },
   ): void {
-    if (this.model.lora) writeSafetensors(join(dir, ADAPTER_FILE), exportWeights(adapterVariables(this.model)), { format: 'pt' });
+    if (this.model.lora)
+      writeSafetensors(join(dir, ADAPTER_FILE), exportWeights(adapterFileVariables(this.model, this.appended)), { format: 'pt' });
     else writeSafetensors(join(dir, WEIGHTS_FILE), lmWeights(this.model), { format: 'pt' });
     const projVars = this.projectorVariables();
     if (projVars.length) writeSafetensors(join(dir, PROJECTORS_FILE), exportWeights(projVars), { format: 'pt' });
@@ -187,6 +196,7 @@ export class Surrogate {
       projector_in: this.projectors.user?.inDim ?? this.projectors.item?.inDim ?? null,
       projector_scale:
         this.projectors.user && this.projectors.item ? { user: this.projectors.user.scale, item: this.projectors.item.scale } : null,
+      appended_tokens: this.appended,
     } satisfies AlignMeta);
   }
 
@@ -284,6 +294,11 @@ export function projectorsSideFile(gguf: string): string {
 /** The LoRA variables (their checkpoint names are PEFT's). */
 function adapterVariables(model: Llama): Variable[] {
   return model.adapters().flatMap((a) => a.variables());
+}
+
+/** What adapter.safetensors holds: the LoRA variables, and the vocabulary tables when special tokens were appended (trained beside them). */
+function adapterFileVariables(model: Llama, appended: AppendedTokens | null): Variable[] {
+  return [...adapterVariables(model), ...(appended ? vocabularyTables(model) : [])];
 }
 
 /** The tensors of a weights file of an aligned model folder. */

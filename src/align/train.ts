@@ -1,7 +1,8 @@
 // The `align` stage: LoRA adapters on the base LM plus (modes I and H) the <user>/<item> projectors,
 // trained on the training samples of one form with loss on the responses; a checkpoint every
 // checkpointEvery steps (--resume continues bit-exactly); writes the aligned model folder
-// (src/align/model.ts), train_log.jsonl, loss.svg and metrics.json.
+// (src/align/model.ts), train_log.jsonl, loss.svg and metrics.json. Special tokens a foreign base
+// lacks are appended (src/align/specials.ts); with LoRA, the vocabulary tables then train too.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
@@ -20,6 +21,7 @@ import { titlesById } from '../data/text_forms.js';
 import { newProjectors, Surrogate } from './model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
 import { SoftVectors } from './soft.js';
+import { vocabularyTables } from './specials.js';
 
 export interface AlignMetrics {
   mode: string;
@@ -70,8 +72,10 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
       : undefined;
   const examples: LmExample[] = records.map((r) => trainingExample(r, s.tok, vectors, file, spans));
   const itemVectors = cfg.itemTokens ? vectors!.itemTable() : undefined;
-  if (cfg.loraR > 0)
+  if (cfg.loraR > 0) {
     s.model.enableLora({ r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targets: cfg.loraTargets }, cfg.seed);
+    if (s.appended) for (const v of vocabularyTables(s.model)) v.trainable = true; // the appended rows must learn
+  }
   if (vectors) Object.assign(s.projectors, newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.seed + 1, vectors.inputScales()));
 
   const samples: Record<string, number> = {};
@@ -81,6 +85,10 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     (n, v) => n + v.size,
     0,
   );
+  if (!cfg.quiet && s.appended)
+    console.error(
+      `align: the base vocabulary lacks ${s.appended.tokens.join(' ')}: appended at ids ${s.appended.first}–${s.appended.first + s.appended.tokens.length - 1}`,
+    );
   if (!cfg.quiet)
     console.error(
       `align ${cfg.mode}: ${examples.length} samples (${tokens} tokens) from ${file}; ${(trainable / 1e6).toFixed(2)}M trainable parameters`,

@@ -111,7 +111,7 @@ export async function loadService(run: string, say: (line: string) => void = () 
 /** The model with fresh soft-token vectors (f's, uncached beyond this request). */
 export function view(svc: Service, lm: Lm): Surrogate {
   const s = lm.surrogate;
-  return new Surrogate(s.model, s.tok, s.projectors, s.vectors ? new SoftVectors(svc.rec) : undefined, s.meta);
+  return new Surrogate(s.model, s.tok, s.projectors, s.vectors ? new SoftVectors(svc.rec) : undefined, s.meta, s.appended);
 }
 
 /** Runs `f` with `history` as what lm's grounding knows of `user` (task 1 excludes the shown history). */

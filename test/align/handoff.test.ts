@@ -3,7 +3,9 @@
 // against our task files and f); import-adapter reads a PEFT adapter written here in PEFT's layout
 // onto a tiny random base, giving the logits of base + (alpha/r)·B·A (and, with modules_to_save
 // copies, of the trained embeddings and head), connectors that add to or replace the placeholder
-// embeddings as align.json says, and one-line errors for adapters that do not fit.
+// embeddings as align.json says, and one-line errors for adapters that do not fit. Onto a base whose
+// tokenizer lacks <user> / <item>, they are appended at V, V + 1 as the reference appends them and
+// its [V+2, H] copies are read.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { readSafetensors, writeSafetensors, type WriteTensor } from '../../src/e
 import { tf } from '../../src/engine/tf.js';
 import { tokenizerCorpus } from '../../src/base/corpus.js';
 import { trainTokenizer } from '../../src/lm/tokenizer/tokenizer.js';
+import { bpeTokenizerJson, countWords, trainBpe } from '../../src/lm/tokenizer/bpe.js';
 import { Llama, injectSoftTokens } from '../../src/lm/model/llama.js';
 import { loadLm, saveLm } from '../../src/lm/io/checkpoint.js';
 import { Surrogate } from '../../src/align/model.js';
@@ -37,6 +40,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'handoff-'));
 const tasks = join(tmp, 'tasks');
 const base = join(tmp, 'base');
 const job = join(tmp, 'job');
+const foreign = join(tmp, 'foreign'); // a base whose tokenizer has only <pad> <s> </s> of our specials
+let foreignV = 0;
 const D = 16; // the ring SASRec's hidden size
 const H = TINY.hidden_size;
 const R = 4;
@@ -51,6 +56,15 @@ before(async () => {
   saveLm(base, model);
   tok.save(join(base, 'tokenizer.json'));
   model.dispose();
+  const words = new Map<string, number>();
+  for (const t of tokenizerCorpus(data)) typeof t === 'string' ? countWords(words, t) : countWords(words, t.text, t.weight);
+  const specials = [{ content: '<pad>' }, { content: '<s>' }, { content: '</s>' }];
+  const json = bpeTokenizerJson(trainBpe({ words, vocabSize: 320, specials }), specials);
+  foreignV = Object.keys(json.model.vocab).length;
+  const other = new Llama({ ...TINY, vocab_size: foreignV, max_position_embeddings: 512, tie_word_embeddings: false }, 8, 0.2);
+  saveLm(foreign, other);
+  writeFileSync(join(foreign, 'tokenizer.json'), JSON.stringify(json));
+  other.dispose();
   const e = cli(['export-job', '--tasks', tasks, '--base-model', base, '--out', job, '--gpus', '4', '--nodes', '2']);
   assert.equal(e.code, 0, e.stderr);
   assert.match(e.stdout, /start it with: RECAI=/);
@@ -181,13 +195,21 @@ const random = (shape: number[], scale = 0.2): WriteTensor => ({
 const TARGETS = ['q_proj', 'v_proj', 'o_proj', 'gate_proj'];
 const moduleOf = (i: number, m: string) => `model.layers.${i}.${m === 'gate_proj' ? 'mlp' : 'self_attn'}.${m}`;
 
-/** A PEFT adapter folder as the reference's trainer saves it; returns its tensors by key. */
-function writePeft(opts: { full?: boolean; config?: Record<string, unknown>; edit?: (t: Record<string, WriteTensor>) => void } = {}): {
+/** A PEFT adapter folder as the reference's trainer saves it (onto `base`; full: with tables of `rows` rows, default the base's); returns its tensors by key. */
+function writePeft(
+  opts: {
+    base?: string;
+    full?: boolean;
+    rows?: number;
+    config?: Record<string, unknown>;
+    edit?: (t: Record<string, WriteTensor>) => void;
+  } = {},
+): {
   dir: string;
   tensors: Record<string, WriteTensor>;
 } {
   const dir = mkdtempSync(join(tmp, 'peft-'));
-  const model = loadLm(base);
+  const model = loadLm(opts.base ?? base);
   const weights = model.namedVariables();
   const tensors: Record<string, WriteTensor> = {};
   for (let i = 0; i < TINY.num_hidden_layers; i++)
@@ -203,8 +225,9 @@ function writePeft(opts: { full?: boolean; config?: Record<string, unknown>; edi
     tensors[`base_model.model.${k}_connector.2.bias`] = random([H]);
   }
   if (opts.full) {
-    tensors['base_model.model.model.embed_tokens.weight'] = random(model.embedTokens.shape, 0.5);
-    tensors['base_model.model.lm_head.weight'] = random(model.lmHead!.shape, 0.5);
+    const rows = opts.rows ?? model.cfg.vocab_size;
+    tensors['base_model.model.model.embed_tokens.weight'] = random([rows, H], 0.5);
+    tensors['base_model.model.lm_head.weight'] = random([rows, H], 0.5);
   }
   model.dispose();
   opts.edit?.(tensors);
@@ -234,9 +257,9 @@ function logits(model: Llama, ids: number[]): Float32Array {
   return tf.tidy(() => model.logits(model.forward(model.embed(Int32Array.from(ids), 1, ids.length))).dataSync() as Float32Array);
 }
 
-/** The base model with s·B·A added by hand (plain arrays), and the trained embeddings and head when the adapter has them. */
-function mergedByHand(tensors: Record<string, WriteTensor>): Llama {
-  const model = loadLm(base);
+/** The base model with s·B·A added by hand (plain arrays), and the trained embeddings and head (of their rows) when the adapter has them. */
+function mergedByHand(tensors: Record<string, WriteTensor>, dir = base): Llama {
+  const model = loadLm(dir);
   const weights = model.namedVariables();
   for (let i = 0; i < TINY.num_hidden_layers; i++)
     for (const m of TARGETS) {
@@ -254,6 +277,7 @@ function mergedByHand(tensors: Record<string, WriteTensor>): Llama {
       w.assign(tf.tensor(W, w.shape));
     }
   const embed = tensors['base_model.model.model.embed_tokens.weight'];
+  if (embed && embed.shape[0] > model.cfg.vocab_size) model.resizeTokenEmbeddings(embed.shape[0]); // rows then overwritten
   if (embed) model.embedTokens.assign(tf.tensor(embed.data, embed.shape));
   const head = tensors['base_model.model.lm_head.weight'];
   if (head) model.lmHead!.assign(tf.tensor(head.data, head.shape));
@@ -262,7 +286,7 @@ function mergedByHand(tensors: Record<string, WriteTensor>): Llama {
 
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 const IDS = [1, 5, 17, 40, 99, 3, 250, 8, 12, 60];
-const importTo = (peft: string, extra: Partial<typeof IMPORT_ADAPTER_DEFAULTS> & { projectors?: string } = {}) => {
+const importTo = (peft: string, extra: Partial<typeof IMPORT_ADAPTER_DEFAULTS> & { projectors?: string; baseModel?: string } = {}) => {
   const out = mkdtempSync(join(tmp, 'aligned-'));
   return importAdapter({ ...IMPORT_ADAPTER_DEFAULTS, peft, job, baseModel: base, out, ...extra }).then((r) => ({ ...r, out }));
 };
@@ -296,6 +320,42 @@ test('import-adapter: modules_to_save copies of embed_tokens and lm_head are mer
   assert.ok(d < 1e-4, `max |Δlogit| ${d}`);
   s.dispose();
   want.dispose();
+});
+
+test("import-adapter onto a base lacking <user> / <item>: appended at V, V + 1, the reference's [V+2, H] copies read", async () => {
+  const V = foreignV;
+  const appended = ['<user>', '<item>', 'USER:', 'ASSISTANT:', '<title>', '</title>'];
+  /** Logits of ids through both, over the columns the hand-merged model has (ours has our other appended tokens too). */
+  const compare = (s: Surrogate, want: Llama, ids: number[]) => {
+    const [ours, theirs] = [logits(s.model, ids), logits(want, ids)];
+    const [n, m] = [s.model.cfg.vocab_size, want.cfg.vocab_size];
+    return ids.reduce((d, _, t) => Math.max(d, maxDiff(ours.slice(t * n, t * n + m), theirs.slice(t * m, (t + 1) * m))), 0);
+  };
+  for (const full of [true, false]) {
+    const { dir, tensors } = writePeft({ base: foreign, full, rows: V + 2 });
+    const { out, meta, merged } = await importTo(dir, { baseModel: foreign });
+    assert.equal(merged, full);
+    assert.deepEqual(meta.appended_tokens, { first: V, tokens: appended, base_rows: V });
+    const s = await Surrogate.load(out);
+    assert.deepEqual([s.tok.special.user, s.tok.special.item, s.model.cfg.vocab_size], [V, V + 1, V + appended.length]);
+    const want = mergedByHand(tensors, foreign);
+    const d = compare(s, want, full ? [...IDS, V, 3, V + 1, 9] : IDS);
+    assert.ok(d < 1e-4, `${full ? 'merged' : 'LoRA'}: max |Δlogit| ${d}`);
+    s.dispose();
+    want.dispose();
+  }
+  const { dir } = writePeft({ base: foreign, full: true, rows: V + 1 });
+  await assert.rejects(importTo(dir, { baseModel: foreign }), (e: Error) => {
+    assert.ok(e instanceof UserError, e.stack);
+    assert.match(
+      e.message,
+      new RegExp(
+        `embed_tokens\\.weight"\\): adapter for a different base shape: \\[${V + 1}, 32\\], the base model's model\\.embed_tokens\\.weight is \\[${V}, 32\\] \\(\\[${V + 2}, 32\\] with <user> and <item> appended\\)$`,
+      ),
+    );
+    assert.doesNotMatch(e.message, /\n/);
+    return true;
+  });
 });
 
 /** erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): the exact GELU of nn.GELU(). */

@@ -186,7 +186,7 @@ test('the roles and the chat template a file names; one-line DataErrors naming t
   bad({ ...metadataOf(SPM), 'tokenizer.ggml.scores': [1, 2] }, /tokenizer\.ggml\.scores.*not a list of 273 numbers/);
   bad({ ...metadataOf(BPE), 'tokenizer.ggml.eos_token_id': 'x' }, /eos_token_id.*"x" is not a token id/);
   const none = tokenizerFromGguf(metaOnly({ ...metadataOf(BPE), 'tokenizer.ggml.padding_token_id': 4294967295 })); // "none", as stories260K has it
-  assert.deepEqual([none.special.bos, none.special.pad], [bpeIds('<|endoftext|>')[0], BPE_TOKENS.length]); // pad: appended, as with no id
+  assert.deepEqual([none.special.bos, none.special.pad], [bpeIds('<|endoftext|>')[0], BPE_TOKENS.length + 2]); // pad: appended after <user>, <item>, as with no id
   bad({ ...metadataOf(BPE), 'tokenizer.chat_template': 7 }, /tokenizer\.chat_template.*not a string/);
   bad(
     { ...metadataOf(BPE), 'tokenizer.chat_template': template.replace(/{% if add_generation_prompt %}.*/, '') },

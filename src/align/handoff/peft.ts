@@ -3,7 +3,9 @@
 // modules_to_save under their own names: "base_model.model.user_connector.0.weight",
 // "base_model.model.model.embed_tokens.weight", "base_model.model.lm_head.weight"), read and
 // checked against a base model: its LoRA settings as ours, its LoRA tensors under our names, and the
-// other tensors sorted out. Every mismatch is one line naming the file, the tensor and both shapes.
+// other tensors sorted out; the embed_tokens / lm_head copies have the base model's rows, or two
+// more where the reference appended <user> and <item> to its tokenizer (TableRows). Every mismatch
+// is one line naming the file, the tensor and both shapes.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, UserError } from '../../engine/errors.js';
@@ -34,8 +36,14 @@ export interface PeftAdapter {
   lora: LoraConfig;
   loraTensors: Record<string, ReadTensor>; // our names ("model.layers.0.self_attn.q_proj.lora_A.weight")
   connectors: Record<string, ReadTensor>; // "user_connector.0.weight", …
-  embed?: ReadTensor; // modules_to_save copies: [V,H]
+  embed?: ReadTensor; // modules_to_save copies: [V,H], or [V+2,H] with <user> and <item> appended
   head?: ReadTensor;
+}
+
+/** The rows the embed_tokens / lm_head copies may have: the base model's, and withSoft where the reference appended <user>, <item> and resized. */
+export interface TableRows {
+  base: number;
+  withSoft?: number;
 }
 
 const shape = (s: readonly number[]) => `[${s.join(', ')}]`;
@@ -77,8 +85,8 @@ function loraConfig(dir: string): LoraConfig {
   return { r: c.r as number, alpha: c.lora_alpha, dropout, targets: LORA_TARGETS.filter((t) => targets.includes(t)) };
 }
 
-/** Reads `dir` and checks every tensor against `base`: LoRA pairs on existing weights of matching shape, nothing unknown. */
-export function readPeftAdapter(dir: string, base: Llama): PeftAdapter {
+/** Reads `dir` and checks every tensor against `base`: LoRA pairs on existing weights of matching shape, tables of `rows` rows, nothing unknown. */
+export function readPeftAdapter(dir: string, base: Llama, rows: TableRows): PeftAdapter {
   const lora = loraConfig(dir);
   const file = join(dir, ADAPTER_WEIGHTS_FILE);
   if (!existsSync(file)) throw new UserError(`${dir}: no ${ADAPTER_WEIGHTS_FILE} (bring back the adapter the trainer saved)`);
@@ -107,9 +115,15 @@ export function readPeftAdapter(dir: string, base: Llama): PeftAdapter {
       out.loraTensors[name] = t;
     } else if (name && connectorPrefixes.some((p) => name.startsWith(p))) out.connectors[name] = t;
     else if (name === EMBED || name === HEAD) {
-      const w = name === EMBED ? base.embedTokens : base.headWeight;
-      if (shape(t.shape) !== shape(w.shape))
-        throw new DataError(at, `adapter for a different base shape: ${shape(t.shape)}, the base model's ${name} is ${shape(w.shape)}`);
+      const H = base.cfg.hidden_size;
+      const fits = t.shape.length === 2 && t.shape[1] === H && (t.shape[0] === rows.base || t.shape[0] === rows.withSoft);
+      if (!fits) {
+        const soft = rows.withSoft === undefined ? '' : ` (${shape([rows.withSoft, H])} with <user> and <item> appended)`;
+        throw new DataError(
+          at,
+          `adapter for a different base shape: ${shape(t.shape)}, the base model's ${name} is ${shape([rows.base, H])}${soft}`,
+        );
+      }
       out[name === EMBED ? 'embed' : 'head'] = t;
     } else throw new DataError(at, 'unknown tensor (neither LoRA on a base weight, a user/item connector, embed_tokens nor lm_head)');
   }

@@ -71,8 +71,8 @@ connectors add their outputs to the placeholder embeddings, as they were trained
 - The reference's templates put their own chat markup (for \`vicuna\`: a system sentence before
   \`USER:\`) around the samples; recexplainer prompts the imported model in its own layout,
   \`<s>USER: {prompt} ASSISTANT:\`, without that sentence.
-- The reference adds \`<user>\` and \`<item>\` to the tokenizer when it lacks them and grows the
-  embeddings; import-adapter needs a base model whose tokenizer already has them (and our other
-  special tokens) inside its vocabulary, as \`recexplainer pretrain\` models do.
+- The reference adds \`<user>\` and \`<item>\` to a tokenizer that lacks them (ids V and V + 1) and
+  grows the embeddings; import-adapter appends them to the base model the same way and reads their
+  trained rows from the adapter's \`embed_tokens\` / \`lm_head\` copies.
 `;
 }

@@ -11,6 +11,7 @@ import { GGML_F16, GGML_F32 } from './gguf_read.js';
 import type { Llama } from '../model/llama.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { ggufArchitecture, ggufRowOrder, ggufTensorName, ROPE_FREQS } from './load.js';
+import { preTokenizerName, PRE_TOKENIZERS } from '../tokenizer/pre_tokenizers.js';
 
 export type GgufWeightType = 'f32' | 'f16';
 
@@ -211,12 +212,17 @@ export function writeLlamaGguf(file: string, model: Llama, opts: GgufWriteOption
   writeFileAtomic(file, encodeLlamaGguf(model, opts));
 }
 
-/** tokenizer.json (byte-level BPE) → GGUF gpt2 vocabulary arrays (pre-tokenizer gpt-2: our ByteLevel regex); specials are control tokens. */
+/**
+ * tokenizer.json (byte-level BPE) → GGUF gpt2 vocabulary arrays, under the llama.cpp name of its
+ * pre-tokenizer (ours: gpt-2; one read from a GGUF: the name it was read under); specials (appended
+ * ones included) are control tokens.
+ */
 export function gpt2Vocab(tok: Tokenizer): GgufTokenizer {
-  const pre = (tok.json.pre_tokenizer as { type?: unknown } | null)?.type;
-  if (tok.json.model.type !== 'BPE' || pre !== 'ByteLevel')
+  const preTok = tok.json.pre_tokenizer as { type?: unknown } | null;
+  const pre = tok.json.model.type === 'BPE' ? preTokenizerName(preTok, tok.json.model.ignore_merges === true) : undefined;
+  if (pre === undefined)
     throw new UserError(
-      `only a byte-level BPE tokenizer with GPT-2's pre-tokenizer can be written into a GGUF (this one: ${tok.json.model.type}, ${String(pre)})`,
+      `only a byte-level BPE tokenizer under one of llama.cpp's pre-tokenizers (${PRE_TOKENIZERS.join(', ')}) can be written into a GGUF (this one: ${tok.json.model.type}, ${String(preTok?.type)})`,
     );
   const json = tok.json as unknown as { model: { vocab: Record<string, number>; merges?: (string | string[])[] } };
   const tokens: string[] = Array.from({ length: tok.vocabSize }, (_, i) => `[PAD${i}]`);
@@ -229,7 +235,7 @@ export function gpt2Vocab(tok: Tokenizer): GgufTokenizer {
     tokens,
     tokenTypes,
     merges,
-    pre: 'gpt-2',
+    pre,
     chatTemplate: tok.chatTemplate?.source,
     bos: tok.special.bos,
     eos: tok.special.eos,

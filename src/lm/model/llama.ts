@@ -70,7 +70,7 @@ const NEG = -1e9;
 
 export class Llama {
   readonly cfg: LlamaConfig;
-  embedTokens: Variable; // [V,H]; replaced (not resized) by appendTokens
+  embedTokens: Variable; // [V,H]; replaced (not resized) by appendTokens and resizeTokenEmbeddings
   readonly layers: LlamaLayer[] = [];
   readonly norm: Variable; // [H]
   lmHead?: Variable; // [V,H]; absent when tied
@@ -127,20 +127,43 @@ export class Llama {
    * vocabulary of V + N. The new tables are frozen copies.
    */
   appendTokens(rows: Tensor): void {
-    const [n, H] = rows.shape;
-    if (H !== this.cfg.hidden_size)
-      throw new RangeError(`appendTokens: rows of width ${H}, the model's hidden size is ${this.cfg.hidden_size}`);
-    const grow = (v: Variable): Variable => {
+    if (rows.shape[1] !== this.cfg.hidden_size)
+      throw new RangeError(`appendTokens: rows of width ${rows.shape[1]}, the model's hidden size is ${this.cfg.hidden_size}`);
+    this.grow(rows, rows, false);
+  }
+
+  /**
+   * Grows the vocabulary to n entries as Hugging Face's resize_token_embeddings does by default
+   * (mean_resizing): each new embedding row is the mean of the existing ones, each new head row
+   * (untied) the mean of the head's. Transformers samples around that mean with covariance
+   * 1e-9·Σ (the mean itself when Σ is not positive definite); the mean is taken here, so a grown
+   * model is the same every time. The tables keep their trainability.
+   */
+  resizeTokenEmbeddings(n: number): void {
+    const V = this.cfg.vocab_size;
+    if (!(Number.isInteger(n) && n > V)) throw new RangeError(`resizeTokenEmbeddings: ${n} entries do not grow a vocabulary of ${V}`);
+    tf.tidy(() => {
+      const means = (v: Variable) => tf.tile(tf.mean(v, 0, true), [n - V, 1]);
+      const rows = means(this.embedTokens);
+      this.grow(rows, this.lmHead ? means(this.lmHead) : rows, true);
+    });
+  }
+
+  /** Appends input rows [N,H] to the embeddings and output rows [N,H] to an untied head, as new variables, frozen unless `keepTrainable` and the old one was trainable. */
+  private grow(rows: Tensor, headRows: Tensor, keepTrainable: boolean): void {
+    const grow = (v: Variable, add: Tensor): Variable => {
       const name = paramName(v);
-      const grown = tf.tidy(() => tf.concat([v, rows]));
+      const trainable = keepTrainable && v.trainable;
+      const grown = tf.tidy(() => tf.concat([v, add]));
       v.dispose();
       const out = frozen(grown, name);
+      out.trainable = trainable;
       grown.dispose();
       return out;
     };
-    this.embedTokens = grow(this.embedTokens);
-    if (this.lmHead) this.lmHead = grow(this.lmHead);
-    this.cfg.vocab_size += n;
+    this.embedTokens = grow(this.embedTokens, rows);
+    if (this.lmHead) this.lmHead = grow(this.lmHead, headRows);
+    this.cfg.vocab_size += rows.shape[0];
   }
 
   /** Every weight under its Hugging Face name (LoRA adapters under PEFT's names). */

@@ -2,7 +2,8 @@
 // (tokenizer.ggml.pre), as Hugging Face tokenizer.json pre_tokenizer objects: each of llama.cpp's
 // split regexes (src/llama-vocab.cpp, llm_tokenizer_bpe) in turn, keeping matches and the text
 // between them as pieces, then the GPT-2 byte mapping. Llama 3's family also takes a word that is
-// a whole token as it is (ignore_merges). An unknown name is a one-line error naming it.
+// a whole token as it is (ignore_merges). An unknown name is a one-line error naming it. Back the
+// other way, preTokenizerName gives the name of such a pre-tokenizer (for writing a GGUF).
 
 const GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
 const LLAMA3 =
@@ -50,4 +51,19 @@ export function preTokenizer(name: string): { pre_tokenizer: object; ignore_merg
     },
     ignore_merges: spec.ignoreMerges,
   };
+}
+
+/**
+ * The llama.cpp name of a tokenizer.json pre_tokenizer with BPE ignore_merges: "gpt-2" for a plain
+ * ByteLevel one (its regex is GPT-2's), else the first name whose preTokenizer() is exactly this;
+ * undefined for any other.
+ */
+export function preTokenizerName(pre: unknown, ignoreMerges: boolean): string | undefined {
+  const p = pre as { type?: unknown; use_regex?: unknown; add_prefix_space?: unknown } | null;
+  if (p?.type === 'ByteLevel') return p.use_regex !== false && p.add_prefix_space !== true && !ignoreMerges ? 'gpt-2' : undefined;
+  const key = JSON.stringify(pre);
+  return PRE_TOKENIZERS.find((name) => {
+    const spec = preTokenizer(name)!;
+    return JSON.stringify(spec.pre_tokenizer) === key && spec.ignore_merges === ignoreMerges;
+  });
 }
