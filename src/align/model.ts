@@ -17,6 +17,7 @@ import { readSafetensors, writeSafetensors, type ReadTensor } from '../engine/sa
 import { tf } from '../engine/tf.js';
 import { greedyDecode, type SoftTokens } from '../lm/decode/search.js';
 import type { Constraint } from '../lm/decode/constraint.js';
+import type { TextEngine } from '../lm/decode/text_engine.js';
 import { Llama, type SoftConnector } from '../lm/model/llama.js';
 import { lmWeights, setLmWeights, WEIGHTS_FILE } from '../lm/io/checkpoint.js';
 import { exportWeights, importWeights } from '../engine/params.js';
@@ -242,18 +243,31 @@ export class Surrogate {
     return Object.values(this.projectors).flatMap((p) => p.variables());
   }
 
-  /** Greedy continuations of one batch of prompts (soft tokens filled, each under its constraint if any), as trimmed text without title markers; at most `want` new tokens, fewer where the context ends. */
-  generate(prompts: readonly { ids: readonly number[]; soft: readonly SoftSlot[]; constraint?: Constraint }[], want: number): string[] {
+  /**
+   * Greedy continuations of one batch of prompts (soft tokens filled, each under its constraint if any), as trimmed text
+   * without title markers; at most `want` new tokens, fewer where the context ends. A text-only engine (llama.cpp) decodes
+   * instead of our model when given (the prompts then carry no soft tokens).
+   */
+  generate(
+    prompts: readonly { ids: readonly number[]; soft: readonly SoftSlot[]; constraint?: Constraint }[],
+    want: number,
+    engine?: TextEngine,
+  ): string[] {
     const soft = this.softTokens(prompts.map((p) => p.soft));
     try {
       const longest = Math.max(...prompts.map((p) => p.ids.length));
-      const maxNewTokens = Math.max(1, Math.min(want, this.model.cfg.max_position_embeddings - longest));
-      return greedyDecode(this.model, prompts, { maxNewTokens, eosId: this.tok.special.eos }, soft).map((ids) =>
+      const maxNewTokens = Math.max(1, Math.min(want, this.maxPositions(engine) - longest));
+      return greedyDecode(engine ?? this.model, prompts, { maxNewTokens, eosId: this.tok.special.eos }, soft).map((ids) =>
         unmarkTitles(this.tok.decode(ids)).trim(),
       );
     } finally {
       soft?.vectors.dispose();
     }
+  }
+
+  /** Prompt + generated tokens at most: the model's context, or the engine's when that is shorter. */
+  maxPositions(engine?: TextEngine): number {
+    return Math.min(this.model.cfg.max_position_embeddings, engine?.maxPositions ?? Infinity);
   }
 
   /** Projected soft-token vectors for decoding: slots of prompt b → (b, position), vectors [N,H]. */

@@ -160,6 +160,7 @@ test("the defaults are the stages' long-standing values", () => {
     users: 0,
     task4: 300,
     decoding: 'grounded',
+    engine: 'ours',
     seed: 0,
     quiet: false,
     force: false,
@@ -182,6 +183,7 @@ test("the defaults are the stages' long-standing values", () => {
     decoding: 'grounded',
     judgeModel: 'gpt-4o-mini',
     llmModel: 'gpt-4o-mini',
+    engine: 'ours',
     distinction: true,
     seed: 0,
     quiet: false,
@@ -299,13 +301,14 @@ test('flags parse to the config keys: defaults, kebab-case names, --no- switches
     metaCols: ['x', 'y'],
     skipBadTimes: false,
   });
-  assert.deepEqual(await run('eval', ['--tasks', 't', '--out', 'o', '--baselines', 'none']), {
+  assert.deepEqual(await run('eval', ['--tasks', 't', '--out', 'o', '--baselines', 'none', '--engine', 'llama-cpp']), {
     ...EVAL_DEFAULTS,
     model: [],
     distillEpochs: DISTILL_DEFAULTS.epochs,
     tasks: 't',
     out: 'o',
     baselines: [],
+    engine: 'llama-cpp',
   });
   const runFlags = defaultsOf(RUN_SPEC);
   assert.deepEqual(await run('run', ['--ablate', 'all', '--llm-url', 'http://h/v1']), {
@@ -340,6 +343,10 @@ test('wrong types and unknown flags are one-line commander errors naming the fla
     [
       ['eval', '--tasks', 't', '--out', tmp(), '--baselines', 'random,foo'],
       /option '--baselines <list>' argument 'random,foo' is invalid\. expected entries among random, popularity, base-lm, icl, icl-llm, sasrec-kd, none, got "foo"/,
+    ],
+    [
+      ['explain', '--tasks', 't', '--out', tmp(), '--engine', 'vllm'],
+      /option '--engine <e>' argument 'vllm' is invalid\. expected one of ours, llama-cpp/,
     ],
     [['serve', '--port', 'http'], /option '--port <port>' argument 'http' is invalid\. expected an integer, got "http"/],
     [['run', '--ablate', '8'], /option '--ablate <tasks>' argument '8' is invalid\. expected "all" or task numbers among 1–7, got "8"/],

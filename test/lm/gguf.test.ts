@@ -15,12 +15,12 @@ import { tf } from '../../src/engine/tf.js';
 import { saveLm } from '../../src/lm/io/checkpoint.js';
 import { greedyDecode } from '../../src/lm/decode/search.js';
 import { ggufTensor, parseGguf, readGguf } from '../../src/lm/io/gguf_read.js';
-import { encodeLlamaGguf, floatToHalf, writeLlamaGguf, type GgufTokenizer } from '../../src/lm/io/gguf_write.js';
+import { encodeLlamaGguf, floatToHalf, writeLlamaGguf } from '../../src/lm/io/gguf_write.js';
 import type { LlamaConfig } from '../../src/lm/model/config.js';
 import { llama3Factors } from '../../src/lm/model/rope.js';
 import { Llama } from '../../src/lm/model/llama.js';
 import { llamaFromGguf, loadBaseModel } from '../../src/lm/io/load.js';
-import { nodeLlamaCpp, type NodeLlama } from './llama_cpp.js';
+import { nodeLlamaCpp, placeholderVocab, type NodeLlama } from './llama_cpp.js';
 
 const CFG = {
   vocab_size: 300,
@@ -35,21 +35,7 @@ const STORIES = new URL('../../../shared/data/tiny-gguf-stories260k/stories260K.
 const STEPS = 32;
 const dir = mkdtempSync(join(tmpdir(), 'gguf-test-'));
 
-/**
- * A SentencePiece-style vocabulary so llama.cpp accepts the file (token ids are fed directly). It
- * needs all 256 byte-fallback tokens: with fewer, node-llama-cpp aborts the process after loading.
- */
-const PIECES = ['<unk>', '<s>', '</s>', ...Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`)];
-while (PIECES.length < CFG.vocab_size) PIECES.push(`t${PIECES.length}`);
-const VOCAB: GgufTokenizer = {
-  model: 'llama',
-  tokens: PIECES,
-  scores: PIECES.map(() => 0),
-  tokenTypes: PIECES.map((p, i) => (i === 0 ? 2 : i < 3 ? 3 : p.startsWith('<0x') ? 6 : 1)),
-  bos: 1,
-  eos: 2,
-  unk: 0,
-};
+const VOCAB = placeholderVocab(CFG.vocab_size);
 
 before(async () => {
   await initEngine({ backend: 'wasm' });
