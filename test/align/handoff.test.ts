@@ -284,6 +284,16 @@ function mergedByHand(tensors: Record<string, WriteTensor>, dir = base): Llama {
   return model;
 }
 
+/** The imported model in `out` gives the logits of the base merged with `tensors` by hand, within 1e-4. */
+async function assertLogitsAsMergedByHand(out: string, tensors: Record<string, WriteTensor>): Promise<void> {
+  const s = await Surrogate.load(out);
+  const want = mergedByHand(tensors);
+  const d = maxDiff(logits(s.model, IDS), logits(want, IDS));
+  assert.ok(d < 1e-4, `max |Δlogit| ${d}`);
+  s.dispose();
+  want.dispose();
+}
+
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 const IDS = [1, 5, 17, 40, 99, 3, 250, 8, 12, 60];
 const importTo = (peft: string, extra: Partial<typeof IMPORT_ADAPTER_DEFAULTS> & { projectors?: string; baseModel?: string } = {}) => {
@@ -301,12 +311,7 @@ test('import-adapter: a LoRA adapter on the tiny base gives the logits of base +
   assert.deepEqual([meta.mode, meta.connector, meta.steps, meta.seconds, meta.projector_in], ['H', 'add', 120, 33.5, D]);
   assert.deepEqual(meta.lora, { r: R, alpha: ALPHA, dropout: 0.05, targets: ['q', 'v', 'o', 'gate'] });
   assert.deepEqual(meta.projector_scale, manifest().connector.scale);
-  const s = await Surrogate.load(out);
-  const want = mergedByHand(tensors);
-  const d = maxDiff(logits(s.model, IDS), logits(want, IDS));
-  assert.ok(d < 1e-4, `max |Δlogit| ${d}`);
-  s.dispose();
-  want.dispose();
+  await assertLogitsAsMergedByHand(out, tensors);
 });
 
 test('import-adapter: modules_to_save copies of embed_tokens and lm_head are merged into full weights with the LoRA', async () => {
@@ -314,12 +319,7 @@ test('import-adapter: modules_to_save copies of embed_tokens and lm_head are mer
   const { out, merged, meta } = await importTo(dir);
   assert.equal(merged, true);
   assert.equal(meta.lora, null);
-  const s = await Surrogate.load(out);
-  const want = mergedByHand(tensors);
-  const d = maxDiff(logits(s.model, IDS), logits(want, IDS));
-  assert.ok(d < 1e-4, `max |Δlogit| ${d}`);
-  s.dispose();
-  want.dispose();
+  await assertLogitsAsMergedByHand(out, tensors);
 });
 
 test("import-adapter onto a base lacking <user> / <item>: appended at V, V + 1, the reference's [V+2, H] copies read", async () => {

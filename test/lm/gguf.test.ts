@@ -20,17 +20,8 @@ import type { LlamaConfig } from '../../src/lm/model/config.js';
 import { llama3Factors } from '../../src/lm/model/rope.js';
 import { Llama } from '../../src/lm/model/llama.js';
 import { llamaFromGguf, loadBaseModel } from '../../src/lm/io/load.js';
-import { nodeLlamaCpp, placeholderVocab, type NodeLlama } from './llama_cpp.js';
+import { nodeLlamaCpp, placeholderVocab, RANDOM_CFG as CFG, type NodeLlama } from './llama_cpp.js';
 
-const CFG = {
-  vocab_size: 300,
-  hidden_size: 32,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  intermediate_size: 48,
-  max_position_embeddings: 128,
-};
 const STORIES = new URL('../../../shared/data/tiny-gguf-stories260k/stories260K.gguf', import.meta.url).pathname;
 const STEPS = 32;
 const dir = mkdtempSync(join(tmpdir(), 'gguf-test-'));

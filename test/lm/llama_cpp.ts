@@ -29,3 +29,14 @@ export function placeholderVocab(size: number): GgufTokenizer {
     unk: 0,
   };
 }
+
+/** The shape of the small random models the llama.cpp comparisons write (GQA: 4 heads, 2 KV heads). */
+export const RANDOM_CFG = {
+  vocab_size: 300,
+  hidden_size: 32,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  intermediate_size: 48,
+  max_position_embeddings: 128,
+};

@@ -30,17 +30,8 @@ import { TokenTrie } from '../../src/lm/decode/trie.js';
 import { writeLlamaGguf } from '../../src/lm/io/gguf_write.js';
 import { Llama } from '../../src/lm/model/llama.js';
 import { Rng } from '../../src/engine/rng.js';
-import { placeholderVocab } from './llama_cpp.js';
+import { placeholderVocab, RANDOM_CFG as CFG } from './llama_cpp.js';
 
-const CFG = {
-  vocab_size: 300,
-  hidden_size: 32,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  intermediate_size: 48,
-  max_position_embeddings: 128,
-};
 const EOS = 2;
 const DELTA = 1e-3; // the exact engine's logits relative to the top token
 const DEFAULT_DELTA = 0.05; // llama.cpp's defaults (gguf.test.ts)
