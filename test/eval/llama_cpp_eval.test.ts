@@ -5,6 +5,11 @@
 // likelihoods within the exact engine's bound (test/lm/llama_cpp_engine.test.ts: 2·1e-3 per answer
 // token) and not bitwise ours. explain: the base-lm explainer writes our texts, grounded (title spans)
 // and free. Skipped where node-llama-cpp cannot be loaded.
+//
+// A random model's two best logits are sometimes closer than the engines can disagree (1e-3), and
+// a greedy text may part there (CI's CPU did so once in a 40-token free answer); the engine test
+// checks token by token that a parting happens only at such a near-tie. Here, wiring: at most
+// NEAR_TIES texts per file differ, and a differing text starts as ours does (the first COMMON characters past its opening quote or bracket).
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -30,6 +35,18 @@ import { buildTasks } from '../../src/tasks/build.js';
 
 const PER_TOKEN = 2e-3;
 const ANSWER_TOKENS = 8; // a task-3 answer ("Yes.", "No." and the end of the turn) is at most this many tokens here
+const NEAR_TIES = 2; // texts per file allowed to part from ours
+const COMMON = 4;
+
+/** Asserts `theirs` is `mine` text by text but for at most NEAR_TIES partings after a common start; returns how many differ. */
+function assertSameTexts(theirs: readonly unknown[], mine: readonly unknown[], what: string): number {
+  assert.equal(theirs.length, mine.length, what);
+  const differ = mine.flatMap((m, i) => (JSON.stringify(theirs[i]) === JSON.stringify(m) ? [] : [i]));
+  for (const i of differ)
+    assert.equal(JSON.stringify(theirs[i]).slice(0, COMMON + 1), JSON.stringify(mine[i]).slice(0, COMMON + 1), `${what} [${i}]`);
+  assert.ok(differ.length <= NEAR_TIES, `${what}: ${differ.length} texts differ from ours`);
+  return differ.length;
+}
 const tmp = mkdtempSync(join(tmpdir(), 'llama-cpp-eval-'));
 const tasks = join(tmp, 'tasks');
 const base = join(tmp, 'base');
@@ -87,15 +104,21 @@ test('eval --engine llama-cpp: base-lm and icl answer as with our decoder, groun
   );
   if (skip) return t.skip(skip);
   let compared = 0;
+  let parted = 0;
   let rounded = 0; // task-3 scores not bitwise ours: llama.cpp computed them
   for (const file of ['base-lm.jsonl', 'icl.jsonl'].flatMap((f) => [join('answers', f), join('answers', 'free', f)])) {
     const mine = jsonl<AnswerRow>(out('ours'), file);
     const theirs = jsonl<AnswerRow>(out('llama-cpp'), file);
     assert.equal(theirs.length, mine.length);
+    assert.deepEqual(
+      theirs.map((r) => r.id),
+      mine.map((r) => r.id),
+    );
+    const texts = (rows: AnswerRow[]) => rows.filter((r) => r.task !== 3).map((r) => r.output);
+    parted += assertSameTexts(texts(theirs), texts(mine), file);
     mine.forEach((m, i) => {
       const o = theirs[i];
-      assert.equal(o.id, m.id);
-      if (m.task !== 3) return assert.deepEqual(o.output, m.output, `${file} ${m.id}`);
+      if (m.task !== 3) return;
       (m.output as readonly number[]).forEach((v, k) =>
         assert.ok(
           Math.abs((o.output as readonly number[])[k] - v) < ANSWER_TOKENS * PER_TOKEN,
@@ -109,7 +132,7 @@ test('eval --engine llama-cpp: base-lm and icl answer as with our decoder, groun
   }
   assert.deepEqual(new Set(jsonl<AnswerRow>(out('ours'), 'answers', 'base-lm.jsonl').map((r) => r.task)), new Set([1, 2, 3]));
   assert.ok(rounded > 0, 'every task-3 score is bitwise ours: was llama.cpp used?');
-  t.diagnostic(`${compared} answers compared`);
+  t.diagnostic(`${compared} answers compared, ${parted} task-1/2 texts parted at a near-tie`);
 });
 
 test('explain --engine llama-cpp: the base-lm explainer writes our texts, grounded and free', async (t) => {
@@ -132,6 +155,6 @@ test('explain --engine llama-cpp: the base-lm explainer writes our texts, ground
   for (const dir of [['explanations'], ['explanations', 'free']]) {
     const texts = (engine: EngineName) => jsonl<ExplanationRow>(out(engine), ...dir, 'base-lm.jsonl').map((r) => r.text);
     assert.equal(texts('ours').length, 6);
-    assert.deepEqual(texts('llama-cpp'), texts('ours'));
+    assertSameTexts(texts('llama-cpp'), texts('ours'), dir.join('/'));
   }
 });
