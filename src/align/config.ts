@@ -2,23 +2,10 @@
 // and its flags (--lora-r ↔ loraR, --per-task ↔ perTask), and the check of its combinations.
 // Written resolved to <out>/config.json.
 import { UserError } from '../engine/errors.js';
-import {
-  choice,
-  defaultsOf,
-  flag,
-  float,
-  int,
-  list,
-  maybe,
-  opt,
-  req,
-  text,
-  type ArgType,
-  type ConfigOf,
-  type Spec,
-} from '../engine/options.js';
+import { choice, defaultsOf, flag, float, int, list, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
 import { LORA_TARGETS } from '../lm/model/lora.js';
 import { FORMS } from '../tasks/forms.js';
+import { recSource, recSpec } from '../rec/source.js';
 
 /** Comma-separated alignment task numbers, 1–7, distinct, sorted. */
 export const taskNumbers: ArgType<number[]> = {
@@ -31,7 +18,7 @@ export const ALIGN_SPEC = {
   tasks: req(text('<dir>'), 'tasks folder (from `recexplainer tasks`)'),
   baseModel: req(text('<path>'), 'base LM: model folder (from `recexplainer pretrain`) or .gguf with tokenizer.json beside it'),
   out: req(text('<dir>'), 'output folder for the aligned model'),
-  rec: maybe(text('<dir>'), 'target model folder (default: the one the tasks were built from)'),
+  ...recSpec(' (default for all these: the f the tasks were built from)'),
   loraR: opt(16, int(0), 'LoRA rank (0 = full fine-tuning, no adapters)'),
   loraAlpha: opt(32, float(0), 'LoRA alpha (scale alpha/r)'),
   loraDropout: opt(0.05, float(0, 0.99), 'dropout on the adapter input'),
@@ -66,6 +53,7 @@ export const ALIGN_DEFAULTS = defaultsOf(ALIGN_SPEC);
 export function validateAlignConfig(cfg: AlignConfig): void {
   if (cfg.itemTokens && cfg.mode === 'B')
     throw new UserError('--item-tokens needs --mode I or H (the item projector makes the item tokens)');
+  recSource(cfg, true);
   if (cfg.loraR === 0) return;
   if (!(cfg.loraAlpha > 0)) throw new UserError(`--lora-alpha must be positive with --lora-r ${cfg.loraR}, got ${cfg.loraAlpha}`);
   if (cfg.loraTargets.length === 0 || new Set(cfg.loraTargets).size !== cfg.loraTargets.length) {

@@ -1,9 +1,13 @@
 // An aligned surrogate on disk and in memory: base Llama + LoRA adapters (adapter.safetensors,
 // PEFT names) + the <user>/<item> projectors (projectors.safetensors) + align.json naming the base
-// model and the target model whose embeddings the projectors read. Also the unaligned base model
+// model and the target model whose embeddings the projectors read, and whether projector outputs
+// replace the placeholder embeddings (ours) or are added to them (imported from the reference
+// implementation, src/align/handoff/). Also the unaligned base model
 // with the same interface (the base-lm and icl baselines). An item-token model (align.json lists
 // its item titles) gets one token per item after the text vocabulary at load: input and output
-// row the item projector of f's item vector, decoded as the item's title.
+// row the item projector of f's item vector, decoded as the item's title. A foreign base model gets
+// the special tokens its vocabulary lacks appended (src/align/specials.ts); align.json records them,
+// and with LoRA adapter.safetensors also holds the trained embed_tokens (and untied lm_head).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Variable } from '@tensorflow/tfjs-core';
@@ -13,7 +17,8 @@ import { readSafetensors, writeSafetensors, type ReadTensor } from '../engine/sa
 import { tf } from '../engine/tf.js';
 import { greedyDecode, type SoftTokens } from '../lm/decode/search.js';
 import type { Constraint } from '../lm/decode/constraint.js';
-import { Llama } from '../lm/model/llama.js';
+import type { TextEngine } from '../lm/decode/text_engine.js';
+import { Llama, type SoftConnector } from '../lm/model/llama.js';
 import { lmWeights, setLmWeights, WEIGHTS_FILE } from '../lm/io/checkpoint.js';
 import { exportWeights, importWeights } from '../engine/params.js';
 import { gpt2Vocab, writeLlamaGguf } from '../lm/io/gguf_write.js';
@@ -25,10 +30,12 @@ import { loadBaseModel } from '../lm/io/load.js';
 import type { LoraConfig } from '../lm/model/lora.js';
 import { Projector, projectSoft, type SoftKind } from '../lm/model/projector.js';
 import { Tokenizer } from '../lm/tokenizer/tokenizer.js';
-import { Recommender } from '../rec/recommender.js';
+import { openRecommender } from '../rec/open.js';
+import type { RecSource } from '../rec/source.js';
 import type { Form } from '../tasks/forms.js';
 import type { SoftSlot } from './examples.js';
 import { SoftVectors } from './soft.js';
+import { checkAppended, fitVocabulary, vocabularyTables, type AppendedTokens } from './specials.js';
 
 export const ALIGN_FORMAT = 'recexplainer-aligned/1';
 
@@ -43,16 +50,19 @@ export interface AlignMeta {
   format: typeof ALIGN_FORMAT;
   mode: Form;
   base_model: string; // absolute path of the base model (.gguf file or folder)
-  rec: string | null; // absolute path of the target model folder; null for mode B
+  rec: RecSource | string | null; // f (absolute paths; a string: a train-rec folder, as older align.json files have it); null for mode B
   lora: LoraConfig | null; // null: every base weight was trained (model.safetensors holds them all)
   projector_in: number | null; // f's embedding size; null for mode B (no projectors)
   projector_scale: { user: number; item: number } | null; // fixed input scales (Projector.scale)
   steps: number;
   seconds: number;
   item_titles?: string[] | null; // item-token models: the title of item i at i − 1 (token V + i − 1)
+  connector?: SoftConnector; // how projector outputs enter at <user>/<item>; absent (older folders): 'replace'
+  imported?: { peft: string; job: string }; // import-adapter: the PEFT adapter folder and the export-job folder
+  appended_tokens?: AppendedTokens | null; // special tokens the base vocabulary lacked; absent (older folders): none
 }
 
-/** The tokenizer of a base model: <folder>/tokenizer.json; for a .gguf its gpt2-style vocabulary, else tokenizer.json beside it. */
+/** The tokenizer of a base model: <folder>/tokenizer.json; for a .gguf its embedded vocabulary (byte-level BPE or SentencePiece), else tokenizer.json beside it. */
 export function baseTokenizer(path: string): Tokenizer {
   if (statSync(path).isDirectory()) {
     const file = join(path, 'tokenizer.json');
@@ -68,6 +78,12 @@ export function baseTokenizer(path: string): Tokenizer {
   }
 }
 
+/** The soft-token vectors of align.json's f (a string: a train-rec folder), or undefined without one. */
+async function softVectors(rec: AlignMeta['rec'] | undefined): Promise<SoftVectors | undefined> {
+  if (!rec) return undefined;
+  return new SoftVectors(await openRecommender(typeof rec === 'string' ? { kind: 'folder', dir: rec } : rec));
+}
+
 export class Surrogate {
   constructor(
     readonly model: Llama,
@@ -75,16 +91,16 @@ export class Surrogate {
     readonly projectors: Partial<Record<SoftKind, Projector>>,
     readonly vectors: SoftVectors | undefined,
     readonly meta?: AlignMeta, // absent for a base model
+    readonly appended: AppendedTokens | null = null, // special tokens appended to the base vocabulary
   ) {}
 
   /** The unaligned base model; with `rec`, the target model whose embeddings fill soft tokens (an exported aligned model needs it). */
-  static async base(baseModel: string, rec?: string): Promise<Surrogate> {
+  static async base(baseModel: string, rec?: AlignMeta['rec']): Promise<Surrogate> {
     if (!existsSync(baseModel)) throw new UserError(`${baseModel}: no such base model`);
     const tok = baseTokenizer(baseModel);
     const model = loadBaseModel(baseModel);
-    if (tok.vocabSize > model.cfg.vocab_size)
-      throw new UserError(`${baseModel}: the tokenizer has ${tok.vocabSize} tokens, the model ${model.cfg.vocab_size}`);
-    return new Surrogate(model, tok, {}, rec ? new SoftVectors(await Recommender.load(rec)) : undefined);
+    const appended = fitVocabulary(model, tok, baseModel);
+    return new Surrogate(model, tok, {}, await softVectors(rec), undefined, appended);
   }
 
   /** align.json of an aligned model folder. */
@@ -113,11 +129,12 @@ export class Surrogate {
     if (existsSync(dir) && statSync(dir).isFile()) return Surrogate.loadExported(dir);
     const meta = Surrogate.readMeta(dir);
     const b = await Surrogate.base(meta.base_model, meta.rec ?? undefined);
-    const s = new Surrogate(b.model, b.tok, {}, b.vectors, meta);
+    checkAppended(meta.appended_tokens, b.appended, join(dir, META_FILE));
+    const s = new Surrogate(b.model, b.tok, {}, b.vectors, meta, b.appended);
     if (meta.lora) {
       s.model.enableLora(meta.lora);
       const file = join(dir, ADAPTER_FILE);
-      importWeights(adapterVariables(s.model), readWeights(file), file);
+      importWeights(adapterFileVariables(s.model, s.appended), readWeights(file), file);
     } else setLmWeights(s.model, readWeights(join(dir, WEIGHTS_FILE)), join(dir, WEIGHTS_FILE));
     const file = join(dir, PROJECTORS_FILE);
     Object.assign(
@@ -139,7 +156,8 @@ export class Surrogate {
     const rows = tf.tidy(() => this.projectors.item!.forward(table));
     this.model.appendTokens(rows);
     tf.dispose([table, rows]);
-    return new Surrogate(this.model, this.tok.withTokens(first, titles.map(itemTokenText)), this.projectors, this.vectors, this.meta);
+    const tok = this.tok.withTokens(first, titles.map(itemTokenText));
+    return new Surrogate(this.model, tok, this.projectors, this.vectors, this.meta, this.appended);
   }
 
   /** An aligned model's name in reports: recexplainer-<mode>, "+items" with item tokens. */
@@ -154,9 +172,20 @@ export class Surrogate {
     return n ? this.model.cfg.vocab_size - n : undefined;
   }
 
-  /** Writes adapter.safetensors (or, fully fine-tuned, model.safetensors), projectors.safetensors (when any) and align.json. */
-  save(dir: string, meta: Omit<AlignMeta, 'format' | 'lora' | 'projector_in' | 'projector_scale'>): void {
-    if (this.model.lora) writeSafetensors(join(dir, ADAPTER_FILE), exportWeights(adapterVariables(this.model)), { format: 'pt' });
+  /** How projector outputs enter the input at <user>/<item> positions. */
+  get connector(): SoftConnector {
+    return this.meta?.connector ?? 'replace';
+  }
+
+  /** Writes adapter.safetensors (with the vocabulary tables when tokens were appended; or, fully fine-tuned, model.safetensors), projectors.safetensors (when any) and align.json. */
+  save(
+    dir: string,
+    meta: Omit<AlignMeta, 'format' | 'lora' | 'projector_in' | 'projector_scale' | 'connector' | 'appended_tokens'> & {
+      connector: SoftConnector;
+    },
+  ): void {
+    if (this.model.lora)
+      writeSafetensors(join(dir, ADAPTER_FILE), exportWeights(adapterFileVariables(this.model, this.appended)), { format: 'pt' });
     else writeSafetensors(join(dir, WEIGHTS_FILE), lmWeights(this.model), { format: 'pt' });
     const projVars = this.projectorVariables();
     if (projVars.length) writeSafetensors(join(dir, PROJECTORS_FILE), exportWeights(projVars), { format: 'pt' });
@@ -164,11 +193,12 @@ export class Surrogate {
       format: ALIGN_FORMAT,
       ...meta,
       base_model: resolve(meta.base_model),
-      rec: meta.rec && resolve(meta.rec),
+      rec: typeof meta.rec === 'string' ? resolve(meta.rec) : meta.rec,
       lora: this.model.lora ?? null,
       projector_in: this.projectors.user?.inDim ?? this.projectors.item?.inDim ?? null,
       projector_scale:
         this.projectors.user && this.projectors.item ? { user: this.projectors.user.scale, item: this.projectors.item.scale } : null,
+      appended_tokens: this.appended,
     } satisfies AlignMeta);
   }
 
@@ -186,7 +216,7 @@ export class Surrogate {
       throw new DataError({ file: side, field: '__metadata__.align' }, 'missing or not JSON (not written by export-gguf?)');
     }
     const projectors = loadProjectors(meta, s.model.cfg.hidden_size, () => file.tensors, side);
-    return new Surrogate(s.model, s.tok, projectors, meta.rec ? new SoftVectors(await Recommender.load(meta.rec)) : undefined, {
+    return new Surrogate(s.model, s.tok, projectors, await softVectors(meta.rec), {
       ...meta,
       base_model: resolve(gguf),
       lora: null,
@@ -214,18 +244,31 @@ export class Surrogate {
     return Object.values(this.projectors).flatMap((p) => p.variables());
   }
 
-  /** Greedy continuations of one batch of prompts (soft tokens filled, each under its constraint if any), as trimmed text without title markers; at most `want` new tokens, fewer where the context ends. */
-  generate(prompts: readonly { ids: readonly number[]; soft: readonly SoftSlot[]; constraint?: Constraint }[], want: number): string[] {
+  /**
+   * Greedy continuations of one batch of prompts (soft tokens filled, each under its constraint if any), as trimmed text
+   * without title markers; at most `want` new tokens, fewer where the context ends. A text-only engine (llama.cpp) decodes
+   * instead of our model when given (the prompts then carry no soft tokens).
+   */
+  generate(
+    prompts: readonly { ids: readonly number[]; soft: readonly SoftSlot[]; constraint?: Constraint }[],
+    want: number,
+    engine?: TextEngine,
+  ): string[] {
     const soft = this.softTokens(prompts.map((p) => p.soft));
     try {
       const longest = Math.max(...prompts.map((p) => p.ids.length));
-      const maxNewTokens = Math.max(1, Math.min(want, this.model.cfg.max_position_embeddings - longest));
-      return greedyDecode(this.model, prompts, { maxNewTokens, eosId: this.tok.special.eos }, soft).map((ids) =>
+      const maxNewTokens = Math.max(1, Math.min(want, this.maxPositions(engine) - longest));
+      return greedyDecode(engine ?? this.model, prompts, { maxNewTokens, eosId: this.tok.special.eos }, soft).map((ids) =>
         unmarkTitles(this.tok.decode(ids)).trim(),
       );
     } finally {
       soft?.vectors.dispose();
     }
+  }
+
+  /** Prompt + generated tokens at most: the model's context, or the engine's when that is shorter. */
+  maxPositions(engine?: TextEngine): number {
+    return Math.min(this.model.cfg.max_position_embeddings, engine?.maxPositions ?? Infinity);
   }
 
   /** Projected soft-token vectors for decoding: slots of prompt b → (b, position), vectors [N,H]. */
@@ -236,7 +279,7 @@ export class Surrogate {
       slots = r?.slots ?? [];
       return r?.vectors;
     });
-    return vectors ? { slots, vectors } : undefined;
+    return vectors ? { slots, vectors, connector: this.connector } : undefined;
   }
 
   dispose(): void {
@@ -266,6 +309,11 @@ export function projectorsSideFile(gguf: string): string {
 /** The LoRA variables (their checkpoint names are PEFT's). */
 function adapterVariables(model: Llama): Variable[] {
   return model.adapters().flatMap((a) => a.variables());
+}
+
+/** What adapter.safetensors holds: the LoRA variables, and the vocabulary tables when special tokens were appended (trained beside them). */
+function adapterFileVariables(model: Llama, appended: AppendedTokens | null): Variable[] {
+  return [...adapterVariables(model), ...(appended ? vocabularyTables(model) : [])];
 }
 
 /** The tensors of a weights file of an aligned model folder. */

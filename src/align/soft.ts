@@ -1,7 +1,7 @@
 // The vectors behind a record's soft tokens, from the target model f: a <user> token gets
-// f's user embedding of exactly the recorded history, an <item> token f's item embedding.
-// User vectors are computed in batches once per distinct history and cached. The whole item table
-// feeds item tokens.
+// f's user embedding of exactly the recorded history (and its user, for an f that reads user ids:
+// MF, a fixed user table), an <item> token f's item embedding. User vectors are computed in
+// batches once per distinct user and history and cached. The whole item table feeds item tokens.
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { tf } from '../engine/tf.js';
 import type { Recommender } from '../rec/recommender.js';
@@ -18,16 +18,21 @@ export class SoftVectors {
     return this.rec.hidden;
   }
 
-  /** Computes (in batches) the user vectors of every history in `softs` not seen before. */
+  /** Computes (in batches) the user vectors of every user and history in `softs` not seen before. */
   prepare(softs: Iterable<Soft>): void {
-    const todo = new Map<string, number[]>();
-    for (const s of softs) if (s.kind === 'user' && !this.users.has(key(s.history))) todo.set(key(s.history), s.history);
-    const list = [...todo];
+    const todo = new Map<string, UserSoft>();
+    for (const s of softs) if (s.kind === 'user' && !this.users.has(key(s))) todo.set(key(s), s);
     const d = this.dim;
-    for (let i = 0; i < list.length; i += BATCH) {
-      const chunk = list.slice(i, i + BATCH);
-      const flat = this.rec.userVectors(chunk.map(([, h]) => h));
-      chunk.forEach(([k], j) => this.users.set(k, flat.slice(j * d, (j + 1) * d)));
+    // a batch either names every user or none (a history typed in by hand has no user)
+    for (const group of [[...todo.values()].filter((s) => s.user !== null), [...todo.values()].filter((s) => s.user === null)]) {
+      for (let i = 0; i < group.length; i += BATCH) {
+        const chunk = group.slice(i, i + BATCH);
+        const flat = this.rec.userVectors(
+          chunk.map((s) => s.history),
+          chunk[0].user === null ? undefined : chunk.map((s) => s.user! - 1),
+        );
+        chunk.forEach((s, j) => this.users.set(key(s), flat.slice(j * d, (j + 1) * d)));
+      }
     }
   }
 
@@ -56,12 +61,13 @@ export class SoftVectors {
   /** The vector of one soft token [d]. */
   vector(s: Soft): Float32Array {
     if (s.kind === 'item') return this.rec.itemVector(s.item);
-    const k = key(s.history);
-    if (!this.users.has(k)) this.prepare([s]);
-    return this.users.get(k)!;
+    if (!this.users.has(key(s))) this.prepare([s]);
+    return this.users.get(key(s))!;
   }
 }
 
-function key(history: readonly number[]): string {
-  return history.join(',');
+type UserSoft = Extract<Soft, { kind: 'user' }>;
+
+function key(s: UserSoft): string {
+  return `${s.user ?? ''}:${s.history.join(',')}`;
 }

@@ -1,7 +1,8 @@
 // The `align` stage: LoRA adapters on the base LM plus (modes I and H) the <user>/<item> projectors,
 // trained on the training samples of one form with loss on the responses; a checkpoint every
 // checkpointEvery steps (--resume continues bit-exactly); writes the aligned model folder
-// (src/align/model.ts), train_log.jsonl, loss.svg and metrics.json.
+// (src/align/model.ts), train_log.jsonl, loss.svg and metrics.json. Special tokens a foreign base
+// lacks are appended (src/align/specials.ts); with LoRA, the vocabulary tables then train too.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
@@ -9,7 +10,8 @@ import { UserError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
 import { RunFolder } from '../engine/run_folder.js';
 import { trainLm, type LmExample, type LmLogEntry } from '../lm/train/train.js';
-import { Recommender } from '../rec/recommender.js';
+import { openRecommender } from '../rec/open.js';
+import { recSource } from '../rec/source.js';
 import { lineChart } from '../report/svg.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import { validateAlignConfig, type AlignConfig } from './config.js';
@@ -19,6 +21,7 @@ import { titlesById } from '../data/text_forms.js';
 import { newProjectors, Surrogate } from './model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
 import { SoftVectors } from './soft.js';
+import { vocabularyTables } from './specials.js';
 
 export interface AlignMetrics {
   mode: string;
@@ -59,9 +62,9 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   const records = capPerTask(readTaskRecords(file), cfg.perTask, cfg.seed).filter((r) => !dropped.has(r.task));
   if (records.length === 0) throw new UserError(`--drop-tasks ${cfg.dropTasks.join(',')} leaves no training samples in ${file}`);
   const needsVectors = records.some((r) => r.soft.length > 0);
-  const recDir = needsVectors ? (cfg.rec ?? tasksSources(cfg.tasks).rec) : undefined;
+  const rec = needsVectors ? (recSource(cfg, true) ?? tasksSources(cfg.tasks).rec) : undefined;
   const s = await Surrogate.base(cfg.baseModel);
-  const vectors = recDir ? new SoftVectors(await Recommender.load(recDir)) : undefined;
+  const vectors = rec ? new SoftVectors(await openRecommender(rec)) : undefined;
   vectors?.prepare(records.flatMap((r) => r.soft));
   const spans =
     cfg.titleSpans || cfg.itemTokens
@@ -69,8 +72,10 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
       : undefined;
   const examples: LmExample[] = records.map((r) => trainingExample(r, s.tok, vectors, file, spans));
   const itemVectors = cfg.itemTokens ? vectors!.itemTable() : undefined;
-  if (cfg.loraR > 0)
+  if (cfg.loraR > 0) {
     s.model.enableLora({ r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targets: cfg.loraTargets }, cfg.seed);
+    if (s.appended) for (const v of vocabularyTables(s.model)) v.trainable = true; // the appended rows must learn
+  }
   if (vectors) Object.assign(s.projectors, newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.seed + 1, vectors.inputScales()));
 
   const samples: Record<string, number> = {};
@@ -80,6 +85,10 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     (n, v) => n + v.size,
     0,
   );
+  if (!cfg.quiet && s.appended)
+    console.error(
+      `align: the base vocabulary lacks ${s.appended.tokens.join(' ')}: appended at ids ${s.appended.first}–${s.appended.first + s.appended.tokens.length - 1}`,
+    );
   if (!cfg.quiet)
     console.error(
       `align ${cfg.mode}: ${examples.length} samples (${tokens} tokens) from ${file}; ${(trainable / 1e6).toFixed(2)}M trainable parameters`,
@@ -131,10 +140,11 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   s.save(cfg.out, {
     mode: cfg.mode,
     base_model: cfg.baseModel,
-    rec: recDir ?? null,
+    rec: rec ?? null,
     steps: result.steps,
     seconds: result.seconds,
     item_titles: cfg.itemTokens ? spans!.titles.slice(1) : null,
+    connector: 'replace',
   });
   const log = trainLog.entries;
   const tail = log.slice(-20);

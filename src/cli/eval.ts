@@ -2,7 +2,8 @@
 // writes report.json (DESIGN.md §6 names; a grounded run adds the LM methods' free decoding under
 // "free"), report.md and alignment.svg into --out; a failed icl-llm endpoint ends it with a one-line
 // error (exit 1) after the report is written. Without
-// --student, the sasrec-kd student is distilled into <out>/sasrec-kd (or the one finished there reused).
+// --student, the sasrec-kd student is distilled into <out>/sasrec-kd (or the one finished there reused);
+// distilling needs f as a train-rec folder, so for an ONNX or table f the row is skipped with a note.
 import { Command } from 'commander';
 import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
 import { UserError } from '../engine/errors.js';
@@ -17,6 +18,7 @@ import { freeDecodingMarkdown, methodsChart, methodsTable } from '../eval/report
 import { evaluateAll } from '../eval/run.js';
 import { DISTILL_DEFAULTS } from '../rec/distill_config.js';
 import { distillRec } from '../rec/distill_train.js';
+import { describeRec } from '../rec/source.js';
 import { tasksSources } from '../tasks/records.js';
 import { addOptions } from './options.js';
 
@@ -27,16 +29,18 @@ const EXTRA = {
 
 type Flags = Omit<EvalConfig, 'models'> & { model: string[]; distillEpochs: number };
 
-/** The student for sasrec-kd: --student, else one distilled (or finished before) in <out>/sasrec-kd; its seconds when trained now. */
-async function student(flags: Flags): Promise<{ dir?: string; seconds?: number }> {
+/** The student for sasrec-kd: --student, else one distilled (or finished before) in <out>/sasrec-kd; its seconds when trained now; why none when f cannot be distilled. */
+async function student(flags: Flags): Promise<{ dir?: string; seconds?: number; skipped?: string }> {
   if (flags.student || !flags.baselines.includes('sasrec-kd')) return { dir: flags.student };
   const kd = new RunFolder(join(flags.out, 'sasrec-kd'));
   if (kd.done) return { dir: kd.dir };
   const src = tasksSources(flags.tasks);
+  if (src.rec.kind !== 'folder')
+    return { skipped: `skipped: distilling a student needs f as a train-rec folder, not ${describeRec(src.rec)} (give --student)` };
   console.error(`distilling the sasrec-kd student into ${kd.dir} (${flags.distillEpochs} epochs)`);
   const r = await distillRec({
     ...DISTILL_DEFAULTS,
-    rec: src.rec,
+    rec: src.rec.dir,
     data: src.data,
     out: kd.dir,
     epochs: flags.distillEpochs,
@@ -54,7 +58,9 @@ export function evalCommand(): Command {
   return addOptions(addOptions(cmd, EXTRA), EVAL_SPEC).action(async ({ model, distillEpochs, ...flags }: Flags) => {
     claimOutFolder(flags.out, 'eval', { ...flags, model }, { force: flags.force });
     const kd = await student({ ...flags, model, distillEpochs });
-    const r = await evaluateAll({ ...flags, student: kd.dir, models: model });
+    const baselines = kd.skipped ? flags.baselines.filter((b) => b !== 'sasrec-kd') : flags.baselines;
+    const r = await evaluateAll({ ...flags, baselines, student: kd.dir, models: model });
+    if (kd.skipped) [r.methods['sasrec-kd'], (r.notes ??= {})['sasrec-kd']] = [null, kd.skipped];
     const dataset = readJson(join(tasksSources(flags.tasks).data, 'stats.json'));
     const timings = { ...(kd.seconds === undefined ? {} : { distill: kd.seconds }), ...r.timings };
     const free = r.free ? { free: r.free } : {};

@@ -1,6 +1,6 @@
 // `recexplainer generate`: greedy continuation from a base model (.gguf file or HF-style folder).
-// Prompt as token ids, or as text through the folder's tokenizer.json or the GGUF's embedded
-// SentencePiece (tokenizer.ggml.model = llama) vocabulary; prints the new ids, then the text.
+// Prompt as token ids, or as raw text (no chat template) through the folder's tokenizer.json or the
+// GGUF's embedded vocabulary (SentencePiece or byte-level BPE); prints the new ids, then the text.
 import { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { UserError } from '../engine/errors.js';
 import { greedyDecode } from '../lm/decode/search.js';
 import { readGguf, type Gguf } from '../lm/io/gguf_read.js';
 import { llamaFromGguf, loadBaseModel } from '../lm/io/load.js';
+import { tokenizerFromGguf } from '../lm/tokenizer/gguf_vocab.js';
 import { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import { int, maybe, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
 import { addOptions } from './options.js';
@@ -34,53 +35,16 @@ interface TextCodec {
   decode(ids: number[]): string;
 }
 
-/** llama.cpp-style SentencePiece over a GGUF's vocabulary: bos + best-score pair merges, byte fallback. */
-export function spmCodec(g: Gguf): TextCodec {
-  const m = g.metadata;
-  const tokens = m['tokenizer.ggml.tokens'];
-  const scores = m['tokenizer.ggml.scores'];
-  if (m['tokenizer.ggml.model'] !== 'llama' || !Array.isArray(tokens))
-    throw new UserError(`${g.file}: no embedded SentencePiece vocabulary; give --prompt-ids`);
-  const byPiece = new Map(tokens.map((t, i) => [String(t), i]));
-  const score = (id: number) => (Array.isArray(scores) ? Number(scores[id]) : 0);
-  const bos = m['tokenizer.ggml.bos_token_id'];
-  return {
-    encode(text) {
-      const syms = Array.from('▁' + text.replace(/ /g, '▁'));
-      for (;;) {
-        let best = -1;
-        let bestScore = -Infinity;
-        for (let i = 0; i + 1 < syms.length; i++) {
-          const id = byPiece.get(syms[i] + syms[i + 1]);
-          if (id !== undefined && score(id) > bestScore) ((best = i), (bestScore = score(id)));
-        }
-        if (best < 0) break;
-        syms.splice(best, 2, syms[best] + syms[best + 1]);
-      }
-      const ids = typeof bos === 'number' ? [bos] : [];
-      for (const s of syms) {
-        const id = byPiece.get(s);
-        if (id !== undefined) ids.push(id);
-        else for (const b of Buffer.from(s, 'utf8')) ids.push(byPiece.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`) ?? 0);
-      }
-      return ids;
-    },
-    decode(ids) {
-      const bytes: number[] = [];
-      for (const id of ids) {
-        const piece = String(tokens[id] ?? '');
-        const byte = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);
-        if (byte) bytes.push(parseInt(byte[1], 16));
-        else bytes.push(...Buffer.from(piece.replace(/▁/g, ' '), 'utf8'));
-      }
-      return Buffer.from(bytes).toString('utf8');
-    },
-  };
+/** A GGUF's embedded vocabulary as llama.cpp tokenizes a prompt: bos first where the file asks for it (SentencePiece files by default). */
+function ggufCodec(g: Gguf): TextCodec {
+  const tok = tokenizerFromGguf(g);
+  const addBos = g.metadata['tokenizer.ggml.add_bos_token'] ?? g.metadata['tokenizer.ggml.model'] === 'llama';
+  return { encode: (t) => [...(addBos === true ? [tok.special.bos] : []), ...tok.encode(t)], decode: (ids) => tok.decode(ids) };
 }
 
 export function generateCommand(): Command {
   return addOptions(
-    new Command('generate').description('Greedy continuation from a base model (a llama .gguf file or a model folder)'),
+    new Command('generate').description('Greedy continuation from a base model (a llama or qwen2 .gguf file, or a model folder)'),
     GENERATE_SPEC,
   ).action(async (flags: ConfigOf<typeof GENERATE_SPEC>) => {
     if ((flags.promptIds === undefined) === (flags.prompt === undefined))
@@ -102,7 +66,13 @@ export function generateCommand(): Command {
     } else {
       const g = readGguf(path);
       model = llamaFromGguf(g);
-      if (g.metadata['tokenizer.ggml.model'] === 'llama') codec = spmCodec(g);
+      if (g.metadata['tokenizer.ggml.model'] !== undefined) {
+        try {
+          codec = ggufCodec(g);
+        } catch (e) {
+          if (flags.prompt !== undefined) throw e; // with --prompt-ids the text is only printed as a courtesy
+        }
+      }
       const e = g.metadata['tokenizer.ggml.eos_token_id'];
       eos = typeof e === 'number' ? e : undefined;
     }
@@ -111,7 +81,7 @@ export function generateCommand(): Command {
       if (!ids) {
         if (!codec)
           throw new UserError(
-            `${path}: no tokenizer for --prompt (a folder needs tokenizer.json; a GGUF needs a SentencePiece vocabulary); give --prompt-ids`,
+            `${path}: no tokenizer for --prompt (a folder needs tokenizer.json; a GGUF needs an embedded vocabulary); give --prompt-ids`,
           );
         ids = codec.encode(flags.prompt as string);
       }

@@ -11,7 +11,9 @@ import { distillCommand } from './distill.js';
 import { evalCommand } from './eval.js';
 import { explainCommand } from './explain.js';
 import { exportGgufCommand } from './export_gguf.js';
+import { exportJobCommand } from './export_job.js';
 import { generateCommand } from './generate.js';
+import { importAdapterCommand } from './import_adapter.js';
 import { pretrainCommand } from './pretrain.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
@@ -38,6 +40,8 @@ export function buildProgram(): Command {
   program.addCommand(explainCommand());
   program.addCommand(generateCommand());
   program.addCommand(exportGgufCommand());
+  program.addCommand(exportJobCommand());
+  program.addCommand(importAdapterCommand());
   for (const c of program.commands) c.showHelpAfterError('(add --help for usage)');
   return program;
 }

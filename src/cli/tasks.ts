@@ -16,6 +16,7 @@ export function tasksCommand(): Command {
     TASKS_SPEC,
   ).action(async (flags: TasksConfig) => {
     const r = await buildTasks(flags);
+    for (const line of r.skipped) console.log(line);
     console.log(countsMarkdown(r.counts).split('\n').slice(4).join('\n').trimEnd());
     if (r.teacher) console.log(teacherLine(r.teacher, flags.out));
     console.log(`written to ${flags.out} (counts.md, {train,test}.{${flags.forms.join(',')}}.jsonl) in ${formatDuration(r.seconds)}`);

@@ -15,6 +15,8 @@ export function trainRecCommand(): Command {
     console.log(
       `test full: hr@10 ${f(r.test.full['hr@10'])} ndcg@10 ${f(r.test.full['ndcg@10'])}; sampled100: hr@10 ${f(r.test.sampled100['hr@10'])} ndcg@10 ${f(r.test.sampled100['ndcg@10'])}`,
     );
-    console.log(`written to ${flags.out} (metrics.json, model.safetensors, embeddings.safetensors)`);
+    console.log(
+      `written to ${flags.out} (metrics.json, model.safetensors, embeddings.safetensors${flags.exportOnnx ? ', model.onnx' : ''})`,
+    );
   });
 }

@@ -1,6 +1,7 @@
 // Configuration of the `eval` stage, one spec (src/engine/options.ts) for the config, its defaults
 // and its flags (--base-model ↔ baseModel, --llm-url ↔ llmUrl); the aligned models are given apart (--model).
 import { DECODINGS, type Decoding } from '../lm/decode/constraint.js';
+import { ENGINES, type EngineName } from '../lm/decode/text_engine.js';
 import { choice, defaultsOf, flag, int, list, maybe, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
 
 export const BASELINES = ['random', 'popularity', 'base-lm', 'icl', 'icl-llm', 'sasrec-kd'] as const;
@@ -35,6 +36,11 @@ export const EVAL_SPEC = {
     'grounded',
     choice(DECODINGS, '<d>'),
     "LM answers: grounded (only catalogue titles / candidate orders; the LM methods are also evaluated free, under report.json's free) or free (the paper's)",
+  ),
+  engine: opt<EngineName>(
+    'ours',
+    choice(ENGINES, '<e>'),
+    'who decodes the text-only LM methods (base-lm, icl, recexplainer-b): ours or llama-cpp (the optional node-llama-cpp package; I and H forms stay on ours)',
   ),
   seed: opt(0, int(0), 'random seed'),
   quiet: flag('no progress bars'),

@@ -2,6 +2,7 @@
 // model unaligned (base-lm) or with two solved training samples before the prompt (icl). Task 1 by
 // beam search (5 beams), tasks 2/4/6 by greedy decoding, task 3 by comparing the likelihoods of the
 // two answers. With a grounding (grounding.ts) decoding can only give valid answers (beams scored by Σ log p).
+// With a text-only engine (llama.cpp; B-form prompts, which carry no soft tokens) it decodes and scores instead of our model.
 import { tf } from '../engine/tf.js';
 import { beamSearch } from '../lm/decode/search.js';
 import { renderChat } from '../lm/tokenizer/chat.js';
@@ -10,6 +11,7 @@ import { promptExample, softSlots, type SoftSlot } from '../align/examples.js';
 import type { Surrogate } from '../align/model.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import type { Constraint } from '../lm/decode/constraint.js';
+import type { TextEngine } from '../lm/decode/text_engine.js';
 import type { Grounding } from './grounding.js';
 import type { Method, MethodName, YesNoScores } from './method.js';
 
@@ -19,6 +21,7 @@ export interface LmMethodOptions {
   batchSize: number; // prompts decoded together
   icl?: (r: TaskRecord) => TaskRecord[]; // solved examples to put before the prompt (the icl baseline)
   grounding?: Grounding; // catalogue-grounded decoding; none = free
+  engine?: TextEngine; // decodes and scores instead of our model (text-only: a model with projectors is refused)
 }
 
 export const LM_METHOD_DEFAULTS: LmMethodOptions = { beams: 5, maxNewTokens: { title: 40, list: 200 }, batchSize: 16 };
@@ -31,8 +34,10 @@ interface Prepared {
 
 export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: LmMethodOptions = LM_METHOD_DEFAULTS): Method {
   const { tok, model } = s;
+  const engine = opts.engine;
+  if (engine && Object.keys(s.projectors).length) throw new RangeError(`${name}: a text-only engine cannot fill soft tokens`);
   const eosId = tok.special.eos;
-  const maxPos = model.cfg.max_position_embeddings;
+  const maxPos = s.maxPositions(engine);
   /** The solved examples that fit before a prompt of `len` tokens with `want` tokens to generate (longest dropped first). */
   const shotIds = (r: TaskRecord, len: number, want: number): number[] => {
     const shots = (opts.icl?.(r) ?? []).map((x) => renderChat(tok, x.prompt, x.response).ids);
@@ -54,6 +59,7 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
         ...s.generate(
           rs.slice(i, i + opts.batchSize).map((r) => prepare(r, want, constraint(r))),
           want,
+          engine,
         ),
       );
     }
@@ -66,7 +72,7 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
         const p = prepare(r, opts.maxNewTokens.title, g?.nextItem(r));
         const soft = s.softTokens([p.soft]);
         const maxNewTokens = Math.max(1, Math.min(opts.maxNewTokens.title, maxPos - p.ids.length));
-        const beams = beamSearch(model, p, { beams: opts.beams, maxNewTokens, eosId, lengthPenalty: g ? 0 : undefined }, soft);
+        const beams = beamSearch(engine ?? model, p, { beams: opts.beams, maxNewTokens, eosId, lengthPenalty: g ? 0 : undefined }, soft);
         soft?.vectors.dispose();
         return beams.map((b) => text(b.ids));
       }),
@@ -82,7 +88,7 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
           return { ids: [...prefix, ...c.ids], mask: [...prefix.map(() => 0), ...c.lossMask], soft };
         }),
       );
-      const lp = sequenceLogProbs(s, seqs, opts.batchSize * 2);
+      const lp = engine ? engine.logProbs(seqs) : sequenceLogProbs(s, seqs, opts.batchSize * 2);
       return rs.map((_, i): YesNoScores => [lp[2 * i].sum, lp[2 * i + 1].sum, lp[2 * i].first, lp[2 * i + 1].first]);
     },
     dispose: () => s.dispose(),
@@ -119,6 +125,7 @@ export function sequenceLogProbs(
           x,
           Int32Array.from(soft.slots, ([b, p]) => b * T + p),
           soft.vectors,
+          soft.connector,
         );
       const h = tf.gather(tf.reshape(s.model.forward(x), [B * T, -1]), tf.tensor1d(rows, 'int32'));
       const lp = tf.logSoftmax(s.model.logits(h)); // [N,V]

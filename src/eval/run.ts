@@ -8,8 +8,11 @@
 // The icl-llm row asks an OpenAI-compatible endpoint (--llm-url; replies cached in <out>/icl-llm.jsonl):
 // without one it is null with a note "not run"; a dead endpoint makes it null with a note and an error
 // line (result.errors) while every other row is still evaluated.
+// --engine llama-cpp: the text-only LM methods (base-lm, icl, recexplainer-b) decode and score
+// through llama.cpp (align/text_engines.ts), each model file loaded once; the I/H forms stay on ours.
 import { join } from 'node:path';
 import { Surrogate } from '../align/model.js';
+import { TextEngines } from '../align/text_engines.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
 import { readDataset } from '../data/dataset.js';
 import { writeJsonlAtomic } from '../engine/atomic.js';
@@ -121,21 +124,28 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
       `${cfg.llmModel} at ${cfg.llmUrl}, the icl prompts: ${st.asked} prompts, ${st.cached} replies from the cache, ${st.failed} without a reply (scored as unreadable); task 1 is one answer, not 5 beams (H@5 is a hit at rank 1)`;
   };
   const recSeed = cfg.seed + 1;
-  for (const b of cfg.baselines) {
-    if (b === 'random') run(randomMethod(titles, recSeed, src.maxHistory), 'I');
-    else if (b === 'popularity') run(popularityMethod(ds, titles, src.posTop, src.maxHistory), 'I');
-    else if (b === 'sasrec-kd') {
-      run(distilledMethod(await Recommender.load(cfg.student!), titles, src.posTop), 'I');
-    } else if (b === 'icl-llm') await runIclLlm();
-    else {
-      const icl = b === 'icl' ? shots() : undefined;
-      runLm(b, await Surrogate.base(base!), taskFile(cfg.tasks, 'test', 'B'), 'B', { ...LM_METHOD_DEFAULTS, icl });
+  const engines = new TextEngines(cfg.engine);
+  try {
+    for (const b of cfg.baselines) {
+      if (b === 'random') run(randomMethod(titles, recSeed, src.maxHistory), 'I');
+      else if (b === 'popularity') run(popularityMethod(ds, titles, src.posTop, src.maxHistory), 'I');
+      else if (b === 'sasrec-kd') {
+        run(distilledMethod(await Recommender.load(cfg.student!), titles, src.posTop), 'I');
+      } else if (b === 'icl-llm') await runIclLlm();
+      else {
+        const icl = b === 'icl' ? shots() : undefined;
+        const s = await Surrogate.base(base!);
+        runLm(b, s, taskFile(cfg.tasks, 'test', 'B'), 'B', { ...LM_METHOD_DEFAULTS, icl, engine: engines.for(s, base!) });
+      }
     }
-  }
-  for (const dir of cfg.models) {
-    const s = await Surrogate.load(dir);
-    const mode = s.meta!.mode;
-    runLm(s.name as MethodName, s, taskFile(cfg.tasks, 'test', mode), mode, LM_METHOD_DEFAULTS);
+    for (const dir of cfg.models) {
+      const s = await Surrogate.load(dir);
+      const mode = s.meta!.mode;
+      const engine = mode === 'B' ? engines.for(s, dir) : undefined;
+      runLm(s.name as MethodName, s, taskFile(cfg.tasks, 'test', mode), mode, { ...LM_METHOD_DEFAULTS, engine });
+    }
+  } finally {
+    engines.dispose();
   }
   return result;
 }

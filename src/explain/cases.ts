@@ -62,7 +62,7 @@ export function explainCases(
       );
     const history = user.history;
     const shown = history.slice(-maxShown);
-    const contributors = shownContributors(rec, history, shown, cand.item, 3);
+    const contributors = shownContributors(rec, history, shown, cand.item, 3, r.user === null ? undefined : r.user - 1);
     return {
       key: pairKey(r.id),
       user: r.user!,

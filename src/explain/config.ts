@@ -2,6 +2,7 @@
 // defaults and its flags (--aspect-study ↔ aspectStudy); the explaining models are given apart (--model).
 import { choice, defaultsOf, flag, int, maybe, opt, req, text, type ConfigOf, type Spec } from '../engine/options.js';
 import { DECODINGS, type Decoding } from '../lm/decode/constraint.js';
+import { ENGINES, type EngineName } from '../lm/decode/text_engine.js';
 
 export const EXPLAIN_SPEC = {
   tasks: req(text('<dir>'), 'tasks folder (from `recexplainer tasks`, with explanations)'),
@@ -42,6 +43,11 @@ export const EXPLAIN_SPEC = {
   ratings: maybe(
     text('<file>'),
     'human ratings to add to the rating table: JSON lines {"case","explainer","rater","rating"} (case: a pair key such as u12-pos; rating 0–3)',
+  ),
+  engine: opt<EngineName>(
+    'ours',
+    choice(ENGINES, '<e>'),
+    'who decodes the text-only LM explainers (base-lm, recexplainer-b): ours or llama-cpp (the optional node-llama-cpp package; I and H forms stay on ours)',
   ),
   distinction: flag('skip the discriminator and score-predictor experiments', true),
   seed: opt(0, int(0), 'random seed'),

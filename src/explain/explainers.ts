@@ -5,6 +5,7 @@
 // items, the candidate's themes), the reference point of the distinction experiments.
 import { explanationConstraint, promptExample, type TitleSpans } from '../align/examples.js';
 import type { Surrogate } from '../align/model.js';
+import type { TextEngine } from '../lm/decode/text_engine.js';
 import type { Item } from '../data/process.js';
 import { DataError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
@@ -24,6 +25,7 @@ export interface LmExplainerOptions {
   batchSize: number; // cases decoded together
   aspect?: string; // e.g. "genre", "era", or free text: appended to the prompt as what to focus on
   spans?: TitleSpans; // grounded decoding: what title spans may hold; none = free
+  engine?: TextEngine; // decodes instead of our model (text-only prompts: the B form)
 }
 
 export const LM_EXPLAINER_DEFAULTS: LmExplainerOptions = { maxNewTokens: 120, batchSize: 16 };
@@ -61,7 +63,7 @@ export function lmExplainer(
           ...promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source),
           constraint: opts.spans ? explanationConstraint(r, s.tok, opts.spans) : undefined,
         }));
-        out.push(...s.generate(ps, opts.maxNewTokens));
+        out.push(...s.generate(ps, opts.maxNewTokens, opts.engine));
       }
       return out;
     },

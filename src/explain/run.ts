@@ -5,15 +5,19 @@
 // (result.free, rows in explanations/free/). The icl-llm explainer asks an OpenAI-compatible
 // endpoint (--llm-url; replies cached in <out>/icl-llm.jsonl): without one its row is null with a
 // note "not run"; a dead endpoint makes it null with a note and an error line (result.errors).
+// --engine llama-cpp: the text-only LM explainers (base-lm, recexplainer-b) decode through llama.cpp
+// (align/text_engines.ts), each model file loaded once; the I/H forms stay on ours.
 import { makeDir } from '../engine/out_dir.js';
 import { join } from 'node:path';
 import { Surrogate } from '../align/model.js';
+import { TextEngines } from '../align/text_engines.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
 import { readDataset } from '../data/dataset.js';
 import { writeJsonlAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
-import { Recommender } from '../rec/recommender.js';
+import { openRecommender } from '../rec/open.js';
+import { NO_HISTORY_MODEL } from '../rec/table_tower.js';
 import type { Form } from '../tasks/forms.js';
 import { loadTemplates } from '../tasks/templates.js';
 import { titlesById } from '../data/text_forms.js';
@@ -24,6 +28,7 @@ import { distinguish, textFeatures, type DistinctionResult } from './distinction
 import { itemFacts } from '../facts/fact_check.js';
 import { scoreExplanations, type ExplanationMetrics, type ExplanationRow, type Metadata } from './evaluate.js';
 import { lmExplainer, LM_EXPLAINER_DEFAULTS, templateExplainer, type Explainer } from './explainers.js';
+import type { TextEngine } from '../lm/decode/text_engine.js';
 import { LlmJudge } from './judge/llm.js';
 import { BASELINE_EXPLAINERS, type ExplainConfig } from './config.js';
 import { iclLlmExplainer } from './llm_explainer.js';
@@ -52,7 +57,8 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const catalogue = { titles };
   const facts = ds.items.map(itemFacts);
   const metadata: Metadata = { of: (id) => facts[id - 1], vocabulary: [...new Set(facts.flatMap((f) => f.themes))] };
-  const rec = await Recommender.load(src.rec);
+  const rec = await openRecommender(src.rec);
+  if (!rec.readsHistory) throw new UserError(`explain skipped: its scores rest on f's leave-one-out contributors, and ${NO_HISTORY_MODEL}`);
   const fromPairs = cfg.pairs
     ? pairRecords(readPairs(cfg.pairs, ds), ds, rec, titles, loadTemplates(), src.maxHistory, src.posTop)
     : undefined;
@@ -72,10 +78,12 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const baselines = new Set(cfg.baselines ?? BASELINE_EXPLAINERS);
   const grounded = cfg.decoding === 'grounded';
   const freeToo = grounded && cfg.freeToo !== false;
-  const lmOpts = (aspect?: string, free = !grounded, itemFirst?: number) => ({
+  const engines = new TextEngines(cfg.engine);
+  const lmOpts = (aspect?: string, free = !grounded, itemFirst?: number, engine?: TextEngine) => ({
     ...LM_EXPLAINER_DEFAULTS,
     aspect,
     spans: free ? undefined : { titles, maxHistory: src.maxHistory, itemFirst },
+    engine,
   });
   type Made = { e: Explainer; dispose?: () => void; asking?: (aspect: string) => Explainer; free?: Explainer };
   const explainers: { make: () => Promise<Made> }[] = [];
@@ -84,7 +92,8 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
       make: async () => {
         const s = await Surrogate.base(base);
         const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', 'B');
-        const explainer = (free?: boolean) => lmExplainer('base-lm', s, recordsOf('B'), file, lmOpts(cfg.aspect, free));
+        const engine = engines.for(s, base);
+        const explainer = (free?: boolean) => lmExplainer('base-lm', s, recordsOf('B'), file, lmOpts(cfg.aspect, free, undefined, engine));
         return { e: explainer(), dispose: () => s.dispose(), free: freeToo ? explainer(true) : undefined };
       },
     });
@@ -96,8 +105,9 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
         const s = await Surrogate.load(dir);
         const mode = s.meta!.mode;
         const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', mode);
+        const engine = mode === 'B' ? engines.for(s, dir) : undefined;
         const asking = (aspect?: string, free?: boolean) =>
-          lmExplainer(s.name, s, recordsOf(mode), file, lmOpts(aspect, free, s.itemFirst));
+          lmExplainer(s.name, s, recordsOf(mode), file, lmOpts(aspect, free, s.itemFirst, engine));
         return { e: asking(cfg.aspect), dispose: () => s.dispose(), asking, free: freeToo ? asking(cfg.aspect, true) : undefined };
       },
     });
@@ -176,32 +186,36 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     result.notes!['icl-llm'] =
       `${cfg.llmModel} at ${cfg.llmUrl}, the task-7 prompt after two solved training explanations: ${st.asked} prompts, ${st.cached} replies from the cache, ${st.failed} without a reply (an empty text)`;
   };
-  for (const x of explainers) {
-    const { e, dispose, asking, free } = await x.make();
-    let seconds = 0;
-    try {
-      if (free) {
-        if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name}, decoding freely …`);
+  try {
+    for (const x of explainers) {
+      const { e, dispose, asking, free } = await x.make();
+      let seconds = 0;
+      try {
+        if (free) {
+          if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name}, decoding freely …`);
+          const t0 = performance.now();
+          const freeTexts = free.explain(cases);
+          const { metrics, rows } = scoreExplanations(cases, freeTexts, catalogue, metadata, (performance.now() - t0) / 1000);
+          result.free!.explanations[e.name] = metrics;
+          writeJsonlAtomic(join(cfg.out, 'explanations', 'free', `${e.name}.jsonl`), rows);
+        }
+        if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name} …`);
         const t0 = performance.now();
-        const freeTexts = free.explain(cases);
-        const { metrics, rows } = scoreExplanations(cases, freeTexts, catalogue, metadata, (performance.now() - t0) / 1000);
-        result.free!.explanations[e.name] = metrics;
-        writeJsonlAtomic(join(cfg.out, 'explanations', 'free', `${e.name}.jsonl`), rows);
+        texts[e.name] = e.explain(cases);
+        seconds = (performance.now() - t0) / 1000;
+        if (asking && studied.length > 0) {
+          if (!cfg.quiet) console.error(`asking ${e.name} for each aspect on ${studied.length} pairs …`);
+          const study = { none: aspectCoverage(texts[e.name].slice(0, studied.length), studied, catalogue, null) } as AspectStudy;
+          for (const a of ASPECTS) study[a] = aspectCoverage(asking(aspectWord(a)).explain(studied), studied, catalogue, a);
+          result.aspectStudy[e.name] = study;
+        }
+      } finally {
+        dispose?.();
       }
-      if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name} …`);
-      const t0 = performance.now();
-      texts[e.name] = e.explain(cases);
-      seconds = (performance.now() - t0) / 1000;
-      if (asking && studied.length > 0) {
-        if (!cfg.quiet) console.error(`asking ${e.name} for each aspect on ${studied.length} pairs …`);
-        const study = { none: aspectCoverage(texts[e.name].slice(0, studied.length), studied, catalogue, null) } as AspectStudy;
-        for (const a of ASPECTS) study[a] = aspectCoverage(asking(aspectWord(a)).explain(studied), studied, catalogue, a);
-        result.aspectStudy[e.name] = study;
-      }
-    } finally {
-      dispose?.();
+      await score(e.name, seconds);
     }
-    await score(e.name, seconds);
+  } finally {
+    engines.dispose();
   }
   if (baselines.has('icl-llm')) await explainIclLlm();
   if (cfg.distinction && base) {

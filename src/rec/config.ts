@@ -25,6 +25,7 @@ export const TRAIN_REC_SPEC = {
   selectOn: opt('sampled100', choice(['sampled100', 'full'], '<p>'), 'validation NDCG@10 protocol for early stopping: sampled100 or full'),
   seed: opt(42, int(0), 'random seed'),
   backend: opt('auto', choice(BACKEND_CHOICES, '<b>'), `tensor backend: ${BACKEND_CHOICES.join(', ')}`),
+  exportOnnx: flag('also write the user tower as <out>/model.onnx (read back with --rec-onnx)'),
   resume: flag('continue the run in --out from its last checkpoint'),
   quiet: flag('no progress bars'),
   force: flag('overwrite a finished output of this command in --out'),

@@ -135,8 +135,8 @@ export function agreement(
   let kl = 0;
   let top1 = 0;
   let top5 = 0;
-  const tItems = tf.tidy(() => tf.slice(teacher.model.itemTable(), [1, 0], [n, teacher.hidden]));
-  const sItems = tf.tidy(() => tf.slice(student.model.itemTable(), [1, 0], [n, student.hidden]));
+  const tItems = tf.tensor2d(teacher.itemTable().subarray(teacher.hidden), [n, teacher.hidden]);
+  const sItems = tf.tensor2d(student.itemTable().subarray(student.hidden), [n, student.hidden]);
   for (let start = 0; start < nUsers; start += batchSize) {
     const users = Array.from({ length: Math.min(batchSize, nUsers - start) }, (_, i) => start + i);
     const histories = users.map((u) => historyFor(data, u, 'test'));

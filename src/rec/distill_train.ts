@@ -55,6 +55,7 @@ function studentConfig(cfg: DistillConfig, tc: Sasrec['cfg']): TrainRecConfig {
     selectOn: 'sampled100',
     seed: cfg.seed,
     backend: cfg.backend,
+    exportOnnx: false,
     resume: cfg.resume,
     force: cfg.force,
     quiet: cfg.quiet,
@@ -77,10 +78,7 @@ export async function distillRec(cfg: DistillConfig): Promise<DistillResult> {
   const teacher = await Recommender.load(cfg.rec, cfg.backend);
   const modelJson = join(cfg.rec, 'model.json');
   if (!(teacher.model instanceof Sasrec))
-    throw new DataError(
-      { file: modelJson, field: 'kind' },
-      `the teacher is a ${teacher.model.kind} model; distillation needs a SASRec teacher`,
-    );
+    throw new DataError({ file: modelJson, field: 'kind' }, `the teacher is a ${teacher.kind} model; distillation needs a SASRec teacher`);
   const tm = teacher.model;
   const data = splitUsers(readDataset(cfg.data));
   if (data.nItems !== teacher.nItems) {
@@ -95,7 +93,7 @@ export async function distillRec(cfg: DistillConfig): Promise<DistillResult> {
   folder.open(cfg.resume, cfg, cfg.force);
   const nUsers = data.train.length;
   const student = buildModel(scfg, data.nItems, nUsers) as Sasrec;
-  const studentRec = () => Recommender.of(student, data.nItems, nUsers, scfg.hidden);
+  const studentRec = () => Recommender.of(student, nUsers, scfg.hidden);
   folder.writeConfig(cfg);
 
   const kl = klToTeacher(tm, student, data, cfg.temperature, cfg.positions);
@@ -137,7 +135,7 @@ export async function distillRec(cfg: DistillConfig): Promise<DistillResult> {
   }); // … named here
   const final = cfg.epochs === 0 ? untrained : agreement(teacher, studentRec(), data, teacherTop5);
   const test = evaluate(student, data, 'test', fixedNegatives(data, teacherSeed + 2));
-  teacher.model.dispose();
+  teacher.dispose();
   student.dispose();
   const trainSeconds = r.log.reduce((s, e) => s + e.seconds, 0);
   const last = r.log[r.log.length - 1];

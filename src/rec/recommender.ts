@@ -1,16 +1,17 @@
-// The trained target model f as the explainer sees it: loaded from a train-rec folder
-// (model.json + model.safetensors), it embeds any history, scores items and ranks the
-// catalogue. Item ids are 1..nItems; histories are chronological.
+// The target model f as the explainer sees it: a user tower (tower.ts: our own SASRec or MF loaded
+// from a train-rec folder, a tower exported to ONNX, or a fixed user table; open.ts picks it from the
+// flags) and an item table [nItems + 1, d] (row 0: padding). It embeds histories, scores items by
+// the dot product and ranks the catalogue. Item ids are 1..nItems; histories are chronological.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initEngine, type BackendChoice } from '../engine/backend.js';
 import { DataError, UserError } from '../engine/errors.js';
 import { readSafetensors } from '../engine/safetensors.js';
-import { tf } from '../engine/tf.js';
 import { buildModel } from './build.js';
 import { importWeights } from '../engine/params.js';
 import type { TrainRecConfig } from './config.js';
 import type { TargetModel } from './model.js';
+import { ModelTower, type UserTower } from './tower.js';
 
 interface ModelJson {
   kind: string;
@@ -21,13 +22,34 @@ interface ModelJson {
 }
 
 export class Recommender {
-  private constructor(
-    readonly model: TargetModel,
-    readonly nItems: number,
-    readonly nUsers: number,
-    private readonly items: Float32Array, // [nItems + 1, d]
+  readonly nItems: number;
+
+  /** items: the item table [nItems + 1, d] (row 0: padding); nUsers: null when f does not know the data set's users. */
+  constructor(
+    private readonly tower: UserTower,
+    private readonly items: Float32Array,
+    readonly nUsers: number | null,
     readonly hidden: number,
-  ) {}
+  ) {
+    if (items.length % hidden !== 0 || items.length / hidden < 2)
+      throw new RangeError(`an item table of ${items.length} values is not [nItems + 1, ${hidden}] with nItems ≥ 1`);
+    this.nItems = items.length / hidden - 1;
+  }
+
+  /** sasrec, mf, onnx or embeddings. */
+  get kind(): string {
+    return this.tower.kind;
+  }
+
+  /** false when f is a fixed user table: it cannot be asked about an edited history (leave-one-out attribution is skipped). */
+  get readsHistory(): boolean {
+    return this.tower.readsHistory;
+  }
+
+  /** Our own model behind f (a train-rec or distill folder), else null. */
+  get model(): TargetModel | null {
+    return this.tower instanceof ModelTower ? this.tower.model : null;
+  }
 
   static async load(dir: string, backend: BackendChoice = 'auto'): Promise<Recommender> {
     const file = join(dir, 'model.json');
@@ -45,22 +67,20 @@ export class Recommender {
     const model = buildModel(meta.config, meta.n_items, meta.n_users);
     const weights = join(dir, meta.weights);
     importWeights(model.variables(), readSafetensors(weights).tensors, weights);
-    return Recommender.of(model, meta.n_items, meta.n_users, meta.config.hidden);
+    return Recommender.of(model, meta.n_users, meta.config.hidden);
   }
 
   /** f as a model in memory (the item table is copied now; the variables are shared, not copied). */
-  static of(model: TargetModel, nItems: number, nUsers: number, hidden: number): Recommender {
-    return new Recommender(model, nItems, nUsers, Float32Array.from(model.itemTable().dataSync() as Float32Array), hidden);
+  static of(model: TargetModel, nUsers: number, hidden: number): Recommender {
+    return new Recommender(new ModelTower(model), Float32Array.from(model.itemTable().dataSync() as Float32Array), nUsers, hidden);
   }
 
-  /** User vectors [B, d] as a flat array. users: 0-based ids (MF needs them; SASRec reads only the histories). */
+  /** User vectors [B, d] as a flat array. users: 0-based ids, one per history (MF and a user table need them; SASRec reads only the histories). */
   userVectors(histories: readonly (readonly number[])[], users?: readonly number[]): Float32Array {
     for (const h of histories) this.checkItems(h);
-    const ids = users ?? histories.map(() => 0);
-    const t = this.model.userVectors(ids, histories);
-    const out = Float32Array.from(t.dataSync() as Float32Array);
-    tf.dispose(t);
-    return out;
+    if (users !== undefined && users.length !== histories.length)
+      throw new RangeError(`userVectors: ${users.length} users for ${histories.length} histories`);
+    return this.tower.userVectors(histories, users);
   }
 
   /** f(history, item) for each item: the dot products, in the order given. */
@@ -107,6 +127,11 @@ export class Recommender {
   itemVector(item: number): Float32Array {
     this.checkItems([item]);
     return this.items.slice(item * this.hidden, (item + 1) * this.hidden);
+  }
+
+  /** Frees the tower (our model's variables, or the ONNX worker). */
+  dispose(): void {
+    this.tower.dispose();
   }
 
   private checkItems(items: readonly number[]): void {

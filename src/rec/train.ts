@@ -1,7 +1,8 @@
 // The `train-rec` stage: trains a target model on the data's next items through the recommender
 // loop (src/rec/loop.ts: Adam, checkpoint every epoch, --resume), validating every evalEvery
 // epochs and stopping early on the validation NDCG@10; then evaluates the best weights on the
-// test split and writes train_log.jsonl, a training chart, the embeddings and, last, metrics.json.
+// test split and writes train_log.jsonl, a training chart, the embeddings (with --export-onnx also
+// the user tower as model.onnx) and, last, metrics.json.
 import { join } from 'node:path';
 import type { Scalar } from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '../engine/atomic.js';
@@ -13,6 +14,7 @@ import { buildModel } from './build.js';
 import { shapeKeys, validateTrainRecConfig, type TrainRecConfig } from './config.js';
 import { evaluate, fixedNegatives, type EvalResult } from './evaluate.js';
 import { exportEmbeddings } from './export.js';
+import { userTowerOnnx } from './onnx_export.js';
 import { fitRec, type EpochLog } from './loop.js';
 import { splitUsers } from './samples.js';
 
@@ -83,6 +85,7 @@ export async function trainRec(cfg: TrainRecConfig): Promise<TrainRecResult> {
   };
   writeFileAtomic(join(cfg.out, 'training.svg'), trainingChart(r.log, cfg));
   exportEmbeddings(cfg.out, model, data, cfg);
+  if (cfg.exportOnnx) writeFileAtomic(join(cfg.out, 'model.onnx'), userTowerOnnx(model));
   folder.writeMetrics({
     full: test.full,
     sampled100: test.sampled100,

@@ -42,7 +42,7 @@ export function routes(svc: Service, cfg: ServeConfig, status: () => ServerStatu
           object: 'model',
           owned_by: 'recexplainer',
           kind: 'recommender',
-          type: svc.recKind,
+          type: svc.rec.kind,
           users: svc.rec.nUsers,
           items: svc.rec.nItems,
           hidden: svc.rec.hidden,

@@ -7,7 +7,7 @@
 // user's or that history) and its <item> tokens (f's item vectors, in order).
 import type { SoftSlot } from '../align/examples.js';
 import { SoftVectors } from '../align/soft.js';
-import { promptIds, renderChat, softTokenPositions } from '../lm/tokenizer/chat.js';
+import { renderConversation, softTokenPositions } from '../lm/tokenizer/chat.js';
 import { SPECIALS } from '../lm/tokenizer/tokenizer.js';
 import { badRequest, HttpError, unprocessable } from './http_error.js';
 import { itemIds, subject, type Subject } from './instance.js';
@@ -107,10 +107,7 @@ export async function chat(svc: Service, req: ChatRequest, signal: AbortSignal) 
   await between(signal);
   const lm = svc.lms.find((l) => l.name === req.model)!;
   const s = lm.surrogate;
-  const ids = [
-    ...req.turns.slice(0, -1).flatMap((t) => renderChat(s.tok, t.user, t.assistant).ids),
-    ...promptIds(s.tok, req.turns.at(-1)!.user),
-  ];
+  const ids = renderConversation(s.tok, req.turns).ids;
   const positions = softTokenPositions(s.tok, ids);
   const users = positions.filter((p) => p.token === SPECIALS.user).length;
   const items = positions.length - users;

@@ -1,8 +1,9 @@
 // f's side of an instance: its score of the item, the item's rank among the items outside the
 // history, its decision (yes when the item is in f's top posTop share of them, as task 3 and
 // `explain --pairs` decide; an item of the history is a no), and its strongest leave-one-out
-// contributors; and f's top-k and its order of a few candidates.
-import { leaveOneOut } from '../facts/attribution.js';
+// contributors (none, and `skipped` says why, for an f with no history model); and f's top-k and
+// its order of a few candidates.
+import { leaveOneOut, NO_ATTRIBUTION } from '../facts/attribution.js';
 import type { Decision } from '../facts/decision.js';
 import { rankUnseen } from '../tasks/generate.js';
 import type { Subject } from './instance.js';
@@ -31,6 +32,7 @@ export interface Prediction {
   of: number; // items outside the history
   decision: Decision;
   contributors: Contributor[]; // strongest first, distinct items
+  skipped?: string; // why there are no contributors (f is a fixed user table)
 }
 
 const CONTRIBUTORS = 5;
@@ -46,7 +48,8 @@ export function predict(svc: Service, s: Subject, item: number): Prediction {
   const pool = Math.max(1, Math.floor(svc.posTop * ranked.length));
   const shown = new Set(s.history.slice(-svc.maxHistory));
   const contributors: Contributor[] = [];
-  for (const c of leaveOneOut(svc.rec, s.history, item)) {
+  const user = s.user === null ? undefined : s.user - 1;
+  for (const c of svc.rec.readsHistory ? leaveOneOut(svc.rec, s.history, item, user) : []) {
     if (contributors.length === CONTRIBUTORS) break;
     if (contributors.some((x) => x.item === c.item)) continue;
     contributors.push({ item: c.item, title: svc.titles[c.item], effect: c.effect, shown: shown.has(c.item) });
@@ -61,6 +64,7 @@ export function predict(svc: Service, s: Subject, item: number): Prediction {
     of: ranked.length,
     decision: at >= 0 && at < pool ? 'yes' : 'no',
     contributors,
+    ...(svc.rec.readsHistory ? {} : { skipped: NO_ATTRIBUTION }),
   };
 }
 

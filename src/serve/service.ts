@@ -14,7 +14,9 @@ import { grounding, type Grounding } from '../eval/grounding.js';
 import type { Metadata } from '../explain/evaluate.js';
 import type { Catalogue } from '../facts/cite.js';
 import { itemFacts } from '../facts/fact_check.js';
-import { Recommender } from '../rec/recommender.js';
+import type { Recommender } from '../rec/recommender.js';
+import { openRecommender } from '../rec/open.js';
+import type { RecSource } from '../rec/source.js';
 import type { Form } from '../tasks/forms.js';
 import { tasksSources } from '../tasks/records.js';
 import { loadTemplates, type Templates } from '../tasks/templates.js';
@@ -41,7 +43,6 @@ export interface Service {
   byKey: Map<string, number>; // titleKey → lowest item id with that title
   metadata: Metadata;
   rec: Recommender;
-  recKind: string; // sasrec | mf
   maxHistory: number; // history items a prompt shows (the tasks' --max-history)
   posTop: number; // f says yes to an item in its top posTop share of the unseen items
   templates: Templates;
@@ -56,14 +57,17 @@ function stageDir(run: string, own: string, marker: string, fallback: string): s
   return existsSync(join(run, own, marker)) ? join(run, own) : fallback;
 }
 
+/** The run's own f (its rec/ folder) when it has one, else the f the tasks were built from. */
+function recOf(run: string, fallback: RecSource): RecSource {
+  return existsSync(join(run, 'rec', 'model.json')) ? { kind: 'folder', dir: join(run, 'rec') } : fallback;
+}
+
 export async function loadService(run: string, say: (line: string) => void = () => {}): Promise<Service> {
   await initEngine({ backend: 'auto' });
   const tasks = join(run, 'tasks');
   const src = tasksSources(tasks);
   const ds = readDataset(stageDir(run, 'dataset', 'manifest.json', src.data));
-  const recDir = stageDir(run, 'rec', 'model.json', src.rec);
-  const rec = await Recommender.load(recDir);
-  const recKind = (JSON.parse(readFileSync(join(recDir, 'model.json'), 'utf8')) as { kind: string }).kind;
+  const rec = await openRecommender(recOf(run, src.rec));
   const titles = titlesById(ds.items);
   const byKey = new Map<string, number>();
   titles.forEach((t, id) => id > 0 && !byKey.has(titleKey(t)) && byKey.set(titleKey(t), id));
@@ -96,7 +100,6 @@ export async function loadService(run: string, say: (line: string) => void = () 
     byKey,
     metadata: { of: (id) => facts[id - 1], vocabulary: [...new Set(facts.flatMap((f) => f.themes))] },
     rec,
-    recKind,
     maxHistory: src.maxHistory,
     posTop: src.posTop,
     templates,
@@ -108,7 +111,7 @@ export async function loadService(run: string, say: (line: string) => void = () 
 /** The model with fresh soft-token vectors (f's, uncached beyond this request). */
 export function view(svc: Service, lm: Lm): Surrogate {
   const s = lm.surrogate;
-  return new Surrogate(s.model, s.tok, s.projectors, s.vectors ? new SoftVectors(svc.rec) : undefined, s.meta);
+  return new Surrogate(s.model, s.tok, s.projectors, s.vectors ? new SoftVectors(svc.rec) : undefined, s.meta, s.appended);
 }
 
 /** Runs `f` with `history` as what lm's grounding knows of `user` (task 1 excludes the shown history). */

@@ -2,7 +2,9 @@
 // B / I / H, labelled by f (not by the ground truth). Writes <out>/{train,test}.{B,I,H}.jsonl,
 // counts.json, counts.md and config.json (with --teacher-url also teacher.jsonl, see teacher.ts).
 // Training samples use each user's training prefix; test samples the full training sequence
-// (train + validation item), predicting the test position.
+// (train + validation item), predicting the test position. An f with no history model (a fixed
+// user table) cannot be asked about edited histories: task 7 (leave-one-out attribution) and the
+// training prefixes beyond the first (shortened histories) are skipped, each named in one line.
 import { join } from 'node:path';
 import { readDataset, type Dataset } from '../data/dataset.js';
 import { leaveOneOut } from '../data/process.js';
@@ -11,7 +13,10 @@ import { UserError } from '../engine/errors.js';
 import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
 import { Progress } from '../engine/progress.js';
 import { Rng } from '../engine/rng.js';
-import { Recommender } from '../rec/recommender.js';
+import type { Recommender } from '../rec/recommender.js';
+import { openRecommender } from '../rec/open.js';
+import { describeRec, recSource } from '../rec/source.js';
+import { NO_HISTORY_MODEL } from '../rec/table_tower.js';
 import { configRecord, validateTasksConfig, type TasksConfig } from './config.js';
 import { brownPairs, loadShareGpt, type TextPair } from './corpus.js';
 import { countRecords, countsMarkdown, type Counts } from './counts.js';
@@ -40,6 +45,7 @@ const ASPECT_SHARE = 1 / 3; // training explanations that ask for one aspect
 
 export interface TasksResult {
   counts: Counts;
+  skipped: string[]; // what f could not give, one line each (also in config.json)
   teacher?: TeacherStats; // with a --teacher-url
   seconds: number;
 }
@@ -51,12 +57,18 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   const ds = readDataset(cfg.data);
   const templates = loadTemplates(cfg.templates);
   const texts = cfg.task5[0] + cfg.task5[1] > 0 ? (cfg.sharegpt ? loadShareGpt(cfg.sharegpt) : brownPairs()) : [];
-  const rec = await Recommender.load(cfg.rec, cfg.backend);
-  if (rec.nItems !== ds.items.length || rec.nUsers !== ds.sequences.length) {
-    throw new UserError(
-      `${cfg.rec} was trained on ${rec.nUsers} users / ${rec.nItems} items, but ${cfg.data} has ${ds.sequences.length} / ${ds.items.length}: train it on this data set`,
-    );
+  const src = recSource(cfg);
+  const rec = await openRecommender(src, cfg.backend);
+  if (rec.nItems !== ds.items.length || (rec.nUsers !== null && rec.nUsers !== ds.sequences.length)) {
+    const [theirs, ours] =
+      rec.nUsers === null
+        ? [`${rec.nItems} items`, `${ds.items.length}`]
+        : [`${rec.nUsers} users / ${rec.nItems} items`, `${ds.sequences.length} / ${ds.items.length}`];
+    throw new UserError(`${describeRec(src)} knows ${theirs}, but ${cfg.data} has ${ours}: f must be trained on this data set`);
   }
+  const skipped = rec.readsHistory ? [] : skips(cfg);
+  const explanations = cfg.explanations && rec.readsHistory;
+  const prefixes = rec.readsHistory ? cfg.prefixes : 1;
   if (cfg.task2Items >= ds.items.length)
     throw new UserError(`--task2-items ${cfg.task2Items}: the catalogue has only ${ds.items.length} items`);
 
@@ -66,7 +78,7 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   const byTask: Source[][] = [[], [], [], [], [], [], [], []]; // index = task id
   const progress = new Progress({ label: 'tasks', total: ds.sequences.length, unit: 'users/s', quiet: cfg.quiet });
   for (const seq of ds.sequences) {
-    for (const c of userContexts(seq.user, seq.items, cfg)) {
+    for (const c of userContexts(seq.user, seq.items, prefixes, cfg.maxHistory)) {
       const ctx: Context = { ...c, scores: rec.scoreAll(c.history, seq.user - 1) }; // once per history, reused by tasks 1–3
       byTask[1].push(nextItemTask(ctx, titles, pick.pick('t1')));
       const ranking = rankingTask(ctx, titles, cfg.task2Items, rng, pick.pick('t2'));
@@ -81,11 +93,11 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
     progress.tick();
   }
   progress.finish();
-  const similar = cfg.similarK > 0 || cfg.explanations ? similarItems(rec.itemTable(), rec.hidden, Math.max(1, cfg.similarK)) : null;
+  const similar = cfg.similarK > 0 || explanations ? similarItems(rec.itemTable(), rec.hidden, Math.max(1, cfg.similarK)) : null;
   byTask[4] = itemSources(ds, titles, templates, pick, cfg.similarK > 0 ? similar!.map((s) => s.slice(0, cfg.similarK)) : null);
   byTask[5] = generalSources(texts, cfg, pick);
   const plain = new Map<Source, ExplanationFacts>(); // task-7 sources that ask for no aspect → their facts, for the teacher
-  if (cfg.explanations) {
+  if (explanations) {
     byTask[7] = byTask[3].map((pair) => {
       const f = pairFacts(pair, rec, ds, similar!);
       const { source, aspect } = explanationSource(pair, f, titles, pick, rng);
@@ -106,9 +118,21 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   }
   writeJsonAtomic(join(cfg.out, 'counts.json'), counts);
   writeFileAtomic(join(cfg.out, 'counts.md'), countsMarkdown(counts));
-  writeJsonAtomic(join(cfg.out, 'config.json'), configRecord(cfg, templates.file, teacher));
+  writeJsonAtomic(join(cfg.out, 'config.json'), configRecord(cfg, templates.file, teacher, skipped));
   finishOutFolder(cfg.out);
-  return { counts, teacher, seconds: (Date.now() - t0) / 1000 };
+  rec.dispose();
+  return { counts, skipped, teacher, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** What an f without a history model cannot give, by the flags that would ask for it. */
+function skips(cfg: TasksConfig): string[] {
+  const out: string[] = [];
+  if (cfg.explanations) out.push(`task 7 skipped (it cites f's leave-one-out contributors): ${NO_HISTORY_MODEL}`);
+  if (cfg.prefixes > 1)
+    out.push(
+      `--prefixes ${cfg.prefixes}: training prefixes 2..${cfg.prefixes} skipped (f re-scored on shortened histories): ${NO_HISTORY_MODEL}`,
+    );
+  return out;
 }
 
 /** What task 7 says of a task-3 pair: f's decision (positive pool → yes), its top-3 leave-one-out contributors among the shown items, themes, era, nearest item. */
@@ -120,7 +144,7 @@ function pairFacts(pair: Source, rec: Recommender, ds: Dataset, similar: number[
     pair.shown,
     item,
     decision,
-    shownContributors(rec, pair.history, pair.shown, item, 3),
+    shownContributors(rec, pair.history, pair.shown, item, 3, pair.user! - 1),
     similar[item]?.[0] ?? null,
   );
 }
@@ -148,11 +172,11 @@ function explanationSource(
  * training sequence; the user's test item is never in them and is avoided in their prompts),
  * then the test history (training sequence + validation item).
  */
-function userContexts(user: number, items: number[], cfg: TasksConfig): Omit<Context, 'scores'>[] {
+function userContexts(user: number, items: number[], prefixes: number, maxHistory: number): Omit<Context, 'scores'>[] {
   const sp = leaveOneOut(items);
   const out: Omit<Context, 'scores'>[] = [];
   const avoid = new Set([sp.test]);
-  for (let p = 0; p < cfg.prefixes && sp.train.length - p >= 1; p++) {
+  for (let p = 0; p < prefixes && sp.train.length - p >= 1; p++) {
     const history = sp.train.slice(0, sp.train.length - p);
     out.push({
       user,
@@ -160,7 +184,7 @@ function userContexts(user: number, items: number[], cfg: TasksConfig): Omit<Con
       key: p === 0 ? `u${user}` : `u${user}-p${p + 1}`,
       prefix: p,
       history,
-      shown: recentHistory(history, cfg.maxHistory),
+      shown: recentHistory(history, maxHistory),
       avoid,
     });
   }
@@ -171,7 +195,7 @@ function userContexts(user: number, items: number[], cfg: TasksConfig): Omit<Con
     key: `u${user}`,
     prefix: 0,
     history: full,
-    shown: recentHistory(full, cfg.maxHistory),
+    shown: recentHistory(full, maxHistory),
     avoid: new Set(),
   });
   return out;

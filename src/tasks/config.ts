@@ -19,6 +19,7 @@ import {
   type ConfigOf,
   type Spec,
 } from '../engine/options.js';
+import { recSource, recSpec } from '../rec/source.js';
 import { FORMS, type Form } from './forms.js';
 
 /** "B,I,H" → the named forms, in canonical order; at least one. */
@@ -44,7 +45,7 @@ const trainTest: ArgType<[number, number]> = {
 
 export const TASKS_SPEC = {
   data: req(text('<dir>'), 'data set folder (from `recexplainer data`)'),
-  rec: req(text('<dir>'), 'target model folder (from `recexplainer train-rec`)'),
+  ...recSpec(' (from `recexplainer train-rec`), or --rec-onnx / --rec-embeddings'),
   out: req(text('<dir>'), 'output folder'),
   forms: opt(['B', 'I', 'H'], forms, 'forms to write: B (titles), I (embeddings), H (both)'),
   maxHistory: opt(9, int(1), 'history items shown as titles (the most recent N; paper: 9–16)'),
@@ -83,10 +84,17 @@ export function validateTasksConfig(cfg: TasksConfig): void {
     );
   }
   if (cfg.forms.length === 0) throw new UserError('--forms: name at least one of B, I, H');
+  recSource(cfg);
 }
 
-/** What config.json holds: the resolved config with the template file's path; the teacher's settings and counts only when one was used, its key never. */
-export function configRecord(cfg: TasksConfig, templates: string, teacher: object | undefined): Record<string, unknown> {
+/** What config.json holds: the resolved config with the template file's path; the teacher's settings and counts only when one was used, its key never; what f could not give (skipped), when anything. */
+export function configRecord(
+  cfg: TasksConfig,
+  templates: string,
+  teacher: object | undefined,
+  skipped: readonly string[],
+): Record<string, unknown> {
   const { teacherKey, teacherModel, teacherConcurrency, ...rest } = cfg;
-  return teacher === undefined ? { ...rest, templates } : { ...rest, teacherModel, teacherConcurrency, templates, teacher };
+  const base = { ...rest, ...(skipped.length ? { skipped } : {}) };
+  return teacher === undefined ? { ...base, templates } : { ...base, teacherModel, teacherConcurrency, templates, teacher };
 }

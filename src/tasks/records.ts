@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DataError, UserError } from '../engine/errors.js';
+import { recSource, recSpec, type RecFlags, type RecSource } from '../rec/source.js';
 import type { Form, TaskRecord } from './forms.js';
 import type { Split } from './generate.js';
 
@@ -36,23 +37,33 @@ export function readTaskRecords(file: string): TaskRecord[] {
   return out;
 }
 
-/** The target-model and data-set folders the tasks were built from, the shown-history length and task 3's positive share (from <tasks>/config.json). */
-export function tasksSources(dir: string): { rec: string; data: string; maxHistory: number; posTop: number } {
+/** The target model f and data-set folder the tasks were built from, the shown-history length and task 3's positive share (from <tasks>/config.json). */
+export function tasksSources(dir: string): { rec: RecSource; data: string; maxHistory: number; posTop: number } {
   const file = join(dir, 'config.json');
   if (!existsSync(file)) throw new UserError(`${dir}: not a tasks folder (no config.json); build one with \`recexplainer tasks\``);
-  let cfg: { rec?: unknown; data?: unknown; maxHistory?: unknown; posTop?: unknown };
+  let cfg: { data?: unknown; maxHistory?: unknown; posTop?: unknown } & Record<string, unknown>;
   try {
     cfg = JSON.parse(readFileSync(file, 'utf8')) as typeof cfg;
   } catch {
     throw new DataError({ file }, 'is not valid JSON');
   }
-  const path = (k: 'rec' | 'data'): string => {
+  if (typeof cfg.data !== 'string') throw new DataError({ file, field: 'data' }, 'missing or not a string');
+  const data = isAbsolute(cfg.data) ? cfg.data : resolve(cfg.data);
+  const flags: Record<string, unknown> = {};
+  for (const k of Object.keys(recSpec())) {
     const v = cfg[k];
-    if (typeof v !== 'string') throw new DataError({ file, field: k }, 'missing or not a string');
-    return isAbsolute(v) ? v : resolve(v);
-  };
+    if (v === undefined) continue;
+    if (typeof v !== (k === 'onnxMaxLen' ? 'number' : 'string')) throw new DataError({ file, field: k }, 'has the wrong type');
+    flags[k] = v;
+  }
+  let rec: RecSource;
+  try {
+    rec = recSource(flags as RecFlags);
+  } catch (e) {
+    throw e instanceof UserError ? new DataError({ file }, e.message) : e;
+  }
   if (!Number.isInteger(cfg.maxHistory) || (cfg.maxHistory as number) < 1)
     throw new DataError({ file, field: 'maxHistory' }, 'missing or not a positive integer');
   const posTop = typeof cfg.posTop === 'number' && cfg.posTop > 0 && cfg.posTop < 1 ? cfg.posTop : 0.2;
-  return { rec: path('rec'), data: path('data'), maxHistory: cfg.maxHistory as number, posTop };
+  return { rec, data, maxHistory: cfg.maxHistory as number, posTop };
 }

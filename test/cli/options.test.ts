@@ -11,6 +11,7 @@ import { cli } from './helpers.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { defaultsOf, flagName, type Spec } from '../../src/engine/options.js';
 import { ALIGN_DEFAULTS, ALIGN_SPEC } from '../../src/align/config.js';
+import { EXPORT_JOB_DEFAULTS, EXPORT_JOB_SPEC, IMPORT_ADAPTER_DEFAULTS, IMPORT_ADAPTER_SPEC } from '../../src/align/handoff/config.js';
 import { PRETRAIN_DEFAULTS, PRETRAIN_SPEC } from '../../src/base/config.js';
 import { COLUMN_SPEC, DATA_DEFAULTS, DATA_SPEC } from '../../src/data/config.js';
 import { EVAL_DEFAULTS, EVAL_SPEC } from '../../src/eval/config.js';
@@ -30,6 +31,8 @@ const STAGES: [string, Spec, object][] = [
   ['pretrain', PRETRAIN_SPEC, PRETRAIN_DEFAULTS],
   ['tasks', TASKS_SPEC, TASKS_DEFAULTS],
   ['align', ALIGN_SPEC, ALIGN_DEFAULTS],
+  ['export-job', EXPORT_JOB_SPEC, EXPORT_JOB_DEFAULTS],
+  ['import-adapter', IMPORT_ADAPTER_SPEC, IMPORT_ADAPTER_DEFAULTS],
   ['eval', EVAL_SPEC, EVAL_DEFAULTS],
   ['explain', EXPLAIN_SPEC, EXPLAIN_DEFAULTS],
   ['serve', SERVE_SPEC, SERVE_DEFAULTS],
@@ -68,6 +71,7 @@ test("the defaults are the stages' long-standing values", () => {
     selectOn: 'sampled100',
     seed: 42,
     backend: 'auto',
+    exportOnnx: false,
     resume: false,
     quiet: false,
     force: false,
@@ -132,12 +136,31 @@ test("the defaults are the stages' long-standing values", () => {
     quiet: false,
     force: false,
   });
+  assert.deepEqual(EXPORT_JOB_DEFAULTS, {
+    mode: 'H',
+    gpus: 8,
+    nodes: 1,
+    template: 'vicuna',
+    maxLength: 1024,
+    loraR: 16,
+    loraAlpha: 32,
+    loraDropout: 0.05,
+    lr: 1e-4,
+    epochs: 20,
+    batchSize: 4,
+    gradAccum: 4,
+    warmupRatio: 0.1,
+    seed: 2024,
+    force: false,
+  });
+  assert.deepEqual(IMPORT_ADAPTER_DEFAULTS, { connector: 'add', force: false });
   assert.deepEqual(EVAL_DEFAULTS, {
     baselines: ['random', 'popularity', 'base-lm', 'icl', 'icl-llm', 'sasrec-kd'],
     llmModel: 'gpt-4o-mini',
     users: 0,
     task4: 300,
     decoding: 'grounded',
+    engine: 'ours',
     seed: 0,
     quiet: false,
     force: false,
@@ -160,6 +183,7 @@ test("the defaults are the stages' long-standing values", () => {
     decoding: 'grounded',
     judgeModel: 'gpt-4o-mini',
     llmModel: 'gpt-4o-mini',
+    engine: 'ours',
     distinction: true,
     seed: 0,
     quiet: false,
@@ -253,6 +277,23 @@ test('flags parse to the config keys: defaults, kebab-case names, --no- switches
       explanations: false,
     },
   );
+  assert.deepEqual(
+    await run('tasks', [
+      '--data',
+      'd',
+      '--rec-onnx',
+      'm.onnx',
+      '--item-embeddings',
+      'i.npy',
+      '--onnx-max-len',
+      '20',
+      '--onnx-mask',
+      'm',
+      '--out',
+      'o',
+    ]),
+    { ...TASKS_DEFAULTS, data: 'd', recOnnx: 'm.onnx', itemEmbeddings: 'i.npy', onnxMaxLen: 20, onnxMask: 'm', out: 'o' },
+  );
   assert.deepEqual(await run('data', ['--out', 'o', '--input', 'a', '--input', 'b', '--meta-cols', 'x,y']), {
     ...DATA_DEFAULTS,
     out: 'o',
@@ -260,13 +301,14 @@ test('flags parse to the config keys: defaults, kebab-case names, --no- switches
     metaCols: ['x', 'y'],
     skipBadTimes: false,
   });
-  assert.deepEqual(await run('eval', ['--tasks', 't', '--out', 'o', '--baselines', 'none']), {
+  assert.deepEqual(await run('eval', ['--tasks', 't', '--out', 'o', '--baselines', 'none', '--engine', 'llama-cpp']), {
     ...EVAL_DEFAULTS,
     model: [],
     distillEpochs: DISTILL_DEFAULTS.epochs,
     tasks: 't',
     out: 'o',
     baselines: [],
+    engine: 'llama-cpp',
   });
   const runFlags = defaultsOf(RUN_SPEC);
   assert.deepEqual(await run('run', ['--ablate', 'all', '--llm-url', 'http://h/v1']), {
@@ -302,6 +344,10 @@ test('wrong types and unknown flags are one-line commander errors naming the fla
       ['eval', '--tasks', 't', '--out', tmp(), '--baselines', 'random,foo'],
       /option '--baselines <list>' argument 'random,foo' is invalid\. expected entries among random, popularity, base-lm, icl, icl-llm, sasrec-kd, none, got "foo"/,
     ],
+    [
+      ['explain', '--tasks', 't', '--out', tmp(), '--engine', 'vllm'],
+      /option '--engine <e>' argument 'vllm' is invalid\. expected one of ours, llama-cpp/,
+    ],
     [['serve', '--port', 'http'], /option '--port <port>' argument 'http' is invalid\. expected an integer, got "http"/],
     [['run', '--ablate', '8'], /option '--ablate <tasks>' argument '8' is invalid\. expected "all" or task numbers among 1–7, got "8"/],
     [
@@ -320,6 +366,11 @@ test('flag combinations a stage cannot run are one-line errors naming both flags
   const need = ['--data', tmp(), '--out', tmp()];
   for (const [args, line] of [
     [['train-rec', ...need, '--hidden', '50', '--heads', '3'], 'recexplainer: --hidden 50 is not divisible by --heads 3'],
+    [['tasks', ...need, '--rec', 'r', '--rec-onnx', 'm.onnx'], 'recexplainer: --rec and --rec-onnx: name one target model f'],
+    [
+      ['align', '--mode', 'I', '--tasks', 't', '--base-model', 'b', '--out', tmp(), '--onnx-mask', 'm'],
+      'recexplainer: --onnx-mask: only with --rec-onnx',
+    ],
     [['pretrain', ...need, '--heads', '3'], 'recexplainer: --hidden 256 is not divisible by --heads 3'],
     [
       ['pretrain', ...need, '--hidden', '12', '--heads', '4'],

@@ -68,6 +68,7 @@ test('order: largest effect first, ties to the more recent position; one batched
   const f: Scorer = {
     userVectors: (hs) => (calls++, Float32Array.from(hs, (h) => h.reduce((a, b) => a + b, 0))),
     itemVector: () => Float32Array.of(1),
+    readsHistory: true,
   };
   const loo = leaveOneOut(f, [3, 1, 3, 2], 1);
   assert.equal(calls, 1);

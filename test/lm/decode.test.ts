@@ -1,7 +1,8 @@
 // Decoding: KV-cache greedy equals greedy by full recomputation (single and batched, with soft
 // tokens); beam search returns distinct sequences sorted by score, with exact log-probabilities,
-// and with one beam (no length penalty) it is greedy decoding; all of it for untied and tied heads, on
-// the fast (wasm) and the reference (tfjs) steps.
+// and with one beam (no length penalty) it is greedy decoding; all of it for untied and tied heads and a
+// Qwen2-style model (q/k/v biases, tied head, llama3 rope scaling), on the fast (wasm) and the
+// reference (tfjs) steps.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Tensor } from '@tensorflow/tfjs-core';
@@ -38,10 +39,29 @@ function greedyByRecompute(m: Llama, prompt: number[], maxNew: number, soft?: { 
   return out;
 }
 
-for (const [engine, head] of (['wasm', 'tfjs'] as const).flatMap((e) => (['untied', 'tied'] as const).map((h) => [e, h] as const))) {
-  const cfg = { ...TINY, tie_word_embeddings: head === 'tied' };
+const SHAPES = {
+  untied: {},
+  tied: { tie_word_embeddings: true },
+  'biased (qwen2), llama3 rope, tied': {
+    tie_word_embeddings: true,
+    qkv_bias: true,
+    rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 16 },
+  },
+} as const;
+
+for (const [engine, head] of (['wasm', 'tfjs'] as const).flatMap((e) =>
+  (Object.keys(SHAPES) as (keyof typeof SHAPES)[]).map((h) => [e, h] as const),
+)) {
+  /** A random model of this shape, biases random too (they start at zero). */
+  const newModel = (seed: number) => {
+    const m = new Llama({ ...TINY, ...SHAPES[head] }, seed, 0.4);
+    m.layers.forEach((l, i) =>
+      [l.q, l.k, l.v].forEach((s, j) => s.b?.assign(tf.randomNormal(s.b.shape, 0, 0.5, 'float32', seed + 10 * i + j))),
+    );
+    return m;
+  };
   test(`${engine} steps, ${head} head: KV-cache greedy decoding gives exactly the tokens of full recomputation (also batched, left-padded)`, () => {
-    const m = new Llama(cfg, 11, 0.4);
+    const m = newModel(11);
     const prompts = [[5, 9, 2, 33], [7], [12, 3, 3, 8, 20, 21, 4]];
     const want = prompts.map((p) => greedyByRecompute(m, p, 20));
     assert.ok(
@@ -61,7 +81,7 @@ for (const [engine, head] of (['wasm', 'tfjs'] as const).flatMap((e) => (['untie
   });
 
   test(`${engine} steps, ${head} head: greedy decoding with a soft token in the prompt`, () => {
-    const m = new Llama(cfg, 12, 0.4);
+    const m = newModel(12);
     const vector = tf.randomNormal([1, TINY.hidden_size], 0, 1, 'float32', 3);
     const prompt = [4, 39, 6, 7];
     const want = greedyByRecompute(m, prompt, 12, { pos: 1, vector });
@@ -78,7 +98,7 @@ for (const [engine, head] of (['wasm', 'tfjs'] as const).flatMap((e) => (['untie
   });
 
   test(`${engine} steps, ${head} head: beam search: 5 distinct sequences sorted by score, scores = recomputed log-probabilities; beam 1 = greedy`, () => {
-    const m = new Llama(cfg, 13, 0.4);
+    const m = newModel(13);
     const prompt = [8, 17, 3];
     const beams = beamSearch(m, { ids: prompt }, { maxNewTokens: 8, eosId: EOS, beams: 5, engine });
     assert.equal(beams.length, 5);
@@ -101,7 +121,7 @@ for (const [engine, head] of (['wasm', 'tfjs'] as const).flatMap((e) => (['untie
     const gScore = gTokens.reduce((s, t, j) => s + glp[prompt.length - 1 + j][t], 0) / gTokens.length;
     assert.ok(beams[0].score >= gScore - 1e-6);
     for (const seed of [14, 15, 16]) {
-      const mm = new Llama(cfg, seed, 0.4);
+      const mm = newModel(seed);
       const one = beamSearch(mm, { ids: prompt }, { maxNewTokens: 10, eosId: EOS, beams: 1, lengthPenalty: 0, engine });
       assert.equal(one.length, 1);
       assert.deepEqual(one[0].ids, greedyDecode(mm, [{ ids: prompt }], { maxNewTokens: 10, eosId: EOS, engine })[0]);

@@ -1,33 +1,38 @@
-// GGUF: golden greedy decoding against llama.cpp (node-llama-cpp) on an exported random GQA model
-// and the real stories260K; export → reload round trips (F32 exact, F16 close, equal to the HF
-// folder path; a tied model is written without output.weight, as llama.cpp does, and such a file
-// loads tied); hand-checked F16/BF16/Q8_0 dequantisation; one-line DataErrors for bad files.
+// GGUF: golden greedy decoding against llama.cpp (node-llama-cpp) on exported random GQA models
+// (untied, tied, a qwen2 file with q/k/v biases and a tied head, llama3 rope scaling as
+// rope_freqs.weight, also with biases in a llama file) and the real stories260K; export → reload
+// round trips (F32 exact, F16 close, equal to the HF folder path; a tied model is written without
+// output.weight, as llama.cpp does, and such a file loads tied); hand-checked F16/BF16/Q8_0
+// dequantisation; one-line DataErrors for bad files.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine } from '../../src/engine/backend.js';
+import { tf } from '../../src/engine/tf.js';
 import { saveLm } from '../../src/lm/io/checkpoint.js';
 import { ggufTensor, parseGguf, readGguf } from '../../src/lm/io/gguf_read.js';
 import { floatToHalf } from '../../src/engine/half.js';
 import { encodeLlamaGguf, writeLlamaGguf } from '../../src/lm/io/gguf_write.js';
+import type { LlamaConfig } from '../../src/lm/model/config.js';
+import { llama3Factors } from '../../src/lm/model/rope.js';
 import { Llama } from '../../src/lm/model/llama.js';
 import { llamaFromGguf, loadBaseModel } from '../../src/lm/io/load.js';
-import { assertOneLineDataError, compareWithLlamaCpp, logitsOf, miniGguf, nodeLlamaCpp, spmVocab } from './llama_cpp.js';
+import {
+  assertOneLineDataError,
+  compareWithLlamaCpp,
+  logitsOf,
+  miniGguf,
+  nodeLlamaCpp,
+  placeholderVocab,
+  RANDOM_CFG as CFG,
+} from './llama_cpp.js';
 
-const CFG = {
-  vocab_size: 300,
-  hidden_size: 32,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  intermediate_size: 48,
-  max_position_embeddings: 128,
-};
 const STORIES = new URL('../../../shared/data/tiny-gguf-stories260k/stories260K.gguf', import.meta.url).pathname;
-const VOCAB = spmVocab(CFG.vocab_size);
 const dir = mkdtempSync(join(tmpdir(), 'gguf-test-'));
+
+const VOCAB = placeholderVocab(CFG.vocab_size);
 
 before(async () => {
   await initEngine({ backend: 'wasm' });
@@ -39,24 +44,54 @@ function maxAbsDiff(a: Float32Array[], b: Float32Array[]): number {
   return m;
 }
 
-function randomModel(tied = false): Llama {
-  return new Llama({ ...CFG, tie_word_embeddings: tied }, 11, 0.25);
+const LLAMA3_ROPE = {
+  rope_type: 'llama3',
+  factor: 8,
+  low_freq_factor: 1,
+  high_freq_factor: 4,
+  original_max_position_embeddings: 128,
+} as const;
+
+/** A random model of CFG's shape with `extra` settings; q/k/v biases (zero at construction) random too. */
+function randomModel(tied = false, extra: Partial<LlamaConfig> = {}): Llama {
+  const m = new Llama({ ...CFG, tie_word_embeddings: tied, ...extra }, 11, 0.25);
+  m.layers.forEach((l, i) => [l.q, l.k, l.v].forEach((s, j) => s.b?.assign(tf.randomNormal(s.b.shape, 0, 0.5, 'float32', 30 + 3 * i + j))));
+  return m;
 }
 
-for (const head of ['untied', 'tied'] as const)
-  test(`golden: an exported random GQA model (${head} head) decodes greedily like llama.cpp`, async (t) => {
+const GOLDEN: [name: string, tied: boolean, extra: Partial<LlamaConfig>, arch: string][] = [
+  ['GQA model (untied head)', false, {}, 'llama'],
+  ['GQA model (tied head)', true, {}, 'llama'],
+  ['qwen2 model (q/k/v biases, tied head)', true, { qkv_bias: true }, 'qwen2'],
+  [
+    'Llama 3 model (llama3 rope scaling: rope_freqs.weight, rope_theta 500000, untied head)',
+    false,
+    { rope_scaling: LLAMA3_ROPE, rope_theta: 500000 },
+    'llama',
+  ],
+  [
+    'llama file with q/k/v biases (permuted) and llama3 rope scaling (tied head)',
+    true,
+    { qkv_bias: true, rope_scaling: LLAMA3_ROPE },
+    'llama',
+  ],
+];
+
+for (const [name, tied, extra, arch] of GOLDEN)
+  test(`golden: an exported random ${name} decodes greedily like llama.cpp`, async (t) => {
     const nlc = await nodeLlamaCpp();
     if (typeof nlc === 'string') return t.skip(nlc);
-    const m = randomModel(head === 'tied');
-    const file = join(dir, `random-${head}.gguf`);
+    const m = randomModel(tied, extra);
+    const file = join(dir, `random-${GOLDEN.findIndex((g) => g[0] === name)}.gguf`);
     writeLlamaGguf(file, m, { tokenizer: VOCAB });
+    assert.equal(readGguf(file).metadata['general.architecture'], arch);
     const r = await compareWithLlamaCpp(nlc, file, m, [
       [1, 5, 9, 270],
       [1, 40],
       [1, 299, 3, 22, 22, 281, 30],
     ]);
     t.diagnostic(
-      `random model: llama.cpp ${JSON.stringify(r.theirs[0])}; max |Δ logit| (relative to the top token) ${r.maxLogitDiff.toExponential(2)}`,
+      `random ${name}: llama.cpp ${JSON.stringify(r.theirs[0])}; max |Δ logit| (relative to the top token) ${r.maxLogitDiff.toExponential(2)}`,
     );
     assert.deepEqual(r.mine, r.theirs);
     assert.ok(r.maxLogitDiff < 0.05, `logits differ by ${r.maxLogitDiff}`); // observed ~2e-2 (llama.cpp's CPU kernels)
@@ -114,6 +149,51 @@ test('a tied model: no output.weight in the file (as llama.cpp writes it); reloa
   assert.equal(viaFolder.cfg.tie_word_embeddings, true);
   assert.equal(maxAbsDiff(logitsOf(viaFolder, ids), logitsOf(m, ids)), 0);
   for (const x of [m, back, viaFolder]) x.dispose();
+});
+
+test('qwen2 and Llama 3 files round-trip: biases in HF order (qwen2) or permuted (llama), rope_freqs.weight, linear scaling; HF folders too', () => {
+  const ids = [1, 5, 9, 17, 33, 2, 60, 7, 7, 280];
+  const qwen = randomModel(true, { qkv_bias: true });
+  const g = parseGguf(encodeLlamaGguf(qwen), 'qwen.gguf');
+  assert.equal(g.metadata['general.architecture'], 'qwen2');
+  assert.equal(g.metadata['qwen2.attention.head_count_kv'], 2);
+  assert.ok(g.tensors.has('blk.1.attn_k.bias') && !g.tensors.has('output.weight') && !g.tensors.has('rope_freqs.weight'));
+  assert.deepEqual([...ggufTensor(g, 'blk.0.attn_q.bias').data], [...qwen.layers[0].q.b!.dataSync()]); // NEOX rope: HF order
+  const back = llamaFromGguf(g);
+  assert.deepEqual([back.cfg.qkv_bias, back.cfg.tie_word_embeddings], [true, true]);
+  assert.equal(maxAbsDiff(logitsOf(back, ids), logitsOf(qwen, ids)), 0);
+
+  const llama3 = randomModel(false, { qkv_bias: true, rope_scaling: LLAMA3_ROPE });
+  const g3 = parseGguf(encodeLlamaGguf(llama3), 'llama3.gguf');
+  assert.equal(g3.metadata['general.architecture'], 'llama');
+  const dh = CFG.hidden_size / CFG.num_attention_heads;
+  const factors = [...ggufTensor(g3, 'rope_freqs.weight').data];
+  assert.deepEqual(factors, [...Float32Array.from(llama3Factors(LLAMA3_ROPE, 10000, dh))]);
+  assert.ok(factors[0] === 1 && factors[1] > 1 && factors[1] < 8 && factors[3] === 8, `kept, ramped, scaled: ${factors}`);
+  assert.notDeepEqual([...ggufTensor(g3, 'blk.0.attn_q.bias').data], [...llama3.layers[0].q.b!.dataSync()]); // llama rope: permuted
+  const back3 = llamaFromGguf(g3);
+  assert.equal(back3.cfg.rope_scaling?.rope_type, 'freq_factors');
+  assert.ok(maxAbsDiff(logitsOf(back3, ids), logitsOf(llama3, ids)) < 1e-4);
+
+  const linear = randomModel(false, { rope_scaling: { rope_type: 'linear', factor: 4 } });
+  const gl = parseGguf(encodeLlamaGguf(linear), 'linear.gguf');
+  assert.deepEqual([gl.metadata['llama.rope.scaling.type'], gl.metadata['llama.rope.scaling.factor']], ['linear', 4]);
+  const backL = llamaFromGguf(gl);
+  assert.deepEqual(backL.cfg.rope_scaling, { rope_type: 'linear', factor: 4 });
+  assert.equal(maxAbsDiff(logitsOf(backL, ids), logitsOf(linear, ids)), 0);
+
+  for (const m of [qwen, llama3]) {
+    const folder = join(dir, `hf-${m.cfg.rope_scaling ? 'llama3' : 'qwen2'}`);
+    saveLm(folder, m);
+    const json = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(json.model_type, 'qwen2');
+    assert.ok(!('qkv_bias' in json));
+    const viaFolder = loadBaseModel(folder);
+    assert.deepEqual(viaFolder.cfg, m.cfg);
+    assert.equal(maxAbsDiff(logitsOf(viaFolder, ids), logitsOf(m, ids)), 0);
+    viaFolder.dispose();
+  }
+  for (const x of [qwen, back, llama3, back3, linear, backL]) x.dispose();
 });
 
 test('dequantisation: F16, BF16 and Q8_0 by hand', () => {

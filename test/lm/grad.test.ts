@@ -1,5 +1,6 @@
 // Gradient checks (finite differences, relative error < 1e-2) of the LM's custom gradients:
-// RMSNorm, rotary attention (through a whole layer, also grouped-query), SwiGLU, LoRA, the
+// RMSNorm, rotary attention (through a whole layer, also grouped-query and with Qwen2's q/k/v
+// biases), SwiGLU, LoRA, the
 // projector and the fused head cross-entropy, and a tied head (its table gets the gradients of both
 // uses); plus values against plain reference formulas.
 import { before, test } from 'node:test';
@@ -8,9 +9,10 @@ import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/backend.js';
 import { gradCheck } from '../../src/engine/gradcheck.js';
 import { tf } from '../../src/engine/tf.js';
+import type { LlamaConfig } from '../../src/lm/model/config.js';
 import { Llama } from '../../src/lm/model/llama.js';
 import { headCrossEntropy } from '../../src/lm/train/loss.js';
-import { rmsNorm, rope, swiglu } from '../../src/lm/model/ops.js';
+import { addBias, rmsNorm, rope, swiglu } from '../../src/lm/model/ops.js';
 import { Projector } from '../../src/lm/model/projector.js';
 
 const TOL = 1e-2;
@@ -80,13 +82,35 @@ test('SwiGLU: silu(a)·b and its gradients', () => {
   check(() => dot(swiglu(a, b), 10), { a, b });
 });
 
-function layerCheck(cfg: Partial<typeof TINY>) {
+test("addBias: value and gradients equal tfjs' broadcasting add; a frozen bias gets zeros", () => {
+  const y = v([2, 3, 4], 24, 'y');
+  const b = v([3], 25, 'b');
+  const w = tf.randomNormal([2, 3, 4], 0, 1, 'float32', 26);
+  const ours = tf.variableGrads(() => tf.sum(tf.mul(addBias(y, b), w)) as Scalar, [y, b]);
+  const plain = tf.variableGrads(() => tf.sum(tf.mul(tf.add(y, tf.reshape(b, [3, 1])), w)) as Scalar, [y, b]);
+  assert.ok(Math.abs(ours.value.dataSync()[0] - plain.value.dataSync()[0]) < 1e-4);
+  for (const x of [y, b]) {
+    const d = tf.max(tf.abs(tf.sub(ours.grads[x.name], plain.grads[x.name]))).dataSync()[0];
+    assert.ok(d < 1e-5, `${x.name}: ${d}`);
+  }
+  b.trainable = false;
+  const g = tf.grads((t: Tensor, bb: Tensor) => tf.sum(tf.mul(addBias(t, bb), w)))([y, b]);
+  assert.deepEqual([...g[1].dataSync()], [0, 0, 0]);
+});
+
+function layerCheck(cfg: Partial<LlamaConfig>) {
   const model = new Llama({ ...TINY, ...cfg }, 5, 0.3);
+  const L = model.layers[0];
+  const biases: Record<string, Variable> = {};
+  for (const s of [L.q, L.k, L.v]) s.b?.assign(tf.randomNormal(s.b.shape, 0, 0.5, 'float32', 23));
+  // the key bias is left out: softmax ignores a shift shared by all of a query's scores, so its gradient
+  // (RoPE's position dependence only) is too small for float32 finite differences; addBias is checked below
+  if (L.q.b && L.v.b) Object.assign(biases, { bq: L.q.b, bv: L.v.b });
   const ids = Int32Array.from([1, 4, 2, 9, 3, 3, 7, 0, 5, 10]);
   const keyValid = Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]); // second row right-padded
   const f = () => dot(model.forward(model.embed(ids, 2, 5), { keyValid }), 12);
-  const L = model.layers[0];
   check(f, {
+    ...biases,
     q: L.q.w,
     k: L.k.w,
     v: L.v.w,
@@ -104,6 +128,13 @@ test('rotary causal attention layer: every weight passes the check', () => layer
 
 test('grouped-query attention (4 heads, 2 key/value heads): gradients', () =>
   layerCheck({ num_attention_heads: 4, num_key_value_heads: 2, hidden_size: 16 }));
+
+test('q/k/v biases (Qwen2) with llama3 rope scaling: gradients of the biases and every weight', () => {
+  layerCheck({
+    qkv_bias: true,
+    rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8 },
+  });
+});
 
 test('LoRA adapters on q, k, v, o and up: gradients of A and B', () => {
   const model = new Llama(TINY, 6, 0.3);

@@ -1,6 +1,7 @@
-// Shared by the GGUF tests: a SentencePiece-style vocabulary llama.cpp accepts, node-llama-cpp loaded
-// lazily (a reason string when it is not loadable), greedy decoding and logits compared with ours,
-// a minimal hand-assembled GGUF, and the one-line DataError assertion.
+// Shared by the llama.cpp comparisons and the GGUF tests: node-llama-cpp (llama.cpp's CPU build)
+// loaded lazily (a string, the reason to skip, where it cannot be loaded), the placeholder vocabulary
+// that lets llama.cpp load a random model, the random models' shape, greedy decoding and logits
+// compared with ours, a minimal hand-assembled GGUF, and the one-line DataError assertion.
 import assert from 'node:assert/strict';
 import { DataError } from '../../src/engine/errors.js';
 import { tf } from '../../src/engine/tf.js';
@@ -8,13 +9,24 @@ import { greedyDecode } from '../../src/lm/decode/search.js';
 import type { GgufTokenizer } from '../../src/lm/io/gguf_write.js';
 import type { Llama } from '../../src/lm/model/llama.js';
 
-export const STEPS = 32;
+export const STEPS = 32; // greedy tokens compared per prompt
+
+export type NodeLlama = typeof import('node-llama-cpp');
+type Token = import('node-llama-cpp').Token;
+
+export async function nodeLlamaCpp(): Promise<NodeLlama | string> {
+  try {
+    return await import('node-llama-cpp');
+  } catch (e) {
+    return `node-llama-cpp is not loadable: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
 
 /**
- * A SentencePiece-style vocabulary of `size` pieces so llama.cpp accepts the file (token ids are fed
+ * A SentencePiece-style vocabulary of `size` tokens so llama.cpp accepts the file (token ids are fed
  * directly). It needs all 256 byte-fallback tokens: with fewer, node-llama-cpp aborts the process after loading.
  */
-export function spmVocab(size: number): GgufTokenizer {
+export function placeholderVocab(size: number): GgufTokenizer {
   const pieces = ['<unk>', '<s>', '</s>', ...Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`)];
   while (pieces.length < size) pieces.push(`t${pieces.length}`);
   return {
@@ -28,22 +40,22 @@ export function spmVocab(size: number): GgufTokenizer {
   };
 }
 
+/** The shape of the small random models the llama.cpp comparisons write (GQA: 4 heads, 2 KV heads). */
+export const RANDOM_CFG = {
+  vocab_size: 300,
+  hidden_size: 32,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  intermediate_size: 48,
+  max_position_embeddings: 128,
+};
+
 /** Logits [T][V] of the full forward over ids. */
 export function logitsOf(m: Llama, ids: number[]): Float32Array[] {
   const V = m.cfg.vocab_size;
   const d = tf.tidy(() => m.logits(m.forward(m.embed(Int32Array.from(ids), 1, ids.length)))).dataSync() as Float32Array;
   return Array.from({ length: ids.length }, (_, t) => d.slice(t * V, (t + 1) * V));
-}
-
-type NodeLlama = typeof import('node-llama-cpp');
-type Token = import('node-llama-cpp').Token;
-
-export async function nodeLlamaCpp(): Promise<NodeLlama | string> {
-  try {
-    return await import('node-llama-cpp');
-  } catch (e) {
-    return `node-llama-cpp is not loadable: ${(e as Error).message.split('\n')[0]}`;
-  }
 }
 
 /**
@@ -58,7 +70,7 @@ export async function compareWithLlamaCpp(
 ): Promise<{ theirs: number[][]; mine: number[][]; maxLogitDiff: number }> {
   const llama = await nlc.getLlama({ gpu: false, build: 'never', logLevel: nlc.LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath: file });
-  const ctx = await model.createContext({ contextSize: 128 });
+  const ctx = await model.createContext({ contextSize: 128, threads: 1 }); // one thread: no spinning workers on a busy machine
   const seq = ctx.getSequence();
   const theirs: number[][] = [];
   const mine: number[][] = [];
@@ -122,6 +134,7 @@ export function miniGguf(arch: string, tensors: { name: string; dims: number[]; 
   return Buffer.concat(parts);
 }
 
+/** `fn` throws a DataError whose message is one line matching `pattern`. */
 export function assertOneLineDataError(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (e: unknown) => {
     assert.ok(e instanceof DataError, `expected a DataError, got ${String(e)}`);

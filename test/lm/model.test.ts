@@ -1,5 +1,6 @@
-// The Llama model against a plain-array reference (MHA and GQA, tied head), padding, soft-token
-// injection, LoRA merge/unmerge and freezing, and the config's validation.
+// The Llama model against a plain-array reference (MHA and GQA, tied head, Qwen2's q/k/v biases,
+// llama3 and linear rope scaling), padding, soft-token injection, LoRA merge/unmerge and freezing,
+// and the config's validation (HF config.json and GGUF metadata of llama and qwen2 models).
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Tensor } from '@tensorflow/tfjs-core';
@@ -30,15 +31,39 @@ const maxDiff = (a: number[][], b: number[][]) => Math.max(...a.flatMap((r, i) =
 const logitsOf = (m: Llama, ids: number[]) =>
   tf.tidy(() => m.logits(m.forward(m.embed(Int32Array.from(ids), 1, ids.length))).arraySync() as number[][][])[0];
 
+const LLAMA3_ROPE = {
+  rope_type: 'llama3',
+  factor: 8,
+  low_freq_factor: 1,
+  high_freq_factor: 4,
+  original_max_position_embeddings: 64,
+} as const;
+
 for (const [name, cfg] of [
   ['multi-head', {}],
   ['grouped-query (4 heads, 2 kv), tied head, rope_theta 500', { num_key_value_heads: 2, tie_word_embeddings: true, rope_theta: 500 }],
+  [
+    'Qwen2-style: q/k/v biases, 2 heads / 1 kv (head size 8), tied head, llama3 rope scaling (kept, ramped and scaled frequencies)',
+    { num_attention_heads: 2, num_key_value_heads: 1, tie_word_embeddings: true, qkv_bias: true, rope_scaling: LLAMA3_ROPE },
+  ],
+  ['linear rope scaling (factor 4)', { rope_scaling: { rope_type: 'linear', factor: 4 } }],
 ] as const) {
   test(`forward matches the plain-array Hugging Face reference: ${name}`, () => {
-    const m = new Llama({ ...TINY, ...cfg }, 1, 0.3);
-    const ids = [3, 1, 4, 1, 5, 9, 2, 6];
-    const d = maxDiff(logitsOf(m, ids), referenceLogits(m, ids));
+    const model = (c: object) => {
+      const m = new Llama({ ...TINY, ...c }, 1, 0.3);
+      m.layers.forEach((l, i) => [l.q, l.k, l.v].forEach((s, j) => s.b?.assign(tf.randomNormal(s.b.shape, 0, 0.5, 'float32', 10 * i + j))));
+      return m;
+    };
+    const m = model(cfg);
+    const ids = [3, 1, 4, 1, 5, 9, 2, 6, 7, 12, 11, 0];
+    const want = referenceLogits(m, ids);
+    const d = maxDiff(logitsOf(m, ids), want);
     assert.ok(d < 1e-4, `max |Δlogit| ${d}`);
+    if ('rope_scaling' in cfg) {
+      const unscaled = model({ ...cfg, rope_scaling: null }); // the same weights: the scaling must show
+      assert.ok(maxDiff(logitsOf(unscaled, ids), want) > 1e-3, 'the rope scaling changes nothing here');
+      unscaled.dispose();
+    }
     m.dispose();
   });
 }
@@ -176,7 +201,30 @@ test('config: defaults, Hugging Face and GGUF names, one-line errors', () => {
     torch_dtype: 'float32',
   });
   assert.equal(hf.num_key_value_heads, 8);
-  assert.throws(() => configFromHf({ rope_scaling: { type: 'linear', factor: 2 } }), /rope_scaling/);
+  assert.deepEqual([hf.qkv_bias, hf.rope_scaling], [false, null]);
+  const shape = { hidden_size: 64, num_attention_heads: 8, num_key_value_heads: 2, intermediate_size: 96, vocab_size: 100 };
+  const qwen = configFromHf({ model_type: 'qwen2', ...shape, tie_word_embeddings: true, use_sliding_window: false, sliding_window: 4096 });
+  assert.deepEqual([qwen.qkv_bias, qwen.tie_word_embeddings], [true, true]);
+  const llama3 = { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 };
+  assert.deepEqual(configFromHf({ ...shape, rope_scaling: llama3, rope_theta: 500000 }).rope_scaling, llama3);
+  const v5 = configFromHf({ ...shape, rope_parameters: { ...llama3, rope_theta: 500000 } }); // transformers 5
+  assert.deepEqual([v5.rope_theta, v5.rope_scaling], [500000, llama3]);
+  assert.deepEqual(configFromHf({ ...shape, rope_scaling: { type: 'linear', factor: 2 } }).rope_scaling, {
+    rope_type: 'linear',
+    factor: 2,
+  });
+  for (const [json, msg] of [
+    [{ rope_scaling: { rope_type: 'yarn', factor: 4 } }, /rope_scaling type "yarn" is not supported \(llama3, linear\)/],
+    [{ rope_scaling: { rope_type: 'llama3', factor: 8 } }, /rope_scaling\.low_freq_factor must be a positive number/],
+    [{ model_type: 'gemma' }, /model_type "gemma" is not supported \(llama, mistral, qwen2\)/],
+    [{ model_type: 'qwen2', use_sliding_window: true }, /use_sliding_window is not supported/],
+    [{ attention_bias: true }, /attention_bias is not supported/],
+    [{ head_dim: 16 }, /head_dim 16 is not hidden_size \/ num_attention_heads = 8/],
+  ] as const)
+    assert.throws(
+      () => configFromHf({ ...shape, ...json }),
+      (e: Error) => e instanceof UserError && msg.test(e.message) && !e.message.includes('\n'),
+    );
   const g = configFromGguf({
     'general.architecture': 'llama',
     'llama.embedding_length': 64,
@@ -190,5 +238,28 @@ test('config: defaults, Hugging Face and GGUF names, one-line errors', () => {
     'tokenizer.ggml.tokens': ['a', 'b', 'c'],
   });
   assert.deepEqual([g.vocab_size, g.num_key_value_heads, g.max_position_embeddings, g.rms_norm_eps], [3, 2, 256, 1e-6]);
-  assert.throws(() => configFromGguf({ 'general.architecture': 'gpt2' }), /not supported/);
+  assert.deepEqual([g.qkv_bias, g.rope_scaling], [false, null]);
+  const q = configFromGguf({
+    'general.architecture': 'qwen2',
+    'qwen2.embedding_length': 64,
+    'qwen2.block_count': 2,
+    'qwen2.attention.head_count': 4,
+    'qwen2.attention.head_count_kv': 1,
+    'qwen2.feed_forward_length': 128,
+    'qwen2.context_length': 256,
+    'qwen2.attention.layer_norm_rms_epsilon': 1e-6,
+    'qwen2.rope.freq_base': 1000000,
+    'qwen2.rope.scaling.type': 'linear',
+    'qwen2.rope.scaling.factor': 4,
+    'tokenizer.ggml.tokens': ['a', 'b', 'c', 'd'],
+  });
+  assert.deepEqual(
+    [q.vocab_size, q.num_key_value_heads, q.rope_theta, q.qkv_bias, q.rope_scaling],
+    [4, 1, 1000000, true, { rope_type: 'linear', factor: 4 }],
+  );
+  assert.throws(() => configFromGguf({ 'general.architecture': 'gpt2' }), /architecture "gpt2" is not supported \(llama, qwen2\)/);
+  assert.throws(
+    () => configFromGguf({ 'general.architecture': 'llama', 'llama.rope.scaling.type': 'yarn' }),
+    /rope scaling "yarn" is not supported/,
+  );
 });

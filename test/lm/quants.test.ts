@@ -18,7 +18,7 @@ import { GGUF_WEIGHT_TYPES, ggmlTypeOf } from '../../src/lm/io/gguf_types.js';
 import { encodeLlamaGguf, writeLlamaGguf } from '../../src/lm/io/gguf_write.js';
 import { loadBaseModel } from '../../src/lm/io/load.js';
 import { Llama } from '../../src/lm/model/llama.js';
-import { assertOneLineDataError, compareWithLlamaCpp, miniGguf, nodeLlamaCpp, spmVocab, STEPS } from './llama_cpp.js';
+import { assertOneLineDataError, compareWithLlamaCpp, miniGguf, nodeLlamaCpp, placeholderVocab, STEPS } from './llama_cpp.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'quants-test-'));
 const ID: Record<string, number> = Object.fromEntries([...BLOCK_CODECS].map(([id, c]) => [c.name, id]));
@@ -306,7 +306,7 @@ for (const type of GGUF_WEIGHT_TYPES.filter((t) => t !== 'f32' && t !== 'f16'))
     if (typeof nlc === 'string') return t.skip(nlc);
     const m = successorModel();
     const file = join(dir, `random-${type}.gguf`);
-    writeLlamaGguf(file, m, { type, tokenizer: spmVocab(SHAPE.vocab_size) });
+    writeLlamaGguf(file, m, { type, tokenizer: placeholderVocab(SHAPE.vocab_size) });
     m.dispose();
     const ours = loadBaseModel(file); // dequantised at load
     const r = await compareWithLlamaCpp(nlc, file, ours, PROMPTS);

@@ -204,7 +204,7 @@ test('save → load gives the same file and encodings; the library and a naive B
   }
 });
 
-test('a GPT-2-style tokenizer.json: roles map onto <|endoftext|> (or tokenizer_config.json) and the rest are appended', () => {
+test('a GPT-2-style tokenizer.json: roles map onto <|endoftext|> (or tokenizer_config.json) and the rest are appended, <user> and <item> first', () => {
   const bytes = bytesToUnicode();
   const json: TokenizerJson = {
     version: '1.0',
@@ -226,17 +226,18 @@ test('a GPT-2-style tokenizer.json: roles map onto <|endoftext|> (or tokenizer_c
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(json));
   const t = Tokenizer.load(join(dir, 'tokenizer.json'));
   assert.deepEqual(t.special, {
-    pad: 259,
+    pad: 261,
     bos: 258,
     eos: 258,
-    user: 260,
-    item: 261,
+    user: 259,
+    item: 260,
     userTurn: 262,
     assistantTurn: 263,
     titleOpen: 264,
     titleClose: 265,
   });
   assert.equal(t.vocabSize, 266);
+  assert.deepEqual(t.appended, ['<user>', '<item>', '<pad>', 'USER:', 'ASSISTANT:', '<title>', '</title>']); // <user>, <item> first, as the reference appends them
   assert.equal(t.prefixSpace, false);
   assert.deepEqual(t.encode(' the'), [257, bytes.indexOf('e')]);
   for (const s of VARIED) assert.equal(t.decode(t.encode(s)), s);
@@ -245,7 +246,8 @@ test('a GPT-2-style tokenizer.json: roles map onto <|endoftext|> (or tokenizer_c
   assert.equal(withConfig.special.pad, 258);
   assert.equal(withConfig.special.user, 259);
   t.save(join(tmp, 'gpt2-saved', 'tokenizer.json')); // a folder without the tokenizer_config.json
-  assert.deepEqual(Tokenizer.load(join(tmp, 'gpt2-saved', 'tokenizer.json')).special, t.special);
+  const saved = Tokenizer.load(join(tmp, 'gpt2-saved', 'tokenizer.json'));
+  assert.deepEqual([saved.special, saved.appended], [t.special, []]);
 });
 
 test('a Llama/SentencePiece-style tokenizer.json (▁ prefix, byte fallback) loads and round-trips', () => {
@@ -287,7 +289,7 @@ test('a Llama/SentencePiece-style tokenizer.json (▁ prefix, byte fallback) loa
   const t = new Tokenizer(json);
   assert.equal(t.prefixSpace, true);
   assert.equal(t.unk, 0);
-  assert.deepEqual([t.special.bos, t.special.eos, t.special.pad, t.special.assistantTurn], [1, 2, 264, 268]);
+  assert.deepEqual([t.special.bos, t.special.eos, t.special.pad, t.special.assistantTurn], [1, 2, 266, 268]); // appended: <user> <item> <pad> USER: ASSISTANT: …
   assert.deepEqual(t.encode('hi hi'), [263, 263]);
   assert.deepEqual(t.encode('hé'), [262, 3 + 0xc3, 3 + 0xa9]);
   for (const s of ['hi hé 🍿', 'Misérables, Les (1995)', '<s> is text here']) assert.equal(t.decode(t.encode(s)), s);

@@ -138,7 +138,7 @@ test('the distilled student agrees with the teacher far more than an untrained o
   assert.equal(student.nItems, 120);
   assert.equal(student.hidden, 16);
   assert.equal(student.topK([5, 6, 8], 5).length, 5);
-  student.model.dispose();
+  student.dispose();
 });
 
 test('the same seed gives identical weights and metrics; another seed does not', async () => {

@@ -13,6 +13,7 @@ interface LayerAt {
   q: number;
   k: number;
   v: number;
+  bias?: { q: number; k: number; v: number }; // q/k/v biases (Qwen2)
   o: number;
   n2: number;
   gate: number;
@@ -66,6 +67,7 @@ function snapshot(model: Llama): Snapshot {
     q: putLinear(l.q),
     k: putLinear(l.k),
     v: putLinear(l.v),
+    ...(l.q.b && l.k.b && l.v.b ? { bias: { q: put(l.q.b), k: put(l.k.b), v: put(l.v.b) } } : {}),
     o: putLinear(l.o),
     n2: put(l.postNorm),
     gate: putLinear(l.gate),
@@ -223,6 +225,11 @@ export class FastSession {
       a.gemm(Lw.q, xn, q, h * dh, H, B);
       a.gemm(Lw.k, xn, k, kv * dh, H, B);
       a.gemm(Lw.v, xn, v, kv * dh, H, B);
+      if (Lw.bias) {
+        addRows(f, q, Lw.bias.q, B, h * dh);
+        addRows(f, k, Lw.bias.k, B, kv * dh);
+        addRows(f, v, Lw.bias.v, B, kv * dh);
+      }
       for (let b = 0; b < B; b++) this.attend(l, b, this.lens[b]);
       a.gemm(Lw.o, ctx, tmp, H, h * dh, B);
       for (let i = 0; i < B * H; i++) f[x + i] += f[tmp + i];
@@ -285,6 +292,11 @@ function rmsNorm(f: Float32Array, x: number, y: number, g: number, B: number, H:
     const r = 1 / Math.sqrt(ss / H + eps);
     for (let i = 0; i < H; i++) f[y + o + i] = f[x + o + i] * r * f[g + i];
   }
+}
+
+/** y[b][i] += bias[i] for B rows of n (offsets in floats). */
+function addRows(f: Float32Array, y: number, bias: number, B: number, n: number): void {
+  for (let b = 0; b < B; b++) for (let i = 0; i < n; i++) f[y + b * n + i] += f[bias + i];
 }
 
 /** In place on one head at o: x·cos + rotate_half(x)·sin, times scale. */

@@ -1,16 +1,22 @@
 // Generation with a KV cache: batched greedy decoding (prompts left-padded, per-row positions)
 // and beam search (HF-style: 2·beams candidates per step, length-normalised scores, the best
-// `beams` sequences returned). Prompts may carry soft tokens (vectors in place of embeddings).
+// `beams` sequences returned). Prompts may carry soft tokens (vectors in place of, or added to, embeddings).
 // The steps after the prompt run on the reference path (reference_step.ts, tfjs ops) or the fast
 // path (fast_step.ts, a WebAssembly session for a few rows), which are tested against each other.
 // A prompt may carry a constraint (constraint.ts): tokens it does not allow get no probability mass
 // in the choice (log-softmax over the whole vocabulary first, so scores stay true log-probabilities).
+// The decoder is our model or a text-only engine (text_engine.ts: llama.cpp), which takes no soft
+// tokens; the same search runs on both, except that unconstrained greedy decoding is the engine's own.
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { tf } from '../../engine/tf.js';
-import { injectSoftTokens, KvCache, type Llama } from '../model/llama.js';
+import { injectSoftTokens, KvCache, Llama, type SoftConnector } from '../model/llama.js';
 import type { Constraint } from './constraint.js';
 import { FastSession, fastSupported } from './fast_step.js';
 import { referenceStepper, rows, type State, type Stepper } from './reference_step.js';
+import type { TextEngine } from './text_engine.js';
+
+/** What decodes: our model (soft tokens allowed) or a text-only engine. */
+export type Decoder = Llama | TextEngine;
 
 export interface Prompt {
   ids: readonly number[]; // token ids; a soft-token position holds its placeholder token (e.g. <user>)
@@ -20,12 +26,13 @@ export interface Prompt {
 export interface SoftTokens {
   slots: readonly (readonly [number, number])[]; // (prompt index, position in that prompt) per vector
   vectors: Tensor; // [N,H], e.g. projector outputs
+  connector?: SoftConnector; // default 'replace'
 }
 
 export interface DecodeOptions {
   maxNewTokens: number;
   eosId?: number; // generation of a row stops after this token (not included in the output)
-  engine?: DecodeEngine; // default auto
+  engine?: DecodeEngine; // our model's steps (default auto); a text-only engine has its own
 }
 
 /** Steps after the prompt: 'wasm' (FastSession), 'tfjs' (batched ops), 'auto' = wasm for ≤ FAST_ROWS rows. */
@@ -47,9 +54,7 @@ export interface Beam {
 /** Runs the prompts through the model, filling a new cache; returns last-position logits [B][V]. */
 function prefill(model: Llama, prompts: readonly Prompt[], soft?: SoftTokens): { state: State; logits: Float32Array[] } {
   const B = prompts.length;
-  if (B === 0) throw new RangeError('decode: no prompts');
   const lens = prompts.map((p) => p.ids.length);
-  if (lens.some((n) => n === 0)) throw new RangeError('decode: empty prompt');
   const P = Math.max(...lens);
   const pad = lens.map((n) => P - n);
   const padded = pad.some((n) => n > 0);
@@ -73,7 +78,7 @@ function prefill(model: Llama, prompts: readonly Prompt[], soft?: SoftTokens): {
           throw new RangeError(`decode: soft-token slot (${b}, ${j}) is outside the prompts`);
         return b * P + pad[b] + j;
       });
-      x = injectSoftTokens(x, slots, soft.vectors);
+      x = injectSoftTokens(x, slots, soft.vectors, soft.connector);
     }
     const h = model.forward(x, { cache, keyValid: state.keyValid, positions: padded ? positions : undefined });
     return model.logits(tf.slice(h, [0, P - 1, 0], [B, 1, -1]));
@@ -109,22 +114,56 @@ function allowedOf(c: Constraint | undefined, state: unknown): readonly number[]
   return a;
 }
 
-function checkOptions(model: Llama, prompts: readonly Prompt[], opts: DecodeOptions): void {
+function checkOptions(model: Decoder, prompts: readonly Prompt[], opts: DecodeOptions): void {
   if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1)
     throw new RangeError(`decode: maxNewTokens must be a positive integer, got ${opts.maxNewTokens}`);
+  if (prompts.length === 0) throw new RangeError('decode: no prompts');
+  if (prompts.some((p) => p.ids.length === 0)) throw new RangeError('decode: empty prompt');
   const longest = Math.max(...prompts.map((p) => p.ids.length)) + opts.maxNewTokens;
-  if (longest > model.cfg.max_position_embeddings)
-    throw new RangeError(`decode: prompt + maxNewTokens = ${longest} exceeds max_position_embeddings ${model.cfg.max_position_embeddings}`);
+  const max = model instanceof Llama ? model.cfg.max_position_embeddings : model.maxPositions;
+  if (longest > max) throw new RangeError(`decode: prompt + maxNewTokens = ${longest} exceeds max_position_embeddings ${max}`);
+}
+
+/** The prompts' last-position logits [B][V] and the steps continuing `rows` rows of at most `capacity` tokens. */
+function begin(
+  model: Decoder,
+  prompts: readonly Prompt[],
+  rowCount: number,
+  capacity: number,
+  engine: DecodeEngine,
+  soft?: SoftTokens,
+): { logits: Float32Array[]; steps: Stepper } {
+  if (model instanceof Llama) {
+    const { state, logits } = prefill(model, prompts, soft);
+    return { logits, steps: stepper(model, state, rowCount, capacity, engine) };
+  }
+  if (soft) throw new RangeError('decode: a text-only engine takes no soft tokens');
+  return model.start(
+    prompts.map((p) => p.ids),
+    rowCount,
+  );
 }
 
 /** Greedy decoding of a batch of prompts; returns the generated ids of each (end token excluded). */
-export function greedyDecode(model: Llama, prompts: readonly Prompt[], opts: DecodeOptions, soft?: SoftTokens): number[][] {
+export function greedyDecode(model: Decoder, prompts: readonly Prompt[], opts: DecodeOptions, soft?: SoftTokens): number[][] {
   checkOptions(model, prompts, opts);
-  const { state, logits: first } = prefill(model, prompts, soft);
+  if (!(model instanceof Llama) && !soft) {
+    if (prompts.length > model.maxRows) {
+      const out: number[][] = [];
+      for (let i = 0; i < prompts.length; i += model.maxRows) out.push(...greedyDecode(model, prompts.slice(i, i + model.maxRows), opts));
+      return out;
+    }
+    if (prompts.every((p) => !p.constraint))
+      return model.greedy(
+        prompts.map((p) => p.ids),
+        opts.maxNewTokens,
+        opts.eosId,
+      );
+  }
+  const longest = Math.max(...prompts.map((p) => p.ids.length));
+  const { logits: first, steps } = begin(model, prompts, prompts.length, longest + opts.maxNewTokens, opts.engine ?? 'auto', soft);
   const out: number[][] = prompts.map(() => []);
   const done = prompts.map(() => false);
-  const longest = Math.max(...state.lens);
-  const steps = stepper(model, state, prompts.length, longest + opts.maxNewTokens, opts.engine ?? 'auto');
   const states = prompts.map((p) => p.constraint?.start());
   try {
     let logits = first;
@@ -173,14 +212,13 @@ function topK(a: Float64Array, k: number, among?: readonly number[]): number[] {
 }
 
 /** Beam search for one prompt; returns `beams` distinct sequences, best score first. */
-export function beamSearch(model: Llama, prompt: Prompt, opts: BeamOptions, soft?: SoftTokens): Beam[] {
+export function beamSearch(model: Decoder, prompt: Prompt, opts: BeamOptions, soft?: SoftTokens): Beam[] {
   const k = opts.beams ?? 5;
   const lp = opts.lengthPenalty ?? 1;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`beamSearch: beams must be a positive integer, got ${k}`);
   checkOptions(model, [prompt], opts);
   const norm = (sum: number, len: number) => sum / Math.pow(len, lp);
-  const { state, logits: first } = prefill(model, [prompt], soft);
-  const steps = stepper(model, state, k, prompt.ids.length + opts.maxNewTokens, opts.engine ?? 'auto');
+  const { logits: first, steps } = begin(model, [prompt], k, prompt.ids.length + opts.maxNewTokens, opts.engine ?? 'auto', soft);
   const constraint = prompt.constraint;
   let running: { ids: number[]; logProb: number; state: unknown }[] = [{ ids: [], logProb: 0, state: constraint?.start() }];
   const finished: Beam[] = [];

@@ -38,9 +38,11 @@ export function setLmWeights(model: Llama, tensors: Record<string, ReadTensor>, 
   for (const [name, v] of vars) tf.tidy(() => v.assign(tf.tensor(tensors[name].data, v.shape, 'float32')));
 }
 
-/** The config as a Hugging Face LlamaForCausalLM config.json. */
+/** The config as a Hugging Face config.json: LlamaForCausalLM, or Qwen2ForCausalLM for q/k/v biases (qkv_bias is implied by the type). */
 export function hfConfig(cfg: LlamaConfig): Record<string, unknown> {
-  return { architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_act: 'silu', torch_dtype: 'float32', ...cfg };
+  const { qkv_bias, ...rest } = cfg;
+  const [arch, type] = qkv_bias ? ['Qwen2ForCausalLM', 'qwen2'] : ['LlamaForCausalLM', 'llama'];
+  return { architectures: [arch], model_type: type, hidden_act: 'silu', torch_dtype: 'float32', ...rest };
 }
 
 /** Writes <dir>/model.safetensors and <dir>/config.json. */
@@ -81,7 +83,7 @@ export function readLmTensors(dir: string): { tensors: Record<string, ReadTensor
   return { tensors, file: index };
 }
 
-/** Reads a model written by saveLm (or any HF Llama folder with F32/F16/BF16 safetensors weights, sharded or not). */
+/** Reads a model written by saveLm (or any HF Llama/Mistral/Qwen2 folder with F32/F16/BF16 safetensors weights, sharded or not). */
 export function loadLm(dir: string): Llama {
   const cfgPath = join(dir, CONFIG_FILE);
   if (!existsSync(cfgPath)) throw new UserError(`${dir}: no ${CONFIG_FILE} (not a model folder)`);

@@ -1,16 +1,21 @@
-// GGUF v3 writer for our Llama: llama-architecture metadata (+ tokenizer arrays when given) and
-// weights under llama.cpp names, q/k rows permuted to llama.cpp's RoPE order; 2-D weights as F32,
-// F16 or one of ggml's block types (quantised with ggml's reference quantisers, each tensor's type
-// picked as llama-quantize picks it: gguf_types.ts), 1-D (norm) weights always F32.
+// GGUF v3 writer for our Llama: llama- or qwen2-architecture metadata (qwen2 for q/k/v biases; see
+// ggufArchitecture) (+ tokenizer arrays, pre-tokenizer name and chat template when given) and
+// weights under llama.cpp names, a llama file's q/k rows permuted to llama.cpp's RoPE order; 2-D
+// weights as F32, F16 or one of ggml's block types (quantised with ggml's reference quantisers, each
+// tensor's type picked as llama-quantize picks it: gguf_types.ts), 1-D (norm, bias) weights always
+// F32, as llama.cpp's converter does; Llama 3 rope scaling as rope_freqs.weight, linear scaling as metadata.
 import { writeFileAtomic } from '../../engine/atomic.js';
 import { floatToHalf } from '../../engine/half.js';
+import { UserError } from '../../engine/errors.js';
 import { headDim } from '../model/config.js';
+import { ropeFactors } from '../model/rope.js';
 import { GGML_F16, GGML_F32 } from './gguf_read.js';
 import { BLOCK_CODECS, quantize } from './ggml_quants.js';
 import { ggmlTypeOf, LLAMA_FTYPE, type GgufWeightType } from './gguf_types.js';
 import type { Llama } from '../model/llama.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
-import { ggufTensorName, permuteQk } from './load.js';
+import { ggufArchitecture, ggufRowOrder, ggufTensorName, ROPE_FREQS } from './load.js';
+import { preTokenizerName, PRE_TOKENIZERS } from '../tokenizer/pre_tokenizers.js';
 
 /** Embedded vocabulary: 'llama' (SentencePiece: tokens + scores) or 'gpt2' (byte-level BPE: tokens + merges). */
 export interface GgufTokenizer {
@@ -19,6 +24,8 @@ export interface GgufTokenizer {
   scores?: number[];
   tokenTypes?: number[]; // 1 normal, 2 unknown, 3 control, 6 byte
   merges?: string[];
+  pre?: string; // tokenizer.ggml.pre: llama.cpp's pre-tokenizer name (gpt2 vocabularies)
+  chatTemplate?: string; // tokenizer.chat_template
   bos?: number;
   eos?: number;
   unk?: number;
@@ -100,21 +107,24 @@ function writeKv(out: Bytes, key: string, kv: Kv): void {
 
 function metadata(model: Llama, opts: GgufWriteOptions): [string, Kv][] {
   const c = model.cfg;
+  const a = ggufArchitecture(c);
   const kvs: [string, Kv][] = [
-    ['general.architecture', ['str', 'llama']],
+    ['general.architecture', ['str', a]],
     ['general.name', ['str', opts.name ?? 'recexplainer']],
     ['general.file_type', ['u32', LLAMA_FTYPE[opts.type ?? 'f32']]],
-    ['llama.vocab_size', ['u32', c.vocab_size]],
-    ['llama.context_length', ['u32', c.max_position_embeddings]],
-    ['llama.embedding_length', ['u32', c.hidden_size]],
-    ['llama.block_count', ['u32', c.num_hidden_layers]],
-    ['llama.feed_forward_length', ['u32', c.intermediate_size]],
-    ['llama.rope.dimension_count', ['u32', headDim(c)]],
-    ['llama.attention.head_count', ['u32', c.num_attention_heads]],
-    ['llama.attention.head_count_kv', ['u32', c.num_key_value_heads]],
-    ['llama.attention.layer_norm_rms_epsilon', ['f32', c.rms_norm_eps]],
-    ['llama.rope.freq_base', ['f32', c.rope_theta]],
+    [`${a}.vocab_size`, ['u32', c.vocab_size]],
+    [`${a}.context_length`, ['u32', c.max_position_embeddings]],
+    [`${a}.embedding_length`, ['u32', c.hidden_size]],
+    [`${a}.block_count`, ['u32', c.num_hidden_layers]],
+    [`${a}.feed_forward_length`, ['u32', c.intermediate_size]],
+    [`${a}.rope.dimension_count`, ['u32', headDim(c)]],
+    [`${a}.attention.head_count`, ['u32', c.num_attention_heads]],
+    [`${a}.attention.head_count_kv`, ['u32', c.num_key_value_heads]],
+    [`${a}.attention.layer_norm_rms_epsilon`, ['f32', c.rms_norm_eps]],
+    [`${a}.rope.freq_base`, ['f32', c.rope_theta]],
   ];
+  if (c.rope_scaling?.rope_type === 'linear')
+    kvs.push([`${a}.rope.scaling.type`, ['str', 'linear']], [`${a}.rope.scaling.factor`, ['f32', c.rope_scaling.factor]]);
   if (opts.type && opts.type !== 'f32' && opts.type !== 'f16') kvs.push(['general.quantization_version', ['u32', 2]]); // ggml's GGML_QNT_VERSION
   const t = opts.tokenizer;
   if (t) {
@@ -122,6 +132,8 @@ function metadata(model: Llama, opts: GgufWriteOptions): [string, Kv][] {
     if (t.scores) kvs.push(['tokenizer.ggml.scores', ['f32s', t.scores]]);
     if (t.tokenTypes) kvs.push(['tokenizer.ggml.token_type', ['i32s', t.tokenTypes]]);
     if (t.merges) kvs.push(['tokenizer.ggml.merges', ['strs', t.merges]]);
+    if (t.pre) kvs.push(['tokenizer.ggml.pre', ['str', t.pre]]);
+    if (t.chatTemplate) kvs.push(['tokenizer.chat_template', ['str', t.chatTemplate]]);
     for (const role of ['bos', 'eos', 'unk', 'pad'] as const) {
       const id = t[role];
       if (id !== undefined)
@@ -141,15 +153,18 @@ function tensorBytes(data: Float32Array, type: number): Buffer {
 /** The model as GGUF v3 bytes. */
 export function encodeLlamaGguf(model: Llama, opts: GgufWriteOptions = {}): Buffer {
   const cfg = model.cfg;
+  const arch = ggufArchitecture(cfg);
   const tensors: { name: string; dims: number[]; type: number; data: Buffer }[] = [];
   for (const [hf, v] of model.namedVariables()) {
     const name = ggufTensorName(hf);
-    let data: Float32Array = Float32Array.from(v.dataSync());
-    const cols = v.shape[v.shape.length - 1];
-    if (name.endsWith('attn_q.weight')) data = permuteQk(data, cfg.num_attention_heads, cols, true);
-    else if (name.endsWith('attn_k.weight')) data = permuteQk(data, cfg.num_key_value_heads, cols, true);
+    const data = ggufRowOrder(arch, name, Float32Array.from(v.dataSync()), cfg, true);
     const type = ggmlTypeOf(opts.type ?? 'f32', name, v.shape, cfg.tie_word_embeddings);
     tensors.push({ name, dims: [...v.shape].reverse(), type, data: tensorBytes(data, type) });
+  }
+  const kind = cfg.rope_scaling?.rope_type;
+  if (kind === 'llama3' || kind === 'freq_factors') {
+    const factors = Float32Array.from(ropeFactors(cfg.rope_scaling, cfg.rope_theta, headDim(cfg), 'rope_scaling'));
+    tensors.push({ name: ROPE_FREQS, dims: [factors.length], type: GGML_F32, data: Buffer.from(factors.buffer) });
   }
   const head = new Bytes();
   head.push(Buffer.from('GGUF', 'latin1'));
@@ -179,13 +194,33 @@ export function writeLlamaGguf(file: string, model: Llama, opts: GgufWriteOption
   writeFileAtomic(file, encodeLlamaGguf(model, opts));
 }
 
-/** tokenizer.json (byte-level BPE) → GGUF gpt2 vocabulary arrays; specials are control tokens. */
+/**
+ * tokenizer.json (byte-level BPE) → GGUF gpt2 vocabulary arrays, under the llama.cpp name of its
+ * pre-tokenizer (ours: gpt-2; one read from a GGUF: the name it was read under); specials (appended
+ * ones included) are control tokens.
+ */
 export function gpt2Vocab(tok: Tokenizer): GgufTokenizer {
+  const preTok = tok.json.pre_tokenizer as { type?: unknown } | null;
+  const pre = tok.json.model.type === 'BPE' ? preTokenizerName(preTok, tok.json.model.ignore_merges === true) : undefined;
+  if (pre === undefined)
+    throw new UserError(
+      `only a byte-level BPE tokenizer under one of llama.cpp's pre-tokenizers (${PRE_TOKENIZERS.join(', ')}) can be written into a GGUF (this one: ${tok.json.model.type}, ${String(preTok?.type)})`,
+    );
   const json = tok.json as unknown as { model: { vocab: Record<string, number>; merges?: (string | string[])[] } };
   const tokens: string[] = Array.from({ length: tok.vocabSize }, (_, i) => `[PAD${i}]`);
   for (const [piece, id] of Object.entries(json.model.vocab)) tokens[id] = piece;
   for (const t of tok.json.added_tokens) tokens[t.id] = t.content;
   const tokenTypes = tokens.map((_, i) => (tok.isSpecial(i) ? 3 : 1));
   const merges = (json.model.merges ?? []).map((m) => (Array.isArray(m) ? m.join(' ') : m));
-  return { model: 'gpt2', tokens, tokenTypes, merges, bos: tok.special.bos, eos: tok.special.eos, pad: tok.special.pad };
+  return {
+    model: 'gpt2',
+    tokens,
+    tokenTypes,
+    merges,
+    pre,
+    chatTemplate: tok.chatTemplate?.source,
+    bos: tok.special.bos,
+    eos: tok.special.eos,
+    pad: tok.special.pad,
+  };
 }

@@ -1,5 +1,6 @@
-// The Llama decoder (token embedding, RMSNorm, RoPE, grouped-query causal attention, SwiGLU,
-// optional tied head) on batches [B,T], with optional KV cache, LoRA adapters and soft tokens.
+// The Llama decoder (token embedding, RMSNorm, RoPE with optional scaling, grouped-query causal
+// attention with optional q/k/v biases (Qwen2), SwiGLU, optional tied head) on batches [B,T], with
+// optional KV cache, LoRA adapters and soft tokens.
 // Attention works on head columns [B,h,dh,T] (q = W·xᵀ), so no activation is ever transposed.
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../../engine/tf.js';
@@ -7,11 +8,13 @@ import { Rng } from '../../engine/rng.js';
 import { constant, frozen, paramName } from '../../engine/params.js';
 import { headDim, resolveLlamaConfig, type LlamaConfig } from './config.js';
 import { LoraLinear, resolveLoraConfig, type LoraConfig, type LoraTarget } from './lora.js';
-import { bmm, rmsNorm, rope, swiglu } from './ops.js';
+import { addBias, bmm, rmsNorm, rope, swiglu } from './ops.js';
+import { ropeFactors, ropeTables } from './rope.js';
 
-/** A linear weight in Hugging Face's [out,in] layout, with its LoRA adapter when enabled. */
+/** A linear weight in Hugging Face's [out,in] layout, its bias [out] if any, and its LoRA adapter when enabled. */
 export interface Linear {
   w: Variable;
+  b?: Variable;
   lora?: LoraLinear;
 }
 
@@ -67,12 +70,12 @@ const NEG = -1e9;
 
 export class Llama {
   readonly cfg: LlamaConfig;
-  embedTokens: Variable; // [V,H]; replaced (not resized) by appendTokens
+  embedTokens: Variable; // [V,H]; replaced (not resized) by appendTokens and resizeTokenEmbeddings
   readonly layers: LlamaLayer[] = [];
   readonly norm: Variable; // [H]
   lmHead?: Variable; // [V,H]; absent when tied
   lora?: LoraConfig;
-  readonly ropeCos: Float32Array; // [maxPos, dh]: cos(p·θ^(−2i/dh)), each frequency twice
+  readonly ropeCos: Float32Array; // [maxPos, dh]: cos(p·θ^(−2i/dh)/factor_i), each frequency twice (rope.ts)
   readonly ropeSin: Float32Array; // [maxPos, dh]
 
   constructor(config: Partial<LlamaConfig> = {}, seed = 0, initStd = 0.02) {
@@ -86,15 +89,18 @@ export class Llama {
       tf.tidy(() => v.assign(tf.randomNormal(shape, 0, initStd, 'float32', rng.nextU32())));
       return v;
     };
-    const lin = (out: number, inDim: number, name: string): Linear => ({ w: normal([out, inDim], `${name}.weight`) });
+    const lin = (out: number, inDim: number, name: string, bias = false): Linear => ({
+      w: normal([out, inDim], `${name}.weight`),
+      ...(bias ? { b: constant([out], 0, `${name}.bias`) } : {}),
+    });
     this.embedTokens = normal([cfg.vocab_size, H], 'model.embed_tokens.weight');
     for (let i = 0; i < cfg.num_hidden_layers; i++) {
       const p = `model.layers.${i}.`;
       this.layers.push({
         inputNorm: constant([H], 1, `${p}input_layernorm.weight`),
-        q: lin(cfg.num_attention_heads * dh, H, `${p}self_attn.q_proj`),
-        k: lin(cfg.num_key_value_heads * dh, H, `${p}self_attn.k_proj`),
-        v: lin(cfg.num_key_value_heads * dh, H, `${p}self_attn.v_proj`),
+        q: lin(cfg.num_attention_heads * dh, H, `${p}self_attn.q_proj`, cfg.qkv_bias),
+        k: lin(cfg.num_key_value_heads * dh, H, `${p}self_attn.k_proj`, cfg.qkv_bias),
+        v: lin(cfg.num_key_value_heads * dh, H, `${p}self_attn.v_proj`, cfg.qkv_bias),
         o: lin(H, cfg.num_attention_heads * dh, `${p}self_attn.o_proj`),
         postNorm: constant([H], 1, `${p}post_attention_layernorm.weight`),
         gate: lin(F, H, `${p}mlp.gate_proj`),
@@ -104,17 +110,10 @@ export class Llama {
     }
     this.norm = constant([H], 1, 'model.norm.weight');
     if (!cfg.tie_word_embeddings) this.lmHead = normal([cfg.vocab_size, H], 'lm_head.weight');
-    // cos/sin(p·θ^(−2i/dh)), each frequency twice (HF: emb = cat(freqs, freqs))
-    const maxPos = cfg.max_position_embeddings;
-    this.ropeCos = new Float32Array(maxPos * dh);
-    this.ropeSin = new Float32Array(maxPos * dh);
-    for (let p = 0; p < maxPos; p++) {
-      for (let i = 0; i < dh / 2; i++) {
-        const a = p * Math.pow(cfg.rope_theta, (-2 * i) / dh);
-        this.ropeCos[p * dh + i] = this.ropeCos[p * dh + i + dh / 2] = Math.cos(a);
-        this.ropeSin[p * dh + i] = this.ropeSin[p * dh + i + dh / 2] = Math.sin(a);
-      }
-    }
+    const factors = ropeFactors(cfg.rope_scaling, cfg.rope_theta, dh, 'llama config');
+    const tables = ropeTables(cfg.rope_theta, dh, cfg.max_position_embeddings, factors);
+    this.ropeCos = tables.cos;
+    this.ropeSin = tables.sin;
   }
 
   /** Output head weight [V,H] (the embedding table when tied). */
@@ -128,20 +127,43 @@ export class Llama {
    * vocabulary of V + N. The new tables are frozen copies.
    */
   appendTokens(rows: Tensor): void {
-    const [n, H] = rows.shape;
-    if (H !== this.cfg.hidden_size)
-      throw new RangeError(`appendTokens: rows of width ${H}, the model's hidden size is ${this.cfg.hidden_size}`);
-    const grow = (v: Variable): Variable => {
+    if (rows.shape[1] !== this.cfg.hidden_size)
+      throw new RangeError(`appendTokens: rows of width ${rows.shape[1]}, the model's hidden size is ${this.cfg.hidden_size}`);
+    this.grow(rows, rows, false);
+  }
+
+  /**
+   * Grows the vocabulary to n entries as Hugging Face's resize_token_embeddings does by default
+   * (mean_resizing): each new embedding row is the mean of the existing ones, each new head row
+   * (untied) the mean of the head's. Transformers samples around that mean with covariance
+   * 1e-9·Σ (the mean itself when Σ is not positive definite); the mean is taken here, so a grown
+   * model is the same every time. The tables keep their trainability.
+   */
+  resizeTokenEmbeddings(n: number): void {
+    const V = this.cfg.vocab_size;
+    if (!(Number.isInteger(n) && n > V)) throw new RangeError(`resizeTokenEmbeddings: ${n} entries do not grow a vocabulary of ${V}`);
+    tf.tidy(() => {
+      const means = (v: Variable) => tf.tile(tf.mean(v, 0, true), [n - V, 1]);
+      const rows = means(this.embedTokens);
+      this.grow(rows, this.lmHead ? means(this.lmHead) : rows, true);
+    });
+  }
+
+  /** Appends input rows [N,H] to the embeddings and output rows [N,H] to an untied head, as new variables, frozen unless `keepTrainable` and the old one was trainable. */
+  private grow(rows: Tensor, headRows: Tensor, keepTrainable: boolean): void {
+    const grow = (v: Variable, add: Tensor): Variable => {
       const name = paramName(v);
-      const grown = tf.tidy(() => tf.concat([v, rows]));
+      const trainable = keepTrainable && v.trainable;
+      const grown = tf.tidy(() => tf.concat([v, add]));
       v.dispose();
       const out = frozen(grown, name);
+      out.trainable = trainable;
       grown.dispose();
       return out;
     };
-    this.embedTokens = grow(this.embedTokens);
-    if (this.lmHead) this.lmHead = grow(this.lmHead);
-    this.cfg.vocab_size += n;
+    this.embedTokens = grow(this.embedTokens, rows);
+    if (this.lmHead) this.lmHead = grow(this.lmHead, headRows);
+    this.cfg.vocab_size += rows.shape[0];
   }
 
   /** Every weight under its Hugging Face name (LoRA adapters under PEFT's names). */
@@ -151,7 +173,10 @@ export class Llama {
     add(this.embedTokens);
     for (const l of this.layers) {
       add(l.inputNorm);
-      for (const s of [l.q, l.k, l.v, l.o]) add(s.w);
+      for (const s of [l.q, l.k, l.v, l.o]) {
+        add(s.w);
+        if (s.b) add(s.b);
+      }
       add(l.postNorm);
       for (const s of [l.gate, l.up, l.down]) add(s.w);
       for (const s of this.linears(l)) s.lora?.variables().forEach(add);
@@ -235,9 +260,10 @@ export class Llama {
     return tf.reshape(tf.matMul(tf.reshape(hidden, [-1, H]), this.headWeight, false, true), [...lead, this.cfg.vocab_size]);
   }
 
-  /** x [B,T,in] → W·xᵀ as head columns [B,out,T]. */
+  /** x [B,T,in] → W·xᵀ (+ b) as head columns [B,out,T]. */
   private columns(x: Tensor, s: Linear, training: boolean, rng: Rng): Tensor {
-    const y = bmm(s.w, x, false, true);
+    const wx = bmm(s.w, x, false, true);
+    const y = s.b ? addBias(wx, s.b) : wx;
     return s.lora && !s.lora.isMerged ? tf.add(y, s.lora.applyColumns(x, training, rng)) : y;
   }
 
@@ -324,19 +350,31 @@ function appendCache(cache: KvCache, i: number, k: Tensor, v: Tensor): [Tensor, 
 }
 
 /**
- * Soft tokens: replaces the input embeddings at flat slots (b·T + t) by the rows of
- * vectors [N,H] (projected user/item embeddings); gradients reach both inputs.
+ * How a soft token's vector enters the input: 'replace' puts it in place of the placeholder's
+ * embedding (ours); 'add' adds it to that embedding (the reference implementation's connectors).
  */
-export function injectSoftTokens(embeds: Tensor, slots: Int32Array, vectors: Tensor): Tensor {
+export type SoftConnector = 'replace' | 'add';
+export const SOFT_CONNECTORS: readonly SoftConnector[] = ['replace', 'add'];
+
+/**
+ * Soft tokens: the input embeddings at flat slots (b·T + t) take the rows of vectors [N,H]
+ * (projected user/item embeddings), in place of the placeholder's embedding or added to it;
+ * gradients reach both inputs.
+ */
+export function injectSoftTokens(embeds: Tensor, slots: Int32Array, vectors: Tensor, connector: SoftConnector = 'replace'): Tensor {
   const [B, T, H] = embeds.shape;
   const n = vectors.shape[0];
   if (slots.length !== n) throw new RangeError(`injectSoftTokens: ${slots.length} slots for ${n} vectors`);
   if (vectors.shape[1] !== H) throw new RangeError(`injectSoftTokens: vectors are ${vectors.shape[1]} wide, embeddings ${H}`);
-  const src = Int32Array.from({ length: B * T }, (_, i) => i);
+  const flat = tf.reshape(embeds, [B * T, H]);
+  const add = connector === 'add';
+  // replace: row i of [embeds; vectors] per position; add: row i of [0; vectors] added to embeds
+  const src = Int32Array.from({ length: B * T }, (_, i) => (add ? 0 : i));
   slots.forEach((s, k) => {
     if (!(s >= 0 && s < B * T)) throw new RangeError(`injectSoftTokens: slot ${s} outside [0, ${B * T})`);
-    src[s] = B * T + k;
+    src[s] = (add ? 1 : B * T) + k;
   });
-  const all = tf.concat([tf.reshape(embeds, [B * T, H]), vectors], 0); // [B·T+N,H]
-  return tf.reshape(tf.gather(all, tf.tensor1d(src, 'int32')), [B, T, H]);
+  const all = tf.concat([add ? tf.zeros([1, H]) : flat, vectors], 0);
+  const picked = tf.gather(all, tf.tensor1d(src, 'int32'));
+  return tf.reshape(add ? tf.add(flat, picked) : picked, [B, T, H]);
 }

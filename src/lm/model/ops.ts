@@ -1,6 +1,7 @@
 // Differentiable building blocks of the Llama model with closed-form gradients (tfjs' generic
 // gradients of mean(), broadcasts and sum-over-rows are slow on wasm): batched matmul with a
-// shared 2-D operand, RMSNorm, rotary embedding on [N,dh,T] columns, SwiGLU, column sums.
+// shared 2-D operand, a bias on head columns, RMSNorm, rotary embedding on [N,dh,T] columns,
+// SwiGLU, column sums.
 import type { GradSaveFunc, Tensor } from '@tensorflow/tfjs-core';
 import { tf } from '../../engine/tf.js';
 
@@ -55,6 +56,24 @@ export function bmm(a: Tensor, b: Tensor, ta: boolean, tb: boolean): Tensor {
     };
   });
   return f(a, b);
+}
+
+/** Head columns y [B,out,T] plus a bias b [out] on every column; db = Σ over B and T of dy (zero when b is frozen). */
+export function addBias(y: Tensor, b: Tensor): Tensor {
+  const bFrozen = frozen(b);
+  const f = tf.customGrad((...args: Args) => {
+    const [yy, bb] = args as [Tensor, Tensor];
+    const [B, out, T] = yy.shape;
+    return {
+      value: tf.add(yy, tf.reshape(bb, [out, 1])),
+      gradFunc: (dy: Tensor) => {
+        if (bFrozen) return [dy, tf.zeros([out])];
+        const perRow = tf.reshape(tf.matMul(tf.reshape(dy, [B * out, T]), tf.ones([T, 1])), [B, out]);
+        return [dy, colSum(perRow)];
+      },
+    };
+  });
+  return f(y, b);
 }
 
 /**

@@ -1,9 +1,16 @@
-// The chat layout (Vicuna-like, no system turn): "<s>USER: {prompt} ASSISTANT: {response}</s>", every
-// marker one special id; "<user>"/"<item>" in a prompt are soft-token ids. chatText() is the same sample
-// as one string, which any Hugging Face tokenizer reading our tokenizer.json encodes to the same ids.
+// Conversations as token ids (renderConversation; promptIds and renderChat for one turn), in one of two
+// layouts. Ours (Vicuna-like, no system turn): "<s>USER: {prompt} ASSISTANT: {response}</s>", every
+// marker one special id; chatText() is the same sample as one string, which any Hugging Face tokenizer
+// reading our tokenizer.json encodes to the same ids. A model whose tokenizer carries a chat template
+// (tok.chatTemplate) gets its own layout instead: the template's markup (its special tokens as their
+// ids, its text encoded with the neighbouring user text), each answer's ids, then the end-of-turn token
+// (tok.special.eos), which ends a sample as </s> does ours. In both, "<user>"/"<item>" in a prompt are
+// soft-token ids, and the loss mask is 1 exactly on the answers and their end tokens.
 // A response may mark item titles as "<title>Heat (1995)</title>" spans: the markers are special ids
-// and the title inside is encoded as a response of its own would be (responseIds(title)), so a
-// decoder can hold the span to a trie of titles built the same way.
+// and the title inside is encoded as titleIds(title), so a decoder can hold the span to a trie of
+// titles built the same way.
+import { UserError } from '../../engine/errors.js';
+import type { ChatMessage } from './chat_template.js';
 import { SPECIALS, type Tokenizer } from './tokenizer.js';
 
 export interface ChatIds {
@@ -12,6 +19,12 @@ export interface ChatIds {
 }
 
 export type SoftToken = typeof SPECIALS.user | typeof SPECIALS.item;
+
+/** One exchange: the user's prompt and, except in a conversation's last turn (to be answered), the answer. */
+export interface ChatTurn {
+  user: string;
+  assistant?: string;
+}
 
 export interface SoftPosition {
   position: number; // index into ids
@@ -67,37 +80,136 @@ export function chatText(prompt: string, response?: string): string {
 }
 
 /**
- * Ids of "<s>USER: {prompt} ASSISTANT:", ready for generation. Soft tokens and the ASSISTANT marker
- * absorb the whitespace on their left (lstrip), as the added tokens of our tokenizer.json do.
+ * A conversation as ids: each turn's prompt (mask 0), and its answer (title spans as `span` gives
+ * them) with the end token (mask 1). A last turn without an answer ends ready for generation.
  */
+export function renderConversation(tok: Tokenizer, turns: readonly ChatTurn[], span?: (title: string) => number[]): ChatIds {
+  const out: ChatIds = { ids: [], lossMask: [] };
+  const push = (ids: readonly number[], mask: number) => ids.forEach((id) => (out.ids.push(id), out.lossMask.push(mask)));
+  if (tok.chatTemplate) {
+    templateConversation(tok, turns, span, push);
+    return out;
+  }
+  for (const t of turns) {
+    push(ourPromptIds(tok, t.user), 0);
+    if (t.assistant !== undefined) push([...responseIds(tok, t.assistant, span), tok.special.eos], 1);
+  }
+  return out;
+}
+
+/** Ids of a prompt ready for generation: "<s>USER: {prompt} ASSISTANT:" (or the model's template up to its answer). */
 export function promptIds(tok: Tokenizer, prompt: string): number[] {
+  return renderConversation(tok, [{ user: prompt }]).ids;
+}
+
+/** A training sample: prompt ids (mask 0), then response ids (title spans as `span` gives them) and the end token (mask 1); no response → the prompt alone. */
+export function renderChat(tok: Tokenizer, prompt: string, response?: string, span?: (title: string) => number[]): ChatIds {
+  return renderConversation(tok, [{ user: prompt, assistant: response }], span);
+}
+
+/**
+ * Our layout's "<s>USER: {prompt} ASSISTANT:". Soft tokens and the ASSISTANT marker absorb the
+ * whitespace on their left (lstrip), as the added tokens of our tokenizer.json do.
+ */
+function ourPromptIds(tok: Tokenizer, prompt: string): number[] {
   const ids = [tok.special.bos, tok.special.userTurn];
   prompt.split(SOFT_SPLIT).forEach((part, i) => {
-    if (i % 2 === 1) ids.push(part === SPECIALS.user ? tok.special.user : tok.special.item);
-    else ids.push(...tok.encode(((i === 0 ? lead(tok) : '') + part).trimEnd()));
+    if (i % 2 === 1) ids.push(softId(tok, part));
+    else ids.push(...tok.encode(((i === 0 ? space(tok) : '') + part).trimEnd()));
   });
   ids.push(tok.special.assistantTurn);
   return ids;
 }
 
-/** A training sample: prompt ids (mask 0), then response ids (title spans as `span` gives them) and the end token (mask 1); no response → the prompt alone. */
-export function renderChat(tok: Tokenizer, prompt: string, response?: string, span?: (title: string) => number[]): ChatIds {
-  const head = promptIds(tok, prompt);
-  const tail = response === undefined ? [] : [...responseIds(tok, response, span), tok.special.eos];
-  return { ids: [...head, ...tail], lossMask: [...head.map(() => 0), ...tail.map(() => 1)] };
+/** Our markers: a model's template never means them, even where its text spells one (e.g. "USER:"). */
+const OUR_MARKERS: ReadonlySet<string> = new Set([
+  SPECIALS.user,
+  SPECIALS.item,
+  SPECIALS.userTurn,
+  SPECIALS.assistantTurn,
+  SPECIALS.titleOpen,
+  SPECIALS.titleClose,
+]);
+
+const markupCache = new WeakMap<Tokenizer, { specials: Map<string, number>; markupSplit: RegExp }>();
+
+/** The vocabulary's special tokens that template markup may hold (not our markers), and a regex that splits them out. */
+function markupSpecials(tok: Tokenizer): { specials: Map<string, number>; markupSplit: RegExp } {
+  let m = markupCache.get(tok);
+  if (!m) {
+    const specials = new Map(tok.json.added_tokens.filter((t) => t.special && !OUR_MARKERS.has(t.content)).map((t) => [t.content, t.id]));
+    const alternatives = [...specials.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    markupCache.set(tok, (m = { specials, markupSplit: new RegExp(`(${alternatives.join('|')})`) }));
+  }
+  return m;
 }
 
 /**
- * The ids of a response after the ASSISTANT marker (the end token not included), as training sees
- * them; each title span as `span(title)` gives it (default: the markers around the title's ids).
+ * The model's template layout: markup split at its special tokens, plain text (markup and user
+ * text between special and soft tokens) encoded in one piece, each answer as responseIds plus the
+ * end token, which replaces the end token (and any whitespace before it) that the markup has there.
+ * What the template puts after a final answer's end token is left out: a sample ends there.
+ */
+function templateConversation(
+  tok: Tokenizer,
+  turns: readonly ChatTurn[],
+  span: ((title: string) => number[]) | undefined,
+  push: (ids: readonly number[], mask: number) => void,
+): void {
+  const template = tok.chatTemplate!;
+  const messages: ChatMessage[] = turns.flatMap((t) => [
+    { role: 'user' as const, content: t.user },
+    ...(t.assistant === undefined ? [] : [{ role: 'assistant' as const, content: t.assistant }]),
+  ]);
+  const answered = turns.at(-1)?.assistant !== undefined;
+  const pieces = template.pieces(messages, !answered);
+  const { specials, markupSplit } = markupSpecials(tok);
+  let text = '';
+  const flush = () => {
+    if (text) push(tok.encode(text), 0);
+    text = '';
+  };
+  let afterAnswer = false;
+  for (const p of pieces) {
+    if ('markup' in p) {
+      let markup = p.markup;
+      if (afterAnswer) {
+        if (answered && p === pieces.at(-1)) break;
+        markup = markup.trimStart();
+        if (!markup.startsWith(template.end)) throw new UserError(`chat template: an answer is not followed by ${template.end}`);
+        markup = markup.slice(template.end.length); // pushed with the answer
+      }
+      markup.split(markupSplit).forEach((part, i) => {
+        if (i % 2 === 0) text += part;
+        else (flush(), push([specials.get(part)!], 0));
+      });
+      afterAnswer = false;
+    } else if (messages[p.message].role === 'user') {
+      messages[p.message].content.split(SOFT_SPLIT).forEach((part, i) => {
+        if (i % 2 === 0) text += part;
+        else (flush(), push([softId(tok, part)], 0));
+      });
+    } else {
+      flush();
+      push([...responseIds(tok, messages[p.message].content, span), tok.special.eos], 1);
+      afterAnswer = true;
+    }
+  }
+  flush();
+}
+
+/**
+ * The ids of a response after the ASSISTANT marker or the template's generation prompt (the end token
+ * not included), as training sees them; each title span as `span(title)` gives it (default: the
+ * markers around titleIds).
  */
 export function responseIds(tok: Tokenizer, response: string, span?: (title: string) => number[]): number[] {
   const parts = response.split(SPAN); // captured: odd parts are the titles of spans
-  if (parts.length === 1) return tok.encode(lead(tok) + response);
-  const spanIds = span ?? ((t: string) => [tok.special.titleOpen, ...tok.encode(lead(tok) + t.trim()), tok.special.titleClose]);
+  if (parts.length === 1) return tok.encode(answerLead(tok) + response);
+  const spanIds = span ?? ((t: string) => [tok.special.titleOpen, ...titleIds(tok, t), tok.special.titleClose]);
   return parts.flatMap((part, i) => {
     if (i % 2 === 1) return spanIds(part);
-    const text = i === 0 ? lead(tok) + part : part;
+    const text = i === 0 ? answerLead(tok) + part : part;
     const piece = i < parts.length - 1 ? text.trimEnd() : text; // an opening marker absorbs the space before it
     return piece ? tok.encode(piece) : [];
   });
@@ -113,7 +225,25 @@ export function softTokenPositions(tok: Tokenizer, ids: readonly number[]): Soft
   return out;
 }
 
+/** The ids of a title inside a span: the title as a word after a space. */
+export function titleIds(tok: Tokenizer, title: string): number[] {
+  return tok.encode(space(tok) + title.trim());
+}
+
 /** The space after a marker: part of the text for byte-level tokenizers, added by the pipeline for SentencePiece-style ones. */
-function lead(tok: Tokenizer): string {
+function space(tok: Tokenizer): string {
   return tok.prefixSpace ? '' : ' ';
+}
+
+/** What precedes an answer's first word: our ASSISTANT marker's space; nothing after a template's markup (a newline or a special token). */
+function answerLead(tok: Tokenizer): string {
+  return tok.chatTemplate ? '' : space(tok);
+}
+
+function softId(tok: Tokenizer, token: string): number {
+  return token === SPECIALS.user ? tok.special.user : tok.special.item;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,10 +1,15 @@
 // Tokenizer over any Hugging Face tokenizer.json (ours, or a user's GPT-2/Llama-style BPE) through
 // @huggingface/tokenizers. encode() is plain text only: it never yields a special id, not even for
-// a literal "<user>". The SPECIALS roles always exist (a user's file gets the missing ones appended).
+// a literal "<user>". The SPECIALS roles always exist: a user's file gets the missing ones appended
+// after its last id, <user> and <item> first (as the reference implementation's add_special_tokens
+// appends them), and `appended` names them.
+// A chat_template in the config (tokenizer_config.json's, or a GGUF's) becomes chatTemplate, and
+// then the role eos is the token that ends the template's assistant turns (the answer's end).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '../../engine/atomic.js';
 import { DataError } from '../../engine/errors.js';
+import { ChatTemplate, chatTemplateSource } from './chat_template.js';
 import {
   bpeTokenizerJson,
   countWords,
@@ -31,6 +36,9 @@ export const SPECIALS = {
 export type SpecialRole = keyof typeof SPECIALS;
 const ROLES = Object.keys(SPECIALS) as SpecialRole[];
 
+/** The order in which missing roles are appended: the soft tokens first, then as SPECIALS lists them. */
+const APPEND_ORDER: readonly SpecialRole[] = ['user', 'item', ...ROLES.filter((r) => r !== 'user' && r !== 'item')];
+
 /** Roles that absorb the whitespace on their left, so "reads: <user>." costs no lone-space token. */
 const LSTRIP: ReadonlySet<SpecialRole> = new Set(['user', 'item', 'userTurn', 'assistantTurn', 'titleOpen']);
 
@@ -52,20 +60,34 @@ export class Tokenizer {
   readonly special: Readonly<Record<SpecialRole, number>>;
   readonly unk: number | undefined;
   readonly vocabSize: number; // highest id + 1
+  /** The roles missing from the input, appended at ids vocabSize − appended.length, …, in that order (their contents). */
+  readonly appended: readonly string[];
   /** The pipeline itself puts a space ("Ġ"/"▁") before a text, so callers must not add one. */
   readonly prefixSpace: boolean;
+  /** The model's own chat layout, when its tokenizer carries one (chat.ts renders prompts with it). */
+  readonly chatTemplate: ChatTemplate | undefined;
   private readonly hf: HfTokenizer;
   /** A plain ByteLevel pre-tokenizer's regex: text splits before the (slow) byte mapping, and the cache keys on raw pieces. */
   private readonly split: RegExp | undefined;
   private readonly specialIds: Set<number>;
   private readonly cache = new Map<string, number[]>();
 
-  /** config: the fields of a tokenizer_config.json that name roles (bos_token, eos_token, pad_token). */
+  /** config: the fields of a tokenizer_config.json that name roles (bos_token, eos_token, pad_token), and chat_template. */
   constructor(
     json: TokenizerJson,
     private readonly config: Record<string, unknown> = {},
   ) {
-    this.json = withRoles(json, config);
+    const template = chatTemplateSource(config.chat_template);
+    this.chatTemplate =
+      template === undefined
+        ? undefined
+        : new ChatTemplate(
+            template,
+            { bos_token: roleContent(json, config, 'bos'), eos_token: roleContent(json, config, 'eos') },
+            (json.added_tokens ?? []).filter((t) => t.special).map((t) => t.content),
+          );
+    const roles = this.chatTemplate ? { ...config, eos_token: this.chatTemplate.end } : config;
+    ({ json: this.json, appended: this.appended } = withRoles(json, roles));
     this.hf = new hf.Tokenizer(this.json, {});
     const pre = this.hf.pre_tokenizer as unknown as ByteLevelPre | null;
     this.split =
@@ -74,7 +96,7 @@ export class Tokenizer {
         : undefined;
     const byContent = new Map(this.json.added_tokens.map((t) => [t.content, t.id]));
     const special = {} as Record<SpecialRole, number>;
-    for (const r of ROLES) special[r] = byContent.get(roleContent(this.json, config, r)) as number;
+    for (const r of ROLES) special[r] = byContent.get(roleContent(this.json, roles, r)) as number;
     this.special = special;
     this.specialIds = new Set(this.json.added_tokens.filter((t) => t.special).map((t) => t.id));
     for (const id of Object.values(special)) this.specialIds.add(id);
@@ -192,22 +214,24 @@ function roleContent(json: TokenizerJson, config: Record<string, unknown>, role:
   return (ALIASES[role] ?? []).find((a) => present.has(a)) ?? SPECIALS[role];
 }
 
-/** A copy of json where every role is an added special token (reusing a vocab id when the text has one). */
-function withRoles(json: TokenizerJson, config: Record<string, unknown>): TokenizerJson {
+/** A copy of json where every role is an added special token (reusing a vocab id when the text has one), and the roles appended after its last id. */
+function withRoles(json: TokenizerJson, config: Record<string, unknown>): { json: TokenizerJson; appended: string[] } {
   const out = structuredClone(json);
   out.added_tokens ??= [];
+  const appended: string[] = [];
   let next = maxId(out) + 1;
-  for (const r of ROLES) {
+  for (const r of APPEND_ORDER) {
     const content = roleContent(out, config, r);
     const added = out.added_tokens.find((t) => t.content === content);
     if (added) {
       added.special = true;
       continue;
     }
-    const id = out.model.vocab[content] ?? next++;
+    let id = out.model.vocab[content];
+    if (id === undefined) ((id = next++), appended.push(content));
     out.added_tokens.push({ id, content, single_word: false, lstrip: LSTRIP.has(r), rstrip: false, normalized: false, special: true });
   }
-  return out;
+  return { json: out, appended };
 }
 
 function maxId(json: TokenizerJson): number {

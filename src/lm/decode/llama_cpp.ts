@@ -1,0 +1,229 @@
+// The llama.cpp text engine (text_engine.ts) through node-llama-cpp, loaded lazily (an optional
+// package: without it, one UserError naming it). node-llama-cpp is asynchronous, so it lives in a
+// worker thread behind SyncWorker and every call here blocks until the worker answers; one worker
+// holds the library for every open model. What it gives: unconstrained greedy decoding runs in
+// llama.cpp's own loop (its greedy sampler, nothing per step crosses over); every other use asks
+// for the probabilities of the whole vocabulary at temperature 0, which node-llama-cpp computes as
+// the softmax of all logits (no top-k, no bias), so log p is the log-softmax of the logits up to
+// float32 rounding (a token whose p underflows to 0 gets −Infinity). node-llama-cpp gives no raw
+// logit vector and cannot copy one sequence's KV cache into another, so a beam that takes another's
+// place re-evaluates its tokens after the prompt (each sequence keeps the longest common prefix).
+// Exact (the default): an F32 KV cache and no flash attention, under which llama.cpp's
+// log-probabilities match ours to float32 rounding (≤ 6e-5 measured); llama.cpp's own defaults (F16
+// KV cache, flash attention: its CPU kernel rounds queries to F16) differ by ~1e-2 and more on
+// peaked models (0.17 at a logit range of 70).
+import { UserError, DataError } from '../../engine/errors.js';
+import { SyncWorker } from '../../engine/sync_worker.js';
+import type { Stepper } from './reference_step.js';
+import type { TextEngine } from './text_engine.js';
+
+export interface LlamaCppOptions {
+  threads?: number; // llama.cpp's threads (default 1, as our decoder; see THREADS)
+  sequences?: number; // rows decoded together (default 8)
+  contextSize?: number; // tokens per row (default: the model's context, at most 4096)
+  exact?: boolean; // F32 KV cache, no flash attention (default true); false: llama.cpp's defaults
+}
+
+/**
+ * One thread by default: llama.cpp's threads spin-wait at every op's barrier, which collapses on a busy
+ * machine (the same small eval took 243 s on 2 threads, 0.33 s on 1, at load 6 to 9 on 2 cores).
+ */
+const THREADS = 1;
+
+// Plain JavaScript: it runs in the worker (see SyncWorker), where `data.url` is node-llama-cpp's entry.
+const HANDLER = `
+let nlc;
+let llama;
+const models = new Map();
+let nextId = 0;
+
+/** The sequence's KV cache made to hold \`tokens\` but the last one or more (the common prefix kept); returns where to evaluate from. */
+async function alignTo(seq, tokens, atMost) {
+  const i = Math.min(seq.compareContextTokens(tokens).firstDifferentIndex, atMost);
+  if (i < seq.nextTokenIndex) await seq.eraseContextTokenRanges([{ start: i, end: seq.nextTokenIndex }]);
+  return i;
+}
+
+const asked = { generateNext: { probabilities: true } };
+
+/** node-llama-cpp's probabilities of a step, checked to cover the whole vocabulary. */
+function whole(output, vocab) {
+  const probs = output.next.probabilities;
+  if (probs.size !== vocab) throw new Error('llama.cpp gave ' + probs.size + ' probabilities for a vocabulary of ' + vocab);
+  return probs;
+}
+
+/** log p over the whole vocabulary. */
+function logRow(probs, vocab) {
+  const out = new Float32Array(vocab);
+  for (const [t, p] of probs) out[t] = Math.log(p);
+  return out;
+}
+
+/** Evaluates \`tokens\` on the sequence (reusing its prefix) and returns the next-token log-probabilities. */
+async function feed(m, slot, tokens) {
+  const seq = m.seqs[slot];
+  const i = await alignTo(seq, tokens, tokens.length - 1);
+  const input = tokens.slice(i);
+  input[input.length - 1] = [input[input.length - 1], asked];
+  const out = await seq.controlledEvaluate(input);
+  return logRow(whole(out[input.length - 1], m.vocab), m.vocab);
+}
+
+async function greedyOne(seq, prompt, max, eos) {
+  const i = await alignTo(seq, prompt, prompt.length - 1);
+  const out = [];
+  for await (const t of seq.evaluate(prompt.slice(i), { temperature: 0, yieldEogToken: true })) {
+    if (t === eos) break;
+    out.push(t);
+    if (out.length === max) break;
+  }
+  return out;
+}
+
+async function scoreOne(m, seq, ids, mask) {
+  const at = [];
+  for (let t = 1; t < ids.length; t++) if (mask[t]) at.push(t - 1);
+  if (at.length === 0) return { sum: 0, first: -Infinity };
+  const i = await alignTo(seq, ids, at[0]);
+  const input = ids.slice(i);
+  for (const p of at) input[p - i] = [ids[p], asked];
+  const out = await seq.controlledEvaluate(input);
+  const terms = at.map((p) => Math.log(whole(out[p - i], m.vocab).get(ids[p + 1]) ?? 0));
+  return { sum: terms.reduce((a, b) => a + b, 0), first: terms[0] };
+}
+
+/** fn(item, slot) over items, as many at once as there are sequences (node-llama-cpp batches them). */
+async function bySlots(m, items, fn) {
+  const out = [];
+  for (let i = 0; i < items.length; i += m.seqs.length)
+    out.push(...(await Promise.all(items.slice(i, i + m.seqs.length).map((x, j) => fn(x, j)))));
+  return out;
+}
+
+async function handle(r) {
+  if (r.op === 'init') {
+    nlc = await import(data.url);
+    llama = await nlc.getLlama({ gpu: false, build: 'never', logLevel: nlc.LlamaLogLevel.error });
+    return null;
+  }
+  if (r.op === 'open') {
+    const model = await llama.loadModel({ modelPath: r.path });
+    const contextSize = Math.min(model.trainContextSize, r.contextSize ?? 4096);
+    const exact = r.exact ? { flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' } : {};
+    const ctx = await model.createContext({ contextSize, sequences: r.sequences, threads: r.threads, ...exact });
+    const seqs = Array.from({ length: r.sequences }, () => ctx.getSequence());
+    const vocab = model.fileInfo.metadata.tokenizer.ggml.tokens.length;
+    const id = nextId++;
+    models.set(id, { model, ctx, seqs, vocab, hist: [], slotOf: [] });
+    return { id, contextSize: Math.min(contextSize, ctx.contextSize) };
+  }
+  const m = models.get(r.id);
+  if (r.op === 'greedy') return bySlots(m, r.prompts, (p, j) => greedyOne(m.seqs[j], p, r.max, r.eos));
+  if (r.op === 'logprobs') return bySlots(m, r.seqs, (q, j) => scoreOne(m, m.seqs[j], q.ids, q.mask));
+  if (r.op === 'start') {
+    m.hist = Array.from({ length: r.rows }, (_, b) => r.prompts[b] ?? null);
+    m.slotOf = Array.from({ length: r.rows }, (_, b) => b);
+    return Promise.all(r.prompts.map((p, b) => feed(m, b, p)));
+  }
+  if (r.op === 'step') {
+    m.hist = m.hist.map((h, b) => [...h, r.tokens[b]]);
+    return Promise.all(m.hist.map((h, b) => feed(m, m.slotOf[b], h)));
+  }
+  if (r.op === 'reorder') {
+    // a row keeps its parent's sequence when it is the parent's first child, else takes one left free
+    const taken = new Set();
+    const slots = r.rows.map((p) => (taken.has(m.slotOf[p]) ? -1 : (taken.add(m.slotOf[p]), m.slotOf[p])));
+    const free = m.slotOf.filter((s) => !taken.has(s));
+    m.slotOf = slots.map((s) => (s >= 0 ? s : free.pop()));
+    m.hist = r.rows.map((p) => m.hist[p]);
+    return null;
+  }
+  if (r.op === 'close') {
+    await m.ctx.dispose();
+    await m.model.dispose();
+    models.delete(r.id);
+    return null;
+  }
+  throw new Error('unknown op ' + r.op);
+}
+`;
+
+const firstLine = (e: unknown) => String((e as Error).message ?? e).split('\n')[0];
+
+/** The worker holding node-llama-cpp, shared by the open engines (closed with the last). */
+let shared: { worker: SyncWorker; users: number } | undefined;
+
+function acquire(): SyncWorker {
+  if (shared) return (shared.users++, shared.worker);
+  let url: string;
+  try {
+    url = import.meta.resolve('node-llama-cpp');
+  } catch {
+    throw new UserError('the llama-cpp engine needs the node-llama-cpp package (npm install node-llama-cpp@3.21.1)');
+  }
+  const worker = new SyncWorker(HANDLER, { url });
+  try {
+    worker.call({ op: 'init' });
+  } catch (e) {
+    worker.close();
+    throw new UserError(`node-llama-cpp cannot be loaded: ${firstLine(e)}`);
+  }
+  shared = { worker, users: 1 };
+  return worker;
+}
+
+function release(): void {
+  if (shared && --shared.users === 0) {
+    shared.worker.close();
+    shared = undefined;
+  }
+}
+
+/** A llama.cpp engine on a GGUF file (llama.cpp reads it as it is: F16/Q8_0 weights stay so). */
+export function openLlamaCpp(file: string, opts: LlamaCppOptions = {}): TextEngine {
+  const sequences = opts.sequences ?? 8;
+  const worker = acquire();
+  let opened: { id: number; contextSize: number };
+  try {
+    opened = worker.call({
+      op: 'open',
+      path: file,
+      sequences,
+      threads: opts.threads ?? THREADS,
+      contextSize: opts.contextSize,
+      exact: opts.exact ?? true,
+    });
+  } catch (e) {
+    release();
+    throw new DataError({ file }, `llama.cpp cannot load it: ${firstLine(e)}`);
+  }
+  const { id } = opened;
+  const call = <T>(request: object): T => worker.call<T>({ ...request, id });
+  let open = true;
+  return {
+    maxPositions: opened.contextSize,
+    maxRows: sequences,
+    start(prompts, rows) {
+      if (rows > sequences) throw new RangeError(`llama.cpp engine: ${rows} rows, it decodes at most ${sequences}`);
+      const logits = call<Float32Array[]>({ op: 'start', prompts, rows });
+      const steps: Stepper = {
+        step: (tokens) => call<Float32Array[]>({ op: 'step', tokens }),
+        reorder: (r) => call({ op: 'reorder', rows: r }),
+        dispose: () => undefined,
+      };
+      return { logits, steps };
+    },
+    greedy: (prompts, max, eos) => call<number[][]>({ op: 'greedy', prompts, max, eos }),
+    logProbs: (seqs) => call<{ sum: number; first: number }[]>({ op: 'logprobs', seqs }),
+    dispose() {
+      if (!open) return;
+      open = false;
+      try {
+        call({ op: 'close' });
+      } finally {
+        release();
+      }
+    },
+  };
+}
