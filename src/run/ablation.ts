@@ -38,6 +38,9 @@ export interface AblationRow {
 
 export interface Ablation {
   profile: string;
+  steps: number | null; // --ablate-steps (null: the profile's H settings)
+  users: number | null; // --ablate-users (null: the profile's samples)
+  reference: AblationRow | null; // H on every task, trained and scored as the ablated ones; null: the run's H model is the reference
   tasks: Record<string, AblationRow>; // by the removed task's number
 }
 
@@ -83,12 +86,27 @@ function shown(rows: Row[]) {
   return COLUMNS.filter((c) => rows.some((r) => c.get(r) !== null && c.get(r) !== undefined));
 }
 
-/** The rows: the full H model (when the run has it), then one per removed task. */
+/** The rows: the reference H model (the ablation's own, else the run's when it has one), then one per removed task. */
 function rowsOf(a: Ablation, full: Row | undefined): [string, Row][] {
+  const reference = a.reference ?? full;
   return [
-    ...(full ? [['RecExplainer-H (all tasks)', full] as [string, Row]] : []),
+    ...(reference ? [['RecExplainer-H (all tasks)', reference] as [string, Row]] : []),
     ...Object.entries(a.tasks).map(([t, r]): [string, Row] => [`without task ${t} (${TASK_NAMES[Number(t)] ?? '?'})`, r]),
   ];
+}
+
+/** What the rows were trained and scored on, in words. */
+function settingsLine(a: Ablation): string {
+  const trained = a.steps
+    ? `at most ${a.steps} optimizer steps, the ${a.profile} profile's other H settings`
+    : `the ${a.profile} profile's H settings and steps`;
+  const scored = a.users
+    ? `${a.users} test users and ${a.users} explanation pairs`
+    : 'the same test samples and explanation pairs as above';
+  const reference = a.reference
+    ? 'the first row is an H model on every task trained and scored the same way'
+    : "the first row is the run's full H model";
+  return `Each row is RecExplainer-H aligned again (${trained}) with one task's training samples removed, then evaluated on ${scored}, grounded, without the free-decoding pass; ${reference} (paper Fig. 7).`;
 }
 
 /** The ablation section of report.md; `chart` is the SVG's file name beside it. */
@@ -98,7 +116,7 @@ export function ablationMarkdown(a: Ablation, full: Row | undefined, chart: stri
   return [
     '## Task ablation: RecExplainer-H without one alignment task',
     '',
-    `Each row is RecExplainer-H aligned again (the ${a.profile} profile's H settings and steps) with one task's training samples removed, then evaluated on the same test samples and explanation pairs, grounded, without the free-decoding pass; the first row is the run's full H model (paper Fig. 7). Explanation metrics as in the Explanations section; the rule and LLM judges rate 0–3.`,
+    `${settingsLine(a)} Explanation metrics as in the Explanations section; the rule and LLM judges rate 0–3.`,
     '',
     `| model | ${cols.map((c) => c.head).join(' | ')} |`,
     `|---|${cols.map(() => '---:').join('|')}|`,

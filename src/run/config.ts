@@ -28,6 +28,16 @@ export const RUN_SPEC = {
     ablateTasks,
     'task ablation: for each listed task (1–7, comma-separated, or "all") align RecExplainer-H again without its training samples (lm-H-no<t>) and score it on Table 1 and the explanations',
   ),
+  ablateSteps: opt(
+    0,
+    int(0),
+    "with --ablate: align each ablated H model, and a reference H on every task, for at most N optimizer steps (the profile's H settings otherwise) (0: the profile's, the run's H model the reference)",
+  ),
+  ablateUsers: opt(
+    0,
+    int(0),
+    "with --ablate: score the ablated models and their reference on N test users and N explanation pairs (0: the profile's eval and explain samples)",
+  ),
   llmUrl: maybe(
     text('<url>'),
     'OpenAI-compatible endpoint for the icl-llm baseline (tasks 1, 2, 3 and explanations; the icl prompts), e.g. http://127.0.0.1:8080/v1; API key from $OPENAI_API_KEY; without it the row is reported as not run',

@@ -3,7 +3,8 @@
 // explain, one folder per stage under `out`; with --llm-url, the icl-llm baseline (icl-llm/: its
 // Table 1 row and explanations; a dead endpoint leaves its row null, the stage unfinished for a rerun,
 // and an error in `errors`); with --ablate, per removed task t an H model without it (lm-H-no<t>) and
-// its scores (ablation/H-no<t>/), each a stage of its own. Resumable stage by stage: a finished stage (its final
+// its scores (ablation/H-no<t>/), each a stage of its own; with --ablate-steps/--ablate-users also a
+// reference H on every task (lm-H-ref, ablation/H-ref/), all of these names suffixed -s<steps>-u<users>. Resumable stage by stage: a finished stage (its final
 // file present; metrics.json for the training stages) is not redone, an interrupted one resumes from
 // its checkpoint; stage times and peak memory are kept in <out>/stages.json so a resumed run
 // reports the original figures. The run folder's marker (engine/out_folder.ts) is kind `run`, each
@@ -55,7 +56,7 @@ export interface RunOutputs {
     eval: string;
     explain: string;
     iclLlm: { eval: string; explain: string };
-    ablated: Record<string, string>; // removed task → its H model (lm-H-no<t>)
+    ablated: Record<string, string>; // removed task → its H model (lm-H-no<t>); 'ref' → the reference H (lm-H-ref, or lm-H)
   };
   stages: Stages;
   methods: EvalResult['methods']; // with the icl-llm row (null: not run or failed, see notes)
@@ -77,6 +78,9 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     ...MODES.map((mode) => ({ key: mode, mode, cfg: p.alignSteps?.[mode] ?? {} })),
     ...(p.itemTokens ? [{ key: 'H-items', mode: 'H' as const, cfg: { ...p.alignSteps?.H, ...p.itemTokens, itemTokens: true } }] : []),
   ];
+  // the ablation's settings name its folders and stages, so another setting never mixes with a finished one
+  const ablateSuffix = `${cfg.ablateSteps ? `-s${cfg.ablateSteps}` : ''}${cfg.ablateUsers ? `-u${cfg.ablateUsers}` : ''}`;
+  const ablationName = (key: string) => `${key === 'ref' ? 'ref' : `no${key}`}${ablateSuffix}`;
   const dirs: RunOutputs['dirs'] = {
     data: cfg.data ?? join(o, 'dataset'),
     rec: join(o, 'rec'),
@@ -87,12 +91,22 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     eval: join(o, 'eval'),
     explain: join(o, 'explain'),
     iclLlm: { eval: join(o, 'icl-llm', 'eval'), explain: join(o, 'icl-llm', 'explain') },
-    ablated: Object.fromEntries(cfg.ablate.map((t) => [String(t), join(o, `lm-H-no${t}`)])),
+    ablated: Object.fromEntries([
+      ...cfg.ablate.map((t) => [String(t), join(o, `lm-H-no${t}${ablateSuffix}`)]),
+      ...(cfg.ablate.length ? [['ref', cfg.ablateSteps > 0 ? join(o, `lm-H-ref${ablateSuffix}`) : join(o, 'lm-H')]] : []),
+    ]),
   };
   claimOutFolder(o, 'run', cfg, { reuse: true });
   const stagesFile = join(o, 'stages.json');
   const stages: Stages = readJson<Stages>(stagesFile) ?? {};
-  const steps = 7 + aligned.length + (cfg.llmUrl ? 1 : 0) + 2 * cfg.ablate.length;
+  const ownReference = cfg.ablate.length > 0 && (cfg.ablateSteps > 0 || cfg.ablateUsers > 0);
+  const steps =
+    7 +
+    aligned.length +
+    (cfg.llmUrl ? 1 : 0) +
+    2 * cfg.ablate.length +
+    (ownReference ? 1 : 0) +
+    (ownReference && cfg.ablateSteps > 0 ? 1 : 0);
   const iclFailed: { eval?: string; explain?: string } = {}; // this call's icl-llm errors
   let n = 0;
   /** done: finished before (kept), or what the user gave instead (a string, said as it is). */
@@ -261,31 +275,49 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
       },
     );
   }
-  // the task ablation: per removed task, an H model without it and its scores
-  for (const t of cfg.ablate) {
-    const lm = new RunFolder(dirs.ablated[t]);
-    await stage(`align_h_no${t}`, lm.done, `RecExplainer-H without task ${t}'s training samples (the task ablation)`, () =>
-      align({
-        ...ALIGN_DEFAULTS,
-        ...p.align,
-        ...p.alignSteps?.H,
-        ...q,
-        mode: 'H',
-        dropTasks: [t],
-        tasks: dirs.tasks,
-        baseModel: dirs.base,
-        out: lm.dir,
-        resume: lm.resumable,
-      }),
-    );
-    const dir = join(o, 'ablation', `H-no${t}`);
+  // the task ablation: per removed task an H model without it, and with --ablate-steps/--ablate-users a
+  // reference H on every task, trained and scored the same way; each model and each score a stage
+  const ablateUsers = cfg.ablateUsers || undefined;
+  for (const key of [...(ownReference ? ['ref'] : []), ...cfg.ablate.map(String)]) {
+    const drop = key === 'ref' ? [] : [Number(key)];
+    const what = key === 'ref' ? 'RecExplainer-H on every task (the ablation’s reference)' : `RecExplainer-H without task ${key}`;
+    const lm = new RunFolder(dirs.ablated[key]);
+    if (key !== 'ref' || cfg.ablateSteps > 0)
+      await stage(`align_h_${ablationName(key)}`, lm.done, `${what}: aligned (the task ablation)`, () =>
+        align({
+          ...ALIGN_DEFAULTS,
+          ...p.align,
+          ...p.alignSteps?.H,
+          ...(cfg.ablateSteps > 0 ? { maxSteps: cfg.ablateSteps } : {}),
+          ...q,
+          mode: 'H',
+          dropTasks: drop,
+          tasks: dirs.tasks,
+          baseModel: dirs.base,
+          out: lm.dir,
+          resume: lm.resumable,
+        }),
+      );
+    const dir = join(o, 'ablation', `H-${ablationName(key)}`);
     const file = join(dir, 'result.json');
-    await stage(`ablate_h_no${t}`, existsSync(file), `RecExplainer-H without task ${t}: Table 1 and the explanations`, async () => {
-      const ecfg = { ...evalCfg(join(dir, 'eval'), [lm.dir]), baselines: [], freeToo: false };
+    await stage(`ablate_h_${ablationName(key)}`, existsSync(file), `${what}: Table 1 and the explanations`, async () => {
+      const ecfg = {
+        ...evalCfg(join(dir, 'eval'), [lm.dir]),
+        baselines: [],
+        freeToo: false,
+        ...(ablateUsers ? { users: ablateUsers } : {}),
+      };
       claimOutFolder(ecfg.out, 'eval', ecfg, { force: true });
       const m = Object.values((await evaluateAll(ecfg)).methods)[0]!;
       finishOutFolder(ecfg.out);
-      const xcfg = { ...explainCfg(join(dir, 'explain'), [lm.dir]), baselines: [], distinction: false, aspectStudy: 0, freeToo: false };
+      const xcfg = {
+        ...explainCfg(join(dir, 'explain'), [lm.dir]),
+        baselines: [],
+        distinction: false,
+        aspectStudy: 0,
+        freeToo: false,
+        ...(ablateUsers ? { sample: ablateUsers } : {}),
+      };
       claimOutFolder(xcfg.out, 'explain', xcfg, { force: true });
       const x = Object.values((await explainAll(xcfg)).explanations)[0]!;
       finishOutFolder(xcfg.out);
@@ -327,7 +359,8 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   }
   if (iclFailed.eval) notes['icl-llm'] = `failed: ${iclFailed.eval}`;
   if (iclFailed.explain) explain.notes['icl-llm'] = `failed: ${iclFailed.explain}`;
-  const ablated = cfg.ablate.map((t) => [String(t), readJson<AblationRow>(join(o, 'ablation', `H-no${t}`, 'result.json'))!] as const);
+  const ablationRow = (key: string) => readJson<AblationRow>(join(o, 'ablation', `H-${ablationName(key)}`, 'result.json'))!;
+  const ablated = cfg.ablate.map((t) => [String(t), ablationRow(String(t))] as const);
   return {
     dirs,
     stages,
@@ -336,7 +369,15 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     free: ev.free,
     evalTimings: { ...ev.timings, ...iclEval?.timings },
     explain,
-    ablation: ablated.length ? { profile: cfg.profile, tasks: Object.fromEntries(ablated) } : null,
+    ablation: ablated.length
+      ? {
+          profile: cfg.profile,
+          steps: cfg.ablateSteps || null,
+          users: cfg.ablateUsers || null,
+          reference: ownReference ? ablationRow('ref') : null,
+          tasks: Object.fromEntries(ablated),
+        }
+      : null,
     errors: [...new Set([iclFailed.eval, iclFailed.explain].filter((e): e is string => e !== undefined))],
   };
 }

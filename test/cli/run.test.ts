@@ -188,6 +188,24 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
   assert.match(amd, /!\[task ablation\]\(ablation\.svg\)/);
   assert.match(readFileSync(join(out, 'ablation.svg'), 'utf8'), /<title>no task 3 · T3 ACC: /);
   assert.match(amd, /\| icl-llm \(failed\) \|/);
+
+  // a smaller ablation beside it: its own reference H, named by its settings, the finished one untouched
+  const small = cli(['run', '--profile', 'quick', '--out', out, '--quiet', '--ablate', '3', '--ablate-steps', '12', '--ablate-users', '8']);
+  assert.equal(small.code, 0, small.stderr);
+  assert.match(small.stdout, /^\[11\/14\] align_h_ref-s12-u8: RecExplainer-H on every task/m);
+  assert.match(small.stdout, /^\[14\/14\] ablate_h_no3-s12-u8: /m);
+  for (const lm of ['lm-H-ref-s12-u8', 'lm-H-no3-s12-u8'])
+    assert.equal(JSON.parse(readFileSync(join(out, lm, 'metrics.json'), 'utf8')).steps, 12, `${lm}: --ablate-steps`);
+  const b = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.deepEqual([b.ablation.steps, b.ablation.users], [12, 8]);
+  assert.deepEqual(Object.keys(b.ablation.tasks), ['3']);
+  assert.ok(b.ablation.reference.task3.acc >= 0, 'the reference row is its own');
+  assert.notDeepEqual(b.ablation.tasks['3'], t3, 'the smaller no-3 model is another model');
+  assert.equal(b.ablation.tasks['3'].explanations.samples, 8);
+  assert.match(
+    readFileSync(join(out, 'report.md'), 'utf8'),
+    /at most 12 optimizer steps[\s\S]*8 test users and 8 explanation pairs[\s\S]*trained and scored the same way/,
+  );
 });
 
 test('run --data DIR: the given folder is the data set (no data stage), and a folder that is none is named in one line', () => {
