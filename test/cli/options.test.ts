@@ -194,6 +194,8 @@ test("the defaults are the stages' long-standing values", () => {
     seed: 0,
     decoding: 'grounded',
     ablate: [],
+    ablateSteps: 0,
+    ablateUsers: 0,
     llmModel: 'gpt-4o-mini',
     judgeModel: 'gpt-4o-mini',
     quiet: false,
