@@ -1,4 +1,4 @@
-// Shared by the benchmarks: where results go, and the machine/date strings every result carries
+// Shared by the benchmarks: where results go, the machine/date strings every result carries, best-of timing
 // (DESIGN.md §6: a flat object of numbers plus "machine" and "date").
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,21 @@ export function writeResult(name: string, result: Record<string, number | string
   console.log(JSON.stringify(full, null, 2));
   console.log(`written to ${path}`);
   return path;
+}
+
+/** Best seconds per call of `f` over at least 3 repeats filling at least `minSeconds` (after one warm-up call). */
+export function timeCall(minSeconds: number, f: () => void): number {
+  f();
+  let best = Infinity;
+  let total = 0;
+  for (let reps = 0; reps < 3 || total < minSeconds; reps++) {
+    const t0 = process.hrtime.bigint();
+    f();
+    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    best = Math.min(best, dt);
+    total += dt;
+  }
+  return best;
 }
 
 export { peakRssMb } from '../src/engine/resources.js';

@@ -5,25 +5,10 @@
 import { f16ToF32, floatToHalf } from '../src/engine/half.js';
 import { Rng } from '../src/engine/rng.js';
 import { BLOCK_CODECS, dequantize, quantize } from '../src/lm/io/ggml_quants.js';
-import { writeResult } from './common.js';
+import { timeCall, writeResult } from './common.js';
 
 const [ROWS, COLS, SLICE_ROWS] = [4096, 4096, 256];
 const n = ROWS * COLS;
-
-/** Best seconds per call over repeats filling at least ~1 s (after one warm-up call). */
-function timeCall(f: () => void): number {
-  f();
-  let best = Infinity;
-  let total = 0;
-  for (let reps = 0; reps < 3 || total < 1; reps++) {
-    const t0 = process.hrtime.bigint();
-    f();
-    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-    best = Math.min(best, dt);
-    total += dt;
-  }
-  return best;
-}
 
 function tile(slice: Uint8Array, times: number): Uint8Array {
   const out = new Uint8Array(slice.length * times);
@@ -43,13 +28,13 @@ const report = (name: string, sec: number): void => {
 };
 report(
   'f16',
-  timeCall(() => f16ToF32(f16)),
+  timeCall(1, () => f16ToF32(f16)),
 );
 for (const c of BLOCK_CODECS.values()) {
   const blocks = tile(quantize(c, slice), ROWS / SLICE_ROWS);
   report(
     c.name.toLowerCase(),
-    timeCall(() => dequantize(c, blocks, n)),
+    timeCall(1, () => dequantize(c, blocks, n)),
   );
 }
 writeResult('dequant', result);

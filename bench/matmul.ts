@@ -1,7 +1,7 @@
 // Native sgemm throughput (GFLOP/s) on the models' matmul shapes, each with its transpose variants, on 1 and 2
 // threads; prints a table and writes bench/out/matmul.json. Run: npm run bench -- matmul (after npm run setup).
 import { loadNative } from '../src/engine/native.js';
-import { writeResult } from './common.js';
+import { timeCall, writeResult } from './common.js';
 import { Rng } from '../src/engine/rng.js';
 
 const REF_GFLOPS_1024_2T = 60; // PyTorch + OpenBLAS, 2 threads, on the 2-core development machine
@@ -43,21 +43,6 @@ const view = new Float32Array(buf);
 const rng = new Rng(1);
 for (let i = 0; i < view.length; i++) view[i] = rng.next() * 2 - 1;
 
-/** Best seconds per call over repeats filling at least ~0.25 s (after one warm-up call). */
-function timeCall(f: () => void): number {
-  f();
-  let best = Infinity;
-  let total = 0;
-  for (let reps = 0; reps < 3 || total < 0.25; reps++) {
-    const t0 = process.hrtime.bigint();
-    f();
-    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-    best = Math.min(best, dt);
-    total += dt;
-  }
-  return best;
-}
-
 const result: Record<string, number> = {};
 const defaultThreads = native.getThreads();
 console.log('shape'.padEnd(18) + VARIANTS.flatMap(([v]) => [1, 2].map((t) => `${v} ${t}t`.padStart(9))).join(''));
@@ -70,7 +55,7 @@ for (const s of SHAPES) {
   for (const [v, ta, tb] of VARIANTS) {
     for (const threads of [1, 2]) {
       native.setThreads(threads);
-      const sec = timeCall(() => native.sgemm(buf, s.batch, s.m, s.n, s.k, aOff, aSize, ta, bOff, bSize, tb, cOff, s.m * s.n, 1, 0));
+      const sec = timeCall(0.25, () => native.sgemm(buf, s.batch, s.m, s.n, s.k, aOff, aSize, ta, bOff, bSize, tb, cOff, s.m * s.n, 1, 0));
       const gflops = Math.round(flops / sec / 1e8) / 10;
       result[`gflops_${s.name}_${v}_${threads}t`] = gflops;
       line += gflops.toFixed(1).padStart(9);

@@ -179,18 +179,25 @@ function encodeScaledMin(x: Float32Array, o: number, b: Uint8Array, at: number, 
   return L;
 }
 
+/** Q4_K/Q5_K: scale and min of sub-blocks 2c and 2c + 1 (the header's d, dmin times their 6-bit factors). */
+function pairScales(b: Uint8Array, at: number, c: number): [d1: number, m1: number, d2: number, m2: number] {
+  const [d, dmin] = [readHalf(b, at), readHalf(b, at + 2)];
+  return [
+    d * subScale(b, at + 4, 2 * c),
+    dmin * subMin(b, at + 4, 2 * c),
+    d * subScale(b, at + 4, 2 * c + 1),
+    dmin * subMin(b, at + 4, 2 * c + 1),
+  ];
+}
+
 /** Q4_K, 144 bytes: f16 d, f16 dmin, 12 scale bytes, 128 bytes of nibbles (value 64c+l low, 64c+32+l high). */
 export const Q4_K: BlockCodec = {
   name: 'Q4_K',
   values: QK_K,
   bytes: 144,
   decode(b, at, out, o) {
-    const [d, dmin] = [readHalf(b, at), readHalf(b, at + 2)];
     for (let c = 0; c < 4; c++) {
-      const d1 = d * subScale(b, at + 4, 2 * c);
-      const m1 = dmin * subMin(b, at + 4, 2 * c);
-      const d2 = d * subScale(b, at + 4, 2 * c + 1);
-      const m2 = dmin * subMin(b, at + 4, 2 * c + 1);
+      const [d1, m1, d2, m2] = pairScales(b, at, c);
       for (let l = 0; l < 32; l++) {
         const q = b[at + 16 + 32 * c + l];
         out[o + 64 * c + l] = d1 * (q & 0xf) - m1;
@@ -210,12 +217,8 @@ export const Q5_K: BlockCodec = {
   values: QK_K,
   bytes: 176,
   decode(b, at, out, o) {
-    const [d, dmin] = [readHalf(b, at), readHalf(b, at + 2)];
     for (let c = 0; c < 4; c++) {
-      const d1 = d * subScale(b, at + 4, 2 * c);
-      const m1 = dmin * subMin(b, at + 4, 2 * c);
-      const d2 = d * subScale(b, at + 4, 2 * c + 1);
-      const m2 = dmin * subMin(b, at + 4, 2 * c + 1);
+      const [d1, m1, d2, m2] = pairScales(b, at, c);
       for (let l = 0; l < 32; l++) {
         const q = b[at + 48 + 32 * c + l];
         const h = b[at + 16 + l] >> (2 * c);
