@@ -31,7 +31,7 @@ export const RUN_SPEC = {
   ablateSteps: opt(
     0,
     int(0),
-    "with --ablate: align each ablated H model, and a reference H on every task, for at most N optimizer steps (the profile's H settings otherwise) (0: the profile's, the run's H model the reference)",
+    "with --ablate: align each ablated H model, and a reference H on every task, for at most N optimizer steps (0: the profile's H settings, the run's H model the reference)",
   ),
   ablateUsers: opt(
     0,

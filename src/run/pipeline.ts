@@ -4,10 +4,10 @@
 // Table 1 row and explanations; a dead endpoint leaves its row null, the stage unfinished for a rerun,
 // and an error in `errors`); with --ablate, per removed task t an H model without it (lm-H-no<t>) and
 // its scores (ablation/H-no<t>/), each a stage of its own; with --ablate-steps/--ablate-users also a
-// reference H on every task (lm-H-ref, ablation/H-ref/), all of these names suffixed -s<steps>-u<users>. Resumable stage by stage: a finished stage (its final
-// file present; metrics.json for the training stages) is not redone, an interrupted one resumes from
-// its checkpoint; stage times and peak memory are kept in <out>/stages.json so a resumed run
-// reports the original figures. The run folder's marker (engine/out_folder.ts) is kind `run`, each
+// reference H on every task (lm-H-ref, ablation/H-ref/), all of these names suffixed -s<steps>-u<users>.
+// Resumable stage by stage: a finished stage (its final file present; metrics.json for the training
+// stages) is not redone, an interrupted one resumes from its checkpoint; stage times and peak memory
+// are kept in <out>/stages.json so a resumed run reports the original figures. The run folder's marker (engine/out_folder.ts) is kind `run`, each
 // stage's folder carries its own.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
