@@ -173,7 +173,7 @@ test('a template that refuses a system turn gets the system message as the first
   }
 });
 
-test('the reply cache: a second back-end on the same file asks nothing and loads nothing; another file is another key', async (t) => {
+test('the reply cache: a second back-end on the same file asks nothing; another file or reply limit is another key', async (t) => {
   if (skipped(t)) return;
   const cacheFile = join(tmp, 'replies.jsonl');
   const first = counted(new LlamaCppChat({ label: 'icl-llm', file: files.chatml, maxTokens: MAX }));
@@ -192,12 +192,13 @@ test('the reply cache: a second back-end on the same file asks nothing and loads
 
 test('a conversation that leaves no room in the context gets no reply, and lastFailure says why', async (t) => {
   if (skipped(t)) return;
-  const chat = new LlamaCppChat({ label: 'icl-llm', file: files.chatml, maxTokens: MAX, contextSize: 32 });
+  const chat = new LlamaCppChat({ label: 'icl-llm', file: files.chatml, maxTokens: MAX });
   try {
-    const replies = await chat.completeAll([[{ role: 'user', content: 'Hi' }], CONVERSATIONS[0]]);
-    assert.equal(typeof replies[0], 'string');
-    assert.equal(replies[1], null);
-    assert.match(chat.lastFailure!, /^the prompt has \d+ tokens, the context holds 32$/);
+    const long: ChatMessage[] = [{ role: 'user', content: 'x '.repeat(1500) }]; // byte tokens: ~4 a word
+    const replies = await chat.completeAll([long, CONVERSATIONS[1]]);
+    assert.equal(replies[0], null);
+    assert.equal(typeof replies[1], 'string');
+    assert.match(chat.lastFailure!, new RegExp(`^the prompt has \\d+ tokens, the context holds ${LLAMA_CHAT_DEFAULTS.contextSize}$`));
   } finally {
     chat.dispose();
   }
