@@ -12,7 +12,7 @@ import { UserError } from '../engine/errors.js';
 
 export function runCommand(): Command {
   const cmd = new Command('run').description(
-    'Run the whole pipeline (data → train-rec → distill → tasks → pretrain → align B, I, H → eval → explain; with --llm-url the icl-llm baseline, with --ablate the task ablation) on the embedded default data set; stages already finished in --out are kept',
+    'Run the whole pipeline (data → train-rec → distill → tasks → pretrain → align B, I, H → eval → explain; with --llm-url or --llm-gguf the icl-llm baseline, with --ablate the task ablation) on the embedded default data set; stages already finished in --out are kept',
   );
   return addOptions(cmd, RUN_SPEC).action(async (f: ConfigOf<typeof RUN_SPEC>) => {
     const cfg: RunConfig = { ...f, out: f.out ?? `runs/${f.profile}` };

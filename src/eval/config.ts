@@ -27,9 +27,10 @@ export const EVAL_SPEC = {
   ),
   llmUrl: maybe(
     text('<url>'),
-    'OpenAI-compatible endpoint for the icl-llm baseline (the icl prompts; tasks 1, 2, 3), e.g. http://127.0.0.1:8080/v1; API key from $OPENAI_API_KEY; without it the row is reported as not run',
+    'OpenAI-compatible endpoint for the icl-llm baseline (the icl prompts; tasks 1, 2, 3), e.g. http://127.0.0.1:8080/v1; API key from $OPENAI_API_KEY; without it (or --llm-gguf) the row is reported as not run',
   ),
   llmModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the --llm-url endpoint'),
+  llmGguf: maybe(text('<file>'), 'instead of --llm-url: a GGUF chat model run in-process through llama.cpp for the icl-llm baseline'),
   users: opt(0, int(0), 'evaluate a seeded subset of N users (0 = all)'),
   task4: opt(300, int(0), 'item → title samples for task 4 (0 = skip)'),
   decoding: opt<Decoding>(

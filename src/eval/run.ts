@@ -5,9 +5,10 @@
 // answers are kept in <out>/answers/<method>.jsonl (one AnswerRow per test sample, see evaluate.ts).
 // LM methods decode grounded in the catalogue (grounding.ts) or freely; grounded runs also evaluate
 // them freely (result.free, answers in <out>/answers/free/), with the share of valid titles.
-// The icl-llm row asks an OpenAI-compatible endpoint (--llm-url; replies cached in <out>/icl-llm.jsonl):
-// without one it is null with a note "not run"; a dead endpoint makes it null with a note and an error
-// line (result.errors) while every other row is still evaluated.
+// The icl-llm row asks an OpenAI-compatible endpoint (--llm-url) or a GGUF file run through llama.cpp
+// (--llm-gguf), replies cached in <out>/icl-llm.jsonl: without either it is null with a note "not
+// run"; a dead endpoint (or a GGUF file that cannot run) makes it null with a note and an error line
+// (result.errors) while every other row is still evaluated.
 // --engine llama-cpp: the text-only LM methods (base-lm, icl, recexplainer-b) decode and score
 // through llama.cpp (align/text_engines.ts), each model file loaded once; the I/H forms stay on ours.
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
 import { iclPicker } from '../tasks/icl.js';
 import { ICL_LLM_CACHE, ICL_LLM_NOT_RUN } from '../tasks/icl_llm.js';
+import { chatSource, describeChat } from '../openai/backend.js';
 import { iclLlmMethod } from './llm_method.js';
 import { Recommender } from '../rec/recommender.js';
 import type { Form, TaskRecord } from '../tasks/forms.js';
@@ -51,6 +53,7 @@ function validRate(m: MethodMetrics): number | null {
 }
 
 export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
+  const llmAt = chatSource(cfg, 'llmUrl', 'llmGguf');
   const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
   const lmBaseline = cfg.baselines.find((b) => b === 'base-lm' || b === 'icl');
   if (lmBaseline && !base) throw new UserError(`--baselines ${lmBaseline} needs --base-model (or an aligned --model whose base it reuses)`);
@@ -100,16 +103,16 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
       s.dispose();
     }
   };
-  /** The icl-llm row: null with a note without an endpoint, or when the endpoint is dead or refuses (an error line too). */
+  /** The icl-llm row: null with a note without a model, or when the endpoint is dead or refuses (an error line too). */
   const runIclLlm = async () => {
-    if (!cfg.llmUrl) {
+    if (!llmAt) {
       result.methods['icl-llm'] = null;
       result.notes!['icl-llm'] = ICL_LLM_NOT_RUN;
       return;
     }
     let asked: Awaited<ReturnType<typeof iclLlmMethod>>;
     try {
-      const opts = { url: cfg.llmUrl, model: cfg.llmModel, cacheFile: join(cfg.out, ICL_LLM_CACHE), quiet: cfg.quiet };
+      const opts = { ...llmAt, model: cfg.llmModel, cacheFile: join(cfg.out, ICL_LLM_CACHE), quiet: cfg.quiet };
       asked = await iclLlmMethod(setsOf('B'), shots(), opts);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
@@ -121,7 +124,7 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
     run(asked.method, 'B');
     const st = asked.stats;
     result.notes!['icl-llm'] =
-      `${cfg.llmModel} at ${cfg.llmUrl}, the icl prompts: ${st.asked} prompts, ${st.cached} replies from the cache, ${st.failed} without a reply (scored as unreadable); task 1 is one answer, not 5 beams (H@5 is a hit at rank 1)`;
+      `${describeChat(llmAt, cfg.llmModel)}, the icl prompts: ${st.asked} prompts, ${st.cached} replies from the cache, ${st.failed} without a reply (scored as unreadable); task 1 is one answer, not 5 beams (H@5 is a hit at rank 1)`;
   };
   const recSeed = cfg.seed + 1;
   const engines = new TextEngines(cfg.engine);

@@ -35,11 +35,13 @@ export const EXPLAIN_SPEC = {
     'OpenAI-compatible endpoint for an LLM judge, e.g. http://127.0.0.1:8080/v1 (API key from $OPENAI_API_KEY)',
   ),
   judgeModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the judge endpoint'),
+  judgeGguf: maybe(text('<file>'), 'instead of --judge-url: a GGUF chat model run in-process through llama.cpp as the LLM judge'),
   llmUrl: maybe(
     text('<url>'),
-    'OpenAI-compatible endpoint for the icl-llm explainer (the task-7 prompt after two solved training explanations); API key from $OPENAI_API_KEY; without it the row is reported as not run',
+    'OpenAI-compatible endpoint for the icl-llm explainer (the task-7 prompt after two solved training explanations); API key from $OPENAI_API_KEY; without it (or --llm-gguf) the row is reported as not run',
   ),
   llmModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the --llm-url endpoint'),
+  llmGguf: maybe(text('<file>'), 'instead of --llm-url: a GGUF chat model run in-process through llama.cpp for the icl-llm explainer'),
   ratings: maybe(
     text('<file>'),
     'human ratings to add to the rating table: JSON lines {"case","explainer","rater","rating"} (case: a pair key such as u12-pos; rating 0–3)',
@@ -61,7 +63,7 @@ export const BASELINE_EXPLAINERS = ['base-lm', 'template', 'icl-llm'] as const;
 export interface ExplainConfig extends ConfigOf<typeof EXPLAIN_SPEC> {
   models: string[]; // aligned model folders (or exported .gguf files)
   judgeKey?: string; // the judge's API key; default $OPENAI_API_KEY
-  baselines?: (typeof BASELINE_EXPLAINERS)[number][]; // default all (icl-llm: "not run" without llmUrl); run's ablations name none
+  baselines?: (typeof BASELINE_EXPLAINERS)[number][]; // default all (icl-llm: "not run" without llmUrl or llmGguf); run's ablations name none
   freeToo?: boolean; // grounded: also let the LM explainers decode freely (default true; run's ablations skip it)
 }
 

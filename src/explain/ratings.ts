@@ -150,7 +150,7 @@ export function ratingsMarkdown(s: RatingsSummary, ratingsFile: string | undefin
   const lines = [
     '### Ratings by judge',
     '',
-    `Each explainer's texts rated 0–3 by the rule judge, by the LLM judge (\`--judge-url\`) and by human raters (${raters}; ${where}, one \`{"case", "explainer", "rater", "rating"}\` a line); mean and the share of each rating.`,
+    `Each explainer's texts rated 0–3 by the rule judge, by the LLM judge (\`--judge-url\` or \`--judge-gguf\`) and by human raters (${raters}; ${where}, one \`{"case", "explainer", "rater", "rating"}\` a line); mean and the share of each rating.`,
     '',
     '| explainer | judge | texts | mean | 0 | 1 | 2 | 3 |',
     '|---|---|---:|---:|---:|---:|---:|---:|',

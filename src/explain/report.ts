@@ -18,7 +18,7 @@ export function explanationsMarkdown(
   const lines = [
     '## Explanations',
     '',
-    "Scored against the target model f on the same test pairs: agreement of the stated decision with f's; attribution precision@3 (cited history items among f's top-3 leave-one-out contributors); hallucination rate (cited titles not in the history, the candidate or its nearest item); fact accuracy (the share of the themes and eras a text states of an item, of the history or of what the candidate shares with it that the data set's metadata bears out, `src/facts/fact_check.ts`; — when no text states one); the rule judge's 0–3 rating (documented in `src/explain/rule_judge.ts`) and, with `--judge-url`, an LLM judge's.",
+    "Scored against the target model f on the same test pairs: agreement of the stated decision with f's; attribution precision@3 (cited history items among f's top-3 leave-one-out contributors); hallucination rate (cited titles not in the history, the candidate or its nearest item); fact accuracy (the share of the themes and eras a text states of an item, of the history or of what the candidate shares with it that the data set's metadata bears out, `src/facts/fact_check.ts`; — when no text states one); the rule judge's 0–3 rating (documented in `src/explain/rule_judge.ts`) and, with `--judge-url` or `--judge-gguf`, an LLM judge's.",
     '',
     ...metricsTable(r.explanations, r.notes),
     '',

@@ -3,8 +3,10 @@
 // rule judge, optionally an LLM judge), and the distinction experiments run on all the texts.
 // Grounded runs also let each LM explainer decode freely (the paper's way), scored the same
 // (result.free, rows in explanations/free/). The icl-llm explainer asks an OpenAI-compatible
-// endpoint (--llm-url; replies cached in <out>/icl-llm.jsonl): without one its row is null with a
-// note "not run"; a dead endpoint makes it null with a note and an error line (result.errors).
+// endpoint (--llm-url) or a GGUF file run through llama.cpp (--llm-gguf), replies cached in
+// <out>/icl-llm.jsonl: without either its row is null with a note "not run"; a dead endpoint (or a
+// GGUF file that cannot run) makes it null with a note and an error line (result.errors). The LLM
+// judge (--judge-url or --judge-gguf) keeps its replies in <out>/llm-judge.jsonl.
 // --engine llama-cpp: the text-only LM explainers (base-lm, recexplainer-b) decode through llama.cpp
 // (align/text_engines.ts), each model file loaded once; the I/H forms stay on ours.
 import { makeDir } from '../engine/out_dir.js';
@@ -34,6 +36,10 @@ import { BASELINE_EXPLAINERS, type ExplainConfig } from './config.js';
 import { iclLlmExplainer } from './llm_explainer.js';
 import { iclPicker } from '../tasks/icl.js';
 import { ICL_LLM_CACHE, ICL_LLM_NOT_RUN } from '../tasks/icl_llm.js';
+import { chatSource, describeChat } from '../openai/backend.js';
+
+/** The cache file of the LLM judge's replies inside the output folder. */
+export const LLM_JUDGE_CACHE = 'llm-judge.jsonl';
 
 export interface ExplainResult {
   explanations: Record<string, ExplanationMetrics | null>; // null: not run or failed (icl-llm; see notes)
@@ -50,6 +56,8 @@ export interface ExplainResult {
 export type AspectStudy = Record<'none' | AspectId, AspectCoverage>;
 
 export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
+  const judgeAt = chatSource(cfg, 'judgeUrl', 'judgeGguf');
+  const llmAt = chatSource(cfg, 'llmUrl', 'llmGguf');
   await initEngine({ backend: 'auto' });
   const src = tasksSources(cfg.tasks);
   const ds = readDataset(src.data);
@@ -112,9 +120,14 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
       },
     });
   }
-  const judge = cfg.judgeUrl
-    ? new LlmJudge({ url: cfg.judgeUrl, model: cfg.judgeModel, apiKey: cfg.judgeKey ?? process.env.OPENAI_API_KEY })
-    : undefined;
+  const judge =
+    judgeAt &&
+    new LlmJudge({
+      ...judgeAt,
+      model: cfg.judgeModel,
+      apiKey: cfg.judgeKey ?? process.env.OPENAI_API_KEY,
+      cacheFile: join(cfg.out, LLM_JUDGE_CACHE),
+    });
   const result: ExplainResult = {
     explanations: {},
     distinction: null,
@@ -151,20 +164,21 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     result.examples[name] = rows.slice(0, 5);
     writeJsonlAtomic(join(cfg.out, 'explanations', `${name}.jsonl`), rows);
   };
-  /** The icl-llm row: null with a note without an endpoint, or when the endpoint is dead or refuses (an error line too). */
+  /** The icl-llm row: null with a note without a model, or when the endpoint is dead or refuses (an error line too). */
   const explainIclLlm = async () => {
-    if (!cfg.llmUrl) {
+    if (!llmAt) {
       result.explanations['icl-llm'] = null;
       result.notes!['icl-llm'] = ICL_LLM_NOT_RUN;
       return;
     }
-    if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with icl-llm (${cfg.llmModel} at ${cfg.llmUrl}) …`);
+    const where = describeChat(llmAt, cfg.llmModel);
+    if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with icl-llm (${where}) …`);
     const t0 = performance.now();
     let asked: Awaited<ReturnType<typeof iclLlmExplainer>>;
     try {
       // the examples: training explanations that ask for no aspect (an aspect-focused one has template "t7.k+<aspect>")
       const train = readTaskRecords(taskFile(cfg.tasks, 'train', 'B')).filter((r) => r.task === 7 && !r.template?.includes('+'));
-      const opts = { url: cfg.llmUrl, model: cfg.llmModel, cacheFile: join(cfg.out, ICL_LLM_CACHE), quiet: cfg.quiet };
+      const opts = { ...llmAt, model: cfg.llmModel, cacheFile: join(cfg.out, ICL_LLM_CACHE), quiet: cfg.quiet };
       asked = await iclLlmExplainer(
         cases,
         recordsOf('B'),
@@ -184,40 +198,44 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     await score('icl-llm', (performance.now() - t0) / 1000);
     const st = asked.stats;
     result.notes!['icl-llm'] =
-      `${cfg.llmModel} at ${cfg.llmUrl}, the task-7 prompt after two solved training explanations: ${st.asked} prompts, ${st.cached} replies from the cache, ${st.failed} without a reply (an empty text)`;
+      `${where}, the task-7 prompt after two solved training explanations: ${st.asked} prompts, ${st.cached} replies from the cache, ${st.failed} without a reply (an empty text)`;
   };
   try {
-    for (const x of explainers) {
-      const { e, dispose, asking, free } = await x.make();
-      let seconds = 0;
-      try {
-        if (free) {
-          if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name}, decoding freely …`);
+    try {
+      for (const x of explainers) {
+        const { e, dispose, asking, free } = await x.make();
+        let seconds = 0;
+        try {
+          if (free) {
+            if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name}, decoding freely …`);
+            const t0 = performance.now();
+            const freeTexts = free.explain(cases);
+            const { metrics, rows } = scoreExplanations(cases, freeTexts, catalogue, metadata, (performance.now() - t0) / 1000);
+            result.free!.explanations[e.name] = metrics;
+            writeJsonlAtomic(join(cfg.out, 'explanations', 'free', `${e.name}.jsonl`), rows);
+          }
+          if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name} …`);
           const t0 = performance.now();
-          const freeTexts = free.explain(cases);
-          const { metrics, rows } = scoreExplanations(cases, freeTexts, catalogue, metadata, (performance.now() - t0) / 1000);
-          result.free!.explanations[e.name] = metrics;
-          writeJsonlAtomic(join(cfg.out, 'explanations', 'free', `${e.name}.jsonl`), rows);
+          texts[e.name] = e.explain(cases);
+          seconds = (performance.now() - t0) / 1000;
+          if (asking && studied.length > 0) {
+            if (!cfg.quiet) console.error(`asking ${e.name} for each aspect on ${studied.length} pairs …`);
+            const study = { none: aspectCoverage(texts[e.name].slice(0, studied.length), studied, catalogue, null) } as AspectStudy;
+            for (const a of ASPECTS) study[a] = aspectCoverage(asking(aspectWord(a)).explain(studied), studied, catalogue, a);
+            result.aspectStudy[e.name] = study;
+          }
+        } finally {
+          dispose?.();
         }
-        if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name} …`);
-        const t0 = performance.now();
-        texts[e.name] = e.explain(cases);
-        seconds = (performance.now() - t0) / 1000;
-        if (asking && studied.length > 0) {
-          if (!cfg.quiet) console.error(`asking ${e.name} for each aspect on ${studied.length} pairs …`);
-          const study = { none: aspectCoverage(texts[e.name].slice(0, studied.length), studied, catalogue, null) } as AspectStudy;
-          for (const a of ASPECTS) study[a] = aspectCoverage(asking(aspectWord(a)).explain(studied), studied, catalogue, a);
-          result.aspectStudy[e.name] = study;
-        }
-      } finally {
-        dispose?.();
+        await score(e.name, seconds);
       }
-      await score(e.name, seconds);
+    } finally {
+      engines.dispose();
     }
+    if (baselines.has('icl-llm')) await explainIclLlm();
   } finally {
-    engines.dispose();
+    judge?.dispose();
   }
-  if (baselines.has('icl-llm')) await explainIclLlm();
   if (cfg.distinction && base) {
     const s = await Surrogate.base(base);
     try {

@@ -1,12 +1,14 @@
 // A reply cache for chat requests in a JSON-lines file, one {"key", "reply"} per line (key: sha256
-// of the model name and the messages). Replies are appended as they arrive, so a killed run keeps
-// what it got; on opening, a cut-off or malformed last line is dropped from the file. Failures are not cached.
+// of the back-end's model, an endpoint's model name or a GGUF file's identity, and the messages).
+// Replies are appended as they arrive, so a killed run keeps what it got; on opening, a cut-off or
+// malformed last line is dropped from the file. Failures are not cached.
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
 import { makeDir } from '../engine/out_dir.js';
 import { dirname } from 'node:path';
 import { DataError } from '../engine/errors.js';
-import type { ChatClient, ChatMessage } from './chat.js';
+import type { ChatBackend } from './backend.js';
+import type { ChatMessage } from './chat.js';
 
 /** The cache key of one request: hex sha256 of the model and the messages. */
 export function replyKey(model: string, messages: readonly ChatMessage[]): string {
@@ -58,21 +60,21 @@ export class ReplyCache {
 
 /**
  * Replies to every conversation, in order (null: failed): from the cache where it has them, else
- * from the client, each new reply cached as it arrives. onDone(n) reports n more conversations
+ * from the back-end, each new reply cached as it arrives. onDone(n) reports n more conversations
  * answered (first the cached ones, then each request as it finishes); `cached` counts the former.
  */
 export async function completeCached(
-  client: ChatClient,
+  backend: ChatBackend,
   cache: ReplyCache,
   conversations: readonly ChatMessage[][],
   onDone?: (n: number) => void,
 ): Promise<{ replies: (string | null)[]; cached: number }> {
-  const keys = conversations.map((m) => replyKey(client.model, m));
+  const keys = conversations.map((m) => replyKey(backend.model, m));
   const replies: (string | null)[] = keys.map((k) => cache.get(k) ?? null);
   const missing = replies.flatMap((r, i) => (r === null ? [i] : []));
   const cached = conversations.length - missing.length;
   if (cached > 0) onDone?.(cached);
-  await client.completeAll(
+  await backend.completeAll(
     missing.map((i) => conversations[i]),
     (j, reply) => {
       const i = missing[j];

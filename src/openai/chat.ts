@@ -3,6 +3,7 @@
 // starts with the client's label and has the API key blanked out. Never logs the key.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../engine/errors.js';
+import type { ChatBackend } from './backend.js';
 
 /** One message of an OpenAI-style chat request (assistant: an earlier answer, e.g. an in-context example's). */
 export interface ChatMessage {
@@ -89,7 +90,7 @@ function replyContent(j: unknown): string | undefined {
   return typeof content === 'string' ? content : undefined;
 }
 
-export class ChatClient {
+export class ChatClient implements ChatBackend {
   readonly model: string;
   /** Why the latest failed attempt failed (a network error, a timeout, an HTTP 5xx or 429), for the caller's message. */
   lastFailure: string | undefined;
@@ -151,6 +152,9 @@ export class ChatClient {
     if (fatal !== undefined) throw fatal;
     return replies;
   }
+
+  /** Nothing to free: each request is its own. */
+  dispose(): void {}
 
   private intAtLeast(name: string, v: number, min: number): number {
     if (!Number.isInteger(v) || v < min) throw new UserError(`${this.label}: ${name} must be an integer ≥ ${min}, got ${v}`);

@@ -81,7 +81,7 @@ const COLUMNS: { head: string; get: (r: Row) => number | null | undefined; chart
 
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(4));
 
-/** The columns any row has a value for (the LLM judge only with --judge-url). */
+/** The columns any row has a value for (the LLM judge only with --judge-url or --judge-gguf). */
 function shown(rows: Row[]) {
   return COLUMNS.filter((c) => rows.some((r) => c.get(r) !== null && c.get(r) !== undefined));
 }

@@ -40,11 +40,13 @@ export const RUN_SPEC = {
   ),
   llmUrl: maybe(
     text('<url>'),
-    'OpenAI-compatible endpoint for the icl-llm baseline (tasks 1, 2, 3 and explanations; the icl prompts), e.g. http://127.0.0.1:8080/v1; API key from $OPENAI_API_KEY; without it the row is reported as not run',
+    'OpenAI-compatible endpoint for the icl-llm baseline (tasks 1, 2, 3 and explanations; the icl prompts), e.g. http://127.0.0.1:8080/v1; API key from $OPENAI_API_KEY; without it (or --llm-gguf) the row is reported as not run',
   ),
   llmModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the --llm-url endpoint'),
+  llmGguf: maybe(text('<file>'), 'instead of --llm-url: a GGUF chat model run in-process through llama.cpp for the icl-llm baseline'),
   judgeUrl: maybe(text('<url>'), 'OpenAI-compatible endpoint for an LLM judge of the explanations (API key from $OPENAI_API_KEY)'),
   judgeModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the judge endpoint'),
+  judgeGguf: maybe(text('<file>'), 'instead of --judge-url: a GGUF chat model run in-process through llama.cpp as the LLM judge'),
   quiet: flag('no progress bars'),
 } satisfies Spec;
 

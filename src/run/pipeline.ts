@@ -1,8 +1,8 @@
 // `recexplainer run` as a library: data → train-rec → distill (the sasrec-kd student, beside f since
 // it needs only f and the data) → tasks → pretrain (or a given base model) → align B, I, H → eval →
-// explain, one folder per stage under `out`; with --llm-url, the icl-llm baseline (icl-llm/: its
-// Table 1 row and explanations; a dead endpoint leaves its row null, the stage unfinished for a rerun,
-// and an error in `errors`); with --ablate, per removed task t an H model without it (lm-H-no<t>) and
+// explain, one folder per stage under `out`; with --llm-url or --llm-gguf, the icl-llm baseline
+// (icl-llm/: its Table 1 row and explanations; a dead endpoint leaves its row null, the stage
+// unfinished for a rerun, and an error in `errors`); with --ablate, per removed task t an H model without it (lm-H-no<t>) and
 // its scores (ablation/H-no<t>/), each a stage of its own; with --ablate-steps/--ablate-users also a
 // reference H on every task (lm-H-ref, ablation/H-ref/), all of these names suffixed -s<steps>-u<users>.
 // Resumable stage by stage: a finished stage (its final file present; metrics.json for the training
@@ -24,6 +24,7 @@ import { evaluateAll, type EvalResult } from '../eval/run.js';
 import { EXPLAIN_DEFAULTS, type ExplainConfig } from '../explain/config.js';
 import { explainAll, type ExplainResult } from '../explain/run.js';
 import { ICL_LLM_NOT_RUN } from '../tasks/icl_llm.js';
+import { chatSource, describeChat } from '../openai/backend.js';
 import { PRETRAIN_DEFAULTS } from '../base/config.js';
 import { pretrain } from '../base/pretrain.js';
 import { TRAIN_REC_DEFAULTS } from '../rec/config.js';
@@ -71,6 +72,8 @@ export interface RunOutputs {
 const MODES: readonly Form[] = ['B', 'I', 'H'];
 
 export async function runPipeline(cfg: RunConfig, say: (line: string) => void): Promise<RunOutputs> {
+  const llmAt = chatSource(cfg, 'llmUrl', 'llmGguf');
+  chatSource(cfg, 'judgeUrl', 'judgeGguf'); // both given: the one-line error, before anything runs
   const p = PROFILE[cfg.profile];
   const o = cfg.out;
   // the aligned models: the paper's B, I and H, and the item-token H row where the profile has one
@@ -101,12 +104,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   const stages: Stages = readJson<Stages>(stagesFile) ?? {};
   const ownReference = cfg.ablate.length > 0 && (cfg.ablateSteps > 0 || cfg.ablateUsers > 0);
   const steps =
-    7 +
-    aligned.length +
-    (cfg.llmUrl ? 1 : 0) +
-    2 * cfg.ablate.length +
-    (ownReference ? 1 : 0) +
-    (ownReference && cfg.ablateSteps > 0 ? 1 : 0);
+    7 + aligned.length + (llmAt ? 1 : 0) + 2 * cfg.ablate.length + (ownReference ? 1 : 0) + (ownReference && cfg.ablateSteps > 0 ? 1 : 0);
   const iclFailed: { eval?: string; explain?: string } = {}; // this call's icl-llm errors
   let n = 0;
   /** done: finished before (kept), or what the user gave instead (a string, said as it is). */
@@ -214,6 +212,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     decoding: cfg.decoding,
     judgeUrl: cfg.judgeUrl,
     judgeModel: cfg.judgeModel,
+    judgeGguf: cfg.judgeGguf,
     tasks: dirs.tasks,
     out,
     models,
@@ -237,14 +236,14 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
       finishOutFolder(dirs.explain);
     },
   );
-  // the icl-llm baseline: its own stage, finished only when the endpoint answered (a rerun asks only what the cache lacks)
+  // the icl-llm baseline: its own stage, finished only when the model answered (a rerun asks only what the cache lacks)
   const icl = { eval: join(dirs.iclLlm.eval, 'methods.json'), explain: join(dirs.iclLlm.explain, 'result.json') };
-  if (cfg.llmUrl) {
-    const llm = { llmUrl: cfg.llmUrl, llmModel: cfg.llmModel };
+  if (llmAt) {
+    const llm = { llmUrl: cfg.llmUrl, llmModel: cfg.llmModel, llmGguf: cfg.llmGguf };
     await stage(
       'icl_llm',
       existsSync(icl.eval) && existsSync(icl.explain),
-      `the icl-llm baseline: ${cfg.llmModel} at ${cfg.llmUrl}`,
+      `the icl-llm baseline: ${describeChat(llmAt, cfg.llmModel)}`,
       async () => {
         if (!existsSync(icl.eval)) {
           const ecfg = { ...evalCfg(dirs.iclLlm.eval, []), ...llm, baselines: ['icl-llm' as const] };

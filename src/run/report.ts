@@ -62,7 +62,9 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     cfg.decoding !== 'grounded' ? ` --decoding ${cfg.decoding}` : '',
     cfg.ablate.length ? ` --ablate ${cfg.ablate.join(',')}` : '',
     cfg.llmUrl ? ` --llm-url ${cfg.llmUrl} --llm-model ${cfg.llmModel}` : '',
+    cfg.llmGguf ? ` --llm-gguf ${cfg.llmGguf}` : '',
     cfg.judgeUrl ? ` --judge-url ${cfg.judgeUrl} --judge-model ${cfg.judgeModel}` : '',
+    cfg.judgeGguf ? ` --judge-gguf ${cfg.judgeGguf}` : '',
   ].join('');
   const humanFile = join(cfg.out, RATINGS_FILE);
   const ratings = ratingsSummary(

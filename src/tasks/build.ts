@@ -1,6 +1,7 @@
 // The `tasks` stage: data set + target model f → alignment samples for tasks 1–7 in forms
 // B / I / H, labelled by f (not by the ground truth). Writes <out>/{train,test}.{B,I,H}.jsonl,
-// counts.json, counts.md and config.json (with --teacher-url also teacher.jsonl, see teacher.ts).
+// counts.json, counts.md and config.json (with --teacher-url or --teacher-gguf also teacher.jsonl,
+// see teacher.ts).
 // Training samples use each user's training prefix; test samples the full training sequence
 // (train + validation item), predicting the test position. An f with no history model (a fixed
 // user table) cannot be asked about edited histories: task 7 (leave-one-out attribution) and the
@@ -46,7 +47,7 @@ const ASPECT_SHARE = 1 / 3; // training explanations that ask for one aspect
 export interface TasksResult {
   counts: Counts;
   skipped: string[]; // what f could not give, one line each (also in config.json)
-  teacher?: TeacherStats; // with a --teacher-url
+  teacher?: TeacherStats; // with a --teacher-url or --teacher-gguf
   seconds: number;
 }
 

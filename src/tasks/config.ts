@@ -19,6 +19,7 @@ import {
   type ConfigOf,
   type Spec,
 } from '../engine/options.js';
+import { chatSource } from '../openai/backend.js';
 import { recSource, recSpec } from '../rec/source.js';
 import { FORMS, type Form } from './forms.js';
 
@@ -65,6 +66,10 @@ export const TASKS_SPEC = {
     'OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) of a teacher LLM that rewrites the task-7 explanations and adds task-6 user summaries; API key from $OPENAI_API_KEY; replies cached in <out>/teacher.jsonl',
   ),
   teacherModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the teacher endpoint'),
+  teacherGguf: maybe(
+    text('<file>'),
+    'instead of --teacher-url: a GGUF chat model run in-process through llama.cpp as the teacher (replies cached the same way)',
+  ),
   teacherConcurrency: opt(4, int(1), 'teacher requests in flight at once'),
   quiet: flag('no progress bar'),
   force: flag('overwrite a finished output of this command in --out'),
@@ -85,6 +90,7 @@ export function validateTasksConfig(cfg: TasksConfig): void {
   }
   if (cfg.forms.length === 0) throw new UserError('--forms: name at least one of B, I, H');
   recSource(cfg);
+  chatSource(cfg, 'teacherUrl', 'teacherGguf');
 }
 
 /** What config.json holds: the resolved config with the template file's path; the teacher's settings and counts only when one was used, its key never; what f could not give (skipped), when anything. */

@@ -1,8 +1,9 @@
 // The optional teacher LLM of the `tasks` stage (the paper had GPT-4 write these texts): it rewrites
 // the task-7 explanations from f's facts (kept only when one opens with f's decision and is short;
 // pairs that ask for one aspect keep their aspect text) and adds a preference summary of every
-// training task-6 history (task 6, key "<key>-sum", template t6s, I form only). Replies are cached
-// in <out>/teacher.jsonl, so a killed run asks only for the rest.
+// training task-6 history (task 6, key "<key>-sum", template t6s, I form only). The teacher is an
+// OpenAI-compatible endpoint (--teacher-url) or a GGUF file run through llama.cpp (--teacher-gguf);
+// replies are cached in <out>/teacher.jsonl, so a killed run asks only for the rest.
 import { join } from 'node:path';
 import type { Item } from '../data/process.js';
 import { DataError } from '../engine/errors.js';
@@ -10,8 +11,8 @@ import { Progress } from '../engine/progress.js';
 import { Rng } from '../engine/rng.js';
 import { parseDecision } from '../facts/decision.js';
 import { topThemes, type ExplanationFacts } from '../facts/targets.js';
+import { chatSource, openChat } from '../openai/backend.js';
 import { completeCached, ReplyCache } from '../openai/cache.js';
-import { ChatClient } from '../openai/chat.js';
 import type { TasksConfig } from './config.js';
 import type { Source, Titles } from './generate.js';
 import { explanationMessages, summaryMessages } from './teacher_prompts.js';
@@ -43,21 +44,23 @@ function usableExplanation(reply: string, decision: 'yes' | 'no'): boolean {
 }
 
 /**
- * With cfg.teacherUrl: replaces the responses of byTask[7] by the teacher's usable replies and
- * appends the summary sources to byTask[6]; returns what it did. Without it: does nothing (undefined).
- * A 4xx other than 429 from the endpoint is a one-line UserError.
+ * With a teacher (cfg.teacherUrl or cfg.teacherGguf): replaces the responses of byTask[7] by the
+ * teacher's usable replies and appends the summary sources to byTask[6]; returns what it did.
+ * Without one: does nothing (undefined). A 4xx other than 429 from the endpoint, or a GGUF file that
+ * cannot run, is a one-line UserError.
  */
 export async function applyTeacher(byTask: Source[][], cfg: TasksConfig, ctx: TeacherContext): Promise<TeacherStats | undefined> {
-  if (cfg.teacherUrl === undefined) return undefined;
+  const source = chatSource(cfg, 'teacherUrl', 'teacherGguf');
+  if (source === undefined) return undefined;
   if (ctx.templates.prompts.t6s.length === 0) {
     throw new DataError(
       { file: ctx.templates.file, field: 't6s' },
       "missing: the teacher's user summaries need a non-empty array of template strings",
     );
   }
-  const client = new ChatClient({
+  const backend = openChat({
+    ...source,
     label: 'teacher',
-    url: cfg.teacherUrl,
     model: cfg.teacherModel,
     apiKey: cfg.teacherKey ?? process.env.OPENAI_API_KEY,
     concurrency: cfg.teacherConcurrency,
@@ -91,9 +94,9 @@ export async function applyTeacher(byTask: Source[][], cfg: TasksConfig, ctx: Te
   ];
 
   const progress = new Progress({ label: 'teacher', total: conversations.length, unit: 'texts/s', quiet: cfg.quiet });
-  const { replies, cached } = await completeCached(client, new ReplyCache(join(cfg.out, TEACHER_CACHE)), conversations, (n) =>
+  const { replies, cached } = await completeCached(backend, new ReplyCache(join(cfg.out, TEACHER_CACHE)), conversations, (n) =>
     progress.tick(n),
-  );
+  ).finally(() => backend.dispose());
   progress.finish();
 
   const stats: TeacherStats = {

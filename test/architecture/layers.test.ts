@@ -14,8 +14,8 @@ const LAYER: Record<string, number> = {
   engine: 0, // tensors, kernels, files, errors, RNG, progress
   report: 0, // SVG charts
   data: 1, // raw logs → data set folder; text forms of titles and lists
-  openai: 1, // client for OpenAI-compatible chat endpoints
   lm: 1, // the language model, a library that knows no data set
+  openai: 2, // chat models for the LLM roles: OpenAI-compatible endpoints, GGUF files through llama.cpp (lm)
   rec: 2, // target recommenders
   facts: 3, // f-grounded facts: attribution, aspects, explanation texts, citations
   tasks: 4, // alignment samples and their folder

@@ -392,6 +392,19 @@ test('flag combinations a stage cannot run are one-line errors naming both flags
       ['eval', '--tasks', tmp(), '--out', tmp(), '--baselines', 'random,icl'],
       'recexplainer: --baselines icl needs --base-model (or an aligned --model whose base it reuses)',
     ],
+    ...(
+      [
+        ['tasks', [...need, '--rec', 'r'], 'teacher'],
+        ['eval', ['--tasks', tmp(), '--out', tmp(), '--baselines', 'random,icl-llm'], 'llm'],
+        ['explain', ['--tasks', tmp(), '--out', tmp()], 'llm'],
+        ['explain', ['--tasks', tmp(), '--out', tmp()], 'judge'],
+        ['run', ['--out', tmp()], 'llm'],
+        ['run', ['--out', tmp()], 'judge'],
+      ] as const
+    ).map(([command, args, role]) => [
+      [command, ...args, `--${role}-url`, 'http://127.0.0.1:1/v1', `--${role}-gguf`, 'm.gguf'],
+      `recexplainer: --${role}-url and --${role}-gguf: name one, an OpenAI-compatible endpoint or a GGUF file`,
+    ]),
   ] as [string[], string][]) {
     const r = cli(args);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);

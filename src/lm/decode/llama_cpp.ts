@@ -12,28 +12,21 @@
 // log-probabilities match ours to float32 rounding (≤ 6e-5 measured); llama.cpp's own defaults (F16
 // KV cache, flash attention: its CPU kernel rounds queries to F16) differ by ~1e-2 and more on
 // peaked models (0.17 at a logit range of 70).
-import { UserError, DataError } from '../../engine/errors.js';
-import { SyncWorker } from '../../engine/sync_worker.js';
+import { DataError } from '../../engine/errors.js';
+import type { SyncWorker } from '../../engine/sync_worker.js';
+import { firstLine, startLlamaWorker, THREADS } from './llama_cpp_worker.js';
 import type { Stepper } from './reference_step.js';
 import type { TextEngine } from './text_engine.js';
 
 export interface LlamaCppOptions {
-  threads?: number; // llama.cpp's threads (default 1, as our decoder; see THREADS)
+  threads?: number; // llama.cpp's threads (default 1, as our decoder; see llama_cpp_worker.ts THREADS)
   sequences?: number; // rows decoded together (default 8)
   contextSize?: number; // tokens per row (default: the model's context, at most 4096)
   exact?: boolean; // F32 KV cache, no flash attention (default true); false: llama.cpp's defaults
 }
 
-/**
- * One thread by default: llama.cpp's threads spin-wait at every op's barrier, which collapses on a busy
- * machine (the same small eval took 243 s on 2 threads, 0.33 s on 1, at load 6 to 9 on 2 cores).
- */
-const THREADS = 1;
-
-// Plain JavaScript: it runs in the worker (see SyncWorker), where `data.url` is node-llama-cpp's entry.
+// Plain JavaScript: it runs in the worker (llama_cpp_worker.ts), where `llama` is node-llama-cpp's CPU build.
 const HANDLER = `
-let nlc;
-let llama;
 const models = new Map();
 let nextId = 0;
 
@@ -101,12 +94,7 @@ async function bySlots(m, items, fn) {
   return out;
 }
 
-async function handle(r) {
-  if (r.op === 'init') {
-    nlc = await import(data.url);
-    llama = await nlc.getLlama({ gpu: false, build: 'never', logLevel: nlc.LlamaLogLevel.error });
-    return null;
-  }
+async function handleOp(r) {
   if (r.op === 'open') {
     const model = await llama.loadModel({ modelPath: r.path });
     const contextSize = Math.min(model.trainContextSize, r.contextSize ?? 4096);
@@ -149,26 +137,12 @@ async function handle(r) {
 }
 `;
 
-const firstLine = (e: unknown) => String((e as Error).message ?? e).split('\n')[0];
-
 /** The worker holding node-llama-cpp, shared by the open engines (closed with the last). */
 let shared: { worker: SyncWorker; users: number } | undefined;
 
 function acquire(): SyncWorker {
   if (shared) return (shared.users++, shared.worker);
-  let url: string;
-  try {
-    url = import.meta.resolve('node-llama-cpp');
-  } catch {
-    throw new UserError('the llama-cpp engine needs the node-llama-cpp package (npm install node-llama-cpp@3.21.1)');
-  }
-  const worker = new SyncWorker(HANDLER, { url });
-  try {
-    worker.call({ op: 'init' });
-  } catch (e) {
-    worker.close();
-    throw new UserError(`node-llama-cpp cannot be loaded: ${firstLine(e)}`);
-  }
+  const worker = startLlamaWorker(HANDLER, 'the llama-cpp engine');
   shared = { worker, users: 1 };
   return worker;
 }

@@ -5,6 +5,7 @@
 // message is never searched for special tokens, and an answer's ids can be told apart (loss mask).
 // An assistant turn must end with a special token (e.g. <|im_end|>, <|eot_id|>), the model's end of
 // answer; the generation prompt must be exactly what precedes an answer. Otherwise a one-line UserError.
+// chatRenderer renders text alone, without these checks (a prompt another engine answers).
 import { Template } from '@huggingface/jinja';
 import { UserError } from '../../engine/errors.js';
 
@@ -30,22 +31,38 @@ export function chatTemplateSource(value: unknown): string | undefined {
   return undefined;
 }
 
+/** A conversation rendered as text; a template error is a one-line UserError. */
+export type RenderChat = (messages: readonly { role: string; content: string }[], addGenerationPrompt: boolean) => string;
+
+/** The template compiled for rendering alone (no checks: e.g. for generation with another engine); a syntax error is a UserError. */
+export function chatRenderer(source: string, vars: { bos_token: string; eos_token: string }): RenderChat {
+  let template: Template;
+  try {
+    template = new Template(source);
+  } catch (e) {
+    throw new UserError(`chat template: ${oneLine(e)}`);
+  }
+  return (messages, addGenerationPrompt) => {
+    try {
+      return template.render({ messages, add_generation_prompt: addGenerationPrompt, ...vars });
+    } catch (e) {
+      throw new UserError(`chat template: ${oneLine(e)}`);
+    }
+  };
+}
+
 export class ChatTemplate {
-  private readonly template: Template;
+  private readonly renderText: RenderChat;
   /** The special token that ends an assistant turn. */
   readonly end: string;
 
   /** specials: the contents of the vocabulary's special tokens, to find the end of a turn. */
   constructor(
     readonly source: string,
-    private readonly vars: { bos_token: string; eos_token: string },
+    vars: { bos_token: string; eos_token: string },
     specials: readonly string[],
   ) {
-    try {
-      this.template = new Template(source);
-    } catch (e) {
-      throw new UserError(`chat template: ${oneLine(e)}`);
-    }
+    this.renderText = chatRenderer(source, vars);
     const probe: ChatMessage[] = [
       { role: 'user', content: 'Q' },
       { role: 'assistant', content: 'A' },
@@ -65,11 +82,7 @@ export class ChatTemplate {
 
   /** The conversation as text, as apply_chat_template renders it. */
   render(messages: readonly ChatMessage[], addGenerationPrompt: boolean): string {
-    try {
-      return this.template.render({ messages, add_generation_prompt: addGenerationPrompt, ...this.vars });
-    } catch (e) {
-      throw new UserError(`chat template: ${oneLine(e)}`);
-    }
+    return this.renderText(messages, addGenerationPrompt);
   }
 
   /** The conversation as markup and message pieces, in order; each message exactly once. */
