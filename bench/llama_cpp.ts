@@ -15,6 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PRETRAIN_DEFAULTS, pretrainLlamaConfig } from '../src/base/config.js';
 import { initEngine } from '../src/engine/backend.js';
 import { Rng } from '../src/engine/rng.js';
 import { fixedConstraint } from '../src/lm/decode/constraint.js';
@@ -26,16 +27,7 @@ import { Llama } from '../src/lm/model/llama.js';
 import { placeholderVocab } from '../test/lm/llama_cpp.js';
 import { writeResult } from './common.js';
 
-const CFG = {
-  vocab_size: 4096,
-  hidden_size: 256,
-  num_hidden_layers: 4,
-  num_attention_heads: 4,
-  num_key_value_heads: 4,
-  intermediate_size: 688,
-  max_position_embeddings: 512,
-  tie_word_embeddings: true,
-};
+const CFG = pretrainLlamaConfig(PRETRAIN_DEFAULTS);
 const THREADS = 1;
 const PROMPTS = 4;
 

@@ -1,7 +1,8 @@
 // Configuration of `pretrain`, one spec (src/engine/options.ts) for the config, its defaults and its
-// flags (--kv-heads ↔ kvHeads), and the check of its combinations (the Llama shape the flags make).
+// flags (--kv-heads ↔ kvHeads), the check of its combinations, and the Llama shape the flags make.
 import { UserError } from '../engine/errors.js';
 import { defaultsOf, flag, float, int, opt, req, text, type ConfigOf, type Spec } from '../engine/options.js';
+import { LLAMA_DEFAULTS, resolveLlamaConfig, type LlamaConfig } from '../lm/model/config.js';
 
 // Sized for a useful base model in about 3½ minutes on a 2-core CPU: d 256 / 4 layers / ffn 688
 // (SwiGLU's 8/3·d rounded) is the project's default Llama shape; vocab 4096 halves the head and
@@ -56,4 +57,23 @@ export function validatePretrainConfig(cfg: PretrainConfig): void {
     throw new UserError(`--copy-batch-size ${cfg.copyBatchSize} must be a multiple of --batch-size ${cfg.batchSize}`);
   if (cfg.kvHeads > cfg.heads || cfg.heads % cfg.kvHeads !== 0)
     throw new UserError(`--kv-heads ${cfg.kvHeads} must divide --heads ${cfg.heads}`);
+}
+
+/** The Llama the pretrain flags describe (with the defaults: the embedded base model's shape). */
+export function pretrainLlamaConfig(
+  cfg: Pick<PretrainConfig, 'vocab' | 'hidden' | 'layers' | 'heads' | 'kvHeads' | 'ffn' | 'seqLen' | 'tied'>,
+): LlamaConfig {
+  return resolveLlamaConfig(
+    {
+      vocab_size: cfg.vocab,
+      hidden_size: cfg.hidden,
+      num_hidden_layers: cfg.layers,
+      num_attention_heads: cfg.heads,
+      num_key_value_heads: cfg.kvHeads,
+      intermediate_size: cfg.ffn,
+      max_position_embeddings: Math.max(cfg.seqLen, LLAMA_DEFAULTS.max_position_embeddings),
+      tie_word_embeddings: cfg.tied,
+    },
+    'pretrain flags',
+  );
 }

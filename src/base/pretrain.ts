@@ -17,13 +17,13 @@ import { tf } from '../engine/tf.js';
 import { lineChart } from '../report/svg.js';
 import { readDataset } from '../data/dataset.js';
 import { saveLm } from '../lm/io/checkpoint.js';
-import { LLAMA_DEFAULTS, resolveLlamaConfig, type LlamaConfig } from '../lm/model/config.js';
+import type { LlamaConfig } from '../lm/model/config.js';
 import { Llama } from '../lm/model/llama.js';
 import { headCrossEntropy } from '../lm/train/loss.js';
 import { Tokenizer, trainTokenizer } from '../lm/tokenizer/tokenizer.js';
 import { pretrainDocuments, tokenizerCorpus } from './corpus.js';
 import { trainLm, type LmLogEntry } from '../lm/train/train.js';
-import { validatePretrainConfig, type PretrainConfig } from './config.js';
+import { pretrainLlamaConfig, validatePretrainConfig, type PretrainConfig } from './config.js';
 import { copyCurriculum, copyMixture, copyVocab } from './copy.js';
 import { copyProbe, type CopyProbeResult } from './copy_probe.js';
 
@@ -153,19 +153,7 @@ export async function pretrain(cfg: PretrainConfig): Promise<PretrainMetrics> {
   const { train, heldout } = pretrainWindows(tok, cfg.data, cfg.seqLen, cfg.seed);
   if (train.length < cfg.batchSize) throw new UserError(`only ${train.length} training windows for --batch-size ${cfg.batchSize}`);
 
-  const llama = resolveLlamaConfig(
-    {
-      vocab_size: cfg.vocab,
-      hidden_size: cfg.hidden,
-      num_hidden_layers: cfg.layers,
-      num_attention_heads: cfg.heads,
-      num_key_value_heads: cfg.kvHeads,
-      intermediate_size: cfg.ffn,
-      max_position_embeddings: Math.max(cfg.seqLen, LLAMA_DEFAULTS.max_position_embeddings),
-      tie_word_embeddings: cfg.tied,
-    },
-    'pretrain flags',
-  );
+  const llama = pretrainLlamaConfig(cfg);
   const model = new Llama(llama, cfg.seed);
   const params = model.variables().reduce((n, v) => n + v.size, 0);
   const trainLog = folder.trainLog<PretrainLogEntry>(cfg.resume, (e) => e.step);
