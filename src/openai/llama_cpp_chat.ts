@@ -20,6 +20,7 @@ import { UserError } from '../engine/errors.js';
 import { fsUserError } from '../engine/fs_errors.js';
 import type { SyncWorker } from '../engine/sync_worker.js';
 import { firstLine, startLlamaWorker, THREADS } from '../lm/decode/llama_cpp_worker.js';
+import { notGguf } from '../lm/io/gguf_read.js';
 import { chatRenderer, type RenderChat } from '../lm/tokenizer/chat_template.js';
 import type { ChatBackend } from './backend.js';
 import type { ChatMessage } from './chat.js';
@@ -95,7 +96,8 @@ function checkGguf(label: string, file: string): { path: string; stats: Stats } 
     throw new UserError(`${label}: ${fsUserError(e)?.message ?? `${path}: ${firstLine(e)}`}`);
   }
   if (!stats.isFile()) throw new UserError(`${label}: ${path}: not a file`);
-  if (head.toString('latin1') !== 'GGUF') throw new UserError(`${label}: ${path}: not a GGUF file (no "GGUF" magic at the start)`);
+  const bad = notGguf(head);
+  if (bad) throw new UserError(`${label}: ${path}: ${bad}`);
   return { path, stats };
 }
 

@@ -131,10 +131,17 @@ export function readGguf(file: string): Gguf {
   return parseGguf(readFileSync(file), file);
 }
 
+/** Why bytes that should open a .gguf file do not, or null: they must start with the magic "GGUF". */
+export function notGguf(head: Uint8Array): string | null {
+  return head.length >= 4 && Buffer.from(head.subarray(0, 4)).toString('latin1') === 'GGUF'
+    ? null
+    : 'not a GGUF file (no "GGUF" magic at the start)';
+}
+
 export function parseGguf(bytes: Uint8Array, file: string): Gguf {
   const c = new Cursor(bytes, file);
-  if (bytes.length < 4 || Buffer.from(bytes.subarray(0, 4)).toString('latin1') !== 'GGUF')
-    throw new DataError({ file }, 'not a GGUF file (no "GGUF" magic at the start)');
+  const bad = notGguf(bytes);
+  if (bad) throw new DataError({ file }, bad);
   c.pos = 4;
   const version = c.u32('the version');
   if (version !== 2 && version !== 3) throw new DataError({ file }, `GGUF version ${version} is not supported (2 or 3)`);
