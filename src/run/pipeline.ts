@@ -276,7 +276,6 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   }
   // the task ablation: per removed task an H model without it, and with --ablate-steps/--ablate-users a
   // reference H on every task, trained and scored the same way; each model and each score a stage
-  const ablateUsers = cfg.ablateUsers || undefined;
   for (const key of [...(ownReference ? ['ref'] : []), ...cfg.ablate.map(String)]) {
     const drop = key === 'ref' ? [] : [Number(key)];
     const what = key === 'ref' ? 'RecExplainer-H on every task (the ablation’s reference)' : `RecExplainer-H without task ${key}`;
@@ -304,7 +303,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
         ...evalCfg(join(dir, 'eval'), [lm.dir]),
         baselines: [],
         freeToo: false,
-        ...(ablateUsers ? { users: ablateUsers } : {}),
+        ...(cfg.ablateUsers > 0 ? { users: cfg.ablateUsers } : {}),
       };
       claimOutFolder(ecfg.out, 'eval', ecfg, { force: true });
       const m = Object.values((await evaluateAll(ecfg)).methods)[0]!;
@@ -315,7 +314,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
         distinction: false,
         aspectStudy: 0,
         freeToo: false,
-        ...(ablateUsers ? { sample: ablateUsers } : {}),
+        ...(cfg.ablateUsers > 0 ? { sample: cfg.ablateUsers } : {}),
       };
       claimOutFolder(xcfg.out, 'explain', xcfg, { force: true });
       const x = Object.values((await explainAll(xcfg)).explanations)[0]!;
