@@ -199,7 +199,8 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
   const b = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   assert.deepEqual([b.ablation.steps, b.ablation.users], [12, 8]);
   assert.deepEqual(Object.keys(b.ablation.tasks), ['3']);
-  assert.ok(b.ablation.reference.task3.acc >= 0, 'the reference row is its own');
+  assert.equal(b.ablation.reference.explanations.samples, 8, 'the reference row is its own, scored on --ablate-users pairs');
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'lm-H-no3', 'metrics.json'), 'utf8')), aligned, 'the finished ablation is untouched');
   assert.notDeepEqual(b.ablation.tasks['3'], t3, 'the smaller no-3 model is another model');
   assert.equal(b.ablation.tasks['3'].explanations.samples, 8);
   assert.match(
