@@ -76,20 +76,24 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   const titles = titlesById(ds.items);
   const pick = new TemplatePicker(templates, new Rng(cfg.seed));
   const rng = new Rng(cfg.seed + 1);
+  // the extra training prefixes (--prefixes > 1) draw from their own streams, so the test samples and
+  // every other training sample are the same whatever --prefixes is (ablations of it compare like with like)
+  const extra = { pick: new TemplatePicker(templates, new Rng(cfg.seed + 5)), rng: new Rng(cfg.seed + 6) };
   const byTask: Source[][] = [[], [], [], [], [], [], [], []]; // index = task id
   const progress = new Progress({ label: 'tasks', total: ds.sequences.length, unit: 'users/s', quiet: cfg.quiet });
   for (const seq of ds.sequences) {
     for (const c of userContexts(seq.user, seq.items, prefixes, cfg.maxHistory)) {
       const ctx: Context = { ...c, scores: rec.scoreAll(c.history, seq.user - 1) }; // once per history, reused by tasks 1–3
-      byTask[1].push(nextItemTask(ctx, titles, pick.pick('t1')));
-      const ranking = rankingTask(ctx, titles, cfg.task2Items, rng, pick.pick('t2'));
+      const draw = ctx.prefix === 0 ? { pick, rng } : extra;
+      byTask[1].push(nextItemTask(ctx, titles, draw.pick.pick('t1')));
+      const ranking = rankingTask(ctx, titles, cfg.task2Items, draw.rng, draw.pick.pick('t2'));
       if (ranking) byTask[2].push(ranking);
       if (ctx.prefix === 0) {
         byTask[3].push(
           ...interestTask(ctx, { posTop: cfg.posTop, negBottom: cfg.negBottom, ...templates.answers }, rng, () => pick.pick('t3')),
         );
       }
-      byTask[6].push(historyTask(ctx, titles, pick.pick('t6')));
+      byTask[6].push(historyTask(ctx, titles, draw.pick.pick('t6')));
     }
     progress.tick();
   }

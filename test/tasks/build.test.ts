@@ -202,6 +202,22 @@ test('the same seed gives byte-identical files; another seed does not', () => {
   assert.ok(!readFileSync(join(other, 'train.B.jsonl')).equals(readFileSync(join(out, 'train.B.jsonl'))));
 });
 
+test('--prefixes adds training samples and changes no other: the test files and the first-prefix samples are the same with 1', () => {
+  const one = join(tmp, 'p1');
+  assert.equal(cli(['tasks', ...ARGS, '--prefixes', '1', '--out', one]).code, 0);
+  for (const form of ['B', 'I', 'H']) {
+    assert.ok(readFileSync(join(one, `test.${form}.jsonl`)).equals(readFileSync(join(out, `test.${form}.jsonl`))), `test.${form}`);
+    const two = read(out, `train.${form}.jsonl`);
+    const extra = two.filter((r) => /-p2(-|$)/.test(r.id));
+    assert.ok(extra.length > 0 && extra.every((r) => [1, 2, 6].includes(r.task)), form);
+    assert.deepEqual(
+      read(one, `train.${form}.jsonl`),
+      two.filter((r) => !extra.includes(r)),
+      form,
+    );
+  }
+});
+
 test('--sharegpt replaces the Brown corpus for task 5 (prompt = human turn, no template)', () => {
   const file = join(tmp, 'sg.json');
   const convs = Array.from({ length: 30 }, (_, i) => ({
