@@ -3,6 +3,7 @@
 import { choice, flag, int, maybe, opt, text, type ConfigOf, type Spec } from '../engine/options.js';
 import { DECODINGS, type Decoding } from '../lm/decode/constraint.js';
 import { ablateTasks } from './ablation.js';
+import { PAPER_DATASETS } from './paper.js';
 import { PROFILES } from './profiles.js';
 
 export const RUN_SPEC = {
@@ -22,6 +23,10 @@ export const RUN_SPEC = {
     'grounded',
     choice(DECODINGS, '<d>'),
     "the LMs' answers and explanations: grounded (catalogue titles only; free decoding is reported beside it) or free (the paper's)",
+  ),
+  paper: maybe(
+    choice(PAPER_DATASETS, '<d>'),
+    "print the paper's Table 1 figures on its data set games (Amazon Video Games), movies (Amazon Movies and TV) or steam beside ours in the report",
   ),
   ablate: opt<number[]>(
     [],

@@ -17,16 +17,8 @@ import { countsMarkdown, type Counts } from '../tasks/counts.js';
 import type { RunConfig } from './config.js';
 import type { RunOutputs } from './pipeline.js';
 import { ablationChart, ablationMarkdown } from './ablation.js';
+import { PAPER_BEST, PAPER_DATASET_NAMES, paperMarkdown, paperTable } from './paper.js';
 import { explanationRows, RATINGS_FILE, ratingsSummary, readRatings } from '../explain/ratings.js';
-
-/** The paper's best RecExplainer figure on any of its three data sets (Table 1), for reference. */
-export const PAPER_BEST = {
-  'task1.hr@5': 0.9615,
-  'task1.ndcg@5': 0.8242,
-  'task2.ndcg@5': 0.9083,
-  'task3.acc': 0.9904,
-  'task6.hcr': 0.1461,
-};
 
 /** The checked-out commit (short), or null outside a git checkout. Read it before a run starts. */
 export function currentCommit(): string | null {
@@ -60,6 +52,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     cfg.data ? ` --data ${cfg.data}` : '',
     cfg.baseModel ? ` --base-model ${cfg.baseModel}` : '',
     cfg.decoding !== 'grounded' ? ` --decoding ${cfg.decoding}` : '',
+    cfg.paper ? ` --paper ${cfg.paper}` : '',
     cfg.ablate.length ? ` --ablate ${cfg.ablate.join(',')}` : '',
     cfg.llmUrl ? ` --llm-url ${cfg.llmUrl} --llm-model ${cfg.llmModel}` : '',
     cfg.llmGguf ? ` --llm-gguf ${cfg.llmGguf}` : '',
@@ -88,6 +81,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     base_lm: baseLm,
     alignment,
     methods: r.methods,
+    ...(cfg.paper ? { paper: { dataset: PAPER_DATASET_NAMES[cfg.paper], methods: paperTable(cfg.paper) } } : {}),
     notes: { methods: r.notes, explanations: r.explain.notes ?? {} },
     ...(r.free || r.explain.free ? { free: { ...r.free, ...r.explain.free } } : {}),
     explanations: r.explain.explanations,
@@ -125,8 +119,9 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     methodsTable(r.methods, [], r.notes),
     '',
     `Paper's best RecExplainer figures (any data set): T1 H@5 ${PAPER_BEST['task1.hr@5']}, T1 N@5 ${PAPER_BEST['task1.ndcg@5']}, T2 N@5 ${PAPER_BEST['task2.ndcg@5']}, T3 ACC ${PAPER_BEST['task3.acc']}, T6 HCR ${PAPER_BEST['task6.hcr']}.`,
-    "T1: f's top-1 item among 5 beam-search outputs; T2: graded NDCG@5 of the generated order of 5 candidates against f's (relevance 5…1, unnamed candidates appended worst-first); T3: yes/no by answer likelihood; T6: share of the shown history recovered from the user embedding; T4: item → title on training items; invalid: outputs that are no catalogue title.",
+    "T1: f's top-1 item among 5 beam-search outputs; T2: NDCG@5 of the generated order of 5 candidates against f's as the reference implementation computes it (relevance 1000/100/10/1/0, linear gain, unnamed candidates gain nothing), graded: ours (relevance 5…1, 2^rel − 1, unnamed candidates appended worst-first); T3: yes/no by answer likelihood; T6: share of the shown history recovered from the user embedding; T4: item → title on training items; invalid: outputs that are no catalogue title.",
     '',
+    ...(cfg.paper ? paperMarkdown(cfg.paper, r.methods) : []),
     ...freeDecodingMarkdown(r.free),
     '![alignment](alignment.svg)',
     '',

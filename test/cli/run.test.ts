@@ -133,10 +133,25 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
     );
   }
 
-  const again = cli(['run', '--profile', 'quick', '--out', out, '--quiet']);
+  assert.equal(report.paper, undefined);
+  assert.doesNotMatch(md, /Beside the paper/);
+  // again with the paper's Games column: every stage kept, our figures beside the paper's
+  const again = cli(['run', '--profile', 'quick', '--out', out, '--quiet', '--paper', 'games']);
   assert.equal(again.code, 0, again.stderr);
   assert.equal((again.stdout.match(/done before/g) ?? []).length, 10);
-  assert.deepEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).methods, report.methods);
+  const withPaper = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.deepEqual(withPaper.methods, report.methods);
+  assert.equal(withPaper.paper.dataset, 'Amazon Video Games');
+  assert.equal(withPaper.paper.methods['recexplainer-h']['task1.hr@5'], 0.8057);
+  const h = m['recexplainer-h'];
+  const mdPaper = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.ok(
+    mdPaper.includes(
+      `| recexplainer-h | ${h.task1['hr@5'].toFixed(4)} | 0.8057 | ${h.task1['ndcg@5'].toFixed(4)} | 0.6922 | ${h.task2['ndcg@5'].toFixed(4)} | 0.8458 |`,
+    ),
+    mdPaper,
+  );
+  assert.match(mdPaper, /\| icl-llm \(not run\) \| — \| 0\.1105 \|/);
 
   // --ablate 3 with human ratings in the run folder and a dead icl-llm endpoint
   const rows = readFileSync(join(out, 'explain', 'explanations', 'recexplainer-h.jsonl'), 'utf8')
