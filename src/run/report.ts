@@ -54,6 +54,8 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     cfg.decoding !== 'grounded' ? ` --decoding ${cfg.decoding}` : '',
     cfg.paper ? ` --paper ${cfg.paper}` : '',
     cfg.ablate.length ? ` --ablate ${cfg.ablate.join(',')}` : '',
+    cfg.ablate.length && cfg.ablateSteps ? ` --ablate-steps ${cfg.ablateSteps}` : '',
+    cfg.ablate.length && cfg.ablateUsers ? ` --ablate-users ${cfg.ablateUsers}` : '',
     cfg.llmUrl ? ` --llm-url ${cfg.llmUrl} --llm-model ${cfg.llmModel}` : '',
     cfg.llmGguf ? ` --llm-gguf ${cfg.llmGguf}` : '',
     cfg.judgeUrl ? ` --judge-url ${cfg.judgeUrl} --judge-model ${cfg.judgeModel}` : '',

@@ -213,6 +213,7 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
     assert.equal(JSON.parse(readFileSync(join(out, lm, 'metrics.json'), 'utf8')).steps, 12, `${lm}: --ablate-steps`);
   const b = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   assert.deepEqual([b.ablation.steps, b.ablation.users], [12, 8]);
+  assert.equal(b.command, 'recexplainer run --profile quick --ablate 3 --ablate-steps 12 --ablate-users 8');
   assert.deepEqual(Object.keys(b.ablation.tasks), ['3']);
   assert.equal(b.ablation.reference.explanations.samples, 8, 'the reference row is its own, scored on --ablate-users pairs');
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'lm-H-no3', 'metrics.json'), 'utf8')), aligned, 'the finished ablation is untouched');
