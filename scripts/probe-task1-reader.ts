@@ -1,0 +1,85 @@
+// Diagnostic: how well can anything that reads f's user vectors learn task 1 (f's top unseen item) from
+// the training samples `tasks --prefixes K` gives? No LM: a user projector and an item projector (the
+// aligned models' own Projector, f's vectors at the same input scales) scored by their dot product,
+// trained with softmax cross-entropy over the catalogue (the history masked), then HR@5 on every
+// user's test history (the task-1 test samples' histories). The LM's task-1 figure cannot be expected
+// above what this reader reaches on the same samples.
+//   node --import tsx scripts/probe-task1-reader.ts RUN_DIR [K,K,…] [STEPS]
+// RUN_DIR: a `run` output folder (dataset/ and rec/); prints one JSON line per K and evaluation.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
+import { initEngine } from '../src/engine/backend.js';
+import { Rng } from '../src/engine/rng.js';
+import { tf } from '../src/engine/tf.js';
+import { leaveOneOut } from '../src/data/process.js';
+import { Projector } from '../src/lm/model/projector.js';
+import { openRecommender } from '../src/rec/open.js';
+
+const [run, ksArg = '1,6', stepsArg = '2000'] = process.argv.slice(2);
+if (!run) throw new Error('usage: probe-task1-reader.ts RUN_DIR [K,K,…] [STEPS]');
+const MAX_HISTORY = 9; // the f of `run` reads the last 9 items
+const BATCH = 64;
+const EVAL_EVERY = 500;
+
+await initEngine({ backend: 'auto' });
+const rec = await openRecommender({ kind: 'folder', dir: join(run, 'rec') });
+const n = rec.nItems;
+const d = rec.hidden;
+const sequences = readFileSync(join(run, 'dataset', 'sequences.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => leaveOneOut((JSON.parse(l) as { items: number[] }).items));
+const items = tf.tensor2d(rec.itemTable().slice(d), [n, d]); // row i − 1 = item i
+
+interface Sample {
+  u: Float32Array; // f's user vector of the history
+  history: number[];
+  top: number; // f's top item outside the history
+}
+function samples(histories: number[][]): Sample[] {
+  const vectors = rec.userVectors(histories);
+  return histories.map((h, i) => ({ u: vectors.slice(i * d, (i + 1) * d), history: h, top: rec.topK(h, 1)[0] }));
+}
+const meanNorm = (vs: Float32Array[]) => vs.reduce((a, v) => a + Math.hypot(...v), 0) / vs.length;
+const test = samples(sequences.map((s) => [...s.train, s.valid].slice(-MAX_HISTORY)));
+
+for (const k of ksArg.split(',').map(Number)) {
+  // the K longest training prefixes of each user, as `tasks --prefixes K`
+  const train = samples(
+    sequences.flatMap((s) =>
+      Array.from({ length: Math.min(k, s.train.length) }, (_, p) => s.train.slice(0, s.train.length - p).slice(-MAX_HISTORY)),
+    ),
+  );
+  const itemVectors = Array.from({ length: n }, (_, i) => rec.itemVector(i + 1));
+  const user = new Projector(d, 256, 1, 'user_proj', Math.sqrt(d) / meanNorm(train.map((s) => s.u)));
+  const item = new Projector(d, 256, 2, 'item_proj', Math.sqrt(d) / meanNorm(itemVectors));
+  const opt = tf.train.adam(1e-3);
+  const rng = new Rng(0);
+  const logits = (xs: readonly Sample[]): Tensor => {
+    const mask = new Float32Array(xs.length * n);
+    xs.forEach((x, b) => x.history.forEach((i) => (mask[b * n + i - 1] = -1e9)));
+    const u = tf.tensor2d(Float32Array.from(xs.flatMap((x) => [...x.u])), [xs.length, d]);
+    return tf.add(tf.matMul(user.forward(u), item.forward(items), false, true), tf.tensor2d(mask, [xs.length, n]));
+  };
+  const hr5 = (): number =>
+    tf.tidy(() => {
+      const l = logits(test).arraySync() as number[][];
+      return l.filter((row, b) => row.filter((x) => x > row[test[b].top - 1]).length < 5).length / test.length;
+    });
+  for (let step = 1; step <= Number(stepsArg); step++) {
+    const xs = Array.from({ length: BATCH }, () => train[rng.int(train.length)]);
+    tf.tidy(() => {
+      const y = tf.oneHot(
+        tf.tensor1d(
+          xs.map((x) => x.top - 1),
+          'int32',
+        ),
+        n,
+      );
+      opt.minimize(() => tf.losses.softmaxCrossEntropy(y, logits(xs)) as Scalar);
+    });
+    if (step % EVAL_EVERY === 0)
+      console.log(JSON.stringify({ prefixes: k, train_samples: train.length, step, test_users: test.length, 'hr@5': hr5() }));
+  }
+}
