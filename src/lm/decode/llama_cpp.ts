@@ -1,10 +1,9 @@
 // The llama.cpp text engine (text_engine.ts) through node-llama-cpp, loaded lazily (an optional
 // package: without it, one UserError naming it). node-llama-cpp is asynchronous, so it lives in a
 // worker thread behind SyncWorker and every call here blocks until the worker answers; one worker
-// holds the library for every open model. What it gives: unconstrained greedy decoding runs in
-// llama.cpp's own loop (its greedy sampler, nothing per step crosses over); every other use asks
-// for the probabilities of the whole vocabulary at temperature 0, which node-llama-cpp computes as
-// the softmax of all logits (no top-k, no bias), so log p is the log-softmax of the logits up to
+// holds the library for every open model. What it gives: every use, greedy decoding too (see
+// greedyOne), asks for the probabilities of the whole vocabulary at temperature 0, which
+// node-llama-cpp computes as the softmax of all logits (no top-k, no bias), so log p is the log-softmax of the logits up to
 // float32 rounding (a token whose p underflows to 0 gets −Infinity). node-llama-cpp gives no raw
 // logit vector and cannot copy one sequence's KV cache into another, so a beam that takes another's
 // place re-evaluates its tokens after the prompt (each sequence keeps the longest common prefix).
@@ -63,13 +62,21 @@ async function feed(m, slot, tokens) {
   return logRow(whole(out[input.length - 1], m.vocab), m.vocab);
 }
 
-async function greedyOne(seq, prompt, max, eos) {
-  const i = await alignTo(seq, prompt, prompt.length - 1);
+/**
+ * Greedy continuation, a step at a time through \`feed\` (argmax of the whole log-probability row, as the
+ * beams use). Not llama.cpp's own \`seq.evaluate\` loop: broken off at the reply limit or the end token,
+ * it left the sequence in a state the next scoring on it got wrong by nats, in about one run in three.
+ */
+async function greedyOne(m, slot, prompt, max, eos) {
+  const ids = [...prompt];
   const out = [];
-  for await (const t of seq.evaluate(prompt.slice(i), { temperature: 0, yieldEogToken: true })) {
-    if (t === eos) break;
-    out.push(t);
-    if (out.length === max) break;
+  while (out.length < max) {
+    const row = await feed(m, slot, ids);
+    let best = 0;
+    for (let t = 1; t < row.length; t++) if (row[t] > row[best]) best = t;
+    if (best === eos) break;
+    out.push(best);
+    ids.push(best);
   }
   return out;
 }
@@ -107,7 +114,7 @@ async function handleOp(r) {
     return { id, contextSize: Math.min(contextSize, ctx.contextSize) };
   }
   const m = models.get(r.id);
-  if (r.op === 'greedy') return bySlots(m, r.prompts, (p, j) => greedyOne(m.seqs[j], p, r.max, r.eos));
+  if (r.op === 'greedy') return bySlots(m, r.prompts, (p, j) => greedyOne(m, j, p, r.max, r.eos));
   if (r.op === 'logprobs') return bySlots(m, r.seqs, (q, j) => scoreOne(m, m.seqs[j], q.ids, q.mask));
   if (r.op === 'start') {
     m.hist = Array.from({ length: r.rows }, (_, b) => r.prompts[b] ?? null);
