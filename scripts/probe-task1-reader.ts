@@ -13,8 +13,11 @@ import { initEngine } from '../src/engine/backend.js';
 import { Rng } from '../src/engine/rng.js';
 import { tf } from '../src/engine/tf.js';
 import { leaveOneOut } from '../src/data/process.js';
-import { Projector } from '../src/lm/model/projector.js';
+import { newProjectors } from '../src/align/model.js';
+import { SoftVectors } from '../src/align/soft.js';
 import { openRecommender } from '../src/rec/open.js';
+import { USER_TOKEN } from '../src/data/text_forms.js';
+import type { Soft } from '../src/tasks/forms.js';
 
 const [run, ksArg = '1,6', stepsArg = '2000'] = process.argv.slice(2);
 if (!run) throw new Error('usage: probe-task1-reader.ts RUN_DIR [K,K,…] [STEPS]');
@@ -37,23 +40,28 @@ interface Sample {
   history: number[];
   top: number; // f's top item outside the history
 }
-function samples(histories: number[][]): Sample[] {
-  const vectors = rec.userVectors(histories);
-  return histories.map((h, i) => ({ u: vectors.slice(i * d, (i + 1) * d), history: h, top: rec.topK(h, 1)[0] }));
+/** The samples of these histories, their user vectors from `vectors` (as align gets them). */
+function samples(vectors: SoftVectors, histories: number[][]): Sample[] {
+  const softs: Soft[] = histories.map((history) => ({ token: USER_TOKEN, kind: 'user', user: null, history }));
+  vectors.prepare(softs);
+  return softs.map((soft, i) => ({ u: vectors.vector(soft), history: histories[i], top: rec.topK(histories[i], 1)[0] }));
 }
-const meanNorm = (vs: Float32Array[]) => vs.reduce((a, v) => a + Math.hypot(...v), 0) / vs.length;
-const test = samples(sequences.map((s) => [...s.train, s.valid].slice(-MAX_HISTORY)));
+const test = samples(
+  new SoftVectors(rec),
+  sequences.map((s) => [...s.train, s.valid].slice(-MAX_HISTORY)),
+);
 
 for (const k of ksArg.split(',').map(Number)) {
-  // the K longest training prefixes of each user, as `tasks --prefixes K`
+  // the K longest training prefixes of each user, as `tasks --prefixes K`; the projectors' input
+  // scales from their user vectors (and the item table), as align sets them
+  const vectors = new SoftVectors(rec);
   const train = samples(
+    vectors,
     sequences.flatMap((s) =>
       Array.from({ length: Math.min(k, s.train.length) }, (_, p) => s.train.slice(0, s.train.length - p).slice(-MAX_HISTORY)),
     ),
   );
-  const itemVectors = Array.from({ length: n }, (_, i) => rec.itemVector(i + 1));
-  const user = new Projector(d, 256, 1, 'user_proj', Math.sqrt(d) / meanNorm(train.map((s) => s.u)));
-  const item = new Projector(d, 256, 2, 'item_proj', Math.sqrt(d) / meanNorm(itemVectors));
+  const { user, item } = newProjectors(d, 256, 1, vectors.inputScales());
   const opt = tf.train.adam(1e-3);
   const rng = new Rng(0);
   const logits = (xs: readonly Sample[]): Tensor => {
