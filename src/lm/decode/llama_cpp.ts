@@ -3,10 +3,11 @@
 // worker thread behind SyncWorker and every call here blocks until the worker answers; one worker
 // holds the library for every open model. What it gives: every use, greedy decoding too (see
 // greedyOne), asks for the probabilities of the whole vocabulary at temperature 0, which
-// node-llama-cpp computes as the softmax of all logits (no top-k, no bias), so log p is the log-softmax of the logits up to
-// float32 rounding (a token whose p underflows to 0 gets −Infinity). node-llama-cpp gives no raw
-// logit vector and cannot copy one sequence's KV cache into another, so a beam that takes another's
-// place re-evaluates its tokens after the prompt (each sequence keeps the longest common prefix).
+// node-llama-cpp computes as the softmax of all logits (no top-k, no bias), so log p is the
+// log-softmax of the logits up to float32 rounding (a token whose p underflows to 0 gets
+// −Infinity). node-llama-cpp gives no raw logit vector and cannot copy one sequence's KV cache into
+// another, so a beam that takes another's place re-evaluates its tokens after the prompt (each
+// sequence keeps the longest common prefix).
 // Exact (the default): an F32 KV cache and no flash attention, under which llama.cpp's
 // log-probabilities match ours to float32 rounding (≤ 6e-5 measured); llama.cpp's own defaults (F16
 // KV cache, flash attention: its CPU kernel rounds queries to F16) differ by ~1e-2 and more on
