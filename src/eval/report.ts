@@ -6,6 +6,7 @@ import { groupedBarChart } from '../report/svg.js';
 import type { MethodMetrics } from './evaluate.js';
 import { METHOD_NAMES, type MethodName } from './method.js';
 import type { EvalResult, FreeMetrics } from './run.js';
+import { fixed4 } from '../report/format.js';
 
 type Methods<M = MethodMetrics> = Partial<Record<MethodName, M | null>>;
 type Notes = Partial<Record<MethodName, string>>;
@@ -38,8 +39,6 @@ export function notesMarkdown(notes: Notes | undefined): string[] {
   return lines.length ? ['', ...lines] : [];
 }
 
-const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(4));
-
 /** Table 1 shape (the reference implementation's metrics) plus task-4 title recovery, the invalid-output rates and our graded task-2 NDCG. */
 export function methodsTable<M extends MethodMetrics>(methods: Methods<M>, more: Column<M>[] = [], notes?: Notes): string {
   const extra: Column<M>[] = [
@@ -55,7 +54,7 @@ export function methodsTable<M extends MethodMetrics>(methods: Methods<M>, more:
     ...rows(methods).map(([n, m]) =>
       m === null
         ? `| ${n} (${why(notes?.[n])}) | ${cols.map(() => '—').join(' | ')} | — |`
-        : `| ${n} | ${cols.map((c) => fmt(c.get(m))).join(' | ')} | ${m.seconds.toFixed(0)} |`,
+        : `| ${n} | ${cols.map((c) => fixed4(c.get(m))).join(' | ')} | ${m.seconds.toFixed(0)} |`,
     ),
     ...notesMarkdown(notes),
   ].join('\n');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DataError } from '../engine/errors.js';
 import type { ExplanationRow } from './evaluate.js';
 import { cohenKappa, spearmanRho } from './judge/agreement.js';
+import { fixed4 } from '../report/format.js';
 
 /** The human ratings of a run: <run>/ratings.jsonl (`explain --ratings FILE` reads any such file). */
 export const RATINGS_FILE = 'ratings.jsonl';
@@ -140,7 +141,6 @@ export function ratingsSummary(rows: Record<string, readonly ExplanationRow[]>, 
   return { explainers, human_raters: [...new Set(humans.map((h) => h.rater))].sort(), agreement };
 }
 
-const f = (v: number | null) => (v === null ? '—' : v.toFixed(4));
 const pct = (k: number, n: number) => `${((100 * k) / n).toFixed(0)} %`;
 
 /** The rating table and the agreement table, in Markdown; `ratingsFile` names where human ratings are read from (undefined: none asked for). */
@@ -165,7 +165,7 @@ export function ratingsMarkdown(s: RatingsSummary, ratingsFile: string | undefin
       '',
       '| rater | rater | shared texts | κ | ρ |',
       '|---|---|---:|---:|---:|',
-      ...s.agreement.map((g) => `| ${g.a} | ${g.b} | ${g.shared} | ${f(g.kappa)} | ${f(g.rho)} |`),
+      ...s.agreement.map((g) => `| ${g.a} | ${g.b} | ${g.shared} | ${fixed4(g.kappa)} | ${fixed4(g.rho)} |`),
     );
   lines.push('');
   return lines;

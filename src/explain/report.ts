@@ -6,8 +6,7 @@ import { heatmap } from '../report/svg.js';
 import type { ExplanationMetrics } from './evaluate.js';
 import { ratingsMarkdown, type RatingsSummary } from './ratings.js';
 import type { ExplainResult } from './run.js';
-
-const f4 = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(4));
+import { fixed4 } from '../report/format.js';
 
 /** Markdown; `chart` is the confusion-matrix SVG's file name beside the report; `ratings` the rating table and where human ratings are read from. */
 export function explanationsMarkdown(
@@ -46,7 +45,7 @@ export function explanationsMarkdown(
       '',
       '| explainer | score MSE | score variance |',
       '|---|---:|---:|',
-      ...d.names.map((n) => `| ${n} | ${f4(d.score_mse[n])} | ${f4(d.score_var[n])} |`),
+      ...d.names.map((n) => `| ${n} | ${fixed4(d.score_mse[n])} | ${fixed4(d.score_var[n])} |`),
       '',
     );
   }
@@ -69,7 +68,7 @@ function metricsTable(metrics: Record<string, ExplanationMetrics | null>, notes:
     ...Object.entries(metrics).map(([n, m]) =>
       m === null
         ? `| ${n} (${notes[n]?.startsWith('failed') ? 'failed' : 'not run'}) | — | — | — | — | — | — | — | — |`
-        : `| ${n} | ${f4(m.agreement)} | ${f4(m['attribution_p@3'])} | ${f4(m.hallucination_rate)} | ${f4(m.fact_accuracy)} (${m.fact_claims}) | ${f4(m.rule_judge_mean)} | ${f4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`,
+        : `| ${n} | ${fixed4(m.agreement)} | ${fixed4(m['attribution_p@3'])} | ${fixed4(m.hallucination_rate)} | ${fixed4(m.fact_accuracy)} (${m.fact_claims}) | ${fixed4(m.rule_judge_mean)} | ${fixed4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`,
     ),
     ...(noted.length ? ['', ...noted.map(([n, v]) => `- ${n}: ${v}`)] : []),
   ];

@@ -7,6 +7,7 @@ import type { ArgType } from '../engine/options.js';
 import type { MethodMetrics } from '../eval/evaluate.js';
 import type { ExplanationMetrics } from '../explain/evaluate.js';
 import { groupedBarChart } from '../report/svg.js';
+import { fixed4 } from '../report/format.js';
 
 /** The alignment tasks an H model trains on. */
 export const ALIGN_TASKS = [1, 2, 3, 4, 5, 6, 7] as const;
@@ -79,8 +80,6 @@ const COLUMNS: { head: string; get: (r: Row) => number | null | undefined; chart
   { head: 'LLM judge', get: (r) => r.explanations?.llm_judge_mean, chart: (v) => v / 3 },
 ];
 
-const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(4));
-
 /** The columns any row has a value for (the LLM judge only with --judge-url or --judge-gguf). */
 function shown(rows: Row[]) {
   return COLUMNS.filter((c) => rows.some((r) => c.get(r) !== null && c.get(r) !== undefined));
@@ -120,7 +119,7 @@ export function ablationMarkdown(a: Ablation, full: Row | undefined, chart: stri
     '',
     `| model | ${cols.map((c) => c.head).join(' | ')} |`,
     `|---|${cols.map(() => '---:').join('|')}|`,
-    ...rows.map(([n, r]) => `| ${n} | ${cols.map((c) => fmt(c.get(r))).join(' | ')} |`),
+    ...rows.map(([n, r]) => `| ${n} | ${cols.map((c) => fixed4(c.get(r))).join(' | ')} |`),
     '',
     `![task ablation](${chart})`,
     '',

@@ -4,6 +4,7 @@
 // icl-llm ↔ GPT4-ICL, sasrec-kd ↔ SASRec (distilled from f, as the paper's). null: N/A in the paper.
 import type { MethodMetrics } from '../eval/evaluate.js';
 import type { MethodName } from '../eval/method.js';
+import { fixed4 } from '../report/format.js';
 
 export const PAPER_DATASETS = ['games', 'movies', 'steam'] as const;
 export type PaperDataset = (typeof PAPER_DATASETS)[number];
@@ -89,8 +90,6 @@ export const PAPER_BEST: Record<Metric, number> = Object.fromEntries(
   ]),
 ) as Record<Metric, number>;
 
-const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(4));
-
 /**
  * report.md's section: for each method of ours that has a row in the paper (and each paper row we did
  * not run, as "not run"), our figure and the paper's on data set `d`, metric by metric.
@@ -106,7 +105,7 @@ export function paperMarkdown(d: PaperDataset, methods: Partial<Record<MethodNam
     `|---|${METRICS.map(() => '---:|---:').join('|')}|`,
     ...names.map((n) => {
       const m = methods[n];
-      return `| ${n}${m ? '' : ' (not run)'} | ${METRICS.map((k) => `${fmt(m ? COLUMN[k].ours(m) : null)} | ${fmt(paperFigure(d, n, k))}`).join(' | ')} |`;
+      return `| ${n}${m ? '' : ' (not run)'} | ${METRICS.map((k) => `${fixed4(m ? COLUMN[k].ours(m) : null)} | ${fixed4(paperFigure(d, n, k))}`).join(' | ')} |`;
     }),
     '',
   ];
