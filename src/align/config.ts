@@ -37,6 +37,12 @@ export const ALIGN_SPEC = {
   itemTokens: flag(
     "an item-token output head (E4SRec-style): each item is one extra token, its input and output rows the item projector of f's item vector; the titles in task 1, 2, 6 and 7 answers become item tokens (modes I and H)",
   ),
+  distill: opt(
+    0,
+    float(0),
+    "with --item-tokens: also fit each task-1 answer's item token to f's softmax over the catalogue (the shown history excluded), this term weighing as N answer tokens (0 = off)",
+  ),
+  distillTemperature: opt(1, float(0), "τ of f's softmax for --distill"),
   titleSpans: flag('train explanations (task 7) without <title> spans around the titles they cite, nor their loss mask', true),
   checkpointEvery: opt(200, int(1), 'optimizer steps between checkpoints'),
   seed: opt(0, int(0), 'random seed'),
@@ -53,6 +59,8 @@ export const ALIGN_DEFAULTS = defaultsOf(ALIGN_SPEC);
 export function validateAlignConfig(cfg: AlignConfig): void {
   if (cfg.itemTokens && cfg.mode === 'B')
     throw new UserError('--item-tokens needs --mode I or H (the item projector makes the item tokens)');
+  if (cfg.distill > 0 && !cfg.itemTokens) throw new UserError(`--distill ${cfg.distill} needs --item-tokens (it fits the item-token head)`);
+  if (!(cfg.distillTemperature > 0)) throw new UserError(`--distill-temperature must be positive, got ${cfg.distillTemperature}`);
   recSource(cfg, true);
   if (cfg.loraR === 0) return;
   if (!(cfg.loraAlpha > 0)) throw new UserError(`--lora-alpha must be positive with --lora-r ${cfg.loraR}, got ${cfg.loraAlpha}`);

@@ -21,6 +21,7 @@ import { titlesById } from '../data/text_forms.js';
 import { newProjectors, Surrogate } from './model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
 import { SoftVectors } from './soft.js';
+import { withTeachers } from './teacher.js';
 import { vocabularyTables } from './specials.js';
 
 export interface AlignMetrics {
@@ -70,7 +71,9 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     cfg.titleSpans || cfg.itemTokens
       ? { ...titleSpansOf(cfg.tasks), ...(cfg.itemTokens ? { itemFirst: s.model.cfg.vocab_size } : {}) }
       : undefined;
-  const examples: LmExample[] = records.map((r) => trainingExample(r, s.tok, vectors, file, spans));
+  const rendered = records.map((r) => trainingExample(r, s.tok, vectors, file, spans));
+  const examples: LmExample[] =
+    cfg.distill > 0 ? withTeachers(records, rendered, vectors!, s.model.cfg.vocab_size, cfg.distillTemperature) : rendered;
   const itemVectors = cfg.itemTokens ? vectors!.itemTable() : undefined;
   if (cfg.loraR > 0) {
     s.model.enableLora({ r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targets: cfg.loraTargets }, cfg.seed);
@@ -108,6 +111,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     ...(cfg.dropTasks.length ? { dropTasks: cfg.dropTasks } : {}), // absent when none: older checkpoints still resume
     titleSpans: cfg.titleSpans,
     itemTokens: cfg.itemTokens,
+    ...(cfg.distill > 0 ? { distill: cfg.distill, distillTemperature: cfg.distillTemperature } : {}), // absent when off, as dropTasks
     seed: cfg.seed,
   };
   const trainLog = folder.trainLog<LmLogEntry>(cfg.resume, (e) => e.step);
@@ -126,6 +130,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     {
       projectors: s.projectors,
       itemVectors,
+      distill: cfg.distill,
       checkpoint: {
         path: folder.checkpoint,
         every: cfg.checkpointEvery,

@@ -27,6 +27,7 @@ import { SoftVectors } from '../../src/align/soft.js';
 import { responseIds } from '../../src/lm/tokenizer/chat.js';
 import { Recommender } from '../../src/rec/recommender.js';
 import { readDataset } from '../../src/data/dataset.js';
+import { teacherProbs } from '../../src/align/teacher.js';
 
 const { data, rec } = await trainedRing();
 const tmp = mkdtempSync(join(tmpdir(), 'align-'));
@@ -240,6 +241,51 @@ test("item tokens: logits = hidden · item projector(f's item vectors); answers 
   for (let k = 0; k < first + N; k++) assert.ok(Math.abs(back[k] - logits[k]) < 1e-4, `token ${k}: ${back[k]} vs ${logits[k]}`);
   e.dispose();
   s.dispose();
+});
+
+test("--distill: the item-token head of task-1 answers moves toward f's softmax over the catalogue", async () => {
+  assert.match(
+    cli(['align', '--mode', 'H', '--distill', '5', '--out', join(tmp, 'H-kd-text'), ...ALIGN]).stderr,
+    /--distill 5 needs --item-tokens/,
+  );
+  // task-1 samples only, so that every step holds teachers; the same run without --distill beside it
+  const only1 = ['--item-tokens', '--drop-tasks', '2,3,4,5,6,7', '--distill-temperature', '0.5'];
+  const plainDir = join(tmp, 'H-items-t1');
+  const out = join(tmp, 'H-items-t1-kd');
+  assert.equal(cli(['align', '--mode', 'H', ...only1, '--out', plainDir, ...ALIGN]).code, 0);
+  const r = cli(['align', '--mode', 'H', ...only1, '--distill', '5', '--out', out, ...ALIGN]);
+  assert.equal(r.code, 0, r.stderr);
+  const t1 = readTaskRecords(taskFile(tasks, 'train', 'H'))
+    .filter((x) => x.task === 1 && x.soft.length > 0)
+    .slice(0, 30);
+  /** Mean cross-entropy of a model's item distribution at the task-1 answer to f's softmax (τ 0.5, shown history excluded). */
+  const crossEntropy = async (dir: string) => {
+    const m = await Surrogate.load(dir);
+    const first = m.itemFirst!;
+    const table = m.vectors!.rec.itemTable();
+    let sum = 0;
+    for (const rec of t1) {
+      const p = promptExample(rec, m.tok, m.vectors, 'test');
+      const soft = m.softTokens([p.soft])!;
+      const logits = tf.tidy(() => {
+        const x = injectSoftTokens(
+          m.model.embed(Int32Array.from(p.ids), 1, p.ids.length),
+          Int32Array.from(soft.slots, ([, j]) => j),
+          soft.vectors,
+        );
+        const h = tf.reshape(tf.slice(m.model.forward(x), [0, p.ids.length - 1, 0], [1, 1, -1]), [1, -1]);
+        return tf.logSoftmax(tf.slice(m.model.logits(h), [0, first], [1, -1])).dataSync() as Float32Array;
+      });
+      const user = rec.soft[0] as { history: number[] };
+      const q = teacherProbs(m.vectors!.vector(rec.soft[0]), table, user.history, 0.5);
+      sum -= q.reduce((s, qi, i) => s + (qi > 0 ? qi * logits[i] : 0), 0);
+    }
+    m.dispose();
+    return sum / t1.length;
+  };
+  const plain = await crossEntropy(plainDir);
+  const distilled = await crossEntropy(out);
+  assert.ok(distilled < plain - 0.3, `cross-entropy to f's softmax: distilled ${distilled}, plain ${plain}`);
 });
 
 test('a killed align run resumes to the weights of an uninterrupted one', async () => {

@@ -1,7 +1,7 @@
 // Gradient checks (finite differences, relative error < 1e-2) of the LM's custom gradients:
 // RMSNorm, rotary attention (through a whole layer, also grouped-query and with Qwen2's q/k/v
 // biases), SwiGLU, LoRA, the
-// projector and the fused head cross-entropy, and a tied head (its table gets the gradients of both
+// projector, the fused head cross-entropy and the item distillation, and a tied head (its table gets the gradients of both
 // uses); plus values against plain reference formulas.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { gradCheck } from '../../src/engine/gradcheck.js';
 import { tf } from '../../src/engine/tf.js';
 import type { LlamaConfig } from '../../src/lm/model/config.js';
 import { Llama } from '../../src/lm/model/llama.js';
-import { headCrossEntropy } from '../../src/lm/train/loss.js';
+import { headCrossEntropy, itemDistillation } from '../../src/lm/train/loss.js';
 import { addBias, rmsNorm, rope, swiglu } from '../../src/lm/model/ops.js';
 import { Projector } from '../../src/lm/model/projector.js';
 
@@ -177,6 +177,18 @@ test('fused head cross-entropy: value against log-softmax, gradients of hidden a
   const want = -[...targets].reduce((s, t, i) => s + ls[i][t], 0) / 3;
   assert.ok(Math.abs(loss - want) < 1e-4, `${loss} vs ${want}`);
   check(() => headCrossEntropy(h, w, targets, 3), { h, w });
+});
+
+test("item distillation: value is the cross-entropy to each row's teacher, gradients of hidden and items", () => {
+  const h = v([3, 6], 41, 'h');
+  const items = v([5, 6], 42, 'items');
+  const teacher = Float32Array.from([0.5, 0.5, 0, 0, 0, 0.1, 0.2, 0.3, 0.2, 0.2, 0, 0, 0, 0, 1]);
+  const loss = itemDistillation(h, items, teacher, 4).dataSync()[0];
+  const ls = tf.logSoftmax(tf.matMul(h, items, false, true)).arraySync() as number[][];
+  const want = -ls.reduce((s, row, i) => s + row.reduce((t, l, j) => t + teacher[i * 5 + j] * l, 0), 0) / 4;
+  assert.ok(Math.abs(loss - want) < 1e-4, `${loss} vs ${want}`);
+  check(() => itemDistillation(h, items, teacher, 4), { h, items });
+  assert.throws(() => itemDistillation(h, items, teacher.subarray(1), 4), /14 teacher values for 3 rows × 5 items/);
 });
 
 test("fused head cross-entropy with allowed tokens: the softmax runs over each restricted row's tokens only", () => {

@@ -66,3 +66,17 @@ export function headCrossEntropy(hidden: Tensor, head: Tensor, targets: Int32Arr
   });
   return f(hidden, head) as Scalar;
 }
+
+/**
+ * Distillation onto item tokens: hidden [M,H] (the rows whose next token is an item), items [N,H]
+ * (the item rows of the head), teacher [M·N] (per row a distribution over the N items) → scalar
+ * Σ_m Σ_n −q_mn · log softmax_n(h_m · items_n) / denom, the cross-entropy to the teacher (its KL
+ * divergence up to the teacher's constant entropy). Gradients reach both hidden and items.
+ */
+export function itemDistillation(hidden: Tensor, items: Tensor, teacher: Float32Array, denom: number): Scalar {
+  const [m] = hidden.shape;
+  const n = items.shape[0];
+  if (teacher.length !== m * n) throw new RangeError(`itemDistillation: ${teacher.length} teacher values for ${m} rows × ${n} items`);
+  const logp = tf.logSoftmax(tf.matMul(hidden, items, false, true)); // [M,N]
+  return tf.div(tf.neg(tf.sum(tf.mul(logp, tf.tensor2d(teacher, [m, n])))), denom) as Scalar;
+}

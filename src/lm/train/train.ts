@@ -1,9 +1,10 @@
 // Causal-LM training as a library function: loss on the masked (response) tokens only, AdamW,
 // linear warm-up + decay, clipping by global norm, gradient accumulation, length-sorted
-// right-padded batches, optional soft tokens through projectors, optional atomic checkpoints of the
+// right-padded batches, optional soft tokens through projectors, optional item tokens (with an
+// optional teacher distribution over them per example, fitted by the distill term), optional atomic checkpoints of the
 // trained variables + optimizer + dropout stream from which a killed run resumes bit-exactly.
 import { existsSync } from 'node:fs';
-import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
 import { tf } from '../../engine/tf.js';
 import { Rng } from '../../engine/rng.js';
 import { Progress } from '../../engine/progress.js';
@@ -13,7 +14,7 @@ import { paramName } from '../../engine/params.js';
 import { exportWeights, importWeights } from '../../engine/params.js';
 import { ADAMW_DEFAULTS, AdamW, globalNorm, linearSchedule, type AdamWConfig } from './adamw.js';
 import { injectSoftTokens, type Llama } from '../model/llama.js';
-import { headCrossEntropy, type AllowedRows } from './loss.js';
+import { headCrossEntropy, itemDistillation, type AllowedRows } from './loss.js';
 import { projectSoft, type Projector, type SoftInput, type SoftKind } from '../model/projector.js';
 
 export interface LmExample {
@@ -21,6 +22,9 @@ export interface LmExample {
   lossMask?: ArrayLike<number>; // per token: 1 = its prediction is trained (a response token); default: every token but the first
   soft?: readonly SoftInput[]; // recommender embeddings at soft-token positions
   allowed?: AllowedRows; // per token: the tokens its prediction is restricted to (undefined: all), e.g. inside a title span
+  // item tokens: a distribution over the N items [N] the prediction of token `at` is also fitted to
+  // (f's preference over the catalogue, weighted by LmTrainOptions.distill)
+  teacher?: { at: number; probs: Float32Array };
 }
 
 export interface LmTrainConfig extends AdamWConfig {
@@ -76,6 +80,7 @@ export interface LmTrainOptions {
   // item tokens: ids V … V+N−1 (V the model's vocabulary) are items whose input embedding and output
   // row are both the item projector applied to these vectors [N,d] (recomputed every step)
   itemVectors?: Tensor;
+  distill?: number; // weight of the examples' teacher terms, each counted as this many loss tokens; 0 or absent: ignored
   onLog?: (e: LmLogEntry) => void; // one call per optimizer step
   checkpoint?: LmCheckpointing;
 }
@@ -108,10 +113,12 @@ interface Packed {
   allowed: AllowedRows | undefined; // per row, when some example restricts its tokens
   itemSlots: Int32Array; // flat positions b·T + t holding an item token (embedded as 0 in ids)
   itemRows: Int32Array; // per slot, its item row (id − V)
+  teacherRows: Int32Array; // flat positions b·T + t whose next token is fitted to a teacher
+  teacher: Float32Array; // [teacherRows, N] their teachers' distributions
   tokens: number;
 }
 
-function pack(examples: readonly LmExample[], idx: readonly number[], V: number): Packed {
+function pack(examples: readonly LmExample[], idx: readonly number[], V: number, N: number): Packed {
   const B = idx.length;
   const T = Math.max(...idx.map((i) => examples[i].ids.length));
   const ids = new Int32Array(B * T);
@@ -120,6 +127,8 @@ function pack(examples: readonly LmExample[], idx: readonly number[], V: number)
   const allowed: (readonly number[] | undefined)[] = [];
   const itemSlots: number[] = [];
   const itemRows: number[] = [];
+  const teacherRows: number[] = [];
+  const teachers: Float32Array[] = [];
   let tokens = 0;
   idx.forEach((e, b) => {
     const ex = examples[e];
@@ -128,6 +137,7 @@ function pack(examples: readonly LmExample[], idx: readonly number[], V: number)
       else (itemSlots.push(b * T + t), itemRows.push(id - V));
     });
     tokens += ex.ids.length;
+    if (ex.teacher) (teacherRows.push(b * T + ex.teacher.at - 1), teachers.push(ex.teacher.probs));
     for (let t = 1; t < ex.ids.length; t++) {
       if (ex.lossMask ? ex.lossMask[t] : 1) {
         rows.push(b * T + t - 1);
@@ -146,8 +156,17 @@ function pack(examples: readonly LmExample[], idx: readonly number[], V: number)
     allowed: restricted,
     itemSlots: Int32Array.from(itemSlots),
     itemRows: Int32Array.from(itemRows),
+    teacherRows: Int32Array.from(teacherRows),
+    teacher: concatRows(teachers, N),
     tokens,
   };
+}
+
+/** Rows of N values each, one after another. */
+function concatRows(rows: readonly Float32Array[], N: number): Float32Array {
+  const out = new Float32Array(rows.length * N);
+  rows.forEach((r, i) => out.set(r, i * N));
+  return out;
 }
 
 /** Input embeddings of a packed batch, with the projected soft tokens injected. */
@@ -200,6 +219,8 @@ export function trainLm(
       throw new UserError(`trainLm: example ${i} has ${ex.ids.length} tokens (need 2..${maxLen})`);
     const bad = ex.ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < V + itemCount));
     if (bad !== undefined) throw new UserError(`trainLm: example ${i} holds token ${bad}, outside [0, ${V + itemCount})`);
+    if (ex.teacher && !(ex.teacher.probs.length === itemCount && ex.teacher.at >= 1 && ex.teacher.at < ex.ids.length))
+      throw new UserError(`trainLm: example ${i}'s teacher needs ${itemCount} item probabilities at a token 1..${ex.ids.length - 1}`);
   });
   const vars: Variable[] = [...model.trainableVariables(), ...Object.values(projectors).flatMap((p) => p!.variables())];
   if (vars.length === 0) throw new UserError('trainLm: nothing to train');
@@ -260,7 +281,7 @@ export function trainLm(
       for (let g = 0; g < batches.length && step < total; g += cfg.gradAccum) {
         if ((epoch - 1) * perEpoch + g / cfg.gradAccum < step) continue; // done before the resume
         const ts = performance.now();
-        const group = batches.slice(g, g + cfg.gradAccum).map((idx) => ({ idx, p: pack(examples, idx, V) }));
+        const group = batches.slice(g, g + cfg.gradAccum).map((idx) => ({ idx, p: pack(examples, idx, V, itemCount) }));
         const denom = Math.max(
           1,
           group.reduce((n, m) => n + m.p.targets.length, 0),
@@ -275,7 +296,10 @@ export function trainLm(
             const flat = tf.reshape(h, [p.B * p.T, -1]);
             const sel = p.rows.length === p.B * p.T ? flat : tf.gather(flat, tf.tensor1d(p.rows, 'int32'));
             const head = items ? tf.concat([model.headWeight, items]) : model.headWeight;
-            return headCrossEntropy(sel, head, p.targets, denom, p.allowed);
+            const ce = headCrossEntropy(sel, head, p.targets, denom, p.allowed);
+            if (!opts.distill || !items || p.teacherRows.length === 0) return ce;
+            const taught = tf.gather(flat, tf.tensor1d(p.teacherRows, 'int32'));
+            return tf.add(ce, tf.mul(itemDistillation(taught, items, p.teacher, denom), opts.distill)) as Scalar;
           }, vars);
           loss += value.dataSync()[0];
           value.dispose();
