@@ -28,6 +28,7 @@ export const RUN_SPEC = {
     choice(PAPER_DATASETS, '<d>'),
     "print the paper's Table 1 figures on its data set games (Amazon Video Games), movies (Amazon Movies and TV) or steam beside ours in the report",
   ),
+  evalUsers: opt(0, int(0), "score Table 1 on a seeded subset of N test users (0: the profile's sample, every test user in full)"),
   ablate: opt<number[]>(
     [],
     ablateTasks,

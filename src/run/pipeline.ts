@@ -84,6 +84,8 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   // the ablation's settings name its folders and stages, so another setting never mixes with a finished one
   const ablateSuffix = `${cfg.ablateSteps ? `-s${cfg.ablateSteps}` : ''}${cfg.ablateUsers ? `-u${cfg.ablateUsers}` : ''}`;
   const ablationName = (key: string) => `${key === 'ref' ? 'ref' : `no${key}`}${ablateSuffix}`;
+  // a Table 1 on fewer users is its own folder and stage, so it never mixes with the profile's
+  const evalName = `eval${cfg.evalUsers ? `-u${cfg.evalUsers}` : ''}`;
   const dirs: RunOutputs['dirs'] = {
     data: cfg.data ?? join(o, 'dataset'),
     rec: join(o, 'rec'),
@@ -91,9 +93,9 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     tasks: join(o, 'tasks'),
     base: cfg.baseModel ?? join(o, 'base'),
     lm: Object.fromEntries(aligned.map((a) => [a.key, join(o, `lm-${a.key}`)])),
-    eval: join(o, 'eval'),
+    eval: join(o, evalName),
     explain: join(o, 'explain'),
-    iclLlm: { eval: join(o, 'icl-llm', 'eval'), explain: join(o, 'icl-llm', 'explain') },
+    iclLlm: { eval: join(o, 'icl-llm', evalName), explain: join(o, 'icl-llm', 'explain') },
     ablated: Object.fromEntries([
       ...cfg.ablate.map((t) => [String(t), join(o, `lm-H-no${t}${ablateSuffix}`)]),
       ...(cfg.ablate.length ? [['ref', cfg.ablateSteps > 0 ? join(o, `lm-H-ref${ablateSuffix}`) : join(o, 'lm-H')]] : []),
@@ -197,6 +199,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   const evalCfg = (out: string, models: string[]): EvalConfig => ({
     ...EVAL_DEFAULTS,
     ...p.eval,
+    ...(cfg.evalUsers > 0 ? { users: cfg.evalUsers } : {}),
     ...q,
     decoding: cfg.decoding,
     tasks: dirs.tasks,
@@ -218,7 +221,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     models,
     baseModel: dirs.base,
   });
-  await stage('eval', existsSync(evalFile), 'every method on the test samples', async () => {
+  await stage(evalName, existsSync(evalFile), 'every method on the test samples', async () => {
     const ecfg = evalCfg(dirs.eval, Object.values(dirs.lm));
     claimOutFolder(dirs.eval, 'eval', ecfg, { force: true }); // unfinished by methods.json, the run's own mark
     writeJsonAtomic(evalFile, await evaluateAll(ecfg));

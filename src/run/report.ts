@@ -38,6 +38,12 @@ export function machine(): string {
   return `${c[0]?.model ?? 'unknown CPU'} × ${c.length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
 }
 
+/** "N test users" from the task-1 sample count of the first scored method (one task-1 sample per test user). */
+function scored(methods: RunOutputs['methods']): string {
+  const n = Object.values(methods).find((m) => m)?.samples.task1;
+  return n === undefined ? 'test samples' : `${n} test users`;
+}
+
 /** Writes report.json and report.md; `commit` is the one the run started from. */
 export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | null): { json: string; md: string } {
   const dataset = readJson<Stats>(join(r.dirs.data, 'stats.json'));
@@ -53,6 +59,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     cfg.baseModel ? ` --base-model ${cfg.baseModel}` : '',
     cfg.decoding !== 'grounded' ? ` --decoding ${cfg.decoding}` : '',
     cfg.paper ? ` --paper ${cfg.paper}` : '',
+    cfg.evalUsers ? ` --eval-users ${cfg.evalUsers}` : '',
     cfg.ablate.length ? ` --ablate ${cfg.ablate.join(',')}` : '',
     cfg.ablate.length && cfg.ablateSteps ? ` --ablate-steps ${cfg.ablateSteps}` : '',
     cfg.ablate.length && cfg.ablateUsers ? ` --ablate-users ${cfg.ablateUsers}` : '',
@@ -116,7 +123,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     '',
     `\`${command}\` · commit ${report.commit ?? 'unknown'} · ${report.machine} · ${report.date}`,
     '',
-    '## Alignment: how faithfully each method reproduces the target model (test samples)',
+    `## Alignment: how faithfully each method reproduces the target model (${scored(r.methods)})`,
     '',
     methodsTable(r.methods, [], r.notes),
     '',

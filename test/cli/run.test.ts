@@ -153,6 +153,18 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
   );
   assert.match(mdPaper, /\| icl-llm \(not run\) \| — \| 0\.1105 \|/);
 
+  // Table 1 on fewer test users: its own folder and stage, the profile's one untouched
+  const fewer = cli(['run', '--profile', 'quick', '--out', out, '--quiet', '--eval-users', '20']);
+  assert.equal(fewer.code, 0, fewer.stderr);
+  assert.match(fewer.stdout, /^\[9\/10\] eval-u20: every method on the test samples/m);
+  const f20 = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.equal(f20.command, 'recexplainer run --profile quick --eval-users 20');
+  for (const name of METHODS) assert.equal(f20.methods[name].samples.task1, 20, name);
+  assert.deepEqual(f20.explanations, report.explanations, 'the explanations are kept');
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /^## Alignment: .* \(20 test users\)$/m);
+  const kept = JSON.parse(readFileSync(join(out, 'eval', 'methods.json'), 'utf8'));
+  assert.deepEqual(kept.methods['recexplainer-h'], report.methods['recexplainer-h'], "the profile's Table 1 is kept");
+
   // --ablate 3 with human ratings in the run folder and a dead icl-llm endpoint
   const rows = readFileSync(join(out, 'explain', 'explanations', 'recexplainer-h.jsonl'), 'utf8')
     .trim()
