@@ -5,7 +5,8 @@
 // history and the items the record names); training restricts the loss inside spans to what the
 // decoding constraint allows there, so both see the same allowed sets. With item tokens (E4SRec-style
 // output head), the titles a task 1, 2, 6 or 7 answer names are single item tokens instead (item id
-// i is token itemFirst + i − 1), and an explanation may use any text token or a citable item's.
+// i is token itemFirst + i − 1), and an explanation may use any text token or a citable item's; a
+// task-2 answer's items are each restricted to the candidates not yet named, as decoding restricts them.
 import { DataError } from '../engine/errors.js';
 import { recentHistory, renderList } from '../data/text_forms.js';
 import { allowedAlong, fixedConstraint, type Constraint } from '../lm/decode/constraint.js';
@@ -85,9 +86,22 @@ function itemTokenOf(r: TaskRecord, spans: TitleSpans & { itemFirst: number }): 
 }
 
 /**
+ * A task-2 answer in item tokens, as the grounded decoding's permutation constraint allows it: each
+ * item token of the answer among the candidates not yet named (the answer's item tokens from there
+ * on), every other token free. The loss of an ordering is then the Plackett–Luce likelihood of f's.
+ */
+function rankingAllowed(ids: readonly number[], lossMask: ArrayLike<number>, itemFirst: number): (readonly number[] | undefined)[] {
+  const answer = ids.flatMap((id, t) => (lossMask[t] && id >= itemFirst ? [t] : []));
+  return ids.map((_, t) => {
+    const k = answer.indexOf(t);
+    return k < 0 ? undefined : answer.slice(k).map((j) => ids[j]);
+  });
+}
+
+/**
  * A training example: prompt + response + end token, loss on the last two; with spans, a task-7
  * answer cites in spans, masked as decoding masks them (item tokens: the titles of a task 1, 2, 6
- * or 7 answer become item tokens, unmasked).
+ * or 7 answer become item tokens, unmasked but for task 2: rankingAllowed).
  */
 export function trainingExample(
   r: TaskRecord,
@@ -107,7 +121,8 @@ export function trainingExample(
   );
   if (items) {
     const { ids, lossMask } = renderChat(tok, r.prompt, response, itemTokenOf(r, { ...spans, itemFirst: spans.itemFirst! }));
-    return { ids, lossMask, soft: softSlots(ids, r, tok, vectors, source) };
+    const soft = softSlots(ids, r, tok, vectors, source);
+    return r.task === 2 ? { ids, lossMask, soft, allowed: rankingAllowed(ids, lossMask, spans.itemFirst!) } : { ids, lossMask, soft };
   }
   const { ids, lossMask } = renderChat(tok, r.prompt, response);
   const tail = [...responseIds(tok, response), tok.special.eos];

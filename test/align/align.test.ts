@@ -231,6 +231,30 @@ test("item tokens: logits = hidden · item projector(f's item vectors); answers 
   });
   const answers = m.top5!(t1.slice(0, 4));
   for (const a of answers) assert.ok(a.length === 5 && a.every((t) => titles.includes(t)), JSON.stringify(a));
+  // a task-2 answer trains as grounded decoding ranks: each item among the candidates not yet named
+  const spans = { ...titleSpansOf(tasks), itemFirst: first };
+  const t2 = readTaskRecords(taskFile(tasks, 'train', 'H')).filter((x) => x.task === 2 && x.soft.some((y) => y.kind === 'user'));
+  for (const r2 of t2.slice(0, 8)) {
+    const ex = trainingExample(r2, s.tok, s.vectors, 'train.H.jsonl', spans);
+    const shown = (r2.soft.find((y) => y.kind === 'user') as { history: number[] }).history;
+    const c = grounding(s.tok, { titles, histories: new Map([[r2.user!, shown]]), maxHistory: 9, itemFirst: first }).ranking(r2)!;
+    const start = ex.lossMask!.findIndex((x) => x === 1);
+    let st = c.start();
+    let named = 0;
+    ex.ids.slice(start).forEach((t, k) => {
+      const a = ex.allowed![start + k];
+      if (t >= first) {
+        assert.deepEqual(new Set(a), new Set(c.allowed(st)), `${r2.id}: item ${named + 1}`);
+        assert.equal(a!.length, 5 - named++);
+      } else assert.equal(a, undefined, `${r2.id}: a text token is free`);
+      if (t !== s.tok.special.eos) st = c.next(st, t);
+    });
+    assert.equal(named, 5);
+    assert.ok(
+      ex.allowed!.slice(0, start).every((a) => a === undefined),
+      'the prompt is free',
+    );
+  }
   // exported as GGUF (item rows in the vocabulary, titles as its tokens) and loaded back: the same logits
   const gguf = join(tmp, 'h-items.gguf');
   assert.equal(cli(['export-gguf', '--model', out, '--out', gguf]).code, 0);
