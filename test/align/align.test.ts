@@ -238,7 +238,7 @@ test("item tokens: logits = hidden · item projector(f's item vectors); answers 
     const ex = trainingExample(r2, s.tok, s.vectors, 'train.H.jsonl', spans);
     const shown = (r2.soft.find((y) => y.kind === 'user') as { history: number[] }).history;
     const c = grounding(s.tok, { titles, histories: new Map([[r2.user!, shown]]), maxHistory: 9, itemFirst: first }).ranking(r2)!;
-    const start = ex.lossMask!.findIndex((x) => x === 1);
+    const start = Array.from(ex.lossMask!).indexOf(1);
     let st = c.start();
     let named = 0;
     ex.ids.slice(start).forEach((t, k) => {
