@@ -43,6 +43,10 @@ export const ALIGN_SPEC = {
     "with --item-tokens: also fit each task-1 answer's item token to f's softmax over the catalogue (the shown history excluded), this term weighing as N answer tokens (0 = off)",
   ),
   distillTemperature: opt(1, float(0), "τ of f's softmax for --distill"),
+  rankMask: flag(
+    'with --item-tokens: train task-2 answers without restricting each item token to the candidates not yet named (as grounded decoding restricts it)',
+    true,
+  ),
   titleSpans: flag('train explanations (task 7) without <title> spans around the titles they cite, nor their loss mask', true),
   checkpointEvery: opt(200, int(1), 'optimizer steps between checkpoints'),
   seed: opt(0, int(0), 'random seed'),

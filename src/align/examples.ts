@@ -46,6 +46,7 @@ export interface TitleSpans {
   titles: readonly string[];
   maxHistory: number;
   itemFirst?: number; // item tokens: item id i is token itemFirst + i − 1 (the text vocabulary's size)
+  rankMask?: boolean; // item tokens: a task-2 answer's items restricted as decoding restricts them (rankingAllowed); default true
 }
 
 /** The tasks whose answers name items by item token in an item-token model. */
@@ -122,7 +123,9 @@ export function trainingExample(
   if (items) {
     const { ids, lossMask } = renderChat(tok, r.prompt, response, itemTokenOf(r, { ...spans, itemFirst: spans.itemFirst! }));
     const soft = softSlots(ids, r, tok, vectors, source);
-    return r.task === 2 ? { ids, lossMask, soft, allowed: rankingAllowed(ids, lossMask, spans.itemFirst!) } : { ids, lossMask, soft };
+    return r.task === 2 && spans.rankMask !== false
+      ? { ids, lossMask, soft, allowed: rankingAllowed(ids, lossMask, spans.itemFirst!) }
+      : { ids, lossMask, soft };
   }
   const { ids, lossMask } = renderChat(tok, r.prompt, response);
   const tail = [...responseIds(tok, response), tok.special.eos];

@@ -69,7 +69,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   vectors?.prepare(records.flatMap((r) => r.soft));
   const spans =
     cfg.titleSpans || cfg.itemTokens
-      ? { ...titleSpansOf(cfg.tasks), ...(cfg.itemTokens ? { itemFirst: s.model.cfg.vocab_size } : {}) }
+      ? { ...titleSpansOf(cfg.tasks), ...(cfg.itemTokens ? { itemFirst: s.model.cfg.vocab_size, rankMask: cfg.rankMask } : {}) }
       : undefined;
   const rendered = records.map((r) => trainingExample(r, s.tok, vectors, file, spans));
   const examples: LmExample[] =
@@ -111,6 +111,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     ...(cfg.dropTasks.length ? { dropTasks: cfg.dropTasks } : {}), // absent when none: older checkpoints still resume
     titleSpans: cfg.titleSpans,
     itemTokens: cfg.itemTokens,
+    ...(cfg.itemTokens ? { rankMask: cfg.rankMask } : {}), // item-token checkpoints from before the mask do not resume
     ...(cfg.distill > 0 ? { distill: cfg.distill, distillTemperature: cfg.distillTemperature } : {}), // absent when off, as dropTasks
     seed: cfg.seed,
   };

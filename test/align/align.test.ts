@@ -254,6 +254,11 @@ test("item tokens: logits = hidden · item projector(f's item vectors); answers 
       ex.allowed!.slice(0, start).every((a) => a === undefined),
       'the prompt is free',
     );
+    assert.equal(
+      trainingExample(r2, s.tok, s.vectors, 'train.H.jsonl', { ...spans, rankMask: false }).allowed,
+      undefined,
+      '--no-rank-mask',
+    );
   }
   // exported as GGUF (item rows in the vocabulary, titles as its tokens) and loaded back: the same logits
   const gguf = join(tmp, 'h-items.gguf');
