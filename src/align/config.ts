@@ -43,6 +43,9 @@ export const ALIGN_SPEC = {
     "with --item-tokens: also fit each task-1 answer's item token to f's softmax over the catalogue (the shown history excluded), this term weighing as N answer tokens (0 = off)",
   ),
   distillTemperature: opt(1, float(0), "τ of f's softmax for --distill"),
+  distillUsers: flag(
+    "with --distill: also fit the prediction right after every <user> token to f's softmax for that user (every sample that shows one)",
+  ),
   rankMask: flag(
     'with --item-tokens: train task-2 answers without restricting each item token to the candidates not yet named (as grounded decoding restricts it)',
     true,
@@ -64,6 +67,7 @@ export function validateAlignConfig(cfg: AlignConfig): void {
   if (cfg.itemTokens && cfg.mode === 'B')
     throw new UserError('--item-tokens needs --mode I or H (the item projector makes the item tokens)');
   if (cfg.distill > 0 && !cfg.itemTokens) throw new UserError(`--distill ${cfg.distill} needs --item-tokens (it fits the item-token head)`);
+  if (cfg.distillUsers && !(cfg.distill > 0)) throw new UserError('--distill-users needs --distill W (its weight)');
   if (!(cfg.distillTemperature > 0)) throw new UserError(`--distill-temperature must be positive, got ${cfg.distillTemperature}`);
   recSource(cfg, true);
   if (cfg.loraR === 0) return;

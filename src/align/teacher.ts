@@ -2,8 +2,8 @@
 // sample, the softmax of f's scores (user vector · item vectors) at a temperature, over the items
 // the answer may name (the shown history excluded, as f's own top-k excludes it). Fitting the
 // item-token head to it (the `distill` term of trainLm) passes on f's whole ranking, not only its
-// top item, as the sasrec-kd baseline is distilled.
-import type { LmExample } from '../lm/train/train.js';
+// top item, as the sasrec-kd baseline is distilled; optionally also right after every <user> token.
+import type { LmExample, Teacher } from '../lm/train/train.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import type { SoftVectors } from './soft.js';
 
@@ -28,8 +28,10 @@ export function teacherProbs(user: Float32Array, table: Float32Array, exclude: I
 }
 
 /**
- * The examples of task-1 records with their teacher (at the answer's first item token), the rest as
- * they are. itemFirst: the id of item 1's token.
+ * The examples with their teachers: at a task-1 answer's first item token, and with `users` also
+ * after every <user> token (the state that holds f's user vector then predicts f's preference, on
+ * every sample that shows one); the rest as they are. Probabilities are computed when a batch is
+ * packed. itemFirst: the id of item 1's token.
  */
 export function withTeachers(
   records: readonly TaskRecord[],
@@ -37,14 +39,18 @@ export function withTeachers(
   vectors: SoftVectors,
   itemFirst: number,
   tau: number,
+  users = false,
 ): LmExample[] {
   const table = vectors.rec.itemTable();
   return examples.map((ex, i) => {
     const r = records[i];
-    const user = r.task === 1 ? r.soft.find((s) => s.kind === 'user') : undefined;
+    const user = r.soft.find((s) => s.kind === 'user');
     if (!user || user.kind !== 'user') return ex;
-    const at = ex.ids.findIndex((id, t) => id >= itemFirst && (ex.lossMask ? ex.lossMask[t] : t > 0));
-    if (at < 1) return ex;
-    return { ...ex, teacher: { at, probs: teacherProbs(vectors.vector(user), table, user.history, tau) } };
+    const probs = () => teacherProbs(vectors.vector(user), table, user.history, tau);
+    const teachers: Teacher[] = [];
+    if (users) for (const s of ex.soft ?? []) if (s.kind === 'user' && s.pos + 1 < ex.ids.length) teachers.push({ at: s.pos + 1, probs });
+    const answer = r.task === 1 ? ex.ids.findIndex((id, t) => id >= itemFirst && (ex.lossMask ? ex.lossMask[t] : t > 0)) : -1;
+    if (answer >= 1) teachers.push({ at: answer, probs });
+    return teachers.length ? { ...ex, teachers } : ex;
   });
 }

@@ -73,7 +73,9 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
       : undefined;
   const rendered = records.map((r) => trainingExample(r, s.tok, vectors, file, spans));
   const examples: LmExample[] =
-    cfg.distill > 0 ? withTeachers(records, rendered, vectors!, s.model.cfg.vocab_size, cfg.distillTemperature) : rendered;
+    cfg.distill > 0
+      ? withTeachers(records, rendered, vectors!, s.model.cfg.vocab_size, cfg.distillTemperature, cfg.distillUsers)
+      : rendered;
   const itemVectors = cfg.itemTokens ? vectors!.itemTable() : undefined;
   if (cfg.loraR > 0) {
     s.model.enableLora({ r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targets: cfg.loraTargets }, cfg.seed);
@@ -112,7 +114,9 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     titleSpans: cfg.titleSpans,
     itemTokens: cfg.itemTokens,
     ...(cfg.itemTokens ? { rankMask: cfg.rankMask } : {}), // item-token checkpoints from before the mask do not resume
-    ...(cfg.distill > 0 ? { distill: cfg.distill, distillTemperature: cfg.distillTemperature } : {}), // absent when off, as dropTasks
+    ...(cfg.distill > 0
+      ? { distill: cfg.distill, distillTemperature: cfg.distillTemperature, ...(cfg.distillUsers ? { distillUsers: true } : {}) }
+      : {}), // absent when off, as dropTasks
     seed: cfg.seed,
   };
   const trainLog = folder.trainLog<LmLogEntry>(cfg.resume, (e) => e.step);

@@ -24,19 +24,37 @@ test("teacherProbs: softmax of f's scores at τ, excluded items 0", () => {
   assert.throws(() => teacherProbs(USER, TABLE, [1, 2, 3, 4], 1), /every item is excluded/);
 });
 
-test('withTeachers: task-1 examples with a <user> token get the teacher at their first trained item token, others are kept', () => {
+test('withTeachers: task-1 examples with a <user> token get the teacher at their first trained item token (with users: also after the <user> token), others are kept', () => {
   const V = 10; // item i is token 9 + i
   const rec = (task: 1 | 3, soft: TaskRecord['soft']): TaskRecord =>
     ({ id: 'x', task, split: 'train', form: 'H', user: 1, items: [], template: null, prompt: '', response: '', soft }) as TaskRecord;
   const userSoft = { token: '<user>', kind: 'user', user: 1, history: [2] } as TaskRecord['soft'][number];
   const records = [rec(1, [userSoft]), rec(1, []), rec(3, [userSoft])];
   // prompt 5, 11 (an item token in the prompt, not trained), 3; answer 12 (item 3), end 2
-  const ex: LmExample = { ids: [5, 11, 3, 12, 2], lossMask: [0, 0, 0, 1, 1] };
+  // prompt 5, <user> (position 1), 3; answer 12 (item 3), end 2
+  const ex: LmExample = { ids: [5, 7, 3, 12, 2], lossMask: [0, 0, 0, 1, 1], soft: [{ pos: 1, kind: 'user', vector: USER }] };
   const vectors = { rec: { itemTable: () => TABLE }, vector: () => USER } as unknown as SoftVectors;
+  const want = [...teacherProbs(USER, TABLE, [2], 1)];
+  const probs = (t: { probs: Float32Array | (() => Float32Array) }) => [...(typeof t.probs === 'function' ? t.probs() : t.probs)];
   const out = withTeachers(records, [ex, ex, ex], vectors, V, 1);
-  assert.equal(out[0].teacher!.at, 3);
-  assert.deepEqual([...out[0].teacher!.probs], [...teacherProbs(USER, TABLE, [2], 1)]);
-  assert.equal(out[0].teacher!.probs[1], 0, 'the shown history is excluded');
+  assert.deepEqual(
+    out[0].teachers!.map((t) => t.at),
+    [3],
+  );
+  assert.deepEqual(probs(out[0].teachers![0]), want);
+  assert.equal(probs(out[0].teachers![0])[1], 0, 'the shown history is excluded');
   assert.equal(out[1], ex, 'no <user> token: no teacher');
   assert.equal(out[2], ex, 'not task 1: no teacher');
+  // with users: also right after the <user> token, on every record that shows one
+  const withUsers = withTeachers(records, [ex, ex, ex], vectors, V, 1, true);
+  assert.deepEqual(
+    withUsers[0].teachers!.map((t) => t.at),
+    [2, 3],
+  );
+  assert.deepEqual(
+    withUsers[2].teachers!.map((t) => t.at),
+    [2],
+  );
+  assert.deepEqual(probs(withUsers[2].teachers![0]), want);
+  assert.equal(withUsers[1], ex);
 });
