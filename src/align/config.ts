@@ -40,7 +40,7 @@ export const ALIGN_SPEC = {
   distill: opt(
     0,
     float(0),
-    "with --item-tokens: also fit each task-1 answer's item token to f's softmax over the catalogue (the shown history excluded), this term weighing as N answer tokens (0 = off)",
+    "with --item-tokens: also fit each task-1 answer's item token to f's softmax over the catalogue (the shown history excluded), each such term counting as this many answer tokens in the step's loss (0 = off)",
   ),
   distillTemperature: opt(1, float(0), "τ of f's softmax for --distill"),
   distillUsers: flag(

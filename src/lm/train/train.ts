@@ -1,7 +1,7 @@
 // Causal-LM training as a library function: loss on the masked (response) tokens only, AdamW,
 // linear warm-up + decay, clipping by global norm, gradient accumulation, length-sorted
-// right-padded batches, optional soft tokens through projectors, optional item tokens (with an
-// optional teacher distributions over them per example, fitted by the distill term), optional atomic checkpoints of the
+// right-padded batches, optional soft tokens through projectors, optional item tokens (with optional
+// teacher distributions over them per example, fitted by the distill term), optional atomic checkpoints of the
 // trained variables + optimizer + dropout stream from which a killed run resumes bit-exactly.
 import { existsSync } from 'node:fs';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
