@@ -87,24 +87,20 @@ export class Recommender {
   score(history: readonly number[], items: readonly number[], user?: number): Float32Array {
     this.checkItems(items);
     const u = this.userVectors([history], user === undefined ? undefined : [user]);
-    const d = this.hidden;
-    return Float32Array.from(items, (i) => {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += u[j] * this.items[i * d + j];
-      return s;
-    });
+    return Float32Array.from(items, (i) => this.dot(u, i));
   }
 
   /** Scores of the whole catalogue [nItems + 1] (index = item id; index 0 is padding, −∞). */
   scoreAll(history: readonly number[], user?: number): Float32Array {
-    const all = this.score(
-      history,
-      Array.from({ length: this.nItems }, (_, i) => i + 1),
-      user,
-    );
+    return this.scoreVector(this.userVectors([history], user === undefined ? undefined : [user]));
+  }
+
+  /** scoreAll for a user vector [d] already computed (e.g. a soft token's). */
+  scoreVector(u: Float32Array): Float32Array {
+    if (u.length !== this.hidden) throw new RangeError(`scoreVector: a user vector of ${u.length} values, f's are ${this.hidden}`);
     const out = new Float32Array(this.nItems + 1);
     out[0] = -Infinity;
-    out.set(all, 1);
+    for (let i = 1; i <= this.nItems; i++) out[i] = this.dot(u, i);
     return out;
   }
 
@@ -132,6 +128,14 @@ export class Recommender {
   /** Frees the tower (our model's variables, or the ONNX worker). */
   dispose(): void {
     this.tower.dispose();
+  }
+
+  /** u · item i's vector. */
+  private dot(u: Float32Array, i: number): number {
+    const d = this.hidden;
+    let s = 0;
+    for (let j = 0; j < d; j++) s += u[j] * this.items[i * d + j];
+    return s;
   }
 
   private checkItems(items: readonly number[]): void {

@@ -291,7 +291,6 @@ test("--distill: the item-token head of task-1 answers moves toward f's softmax 
   const crossEntropy = async (dir: string) => {
     const m = await Surrogate.load(dir);
     const first = m.itemFirst!;
-    const table = m.vectors!.rec.itemTable();
     let sum = 0;
     for (const rec of t1) {
       const p = promptExample(rec, m.tok, m.vectors, 'test');
@@ -306,7 +305,7 @@ test("--distill: the item-token head of task-1 answers moves toward f's softmax 
         return tf.logSoftmax(tf.slice(m.model.logits(h), [0, first], [1, -1])).dataSync() as Float32Array;
       });
       const user = rec.soft[0] as { history: number[] };
-      const q = teacherProbs(m.vectors!.vector(rec.soft[0]), table, user.history, 0.5);
+      const q = teacherProbs(m.vectors!.rec.scoreVector(m.vectors!.vector(rec.soft[0])), user.history, 0.5);
       sum -= q.reduce((s, qi, i) => s + (qi > 0 ? qi * logits[i] : 0), 0);
     }
     m.dispose();

@@ -124,4 +124,10 @@ test('tasks on fixed user and item tables: the same samples but task 7, which is
   assert.throws(() => leaveOneOut(rec, [1, 2], 3, 0), /^UserError: leave-one-out attribution skipped: f is a fixed table of user vectors/);
   assert.throws(() => rec.scoreAll([1, 2]), /scores the data set's users only/);
   assert.throws(() => rec.scoreAll([1], 120), /unknown user id 121 \(f's user table knows users 1\.\.120\)/);
+  // a user vector's scores (a soft token's, for align's teachers) are scoreAll's; score picks from them
+  const all = rec.scoreAll([1], 4);
+  assert.deepEqual(rec.scoreVector(rec.userVectors([[1]], [4])), all);
+  assert.deepEqual([...rec.score([1], [3, 7], 4)], [all[3], all[7]]);
+  assert.equal(all[0], -Infinity);
+  assert.throws(() => rec.scoreVector(new Float32Array(rec.hidden + 1)), /scoreVector: a user vector of/);
 });

@@ -1,7 +1,7 @@
 // Causal-LM training as a library function: loss on the masked (response) tokens only, AdamW,
 // linear warm-up + decay, clipping by global norm, gradient accumulation, length-sorted
 // right-padded batches, optional soft tokens through projectors, optional item tokens (with optional
-// teacher distributions over them per example, fitted by the distill term), optional atomic checkpoints of the
+// teacher distribution over them per example, fitted by the distill term), optional atomic checkpoints of the
 // trained variables + optimizer + dropout stream from which a killed run resumes bit-exactly.
 import { existsSync } from 'node:fs';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
@@ -22,15 +22,14 @@ export interface LmExample {
   lossMask?: ArrayLike<number>; // per token: 1 = its prediction is trained (a response token); default: every token but the first
   soft?: readonly SoftInput[]; // recommender embeddings at soft-token positions
   allowed?: AllowedRows; // per token: the tokens its prediction is restricted to (undefined: all), e.g. inside a title span
-  // item tokens: distributions over the N items [N] the prediction of token `at` is also fitted to
-  // (f's preference over the catalogue, weighted by LmTrainOptions.distill); probs may be computed
-  // when the example's batch is packed, so that many teachers need no memory
-  teachers?: readonly Teacher[];
+  // item tokens: a distribution over the N items the predictions of the tokens `at` are also fitted
+  // to (f's preference over the catalogue, weighted by LmTrainOptions.distill)
+  teacher?: Teacher;
 }
 
 export interface Teacher {
-  at: number; // the token whose prediction (from position at − 1) is fitted
-  probs: Float32Array | (() => Float32Array); // [N]
+  at: readonly number[]; // the tokens whose predictions (from positions at − 1) are fitted
+  probs: Float32Array | (() => Float32Array); // [N]; a function is called once each time the example's batch is packed, so that many teachers need no memory
 }
 
 export interface LmTrainConfig extends AdamWConfig {
@@ -143,12 +142,11 @@ function pack(examples: readonly LmExample[], idx: readonly number[], V: number,
       else (itemSlots.push(b * T + t), itemRows.push(id - V));
     });
     tokens += ex.ids.length;
-    for (const t of ex.teachers ?? []) {
-      const probs = typeof t.probs === 'function' ? t.probs() : t.probs;
+    if (ex.teacher) {
+      const probs = typeof ex.teacher.probs === 'function' ? ex.teacher.probs() : ex.teacher.probs;
       if (probs.length !== N)
         throw new UserError(`trainLm: example ${e}'s teacher has ${probs.length} item probabilities, the model ${N} items`);
-      teacherRows.push(b * T + t.at - 1);
-      teachers.push(probs);
+      for (const at of ex.teacher.at) (teacherRows.push(b * T + at - 1), teachers.push(probs));
     }
     for (let t = 1; t < ex.ids.length; t++) {
       if (ex.lossMask ? ex.lossMask[t] : 1) {
@@ -231,7 +229,7 @@ export function trainLm(
       throw new UserError(`trainLm: example ${i} has ${ex.ids.length} tokens (need 2..${maxLen})`);
     const bad = ex.ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < V + itemCount));
     if (bad !== undefined) throw new UserError(`trainLm: example ${i} holds token ${bad}, outside [0, ${V + itemCount})`);
-    if (ex.teachers?.some((t) => !(t.at >= 1 && t.at < ex.ids.length)))
+    if (ex.teacher?.at.some((at) => !(at >= 1 && at < ex.ids.length)))
       throw new UserError(`trainLm: example ${i} has a teacher outside its tokens 1..${ex.ids.length - 1}`);
   });
   const vars: Variable[] = [...model.trainableVariables(), ...Object.values(projectors).flatMap((p) => p!.variables())];
