@@ -14,7 +14,7 @@ import { openRecommender } from '../rec/open.js';
 import { recSource } from '../rec/source.js';
 import { lineChart } from '../report/svg.js';
 import type { TaskRecord } from '../tasks/forms.js';
-import { validateAlignConfig, type AlignConfig } from './config.js';
+import { ALIGN_DEFAULTS, validateAlignConfig, type AlignConfig } from './config.js';
 import { trainingExample, type TitleSpans } from './examples.js';
 import { readDataset } from '../data/dataset.js';
 import { titlesById } from '../data/text_forms.js';
@@ -54,7 +54,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   validateAlignConfig(cfg);
   await initEngine({ backend: 'auto' });
   const folder = new RunFolder(cfg.out, 'an alignment run', 'align');
-  folder.open(cfg.resume, cfg, cfg.force);
+  folder.open(cfg.resume, cfg, cfg.force, ALIGN_DEFAULTS);
   folder.writeConfig(cfg);
 
   const file = taskFile(cfg.tasks, 'train', cfg.mode);

@@ -28,6 +28,7 @@ export interface ClaimHow {
   resume?: boolean; // continue the stage's unfinished output: the config must be the saved one
   force?: boolean; // overwrite the stage's own finished output
   reuse?: boolean; // the stage keeps its finished parts itself (`run`)
+  defaults?: object; // the stage's option defaults: a key the saved config lacks (an option added since) counts as its default
 }
 
 let version: string | undefined;
@@ -59,9 +60,13 @@ export function readMarker(dir: string): Marker | undefined {
   return m as Marker;
 }
 
-/** The flags whose values differ between a saved config and a new one, e.g. "--lr (0.001 → 0.01)". */
-export function configChanges(saved: object, now: object): string[] {
-  const a = stable(saved);
+/**
+ * The flags whose values differ between a saved config and a new one, e.g. "--lr (0.001 → 0.01)";
+ * a key of `now` that `saved` lacks is compared as its value in `defaults` (an option added since).
+ */
+export function configChanges(saved: object, now: object, defaults: object = {}): string[] {
+  const added = Object.entries(defaults).filter(([k]) => k in now && !(k in saved));
+  const a = stable({ ...Object.fromEntries(added), ...saved });
   const b = stable(now);
   const show = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
   return [...new Set([...Object.keys(a), ...Object.keys(b)])]
@@ -83,7 +88,7 @@ export function checkOutFolder(dir: string, kind: string, config: object, how: C
       );
   }
   if (m && how.resume) {
-    const changed = configChanges(m.config, config);
+    const changed = configChanges(m.config, config, how.defaults);
     if (changed.length)
       throw new UserError(
         `--resume: the config differs from the one saved in ${dir} in ${changed.join(', ')}; resume with the same flags or choose another ${flag}`,

@@ -41,14 +41,15 @@ export class RunFolder {
 
   /**
    * Claims the folder for the stage's `config` (out_folder.ts) and creates it; refuses a fresh start
-   * over a checkpoint (unless `force`: it is removed) and a resume without one.
+   * over a checkpoint (unless `force`: it is removed) and a resume without one. `defaults`: the
+   * stage's option defaults, so that a run saved before an option existed still resumes at its default.
    */
-  open(resume: boolean, config: object, force = false): void {
-    checkOutFolder(this.dir, this.kind, config, { resume, force });
+  open(resume: boolean, config: object, force = false, defaults?: object): void {
+    checkOutFolder(this.dir, this.kind, config, { resume, force, defaults });
     if (!resume && !force && this.resumable)
       throw new UserError(`${this.dir} already holds ${this.holds} (${CHECKPOINT}); pass --resume to continue it or choose another --out`);
     if (resume && !this.resumable) throw new UserError(`${this.dir}: nothing to resume (no ${CHECKPOINT})`);
-    claimOutFolder(this.dir, this.kind, config, { resume, force });
+    claimOutFolder(this.dir, this.kind, config, { resume, force, defaults });
     if (force && !resume) rmSync(this.checkpoint, { force: true });
   }
 

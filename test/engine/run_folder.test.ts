@@ -50,6 +50,18 @@ test('the resume guard: one line naming the folder and what it holds', () => {
   assert.throws(() => new RunFolder(dir).open(false, {}), /already holds a training run/);
 });
 
+test('a resume of a run saved before an option existed: the missing key counts as its default, a changed one is refused', () => {
+  const dir = fresh();
+  const f = new RunFolder(dir);
+  f.open(false, { lr: 0.1 });
+  writeFileSync(f.checkpoint, 'x');
+  const defaults = { lr: 0.01, distill: 0 };
+  f.open(true, { lr: 0.1, distill: 0 }, false, defaults);
+  assert.throws(() => f.open(true, { lr: 0.1, distill: 0 }), /differs .* in --distill \(unset → 0\)/);
+  assert.throws(() => f.open(true, { lr: 0.1, distill: 10 }, false, defaults), /differs .* in --distill \(0 → 10\)/);
+  assert.throws(() => f.open(true, { lr: 0.01, distill: 0 }, false, defaults), /--lr \(0.1 → 0.01\)/);
+});
+
 test('config and metrics are written as JSON under their names, with no temp file left', () => {
   const dir = fresh();
   const f = new RunFolder(dir);
