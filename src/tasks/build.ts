@@ -167,9 +167,9 @@ function explanationSource(
     const options = aspectsFor(facts);
     const aspect = options[rng.int(options.length)];
     const asked = { id: `${template.id}+${aspect}`, text: template.text + aspectSuffix(aspectWord(aspect, rng)) };
-    return { source: explanationTask(pair, aspectText(facts, aspect, titles, rng), asked), aspect };
+    return { source: explanationTask(pair, aspectText(facts, aspect, titles, rng), asked, facts.similar), aspect };
   }
-  return { source: explanationTask(pair, explanationText(facts, titles, rng), template), aspect: null };
+  return { source: explanationTask(pair, explanationText(facts, titles, rng), template, facts.similar), aspect: null };
 }
 
 /**

@@ -128,9 +128,13 @@ export function historyTask(ctx: Context, titles: Titles, template: Picked): Sou
   return { ...base(ctx, 6, ctx.key, template), response: renderList(ctx.shown.map((i) => titles[i])), answer: [...ctx.shown] };
 }
 
-/** Task 7: an explanation of f's decision on a task-3 pair (same history and item), with its own prompt. */
-export function explanationTask(pair: Source, response: string, template: Picked): Source {
-  return { ...pair, task: 7, template, response, answer: [] };
+/**
+ * Task 7: an explanation of f's decision on a task-3 pair (same history and item), with its own
+ * prompt; its answer is f's nearest item to the candidate, which the text may cite (so the record's
+ * items, what an explanation may cite in title spans or item tokens, hold it).
+ */
+export function explanationTask(pair: Source, response: string, template: Picked, similar: number | null): Source {
+  return { ...pair, task: 7, template, response, answer: similar === null ? [] : [similar] };
 }
 
 /** Task 4: one attribute of one item (training only, no user). */

@@ -11,6 +11,7 @@ import { trainedRing } from '../rec/fixture.js';
 import { readDataset } from '../../src/data/dataset.js';
 import { coveredAspects, knownAspect } from '../../src/facts/aspects.js';
 import { parseDecision } from '../../src/facts/decision.js';
+import { citedTitles } from '../../src/facts/cite.js';
 import { leaveOneOut } from '../../src/data/process.js';
 import { Recommender } from '../../src/rec/recommender.js';
 import { loadTemplates } from '../../src/tasks/templates.js';
@@ -285,6 +286,24 @@ test("task 7: one explanation per task-3 pair, with f's decision and its stronge
     read(out, 'train.H.jsonl').filter((r) => r.task === 7).length,
     3 * read(out, 'train.I.jsonl').filter((r) => r.task === 7).length,
   );
+});
+
+test("task 7 cites only what its record may cite: the shown history and its items (the candidate, f's nearest item)", () => {
+  const catalogue = { titles: ['', ...ds.items.map((i) => i.title)] };
+  let nearest = 0;
+  for (const file of ['train.I.jsonl', 'test.I.jsonl'])
+    for (const r of read(out, file).filter((x) => x.task === 7)) {
+      const allowed = new Set([...userSoft(r).history.slice(-9), ...r.items]);
+      const cited = citedTitles(r.response, catalogue);
+      assert.deepEqual(
+        cited.items.filter((i) => !allowed.has(i)),
+        [],
+        `${r.id}: ${r.response}`,
+      );
+      assert.deepEqual(cited.unknown, [], r.id);
+      if (r.items.length > 1) nearest++;
+    }
+  assert.ok(nearest > 0, "no record names f's nearest item");
 });
 
 test('task 7 asks one training pair in about three for one aspect, with a text on that aspect only; test prompts never', () => {
