@@ -9,9 +9,9 @@
 // task-2 answer's items are each restricted to the candidates not yet named, as decoding restricts them.
 import { DataError } from '../engine/errors.js';
 import { recentHistory, renderList } from '../data/text_forms.js';
-import { allowedAlong, fixedConstraint, type Constraint } from '../lm/decode/constraint.js';
+import { allowedAlong, countedConstraint, type Constraint } from '../lm/decode/constraint.js';
 import { titleSpanConstraint } from '../lm/decode/title_spans.js';
-import { markTitles, promptIds, renderChat, responseIds, softTokenPositions } from '../lm/tokenizer/chat.js';
+import { MAX_CITES, markTitles, promptIds, renderChat, responseIds, softTokenPositions } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import type { LmExample } from '../lm/train/train.js';
 import type { TaskRecord } from '../tasks/forms.js';
@@ -52,10 +52,21 @@ export interface TitleSpans {
 /** The tasks whose answers name items by item token in an item-token model. */
 const ITEM_TASKS: ReadonlySet<number> = new Set([1, 2, 6, 7]);
 
-/** The items a record's explanation may cite: the shown history behind its <user> token, then every item it names. */
-export function citableItems(r: TaskRecord, maxHistory: number): number[] {
+/**
+ * The items a record's explanation may cite, each with how often: the shown history behind its
+ * <user> token once each (a text lists them, it does not repeat them), then every other item it
+ * names (the candidate, f's nearest item) up to MAX_CITES times.
+ */
+export function citableItems(r: TaskRecord, maxHistory: number): Map<number, number> {
   const shown = r.soft.flatMap((s) => (s.kind === 'user' ? recentHistory(s.history, maxHistory) : []));
-  return [...new Set([...shown, ...r.items])];
+  return new Map([...r.items.map((i): [number, number] => [i, MAX_CITES]), ...shown.map((i): [number, number] => [i, 1])]);
+}
+
+/** The titles of citable items, each with how often it may be cited (the most of the items bearing it). */
+function citableTitles(citable: ReadonlyMap<number, number>, titles: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [i, n] of citable) out.set(titles[i], Math.max(n, out.get(titles[i]) ?? 0));
+  return out;
 }
 
 /** The decoding constraint of a record's explanation: each title span (or item token) names one of its citable items. */
@@ -63,12 +74,9 @@ export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: Titl
   const citable = citableItems(r, spans.maxHistory);
   if (spans.itemFirst !== undefined) {
     const first = spans.itemFirst;
-    return fixedConstraint([...Array(first).keys(), ...citable.map((i) => first + i - 1)]);
+    return countedConstraint(first, new Map([...citable].map(([i, n]) => [first + i - 1, n])));
   }
-  return titleSpanConstraint(
-    tok,
-    citable.map((i) => spans.titles[i]),
-  );
+  return titleSpanConstraint(tok, citableTitles(citable, spans.titles));
 }
 
 /** The ids of an answer that lists titles, as a model writes it: text, or item tokens (the lowest id with each title) in an item-token model. */
@@ -82,7 +90,7 @@ export function listAnswerIds(tok: Tokenizer, titles: readonly string[], itemFir
 /** The item token of each title a record names (the first citable item with that title). */
 function itemTokenOf(r: TaskRecord, spans: TitleSpans & { itemFirst: number }): (title: string) => number[] {
   const ids = new Map<string, number>();
-  for (const i of citableItems(r, spans.maxHistory)) if (!ids.has(spans.titles[i])) ids.set(spans.titles[i], i);
+  for (const i of citableItems(r, spans.maxHistory).keys()) if (!ids.has(spans.titles[i])) ids.set(spans.titles[i], i);
   return (title) => [spans.itemFirst + ids.get(title)! - 1];
 }
 
@@ -116,10 +124,7 @@ export function trainingExample(
     const { ids, lossMask } = renderChat(tok, r.prompt, r.response);
     return { ids, lossMask, soft: softSlots(ids, r, tok, vectors, source) };
   }
-  const response = markTitles(
-    r.response,
-    citableItems(r, spans.maxHistory).map((i) => spans.titles[i]),
-  );
+  const response = markTitles(r.response, citableTitles(citableItems(r, spans.maxHistory), spans.titles));
   if (items) {
     const { ids, lossMask } = renderChat(tok, r.prompt, response, itemTokenOf(r, { ...spans, itemFirst: spans.itemFirst! }));
     const soft = softSlots(ids, r, tok, vectors, source);

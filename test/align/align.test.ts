@@ -24,7 +24,7 @@ import { titlesById } from '../../src/data/text_forms.js';
 import { tf } from '../../src/engine/tf.js';
 import { titleSpansOf } from '../../src/align/train.js';
 import { SoftVectors } from '../../src/align/soft.js';
-import { responseIds } from '../../src/lm/tokenizer/chat.js';
+import { responseIds, titleIds } from '../../src/lm/tokenizer/chat.js';
 import { Recommender } from '../../src/rec/recommender.js';
 import { readDataset } from '../../src/data/dataset.js';
 import { teacherProbs } from '../../src/align/teacher.js';
@@ -151,15 +151,18 @@ test('title spans in training: the loss of a cited title runs over the citable t
   for (const r of records.slice(0, 20)) {
     const citable = citableItems(r, spans.maxHistory);
     const history = r.soft.find((x) => x.kind === 'user')!;
-    assert.ok(history.kind === 'user' && history.history.slice(-spans.maxHistory).every((i) => citable.includes(i)), 'the shown history');
     assert.ok(
-      r.items.every((i) => citable.includes(i)),
+      history.kind === 'user' && history.history.slice(-spans.maxHistory).every((i) => citable.get(i) === 1),
+      'the shown history, once each',
+    );
+    assert.ok(
+      r.items.every((i) => citable.has(i)),
       'every item the record names',
     );
     const ex = trainingExample(r, s.tok, vectors, 'train.H.jsonl', spans);
     const plain = trainingExample(r, s.tok, vectors, 'train.H.jsonl');
     assert.equal(plain.allowed, undefined);
-    const firsts = new Set(citable.map((i) => responseIds(s.tok, spans.titles[i])[0]));
+    const firsts = new Set([...citable.keys()].map((i) => responseIds(s.tok, spans.titles[i])[0]));
     let inSpan = false;
     ex.ids.forEach((t, j) => {
       const a = ex.allowed![j];
@@ -179,6 +182,15 @@ test('title spans in training: the loss of a cited title runs over the citable t
     });
   }
   assert.ok(spansSeen >= 20, `every explanation cites titles (${spansSeen} spans)`);
+  // a history title is cited once, the candidate (an item the record names, not shown) twice
+  const r = records[0];
+  const c = explanationConstraint(r, s.tok, spans);
+  const cite = (st: unknown, title: string) => [open, ...titleIds(s.tok, title), close].reduce((x, t) => c.next(x, t), st);
+  const once = [...citableItems(r, spans.maxHistory)].find(([, n]) => n === 1)![0];
+  const twice = [...citableItems(r, spans.maxHistory)].find(([, n]) => n === 2)![0];
+  assert.throws(() => cite(cite(c.start(), spans.titles[once]), spans.titles[once]), /not allowed/);
+  assert.doesNotThrow(() => cite(cite(c.start(), spans.titles[twice]), spans.titles[twice]));
+  assert.throws(() => cite(cite(cite(c.start(), spans.titles[twice]), spans.titles[twice]), spans.titles[twice]), /not allowed/);
   s.dispose();
 });
 

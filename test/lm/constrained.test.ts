@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { initEngine } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
 import { Rng } from '../../src/engine/rng.js';
-import { allowedAlong, listConstraint, spanConstraint, type Constraint } from '../../src/lm/decode/constraint.js';
+import { allowedAlong, countedConstraint, listConstraint, spanConstraint, type Constraint } from '../../src/lm/decode/constraint.js';
 import { beamSearch, greedyDecode } from '../../src/lm/decode/search.js';
 import { TokenTrie } from '../../src/lm/decode/trie.js';
 import { Llama } from '../../src/lm/model/llama.js';
@@ -209,6 +209,34 @@ test('spanConstraint: free outside spans; a span holds one sequence of the trie,
   assert.deepEqual(sorted(m.allowed(u)), [6], '[5] was held twice: only [5, 6] is left');
   for (const t of [6, CLOSE, OPEN, 5, 6, CLOSE]) u = m.next(u, t);
   assert.deepEqual(sorted(m.allowed(u)), [0, 1, 3, 4, 5, 6, 7, 8, 9], 'every sequence spent: anything but a new span');
+  // maxUses per sequence: [7] once, [5] three times
+  const p = spanConstraint({ open: OPEN, close: CLOSE, spans: new TokenTrie([[7], [5]]), vocab: 10, maxUses: [1, 3] });
+  let v = p.start();
+  for (const t of [OPEN, 7, CLOSE, OPEN]) v = p.next(v, t);
+  assert.deepEqual(sorted(p.allowed(v)), [5], '[7] may be held once');
+  for (const t of [5, CLOSE, OPEN, 5, CLOSE, OPEN]) v = p.next(v, t);
+  assert.deepEqual(sorted(p.allowed(v)), [5], '[5] a third time');
+  for (const t of [5, CLOSE]) v = p.next(v, t);
+  assert.ok(!p.allowed(v)!.includes(OPEN), 'both spent');
+});
+
+test('countedConstraint: text free, each counted token at most its count', () => {
+  const c = countedConstraint(
+    4,
+    new Map([
+      [6, 1],
+      [8, 2],
+    ]),
+  );
+  let s = c.start();
+  assert.deepEqual(sorted(c.allowed(s)), [0, 1, 2, 3, 6, 8]);
+  for (const t of [2, 6, 3]) s = c.next(s, t);
+  assert.deepEqual(sorted(c.allowed(s)), [0, 1, 2, 3, 8], '6 once');
+  s = c.next(s, 8);
+  assert.deepEqual(sorted(c.allowed(s)), [0, 1, 2, 3, 8], '8 a second time');
+  s = c.next(s, 8);
+  assert.deepEqual(sorted(c.allowed(s)), [0, 1, 2, 3]);
+  assert.equal(c.allowed(c.next(c.start(), 6)), c.allowed(s.filter((t) => t === 6)), 'one array per state');
 });
 
 /** Greedy choice over the allowed tokens of each state, on given logits; the allowed sets it applied. */

@@ -79,7 +79,7 @@ export interface SpanSpec {
   open: number; // the token that opens a span
   close: number; // the token that closes it
   spans: TokenTrie; // what a span may hold (e.g. the titles an explanation may cite)
-  maxUses?: number; // how often one sequence may be held, in all (default: any number of times)
+  maxUses?: number | readonly number[]; // how often one sequence may be held, in all, or per sequence index (default: any number of times)
   vocab: number; // token ids are 0 … vocab − 1
 }
 
@@ -93,7 +93,8 @@ interface SpanState {
 /** Free text in which every span open … close holds one of `spans`' sequences, each at most maxUses times. */
 export function spanConstraint(spec: SpanSpec): Constraint<SpanState> {
   const { spans, close } = spec;
-  const max = spec.maxUses ?? Infinity;
+  const uses = spec.maxUses ?? Infinity;
+  const max = (e: number) => (typeof uses === 'number' ? uses : (uses[e] ?? Infinity));
   if (spans.size === 0) throw new RangeError('spanConstraint: no sequence a span may hold');
   /** Sequences below `node` (at `depth`) that may still be held. */
   const open = (s: SpanState, node: number, depth: number) =>
@@ -115,7 +116,7 @@ export function spanConstraint(spec: SpanSpec): Constraint<SpanState> {
       const e = ending(s);
       if (token === close && e >= 0) {
         const n = (s.uses.get(e) ?? 0) + 1;
-        return { node: -1, depth: 0, uses: new Map(s.uses).set(e, n), spent: n >= max ? [...s.spent, e] : s.spent };
+        return { node: -1, depth: 0, uses: new Map(s.uses).set(e, n), spent: n >= max(e) ? [...s.spent, e] : s.spent };
       }
       const c = spans.child(s.node, token);
       if (c < 0 || open(s, c, s.depth + 1) <= 0) throw new RangeError(`spanConstraint: token ${token} is not allowed in this span`);
@@ -124,10 +125,31 @@ export function spanConstraint(spec: SpanSpec): Constraint<SpanState> {
   };
 }
 
-/** The same allowed tokens at every step (e.g. the text vocabulary and a few item tokens). */
+/** The same allowed tokens at every step. */
 export function fixedConstraint(allowed: readonly number[]): Constraint<null> {
   if (allowed.length === 0) throw new RangeError('fixedConstraint: no token allowed');
   return { start: () => null, allowed: () => allowed, next: () => null };
+}
+
+/**
+ * Free text (tokens 0 … text − 1) and the given tokens (e.g. item tokens), each at most its count of
+ * times; `state` is the tokens spent, each allowed set computed once.
+ */
+export function countedConstraint(text: number, counts: ReadonlyMap<number, number>): Constraint<readonly number[]> {
+  const seen = new Map<string, readonly number[]>();
+  return {
+    start: () => [],
+    allowed(spent) {
+      const key = spent.join(',');
+      let a = seen.get(key);
+      if (!a) {
+        const left = [...counts].filter(([t, n]) => n > spent.filter((u) => u === t).length).map(([t]) => t);
+        seen.set(key, (a = [...Array(text).keys(), ...left]));
+      }
+      return a;
+    },
+    next: (spent, token) => (counts.has(token) ? [...spent, token].sort((x, y) => x - y) : spent),
+  };
 }
 
 /** The allowed set at each token of `ids` (undefined where any token may come), walking the constraint along them. */

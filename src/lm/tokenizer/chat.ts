@@ -45,25 +45,26 @@ export const markTitle = (title: string): string => `${SPECIALS.titleOpen}${titl
 export const MAX_CITES = 2;
 
 /**
- * The text with the occurrences of the given titles marked as spans, the first MAX_CITES of each
- * (the longest title first where they overlap; an occurrence must not run on into a letter or
- * digit on either side).
+ * The text with the occurrences of the given titles marked as spans, the first MAX_CITES of each, or
+ * as many as a map gives each title (the longest title first where they overlap; an occurrence must
+ * not run on into a letter or digit on either side).
  */
-export function markTitles(text: string, titles: readonly string[]): string {
+export function markTitles(text: string, titles: readonly string[] | ReadonlyMap<string, number>): string {
+  const cites = titles instanceof Map ? (titles as ReadonlyMap<string, number>) : undefined;
   const found: { start: number; end: number }[] = [];
-  for (const t of new Set(titles.filter(Boolean)))
+  for (const t of new Set([...(cites ? cites.keys() : (titles as readonly string[]))].filter(Boolean)))
     for (let at = text.indexOf(t); at >= 0; at = text.indexOf(t, at + 1))
       if (apart(text[at - 1], t[0]) && apart(text[at + t.length], t[t.length - 1])) found.push({ start: at, end: at + t.length });
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   let out = '';
   let pos = 0;
-  const cites = new Map<string, number>();
+  const marked = new Map<string, number>();
   for (const f of found) {
     if (f.start < pos) continue;
     const title = text.slice(f.start, f.end);
-    const n = (cites.get(title) ?? 0) + 1;
-    if (n > MAX_CITES) continue;
-    cites.set(title, n);
+    const n = (marked.get(title) ?? 0) + 1;
+    if (n > (cites?.get(title) ?? MAX_CITES)) continue;
+    marked.set(title, n);
     out += text.slice(pos, f.start) + markTitle(title);
     pos = f.end;
   }
