@@ -162,8 +162,13 @@ export class Surrogate {
 
   /** An aligned model's name in reports: recexplainer-<mode>, "+items" with item tokens. */
   get name(): string {
-    if (!this.meta) return 'base-lm';
-    return `recexplainer-${this.meta.mode.toLowerCase()}${this.itemFirst === undefined ? '' : '+items'}`;
+    return Surrogate.nameOf(this.meta);
+  }
+
+  /** The name of the model an align.json describes (base-lm without one), read without loading it. */
+  static nameOf(meta?: AlignMeta): string {
+    if (!meta) return 'base-lm';
+    return `recexplainer-${meta.mode.toLowerCase()}${meta.item_titles?.length ? '+items' : ''}`;
   }
 
   /** The first item token (item id i is token itemFirst + i − 1), or undefined without item tokens. */

@@ -5,6 +5,8 @@
 // answers are kept in <out>/answers/<method>.jsonl (one AnswerRow per test sample, see evaluate.ts).
 // LM methods decode grounded in the catalogue (grounding.ts) or freely; grounded runs also evaluate
 // them freely (result.free, answers in <out>/answers/free/), with the share of valid titles.
+// Each method's rows are kept in <out>/scored/ as it finishes (scored.ts): a rerun over the same
+// folder (a killed run) reuses them instead of scoring that method again.
 // The icl-llm row asks an OpenAI-compatible endpoint (--llm-url) or a GGUF file run through llama.cpp
 // (--llm-gguf), replies cached in <out>/icl-llm.jsonl: without either it is null with a note "not
 // run"; a dead endpoint (or a GGUF file that cannot run) makes it null with a note and an error line
@@ -29,6 +31,7 @@ import { titlesById } from '../data/text_forms.js';
 import { distilledMethod, popularityMethod, randomMethod } from './baselines.js';
 import { catalogueKeys, evaluateMethod, type AnswerRow, type MethodMetrics } from './evaluate.js';
 import { grounding } from './grounding.js';
+import { readScored, scoredKey, SCORED_DIR, writeScored } from './scored.js';
 import { lmMethod, LM_METHOD_DEFAULTS, type LmMethodOptions } from './lm_method.js';
 import type { Method, MethodName } from './method.js';
 import { evalSets, pickSubset } from './sets.js';
@@ -85,6 +88,26 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
       m.dispose?.();
     }
   };
+  /** A method's rows kept by an earlier pass over this folder (scored.ts), put in the result; false when there are none. */
+  const reuse = (name: MethodName, key: string): boolean => {
+    const s = readScored<FreeMetrics>(cfg.out, name, key);
+    if (!s) return false;
+    result.methods[name] = s.metrics;
+    result.timings[`eval_${name}`] = s.metrics.seconds;
+    if (s.free && result.free) {
+      result.free.methods[name] = s.free;
+      result.timings[`eval_${name}_free`] = s.free.seconds;
+    }
+    if (!cfg.quiet) console.error(`eval ${name}: scored before, kept in ${join(cfg.out, SCORED_DIR, `${name}.json`)}`);
+    return true;
+  };
+  /** `run`, unless kept rows are reused; the method is made only when it is scored. */
+  const runKept = async (name: MethodName, source: string | undefined, make: () => Method | Promise<Method>, form: Form) => {
+    const key = scoredKey(cfg, name, source);
+    if (reuse(name, key)) return;
+    run(await make(), form);
+    writeScored(cfg.out, name, { key, metrics: result.methods[name]! });
+  };
   /** An LM method by the run's decoding, and freely too when that is grounded; the surrogate is disposed after. */
   const runLm = (name: MethodName, s: Surrogate, source: string, form: Form, opts: LmMethodOptions) => {
     try {
@@ -102,6 +125,20 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
     } finally {
       s.dispose();
     }
+  };
+  /** `runLm` on the model at `path`, unless kept rows are reused (the model is then not loaded). */
+  const runLmKept = async (
+    name: MethodName,
+    path: string,
+    load: () => Promise<Surrogate>,
+    form: Form,
+    opts: (s: Surrogate) => LmMethodOptions,
+  ) => {
+    const key = scoredKey(cfg, name, path);
+    if (reuse(name, key)) return;
+    const s = await load();
+    runLm(name, s, taskFile(cfg.tasks, 'test', form), form, opts(s));
+    writeScored(cfg.out, name, { key, metrics: result.methods[name]!, free: result.free?.methods[name] });
   };
   /** The icl-llm row: null with a note without a model, or when the endpoint is dead or refuses (an error line too). */
   const runIclLlm = async () => {
@@ -130,22 +167,35 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   const engines = new TextEngines(cfg.engine);
   try {
     for (const b of cfg.baselines) {
-      if (b === 'random') run(randomMethod(titles, recSeed, src.maxHistory), 'I');
-      else if (b === 'popularity') run(popularityMethod(ds, titles, src.posTop, src.maxHistory), 'I');
-      else if (b === 'sasrec-kd') {
-        run(distilledMethod(await Recommender.load(cfg.student!), titles, src.posTop), 'I');
-      } else if (b === 'icl-llm') await runIclLlm();
+      if (b === 'random') await runKept(b, undefined, () => randomMethod(titles, recSeed, src.maxHistory), 'I');
+      else if (b === 'popularity') await runKept(b, undefined, () => popularityMethod(ds, titles, src.posTop, src.maxHistory), 'I');
+      else if (b === 'sasrec-kd')
+        await runKept(b, cfg.student, async () => distilledMethod(await Recommender.load(cfg.student!), titles, src.posTop), 'I');
+      else if (b === 'icl-llm') await runIclLlm();
       else {
         const icl = b === 'icl' ? shots() : undefined;
-        const s = await Surrogate.base(base!);
-        runLm(b, s, taskFile(cfg.tasks, 'test', 'B'), 'B', { ...LM_METHOD_DEFAULTS, icl, engine: engines.for(s, base!) });
+        await runLmKept(
+          b,
+          base!,
+          () => Surrogate.base(base!),
+          'B',
+          (s) => ({ ...LM_METHOD_DEFAULTS, icl, engine: engines.for(s, base!) }),
+        );
       }
     }
     for (const dir of cfg.models) {
-      const s = await Surrogate.load(dir);
-      const mode = s.meta!.mode;
-      const engine = mode === 'B' ? engines.for(s, dir) : undefined;
-      runLm(s.name as MethodName, s, taskFile(cfg.tasks, 'test', mode), mode, { ...LM_METHOD_DEFAULTS, engine });
+      const meta = Surrogate.readMeta(dir);
+      const mode = meta.mode;
+      await runLmKept(
+        Surrogate.nameOf(meta) as MethodName,
+        dir,
+        () => Surrogate.load(dir),
+        mode,
+        (s) => ({
+          ...LM_METHOD_DEFAULTS,
+          engine: mode === 'B' ? engines.for(s, dir) : undefined,
+        }),
+      );
     }
   } finally {
     engines.dispose();

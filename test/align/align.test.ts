@@ -28,6 +28,7 @@ import { responseIds, titleIds } from '../../src/lm/tokenizer/chat.js';
 import { Recommender } from '../../src/rec/recommender.js';
 import { readDataset } from '../../src/data/dataset.js';
 import { teacherProbs } from '../../src/align/teacher.js';
+import { MARKER } from '../../src/engine/out_folder.js';
 
 const { data, rec } = await trainedRing();
 const tmp = mkdtempSync(join(tmpdir(), 'align-'));
@@ -343,7 +344,7 @@ test('a killed align run resumes to the weights of an uninterrupted one', async 
 
 test('eval: the table for an aligned model and the baselines, DESIGN §6 names; sasrec-kd distilled into --out', () => {
   const out = join(tmp, 'eval');
-  const r = cli([
+  const args = [
     'eval',
     '--tasks',
     tasks,
@@ -362,7 +363,8 @@ test('eval: the table for an aligned model and the baselines, DESIGN §6 names; 
     '--decoding',
     'grounded',
     '--quiet',
-  ]);
+  ];
+  const r = cli(args);
   assert.equal(r.code, 0, r.stderr);
   const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   const h = rep.methods['recexplainer-h'];
@@ -393,6 +395,24 @@ test('eval: the table for an aligned model and the baselines, DESIGN §6 names; 
   assert.equal(rep.methods.popularity.task4.title_acc, null);
   assert.equal(rep.methods['recexplainer-h'].samples.task4, 10);
   assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| recexplainer-h \|/);
+
+  // killed before the report: the rerun keeps the methods it scored (planted values show it read them), --force scores again
+  const marker = join(out, MARKER);
+  const { finished: _, ...unfinished } = JSON.parse(readFileSync(marker, 'utf8'));
+  writeFileSync(marker, JSON.stringify(unfinished));
+  for (const name of ['popularity', 'recexplainer-h']) {
+    const kept = JSON.parse(readFileSync(join(out, 'scored', `${name}.json`), 'utf8'));
+    kept.metrics.task3.acc = 0.4242;
+    writeFileSync(join(out, 'scored', `${name}.json`), JSON.stringify(kept));
+  }
+  const again = cli(args.filter((a) => a !== '--quiet'));
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /eval recexplainer-h: scored before/);
+  const acc = (rep: { methods: Record<string, { task3: { acc: number } }> }) => Object.values(rep.methods).map((m) => m.task3.acc);
+  const kept = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.deepEqual(acc(kept), [rep.methods.random.task3.acc, 0.4242, rep.methods['sasrec-kd'].task3.acc, 0.4242]);
+  assert.equal(cli([...args, '--force']).code, 0);
+  assert.deepEqual(acc(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))), acc(rep), 'scored again, as the first time');
 });
 
 test('bad input is a one-line error naming the problem', () => {
