@@ -30,6 +30,10 @@ export const EXPLAIN_SPEC = {
     choice(DECODINGS, '<d>'),
     "LM explanations: grounded (a <title> span can only name the case's shown history, the candidate or another item the case names) or free",
   ),
+  factGuard: flag(
+    'with grounded decoding: let the LM state themes and eras the metadata contradicts (by default a token that would complete one is refused, src/facts/fact_guard.ts)',
+    true,
+  ),
   judgeUrl: maybe(
     text('<url>'),
     'OpenAI-compatible endpoint for an LLM judge, e.g. http://127.0.0.1:8080/v1 (API key from $OPENAI_API_KEY)',

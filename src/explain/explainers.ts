@@ -1,6 +1,7 @@
 // Who writes explanations for the test cases: a language model (aligned or not) answering the
 // task-7 prompt of its form by greedy decoding (an aspect, when given, is appended to the prompt;
-// with title spans, each <title> span it opens can only name one of the case's citable items),
+// with title spans, each <title> span it opens can only name one of the case's citable items, and
+// with the fact guard no token may complete a theme or era the metadata contradicts),
 // or the template-only baseline that never consults f (a coin-flip decision, two random shown
 // items, the candidate's themes), the reference point of the distinction experiments.
 import { explanationConstraint, promptExample, type TitleSpans } from '../align/examples.js';
@@ -14,6 +15,10 @@ import type { ExplainCase } from './cases.js';
 import { pairKey } from './cases.js';
 import { aspectSuffix } from '../facts/aspects.js';
 import { themes } from '../facts/targets.js';
+import { factGuard, guardTables, type GuardTables } from '../facts/fact_guard.js';
+import type { Catalogue } from '../facts/cite.js';
+import { bothConstraints, type Constraint } from '../lm/decode/constraint.js';
+import type { Metadata } from './evaluate.js';
 
 export interface Explainer {
   name: string;
@@ -25,6 +30,7 @@ export interface LmExplainerOptions {
   batchSize: number; // cases decoded together
   aspect?: string; // e.g. "genre", "era", or free text: appended to the prompt as what to focus on
   spans?: TitleSpans; // grounded decoding: what title spans may hold; none = free
+  facts?: { catalogue: Catalogue; metadata: Metadata }; // with spans: refuse tokens completing a false theme or era (fact_guard.ts)
   engine?: TextEngine; // decodes instead of our model (text-only prompts: the B form)
 }
 
@@ -53,15 +59,25 @@ export function lmExplainer(
   opts: LmExplainerOptions = LM_EXPLAINER_DEFAULTS,
 ): Explainer {
   const recordOf = caseRecords(records, source);
+  let tables: GuardTables | undefined;
+  const constraint = (r: TaskRecord, c: ExplainCase): Constraint | undefined => {
+    if (!opts.spans) return undefined;
+    const spans = explanationConstraint(r, s.tok, opts.spans);
+    if (!opts.facts) return spans;
+    const { catalogue, metadata } = opts.facts;
+    tables ??= guardTables(s.tok, metadata.vocabulary, s.itemFirst ?? s.tok.vocabSize);
+    const ctx = { catalogue, facts: metadata.of, vocabulary: metadata.vocabulary, history: c.shown, item: c.item };
+    return bothConstraints(spans, factGuard(s.tok, tables, ctx));
+  };
   return {
     name,
     explain(cases) {
       const rs = cases.map(recordOf);
       const out: string[] = [];
       for (let i = 0; i < rs.length; i += opts.batchSize) {
-        const ps = rs.slice(i, i + opts.batchSize).map((r) => ({
+        const ps = rs.slice(i, i + opts.batchSize).map((r, j) => ({
           ...promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source),
-          constraint: opts.spans ? explanationConstraint(r, s.tok, opts.spans) : undefined,
+          constraint: constraint(r, cases[i + j]),
         }));
         out.push(...s.generate(ps, opts.maxNewTokens, opts.engine));
       }

@@ -91,6 +91,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     ...LM_EXPLAINER_DEFAULTS,
     aspect,
     spans: free ? undefined : { titles, maxHistory: src.maxHistory, itemFirst },
+    facts: free || !cfg.factGuard ? undefined : { catalogue, metadata },
     engine,
   });
   type Made = { e: Explainer; dispose?: () => void; asking?: (aspect: string) => Explainer; free?: Explainer };

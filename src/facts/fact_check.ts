@@ -79,33 +79,52 @@ function itemHas(f: ItemFacts, c: Pick<Claim, 'kind' | 'value'>): boolean {
   return c.kind === 'year' ? String(f.year) === c.value : `${decadeOf(f.year)}s` === c.value;
 }
 
-function holds(c: Pick<Claim, 'kind' | 'value'>, subject: Subject, ctx: FactContext): boolean {
+/** Whether the metadata bears out a claim said of `subject`. */
+export function holds(c: Pick<Claim, 'kind' | 'value'>, subject: Subject, ctx: FactContext): boolean {
   const inHistory = () => ctx.history.some((h) => itemHas(ctx.facts(h), c));
   if (subject.kind === 'item') return itemHas(ctx.facts(subject.item), c);
   if (subject.kind === 'history') return inHistory();
   return itemHas(ctx.facts(ctx.item), c) && inHistory();
 }
 
+/** The text in its titles' normal form with every cited or made-up title masked, and the cited titles. */
+function maskTitles(text: string, ctx: FactContext): { text: string; cited: ReturnType<typeof citedTitles> } {
+  const cited = citedTitles(text, ctx.catalogue);
+  let out = cited.normal;
+  for (const s of [...cited.spans, ...cited.unknownSpans]) out = out.slice(0, s.start) + MASK.repeat(s.end - s.start) + out.slice(s.end);
+  return { text: out, cited };
+}
+
+/** The anchors of the sentence at [from, to) of a masked text, in order. */
+function anchorsIn(sentence: string, from: number, to: number, cited: ReturnType<typeof citedTitles>, ctx: FactContext): Anchor[] {
+  return [
+    ...cited.spans
+      .filter((s) => s.start >= from && s.start < to)
+      .map((s) => ({ at: s.start - from, subject: { kind: 'item', item: s.id } as Subject })),
+    ...[...sentence.matchAll(HISTORY)].map((x) => ({ at: x.index, subject: { kind: 'history' } as Subject })),
+    ...[...sentence.matchAll(SHARED)].map((x) => ({ at: x.index, subject: { kind: 'shared' } as Subject })),
+    ...[...sentence.matchAll(CANDIDATE)].map((x) => ({ at: x.index, subject: { kind: 'item', item: ctx.item } as Subject })),
+  ].sort((a, b) => a.at - b.at);
+}
+
+/** What a claim written right after `text` would be said of: the last anchor of its unfinished sentence (none after a sentence end). */
+export function subjectAtEnd(text: string, ctx: FactContext): Subject | undefined {
+  const m = maskTitles(text, ctx);
+  const last = [...m.text.matchAll(SENTENCE)].pop();
+  if (!last || /[.!?]\s*$/.test(last[0])) return undefined;
+  return anchorsIn(last[0], last.index, last.index + last[0].length, m.cited, ctx).pop()?.subject;
+}
+
 /** Every theme and era claim in the text, with what it is said of and whether the metadata bears it out. */
 export function checkFacts(text: string, ctx: FactContext): Claim[] {
-  const cited = citedTitles(text, ctx.catalogue);
-  let masked = cited.normal;
-  for (const s of [...cited.spans, ...cited.unknownSpans])
-    masked = masked.slice(0, s.start) + MASK.repeat(s.end - s.start) + masked.slice(s.end);
+  const { text: masked, cited } = maskTitles(text, ctx);
   let themes = patterns.get(ctx.vocabulary);
   if (!themes) patterns.set(ctx.vocabulary, (themes = themePatterns(ctx.vocabulary)));
   const claims: Claim[] = [];
   for (const m of masked.matchAll(SENTENCE)) {
     const [from, to] = [m.index, m.index + m[0].length];
     const sentence = m[0];
-    const anchors: Anchor[] = [
-      ...cited.spans
-        .filter((s) => s.start >= from && s.start < to)
-        .map((s) => ({ at: s.start - from, subject: { kind: 'item', item: s.id } as Subject })),
-      ...[...sentence.matchAll(HISTORY)].map((x) => ({ at: x.index, subject: { kind: 'history' } as Subject })),
-      ...[...sentence.matchAll(SHARED)].map((x) => ({ at: x.index, subject: { kind: 'shared' } as Subject })),
-      ...[...sentence.matchAll(CANDIDATE)].map((x) => ({ at: x.index, subject: { kind: 'item', item: ctx.item } as Subject })),
-    ].sort((a, b) => a.at - b.at);
+    const anchors = anchorsIn(sentence, from, to, cited, ctx);
     const found: { at: number; end: number; kind: Claim['kind']; value: string }[] = [];
     const free = (at: number, end: number) => found.every((f) => end <= f.at || at >= f.end);
     for (const { theme, re } of themes) {

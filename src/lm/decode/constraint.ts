@@ -152,6 +152,22 @@ export function countedConstraint(text: number, counts: ReadonlyMap<number, numb
   };
 }
 
+/** Both constraints at once: the tokens both allow (the first's alone, should they share none). */
+export function bothConstraints<A, B>(a: Constraint<A>, b: Constraint<B>): Constraint<[A, B]> {
+  return {
+    start: () => [a.start(), b.start()],
+    allowed([x, y]) {
+      const p = a.allowed(x);
+      const q = b.allowed(y);
+      if (!p || !q) return p ?? q;
+      const inQ = new Set(q);
+      const both = p.filter((t) => inQ.has(t));
+      return both.length ? both : p;
+    },
+    next: ([x, y], t) => [a.next(x, t), b.next(y, t)],
+  };
+}
+
 /** The allowed set at each token of `ids` (undefined where any token may come), walking the constraint along them. */
 export function allowedAlong<S>(c: Constraint<S>, ids: readonly number[]): (readonly number[] | undefined)[] {
   let s = c.start();
