@@ -2,18 +2,21 @@
 // theme or era claim the metadata contradicts is not allowed. The claim is read as fact_check.ts
 // reads it, said of the last anchor of its sentence (a cited title, a word about the history, a
 // word of sharing, "it"); a claim with no anchor before it, and anything inside a title span, is
-// left free. A theme is complete when a token ends it (the next token may not make it part of a
-// longer word: a guard errs towards refusing); a year is four digits, and four digits that are a
-// decade the subject has but not its year must go on to their "s". Guarded themes are the data
-// set's themes of at most GUARD_WORDS words and GUARD_CHARS characters (the ones texts state as
-// words, not Amazon's feature sentences).
+// left free. A word is refused as soon as it has begun only false themes (MIN_PREFIX characters
+// on), so the model writes another word rather than half of one; a theme is complete when a token
+// ends it (a guard errs towards refusing). Digits outside parentheses must spell a year or decade
+// the subject has, four at most, and four digits that are its decade but not its year go on to
+// their "s"; without any year in the metadata, digits are free. Guarded themes are the data set's
+// themes of at most GUARD_WORDS words and GUARD_CHARS characters (the ones texts state as words,
+// not Amazon's feature sentences).
 import type { Constraint } from '../lm/decode/constraint.js';
 import { unmarkTitles } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
-import { holds, subjectAtEnd, type FactContext } from './fact_check.js';
+import { holds, subjectAtEnd, type FactContext, type Subject } from './fact_check.js';
 
 export const GUARD_WORDS = 3;
 export const GUARD_CHARS = 30;
+const MIN_PREFIX = 2; // a word is refused once it has this many characters of a false theme and of no true one
 
 const ALNUM = /[\p{L}\p{N}]/u;
 
@@ -31,7 +34,7 @@ export interface GuardTables {
 /** A token that writes digits: whether marks or a space come first (a fresh number), the digits, an "s" or "'s" right after, other text after. */
 interface Digits {
   t: number;
-  lead: boolean;
+  lead: string; // the marks or space before the digits ('' when they go on the text's digits)
   digits: string;
   s: boolean;
   more: boolean;
@@ -56,26 +59,40 @@ export function guardTables(tok: Tokenizer, vocabulary: readonly string[], textV
   const decadeS = raw.flatMap((p, t) => (/^'?s(?![\p{L}\p{N}])/u.test(p) ? [t] : []));
   const numbers = raw.flatMap((p, t) => {
     const m = /^([^\p{L}\p{N}]*)(\d+)('?s)?/u.exec(p);
-    return m ? [{ t, lead: m[1] !== '', digits: m[2], s: m[3] !== undefined, more: m[0].length < p.length }] : [];
+    return m ? [{ t, lead: m[1], digits: m[2], s: m[3] !== undefined, more: m[0].length < p.length }] : [];
   });
   return { textVocab, pieces, byCore, words, prefixes, decadeS, numbers };
 }
 
-/** Tokens whose piece, written after `lower`, ends theme `w` begun at `start` (lower.slice(start) its prefix; at the end: a fresh word). */
-function completing(g: GuardTables, lower: string, start: number, w: string): number[] {
-  const rest = w.slice(lower.length - start);
+/**
+ * Tokens whose piece, written after `lower`, takes theme `w` begun at `start` (lower.slice(start)
+ * a prefix of it; at the end of `lower`: a fresh word) to its first `k` characters: ending the
+ * piece there when the theme is complete (k = w.length; marks may follow), going on to the next
+ * token otherwise.
+ */
+function writing(g: GuardTables, lower: string, start: number, w: string, k: number): number[] {
+  const rest = w.slice(lower.length - start, k);
   const fresh = start === lower.length;
   const joins = !fresh && !ALNUM.test(rest[0]); // the theme goes on after a space or mark ("video| games")
   const tokens = g.byCore.get(joins || fresh ? strip(rest) : rest) ?? [];
   return tokens.filter((t) => {
-    const lead = leads(g.pieces[t]);
-    if (fresh) return lead || lower === '' || !ALNUM.test(lower[lower.length - 1]);
-    return joins ? lead : !lead && g.pieces[t].startsWith(rest);
+    const p = g.pieces[t];
+    if (k < w.length && !ALNUM.test(p[p.length - 1])) return false; // the word ends here: not this theme
+    if (fresh) return leads(p) || lower === '' || !ALNUM.test(lower[lower.length - 1]);
+    return joins ? leads(p) : !leads(p) && p.startsWith(rest);
   });
 }
 
-/** Whether four digits may stand here: a year the subject has, or a decade it has (then its "s" must follow). */
-type Four = 'year' | 'decade' | 'false';
+/** The four-digit strings the subject bears out as a year, or as a decade (then with its "s"), among the candidate's, the history's and a cited item's; known: whether any of them has a year. */
+function eras(subject: Subject, ctx: FactContext): { known: boolean; years: Set<string>; decades: Set<string> } {
+  const items = [ctx.item, ...ctx.history, ...(subject.kind === 'item' ? [subject.item] : [])];
+  const ys = items.flatMap((i) => (ctx.facts(i).year === null ? [] : [ctx.facts(i).year!]));
+  const years = new Set(ys.map(String).filter((y) => holds({ kind: 'year', value: y }, subject, ctx)));
+  const decades = new Set(
+    ys.map((y) => String(Math.floor(y / 10) * 10)).filter((d) => holds({ kind: 'decade', value: `${d}s` }, subject, ctx)),
+  );
+  return { known: ys.length > 0, years, decades };
+}
 
 /**
  * The guard over one case's explanation: its state is the ids generated so far (the span tokens
@@ -83,32 +100,45 @@ type Four = 'year' | 'decade' | 'false';
  */
 export function factGuard(tok: Tokenizer, g: GuardTables, ctx: FactContext): Constraint<readonly number[]> {
   const { titleOpen, titleClose } = tok.special;
-  const all = [...Array(g.textVocab).keys()];
+  const all = [...Array(tok.vocabSize).keys()];
   const refused = (text: string): Set<number> | 'decade' => {
     const out = new Set<number>();
     const subject = subjectAtEnd(text, ctx);
     if (!subject) return out;
     const lower = text.toLowerCase();
+    const holdsTheme = (w: string) => holds({ kind: 'theme', value: w }, subject, ctx);
+    const trueThemes = g.words.filter(holdsTheme);
     for (let start = Math.max(0, lower.length - GUARD_CHARS); start <= lower.length; start++) {
       const fresh = start === lower.length;
       if (!fresh && (!ALNUM.test(lower[start]) || (start > 0 && ALNUM.test(lower[start - 1])))) continue; // not a word start
-      for (const w of fresh ? g.words : (g.prefixes.get(lower.slice(start)) ?? []))
-        if (!holds({ kind: 'theme', value: w }, subject, ctx)) for (const t of completing(g, lower, start, w)) out.add(t);
+      const begun = lower.length - start;
+      for (const w of fresh ? g.words : (g.prefixes.get(lower.slice(start)) ?? [])) {
+        if (holdsTheme(w)) continue;
+        for (let k = Math.max(begun + 1, MIN_PREFIX); k <= w.length; k++) {
+          // a false theme, or a word only a false theme begins with (refused at its start, not left half-written)
+          if (k < w.length && trueThemes.some((t) => t.startsWith(w.slice(0, k)))) continue;
+          for (const t of writing(g, lower, start, w, k)) out.add(t);
+        }
+      }
     }
-    const four = (digits: string): Four =>
-      holds({ kind: 'year', value: digits }, subject, ctx)
-        ? 'year'
-        : digits.endsWith('0') && holds({ kind: 'decade', value: `${digits}s` }, subject, ctx)
-          ? 'decade'
-          : 'false';
+    const { known, years, decades } = eras(subject, ctx);
+    if (!known) return out; // no year in the metadata of these items: digits are left free
     const tail = /(^|[^\p{L}\p{N}])(\d*)$/u.exec(lower); // the digit run a token may go on (none after a letter)
-    if (tail?.[2].length === 4) return four(tail[2]) === 'decade' ? 'decade' : out;
+    const run = tail?.[2] ?? '';
+    if (run.length === 4 && !years.has(run) && decades.has(run)) return 'decade';
+    const era = (digits: string) => [...years, ...decades].some((e) => e.startsWith(digits));
     for (const n of g.numbers) {
-      if (!n.lead && !tail) continue; // digits going on a word
-      const digits = (n.lead ? '' : tail![2]) + n.digits;
-      if (digits.length !== 4) continue; // not yet a year, or not one
-      const f = four(digits);
-      if (n.s ? digits.endsWith('0') && f === 'false' : f === 'false' || (f === 'decade' && n.more)) out.add(n.t);
+      if (n.lead ? n.lead.endsWith('(') : !tail || tail[1] === '(') continue; // a year in parentheses belongs to a title; digits going on a word
+      const digits = (n.lead ? '' : run) + n.digits;
+      const ok =
+        digits.length > 4
+          ? false
+          : digits.length < 4
+            ? n.more || era(digits)
+            : n.s
+              ? !digits.endsWith('0') || decades.has(digits)
+              : years.has(digits) || (decades.has(digits) && !n.more);
+      if (!ok) out.add(n.t);
     }
     return out;
   };

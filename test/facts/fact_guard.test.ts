@@ -1,7 +1,8 @@
 // The fact guard: decoding under it, by random choices among claim-prone tokens, never writes a
 // theme or era claim the metadata contradicts (fact_check.ts reads the texts), while the same
 // random decoding without it does; the true theme and year stay allowed; four digits that are a
-// decade of the subject but not its year must go on to "s"; spans and anchorless text are free.
+// decade of the subject but not its year must go on to "s"; a word only a false theme begins with
+// is refused at its start; spans, years in parentheses and anchorless text are free.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.js';
@@ -118,6 +119,10 @@ test('what the guard allows after an anchor: the true theme and era, not the fal
   assert.ok(mayWrite('Their record leans toward', ' horror'), 'the history has horror (Alien)');
   assert.ok(!mayWrite('Their record leans toward', ' crime'), 'the history has no crime');
   assert.ok(mayWrite('They share', ' drama') === false, 'shared: the candidate and the history must both have it');
+  assert.ok(!mayWrite('Heat (1995) is a', ' com'), 'a word only a false theme begins with is refused at its start');
+  assert.ok(mayWrite('Heat (1995) is a', ' cr'), 'crime is true');
+  assert.ok(!mayWrite('Heat (1995) is a', ' film'), "only film-noir begins so: refused even as a word of its own (the guard's cost)");
+  assert.ok(mayWrite('Their record leans toward', ' film'), 'the history has film-noir');
   assert.ok(mayWrite('A', ' comedy'), 'no anchor before it: left free');
   assert.ok(mayWrite('Heat (1995) is great. A', ' comedy'), 'a new sentence has no anchor yet');
 });
@@ -129,6 +134,9 @@ test('four digits of a decade the subject has, but not its year, go on to "s"; s
   assert.ok(mayWrite('Heat (1995) is a title of', ' 1995,'));
   assert.ok(!mayWrite('Heat (1995) is a title of', ' 2009,'), 'a year it does not have');
   assert.ok(!mayWrite('Heat (1995) is a title of', ' 1990,'), 'its decade as a bare year');
+  assert.ok(!mayWrite('Heat (1995) is a title of', ' 19950'), 'more than four digits');
+  assert.ok(!mayWrite('Heat (1995) is a title of', ' 20'), 'digits no year of it begins with');
+  assert.ok(mayWrite('Heat (1995) is much like Alien (', '1979)'), 'a year in parentheses belongs to a title');
   const inSpan = guard.allowed([...ids('Heat (1995) is a'), tok.special.titleOpen].reduce((x, t) => guard.next(x, t), guard.start()));
   assert.equal(inSpan, undefined, 'inside a span the guard says nothing');
   assert.ok(!tables.words.includes('a theme far too long to be stated as words'), 'long themes are not guarded');
