@@ -2,8 +2,10 @@
 // theme or era claim the metadata contradicts is not allowed. The claim is read as fact_check.ts
 // reads it, said of the last anchor of its sentence (a cited title, a word about the history, a
 // word of sharing, "it"); a claim with no anchor before it, and anything inside a title span, is
-// left free. A word is refused as soon as it has begun only false themes (MIN_PREFIX characters
-// on), so the model writes another word rather than half of one; a theme is complete when a token
+// left free. A word is refused as soon as it has begun only false themes (from its first letter,
+// unless what it has so far is a FUNCTION_WORDS word such as "a" or "an"), so the model writes
+// another word rather than half of one ("a com|like title"), and a word begun on a true theme may
+// only go on along one ("c|orror"); a theme is complete when a token
 // ends it (a guard errs towards refusing). Digits outside parentheses must spell a year or decade
 // the subject has, four at most, and four digits that are its decade but not its year go on to
 // their "s"; without any year in the metadata, digits are free. Guarded themes are the data set's
@@ -16,7 +18,29 @@ import { holds, subjectAtEnd, type FactContext, type Subject } from './fact_chec
 
 export const GUARD_WORDS = 3;
 export const GUARD_CHARS = 30;
-const MIN_PREFIX = 2; // a word is refused once it has this many characters of a false theme and of no true one
+/** English words a text needs, never refused for beginning a theme ("a" for "action", "an" for "animation"). */
+const FUNCTION_WORDS = new Set([
+  'a',
+  'an',
+  'and',
+  'as',
+  'at',
+  'by',
+  'for',
+  'from',
+  'i',
+  'in',
+  'is',
+  'it',
+  'its',
+  'of',
+  'on',
+  'or',
+  'so',
+  'the',
+  'to',
+  'with',
+]);
 
 const ALNUM = /[\p{L}\p{N}]/u;
 
@@ -114,13 +138,21 @@ export function factGuard(tok: Tokenizer, g: GuardTables, ctx: FactContext): Con
       const begun = lower.length - start;
       for (const w of fresh ? g.words : (g.prefixes.get(lower.slice(start)) ?? [])) {
         if (holdsTheme(w)) continue;
-        for (let k = Math.max(begun + 1, MIN_PREFIX); k <= w.length; k++) {
-          // a false theme, or a word only a false theme begins with (refused at its start, not left half-written)
-          if (k < w.length && trueThemes.some((t) => t.startsWith(w.slice(0, k)))) continue;
+        for (let k = begun + 1; k <= w.length; k++) {
+          // a false theme, or a word only false themes begin with (refused at its start, not left half-written)
+          if (k < w.length && (FUNCTION_WORDS.has(w.slice(0, k)) || trueThemes.some((t) => t.startsWith(w.slice(0, k))))) continue;
           for (const t of writing(g, lower, start, w, k)) out.add(t);
         }
       }
     }
+    // a word begun on a true theme may go on only along a true theme (or end): no "c|orror"
+    const partial = /(?:^|[^\p{L}\p{N}])([\p{L}]+)$/u.exec(lower)?.[1];
+    if (partial && !FUNCTION_WORDS.has(partial) && trueThemes.some((t) => t.startsWith(partial)))
+      g.pieces.forEach((p, t) => {
+        if (!ALNUM.test(p[0] ?? ' ')) return; // ends the word
+        const word = partial + (/^[\p{L}]+/u.exec(p)?.[0] ?? '');
+        if (!FUNCTION_WORDS.has(word) && !trueThemes.some((w) => w.startsWith(word))) out.add(t);
+      });
     const { known, years, decades } = eras(subject, ctx);
     if (!known) return out; // no year in the metadata of these items: digits are left free
     const tail = /(^|[^\p{L}\p{N}])(\d*)$/u.exec(lower); // the digit run a token may go on (none after a letter)

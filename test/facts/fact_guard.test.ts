@@ -2,7 +2,7 @@
 // theme or era claim the metadata contradicts (fact_check.ts reads the texts), while the same
 // random decoding without it does; the true theme and year stay allowed; four digits that are a
 // decade of the subject but not its year must go on to "s"; a word only a false theme begins with
-// is refused at its start; spans, years in parentheses and anchorless text are free.
+// is refused at its start, and one begun on a true theme goes on only along one; spans, years in parentheses and anchorless text are free.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.js';
@@ -121,6 +121,7 @@ test('what the guard allows after an anchor: the true theme and era, not the fal
   assert.ok(mayWrite('They share', ' drama') === false, 'shared: the candidate and the history must both have it');
   assert.ok(!mayWrite('Heat (1995) is a', ' com'), 'a word only a false theme begins with is refused at its start');
   assert.ok(mayWrite('Heat (1995) is a', ' cr'), 'crime is true');
+  assert.ok(!mayWrite('Heat (1995) is a c', 'orror'), 'a word begun on a true theme goes on only along one');
   assert.ok(!mayWrite('Heat (1995) is a', ' film'), "only film-noir begins so: refused even as a word of its own (the guard's cost)");
   assert.ok(mayWrite('Their record leans toward', ' film'), 'the history has film-noir');
   assert.ok(mayWrite('A', ' comedy'), 'no anchor before it: left free');
