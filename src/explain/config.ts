@@ -31,8 +31,7 @@ export const EXPLAIN_SPEC = {
     "LM explanations: grounded (a <title> span can only name the case's shown history, the candidate or another item the case names) or free",
   ),
   factGuard: flag(
-    'with grounded decoding: let the LM state themes and eras the metadata contradicts (by default a token that would complete one is refused, src/facts/fact_guard.ts)',
-    true,
+    'with grounded decoding: refuse every token that would state a theme or era the metadata contradicts (src/facts/fact_guard.ts; off by default: it makes the small embedded LM write broken words, README)',
   ),
   judgeUrl: maybe(
     text('<url>'),

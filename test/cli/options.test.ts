@@ -185,7 +185,7 @@ test("the defaults are the stages' long-standing values", () => {
     sample: 200,
     aspectStudy: 0,
     decoding: 'grounded',
-    factGuard: true,
+    factGuard: false,
     judgeModel: 'gpt-4o-mini',
     llmModel: 'gpt-4o-mini',
     engine: 'ours',
