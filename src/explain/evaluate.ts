@@ -1,11 +1,12 @@
 // Scores one explainer's texts on the test cases against f: decision agreement, attribution
 // precision@3, hallucination rate (src/explain/faithfulness.ts), fact accuracy against the data
-// set's metadata (src/facts/fact_check.ts), the rule judge's 0–3 rating (src/explain/rule_judge.ts),
+// set's metadata (src/facts/fact_check.ts), the share of texts with a broken word (src/facts/lexicon.ts), the rule judge's 0–3 rating (src/explain/rule_judge.ts),
 // and the LLM judge's when one is given. Keeps every row for the report.
 import type { Catalogue } from '../facts/cite.js';
 import { checkFacts, claimText, factAccuracy, type ItemFacts } from '../facts/fact_check.js';
 import type { ExplainCase } from './cases.js';
 import { faithfulness } from './faithfulness.js';
+import { nonWords } from '../facts/lexicon.js';
 import { ruleJudge, type Rating } from './rule_judge.js';
 
 /** report.json "explanations.<method>" (DESIGN.md §6). */
@@ -15,6 +16,7 @@ export interface ExplanationMetrics {
   hallucination_rate: number;
   fact_accuracy: number | null; // share of the stated themes and eras the metadata bears out; null when no text states one
   fact_claims: number; // how many were stated
+  nonword_rate?: number | null; // aligned LMs: share of texts with a word no training explanation or title uses (facts/lexicon.ts); else null
   rule_judge_mean: number;
   llm_judge_mean: number | null; // null without an LLM judge
   llm_judge_unparseable?: number; // replies without a readable rating
@@ -34,6 +36,7 @@ export interface ExplanationRow {
   precision: number;
   hallucinated: string[];
   false_facts: string[];
+  non_words?: string[]; // with a lexicon: the text's words it lacks
   llm_rating?: number | null; // the LLM judge's, when one rated (null: unreadable reply or no reply)
 }
 
@@ -41,6 +44,7 @@ export interface ExplanationRow {
 export interface Metadata {
   of: (id: number) => ItemFacts;
   vocabulary: readonly string[]; // every theme of the data set
+  lexicon?: ReadonlySet<string>; // every word of the training explanations and the titles (non-words)
 }
 
 export function scoreExplanations(
@@ -64,6 +68,8 @@ export function scoreExplanations(
     checkFacts(texts[i], { catalogue, facts: metadata.of, vocabulary: metadata.vocabulary, history: c.shown, item: c.item }),
   );
   const falseFacts = claims.map((cs) => cs.filter((c) => !c.holds).map((c) => claimText(c, catalogue.titles)));
+  const lex = metadata.lexicon;
+  const broken = lex ? texts.map((t) => nonWords(t, lex)) : undefined;
   const verdicts = explained.map((e, i) =>
     ruleJudge({
       ...e,
@@ -85,6 +91,7 @@ export function scoreExplanations(
     precision: f.items[i].precision,
     hallucinated: f.items[i].hallucinated,
     false_facts: falseFacts[i],
+    ...(broken ? { non_words: broken[i] } : {}),
   }));
   return {
     metrics: {
@@ -93,6 +100,7 @@ export function scoreExplanations(
       hallucination_rate: f.mean.hallucination,
       fact_accuracy: factAccuracy(claims),
       fact_claims: claims.reduce((n, cs) => n + cs.length, 0),
+      nonword_rate: broken ? broken.filter((b) => b.length > 0).length / broken.length : null,
       rule_judge_mean: verdicts.reduce((a, v) => a + v.rating, 0) / verdicts.length,
       llm_judge_mean: null,
       samples: cases.length,

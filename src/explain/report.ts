@@ -63,12 +63,12 @@ export function explanationsMarkdown(
 function metricsTable(metrics: Record<string, ExplanationMetrics | null>, notes: Record<string, string> = {}): string[] {
   const noted = Object.entries(notes).filter(([n]) => n in metrics);
   return [
-    '| explainer | agreement | attribution P@3 | hallucination | fact accuracy (claims) | rule judge | LLM judge | pairs | seconds |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| explainer | agreement | attribution P@3 | hallucination | fact accuracy (claims) | non-words | rule judge | LLM judge | pairs | seconds |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...Object.entries(metrics).map(([n, m]) =>
       m === null
-        ? `| ${n} (${notes[n]?.startsWith('failed') ? 'failed' : 'not run'}) | — | — | — | — | — | — | — | — |`
-        : `| ${n} | ${fixed4(m.agreement)} | ${fixed4(m['attribution_p@3'])} | ${fixed4(m.hallucination_rate)} | ${fixed4(m.fact_accuracy)} (${m.fact_claims}) | ${fixed4(m.rule_judge_mean)} | ${fixed4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`,
+        ? `| ${n} (${notes[n]?.startsWith('failed') ? 'failed' : 'not run'}) | — | — | — | — | — | — | — | — | — |`
+        : `| ${n} | ${fixed4(m.agreement)} | ${fixed4(m['attribution_p@3'])} | ${fixed4(m.hallucination_rate)} | ${fixed4(m.fact_accuracy)} (${m.fact_claims}) | ${fixed4(m.nonword_rate ?? null)} | ${fixed4(m.rule_judge_mean)} | ${fixed4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`,
     ),
     ...(noted.length ? ['', ...noted.map(([n, v]) => `- ${n}: ${v}`)] : []),
   ];

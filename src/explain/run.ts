@@ -28,6 +28,7 @@ import { explainCases, type ExplainCase } from './cases.js';
 import { pairRecords, readPairs } from './pairs.js';
 import { distinguish, textFeatures, type DistinctionResult } from './distinction.js';
 import { itemFacts } from '../facts/fact_check.js';
+import { lexicon } from '../facts/lexicon.js';
 import { scoreExplanations, type ExplanationMetrics, type ExplanationRow, type Metadata } from './evaluate.js';
 import { lmExplainer, LM_EXPLAINER_DEFAULTS, templateExplainer, type Explainer } from './explainers.js';
 import type { TextEngine } from '../lm/decode/text_engine.js';
@@ -64,7 +65,14 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const titles = titlesById(ds.items);
   const catalogue = { titles };
   const facts = ds.items.map(itemFacts);
-  const metadata: Metadata = { of: (id) => facts[id - 1], vocabulary: [...new Set(facts.flatMap((f) => f.themes))] };
+  const trained = readTaskRecords(taskFile(cfg.tasks, 'train', 'I')).flatMap((r) => (r.task === 7 ? [r.response] : []));
+  const metadata: Metadata = {
+    of: (id) => facts[id - 1],
+    vocabulary: [...new Set(facts.flatMap((f) => f.themes))],
+    lexicon: lexicon([...trained, ...titles]),
+  };
+  /** Non-words are counted for the aligned LMs only: the lexicon is what they learnt to write (others write other words). */
+  const aligned = (name: string): Metadata => (name.startsWith('recexplainer-') ? metadata : { ...metadata, lexicon: undefined });
   const rec = await openRecommender(src.rec);
   if (!rec.readsHistory) throw new UserError(`explain skipped: its scores rest on f's leave-one-out contributors, and ${NO_HISTORY_MODEL}`);
   const fromPairs = cfg.pairs
@@ -145,7 +153,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   makeDir(join(cfg.out, 'explanations', ...(freeToo ? ['free'] : [])));
   /** Scores texts[name] (and lets the LLM judge rate them), keeping the metrics, aspects, examples and rows. */
   const score = async (name: string, seconds: number) => {
-    const { metrics, rows } = scoreExplanations(cases, texts[name], catalogue, metadata, seconds);
+    const { metrics, rows } = scoreExplanations(cases, texts[name], catalogue, aligned(name), seconds);
     if (judge) {
       const r = await judge.rate(
         cases.map((c, i) => ({
@@ -211,7 +219,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
             if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name}, decoding freely …`);
             const t0 = performance.now();
             const freeTexts = free.explain(cases);
-            const { metrics, rows } = scoreExplanations(cases, freeTexts, catalogue, metadata, (performance.now() - t0) / 1000);
+            const { metrics, rows } = scoreExplanations(cases, freeTexts, catalogue, aligned(e.name), (performance.now() - t0) / 1000);
             result.free!.explanations[e.name] = metrics;
             writeJsonlAtomic(join(cfg.out, 'explanations', 'free', `${e.name}.jsonl`), rows);
           }

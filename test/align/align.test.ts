@@ -465,6 +465,13 @@ test('explain: every explainer scored against f, rows written, distinction run (
     assert.ok((m.rule_judge_mean as number) >= 0 && (m.rule_judge_mean as number) <= 3);
     assert.equal(m.llm_judge_mean, null);
   }
+  // non-words: counted for the aligned LMs, per text (the rows name them)
+  assert.deepEqual([rep.explanations.template.nonword_rate, rep.explanations['base-lm'].nonword_rate], [null, null]);
+  const hRows = readFileSync(join(out, 'explanations', 'recexplainer-h.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(rep.explanations['recexplainer-h'].nonword_rate, hRows.filter((x) => x.non_words.length > 0).length / hRows.length);
   assert.ok(rep.distinction.discriminator_acc >= 0 && rep.distinction.discriminator_acc <= 1);
   // grounded by default: the LM explainers also decode freely, scored the same, rows kept apart
   assert.deepEqual(Object.keys(rep.free.explanations), ['base-lm', 'recexplainer-h']);
