@@ -2,7 +2,7 @@
 // writes report.json (DESIGN.md §6 names; a grounded run adds the LM methods' free decoding under
 // "free"), report.md and alignment.svg into --out; a failed icl-llm endpoint ends it with a one-line
 // error (exit 1) after the report is written. An unfinished --out (a killed eval) keeps the methods it
-// scored (eval/scored.ts); --force starts over. Without
+// scored (eval/run.ts); --force starts over. Without
 // --student, the sasrec-kd student is distilled into <out>/sasrec-kd (or the one finished there reused);
 // distilling needs f as a train-rec folder, so for an ONNX or table f the row is skipped with a note.
 import { Command } from 'commander';
@@ -16,8 +16,7 @@ import { peakRssMb } from '../engine/resources.js';
 import { RunFolder } from '../engine/run_folder.js';
 import { EVAL_SPEC, type EvalConfig } from '../eval/config.js';
 import { freeDecodingMarkdown, methodsChart, methodsTable } from '../eval/report.js';
-import { evaluateAll } from '../eval/run.js';
-import { clearScored } from '../eval/scored.js';
+import { evaluateAll, scoredParts } from '../eval/run.js';
 import { DISTILL_DEFAULTS } from '../rec/distill_config.js';
 import { distillRec } from '../rec/distill_train.js';
 import { describeRec } from '../rec/source.js';
@@ -59,7 +58,7 @@ export function evalCommand(): Command {
   );
   return addOptions(addOptions(cmd, EXTRA), EVAL_SPEC).action(async ({ model, distillEpochs, ...flags }: Flags) => {
     claimOutFolder(flags.out, 'eval', { ...flags, model }, { force: flags.force });
-    if (flags.force) clearScored(flags.out);
+    if (flags.force) scoredParts(flags.out).clear();
     const kd = await student({ ...flags, model, distillEpochs });
     const baselines = kd.skipped ? flags.baselines.filter((b) => b !== 'sasrec-kd') : flags.baselines;
     const r = await evaluateAll({ ...flags, baselines, student: kd.dir, models: model });

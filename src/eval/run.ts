@@ -5,15 +5,15 @@
 // answers are kept in <out>/answers/<method>.jsonl (one AnswerRow per test sample, see evaluate.ts).
 // LM methods decode grounded in the catalogue (grounding.ts) or freely; grounded runs also evaluate
 // them freely (result.free, answers in <out>/answers/free/), with the share of valid titles.
-// Each method's rows are kept in <out>/scored/ as it finishes (scored.ts): a rerun over the same
-// folder (a killed run) reuses them instead of scoring that method again.
+// Each method's rows are kept in <out>/scored/ as it finishes (engine/kept.ts): a rerun over the
+// same folder (a killed run) reuses them instead of scoring that method again.
 // The icl-llm row asks an OpenAI-compatible endpoint (--llm-url) or a GGUF file run through llama.cpp
 // (--llm-gguf), replies cached in <out>/icl-llm.jsonl: without either it is null with a note "not
 // run"; a dead endpoint (or a GGUF file that cannot run) makes it null with a note and an error line
 // (result.errors) while every other row is still evaluated.
 // --engine llama-cpp: the text-only LM methods (base-lm, icl, recexplainer-b) decode and score
 // through llama.cpp (align/text_engines.ts), each model file loaded once; the I/H forms stay on ours.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Surrogate } from '../align/model.js';
 import { TextEngines } from '../align/text_engines.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
@@ -31,7 +31,7 @@ import { titlesById } from '../data/text_forms.js';
 import { distilledMethod, popularityMethod, randomMethod } from './baselines.js';
 import { catalogueKeys, evaluateMethod, type AnswerRow, type MethodMetrics } from './evaluate.js';
 import { grounding } from './grounding.js';
-import { readScored, scoredKey, SCORED_DIR, writeScored } from './scored.js';
+import { KeptParts, keptKey } from '../engine/kept.js';
 import { lmMethod, LM_METHOD_DEFAULTS, type LmMethodOptions } from './lm_method.js';
 import type { Method, MethodName } from './method.js';
 import { evalSets, pickSubset } from './sets.js';
@@ -39,6 +39,15 @@ import type { EvalConfig } from './config.js';
 
 /** An LM method's free-decoding row: valid_rate = share of its task-1 (top beam) and task-4 answers that are catalogue titles. */
 export type FreeMetrics = MethodMetrics & { valid_rate: number | null };
+
+/** A method's rows as eval keeps them: by the run's decoding, and freely for a grounded run's LM methods. */
+interface Scored {
+  metrics: MethodMetrics;
+  free?: FreeMetrics;
+}
+
+/** Where eval keeps each method's rows (cli/eval.ts clears it on --force). */
+export const scoredParts = (out: string) => new KeptParts<Scored>(out, 'scored');
 
 export interface EvalResult {
   methods: Partial<Record<MethodName, MethodMetrics | null>>; // by the run's decoding; null: not run or failed (see notes)
@@ -88,9 +97,13 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
       m.dispose?.();
     }
   };
-  /** A method's rows kept by an earlier pass over this folder (scored.ts), put in the result; false when there are none. */
+  const kept = scoredParts(cfg.out);
+  const { users, task4, decoding, engine, seed } = cfg;
+  const keyOf = (name: MethodName, source?: string) =>
+    keptKey({ name, tasks: resolve(cfg.tasks), users, task4, decoding, engine, seed, freeToo: cfg.freeToo }, source);
+  /** A method's rows kept by an earlier pass over this folder, put in the result; false when there are none. */
   const reuse = (name: MethodName, key: string): boolean => {
-    const s = readScored<FreeMetrics>(cfg.out, name, key);
+    const s = kept.read(name, key);
     if (!s) return false;
     result.methods[name] = s.metrics;
     result.timings[`eval_${name}`] = s.metrics.seconds;
@@ -98,15 +111,15 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
       result.free.methods[name] = s.free;
       result.timings[`eval_${name}_free`] = s.free.seconds;
     }
-    if (!cfg.quiet) console.error(`eval ${name}: scored before, kept in ${join(cfg.out, SCORED_DIR, `${name}.json`)}`);
+    if (!cfg.quiet) console.error(`eval ${name}: scored before, kept in ${kept.where(name)}`);
     return true;
   };
   /** `run`, unless kept rows are reused; the method is made only when it is scored. */
   const runKept = async (name: MethodName, source: string | undefined, make: () => Method | Promise<Method>, form: Form) => {
-    const key = scoredKey(cfg, name, source);
+    const key = keyOf(name, source);
     if (reuse(name, key)) return;
     run(await make(), form);
-    writeScored(cfg.out, name, { key, metrics: result.methods[name]! });
+    kept.write(name, key, { metrics: result.methods[name]! });
   };
   /** An LM method by the run's decoding, and freely too when that is grounded; the surrogate is disposed after. */
   const runLm = (name: MethodName, s: Surrogate, source: string, form: Form, opts: LmMethodOptions) => {
@@ -134,11 +147,11 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
     form: Form,
     opts: (s: Surrogate) => LmMethodOptions,
   ) => {
-    const key = scoredKey(cfg, name, path);
+    const key = keyOf(name, path);
     if (reuse(name, key)) return;
     const s = await load();
     runLm(name, s, taskFile(cfg.tasks, 'test', form), form, opts(s));
-    writeScored(cfg.out, name, { key, metrics: result.methods[name]!, free: result.free?.methods[name] });
+    kept.write(name, key, { metrics: result.methods[name]!, free: result.free?.methods[name] });
   };
   /** The icl-llm row: null with a note without a model, or when the endpoint is dead or refuses (an error line too). */
   const runIclLlm = async () => {
