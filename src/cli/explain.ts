@@ -1,7 +1,7 @@
 // `recexplainer explain`: explanations of f's decisions on test pairs by aligned models, the base LM
 // and a template baseline, scored for faithfulness and by judges; report.json/report.md/confusion.svg
 // and explanations/<method>.jsonl in --out, with the rating table by judge (rule, LLM, humans from
-// --ratings); a failed icl-llm endpoint ends it with a one-line error (exit 1) after the report is written.
+// --ratings); a failed icl-llm endpoint ends it with a one-line error (exit 1) after the report is written. An unfinished --out keeps the LM explainers it finished (explain/run.ts); --force starts over.
 import { Command } from 'commander';
 import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
 import { existsSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
 import { opt, repeat } from '../engine/options.js';
 import { EXPLAIN_SPEC, type ExplainConfig } from '../explain/config.js';
 import { confusionChart, explanationsMarkdown } from '../explain/report.js';
-import { explainAll } from '../explain/run.js';
+import { explainAll, explainedParts } from '../explain/run.js';
 import { explanationRows, ratingsSummary, readRatings } from '../explain/ratings.js';
 import { UserError } from '../engine/errors.js';
 import { addOptions } from './options.js';
@@ -25,6 +25,7 @@ export function explainCommand(): Command {
     async ({ model, ...flags }: Omit<ExplainConfig, 'models'> & { model: string[] }) => {
       if (flags.ratings !== undefined && !existsSync(flags.ratings)) throw new UserError(`--ratings ${flags.ratings}: no such file`);
       claimOutFolder(flags.out, 'explain', { ...flags, model }, { force: flags.force });
+      if (flags.force) explainedParts(flags.out).clear();
       const r = await explainAll({ ...flags, models: model });
       const ratings = ratingsSummary(
         explanationRows(flags.out, Object.keys(r.explanations)),

@@ -6,11 +6,14 @@
 // endpoint (--llm-url) or a GGUF file run through llama.cpp (--llm-gguf), replies cached in
 // <out>/icl-llm.jsonl: without either its row is null with a note "not run"; a dead endpoint (or a
 // GGUF file that cannot run) makes it null with a note and an error line (result.errors). The LLM
-// judge (--judge-url or --judge-gguf) keeps its replies in <out>/llm-judge.jsonl.
+// judge (--judge-url or --judge-gguf) keeps its replies in <out>/llm-judge.jsonl. Each LM
+// explainer's texts are kept in <out>/explained/ as it finishes (engine/kept.ts): a rerun over the
+// same folder (a killed run) scores them again without generating them again.
 // --engine llama-cpp: the text-only LM explainers (base-lm, recexplainer-b) decode through llama.cpp
 // (align/text_engines.ts), each model file loaded once; the I/H forms stay on ours.
 import { makeDir } from '../engine/out_dir.js';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { KeptParts, keptKey, sourceIdentity } from '../engine/kept.js';
 import { Surrogate } from '../align/model.js';
 import { TextEngines } from '../align/text_engines.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
@@ -56,6 +59,17 @@ export interface ExplainResult {
 /** Coverage of the same pairs asked for no aspect, then for each aspect in turn. */
 export type AspectStudy = Record<'none' | AspectId, AspectCoverage>;
 
+/** What one LM explainer wrote, as explain keeps it: the texts (and the free ones, the aspect study) and their seconds. */
+interface Explained {
+  texts: string[];
+  seconds: number;
+  free?: { texts: string[]; seconds: number };
+  study?: AspectStudy;
+}
+
+/** Where explain keeps each LM explainer's texts as it finishes (cli/explain.ts clears it on --force). */
+export const explainedParts = (out: string) => new KeptParts<Explained>(out, 'explained');
+
 export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const judgeAt = chatSource(cfg, 'judgeUrl', 'judgeGguf');
   const llmAt = chatSource(cfg, 'llmUrl', 'llmGguf');
@@ -94,6 +108,21 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const baselines = new Set(cfg.baselines ?? BASELINE_EXPLAINERS);
   const grounded = cfg.decoding === 'grounded';
   const freeToo = grounded && cfg.freeToo !== false;
+  const kept = explainedParts(cfg.out);
+  const { sample, seed, decoding, factGuard, aspect, aspectStudy, engine } = cfg;
+  const settings = {
+    tasks: resolve(cfg.tasks),
+    pairs: cfg.pairs && sourceIdentity(cfg.pairs),
+    sample,
+    seed,
+    decoding,
+    factGuard,
+    aspect,
+    aspectStudy,
+    freeToo,
+    engine,
+  };
+  const keyOf = (name: string, source: string) => keptKey({ name, ...settings }, source);
   const engines = new TextEngines(cfg.engine);
   const lmOpts = (aspect?: string, free = !grounded, itemFirst?: number, engine?: TextEngine) => ({
     ...LM_EXPLAINER_DEFAULTS,
@@ -103,9 +132,12 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     engine,
   });
   type Made = { e: Explainer; dispose?: () => void; asking?: (aspect: string) => Explainer; free?: Explainer };
-  const explainers: { make: () => Promise<Made> }[] = [];
+  // source: the model folder or file an LM explainer loads (its texts are kept as they finish)
+  const explainers: { name: string; source?: string; make: () => Promise<Made> }[] = [];
   if (base && baselines.has('base-lm')) {
     explainers.push({
+      name: 'base-lm',
+      source: base,
       make: async () => {
         const s = await Surrogate.base(base);
         const file = cfg.pairs ?? taskFile(cfg.tasks, 'test', 'B');
@@ -115,9 +147,12 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
       },
     });
   }
-  if (baselines.has('template')) explainers.push({ make: async () => ({ e: templateExplainer(titles, ds.items, cfg.seed + 7) }) });
+  if (baselines.has('template'))
+    explainers.push({ name: 'template', make: async () => ({ e: templateExplainer(titles, ds.items, cfg.seed + 7) }) });
   for (const dir of cfg.models) {
     explainers.push({
+      name: Surrogate.nameOf(Surrogate.readMeta(dir)),
+      source: dir,
       make: async () => {
         const s = await Surrogate.load(dir);
         const mode = s.meta!.mode;
@@ -212,31 +247,41 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   try {
     try {
       for (const x of explainers) {
-        const { e, dispose, asking, free } = await x.make();
-        let seconds = 0;
-        try {
-          if (free) {
-            if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name}, decoding freely …`);
+        const key = x.source && keyOf(x.name, x.source);
+        let part = key ? kept.read(x.name, key) : undefined;
+        if (part && !cfg.quiet) console.error(`${x.name}: explained before, kept in ${kept.where(x.name)}`);
+        if (!part) {
+          const { e, dispose, asking, free } = await x.make();
+          try {
+            part = { texts: [], seconds: 0 };
+            if (free) {
+              if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name}, decoding freely …`);
+              const t0 = performance.now();
+              part.free = { texts: free.explain(cases), seconds: (performance.now() - t0) / 1000 };
+            }
+            if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name} …`);
             const t0 = performance.now();
-            const freeTexts = free.explain(cases);
-            const { metrics, rows } = scoreExplanations(cases, freeTexts, catalogue, aligned(e.name), (performance.now() - t0) / 1000);
-            result.free!.explanations[e.name] = metrics;
-            writeJsonlAtomic(join(cfg.out, 'explanations', 'free', `${e.name}.jsonl`), rows);
+            part.texts = e.explain(cases);
+            part.seconds = (performance.now() - t0) / 1000;
+            if (asking && studied.length > 0) {
+              if (!cfg.quiet) console.error(`asking ${e.name} for each aspect on ${studied.length} pairs …`);
+              const study = { none: aspectCoverage(part.texts.slice(0, studied.length), studied, catalogue, null) } as AspectStudy;
+              for (const a of ASPECTS) study[a] = aspectCoverage(asking(aspectWord(a)).explain(studied), studied, catalogue, a);
+              part.study = study;
+            }
+          } finally {
+            dispose?.();
           }
-          if (!cfg.quiet) console.error(`explaining ${cases.length} pairs with ${e.name} …`);
-          const t0 = performance.now();
-          texts[e.name] = e.explain(cases);
-          seconds = (performance.now() - t0) / 1000;
-          if (asking && studied.length > 0) {
-            if (!cfg.quiet) console.error(`asking ${e.name} for each aspect on ${studied.length} pairs …`);
-            const study = { none: aspectCoverage(texts[e.name].slice(0, studied.length), studied, catalogue, null) } as AspectStudy;
-            for (const a of ASPECTS) study[a] = aspectCoverage(asking(aspectWord(a)).explain(studied), studied, catalogue, a);
-            result.aspectStudy[e.name] = study;
-          }
-        } finally {
-          dispose?.();
+          if (key) kept.write(x.name, key, part);
         }
-        await score(e.name, seconds);
+        if (part.free) {
+          const { metrics, rows } = scoreExplanations(cases, part.free.texts, catalogue, aligned(x.name), part.free.seconds);
+          result.free!.explanations[x.name] = metrics;
+          writeJsonlAtomic(join(cfg.out, 'explanations', 'free', `${x.name}.jsonl`), rows);
+        }
+        if (part.study) result.aspectStudy[x.name] = part.study;
+        texts[x.name] = part.texts;
+        await score(x.name, part.seconds);
       }
     } finally {
       engines.dispose();

@@ -535,6 +535,34 @@ test("explain --pairs: the chosen pairs, f's decision by its ranking; an unknown
       `${row.key}: rank ${rank} of ${unseen.length}`,
     );
   }
+  // killed before the report: the rerun keeps the LM texts it wrote (planted ones show it read them) and scores them; --force writes them anew
+  const args = ['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--pairs', file, '--no-distinction'];
+  const marker = join(out, MARKER);
+  const { finished: _, ...unfinished } = JSON.parse(readFileSync(marker, 'utf8'));
+  writeFileSync(marker, JSON.stringify(unfinished));
+  const keptFile = join(out, 'explained', 'recexplainer-h.json');
+  const kept = JSON.parse(readFileSync(keptFile, 'utf8'));
+  assert.deepEqual(
+    kept.texts,
+    rows.map((x) => x.text),
+  );
+  kept.texts[0] = 'No. Planted.';
+  writeFileSync(keptFile, JSON.stringify(kept));
+  const again = cli(args);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /recexplainer-h: explained before/);
+  const textsNow = () =>
+    readFileSync(join(out, 'explanations', 'recexplainer-h.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+  assert.deepEqual([textsNow()[0].text, textsNow()[0].decision], ['No. Planted.', 'no']);
+  assert.equal(cli([...args, '--force', '--quiet']).code, 0);
+  assert.deepEqual(
+    textsNow().map((x) => x.text),
+    rows.map((x) => x.text),
+    'written anew, as the first time',
+  );
   writeFileSync(file, '1,5\n2,99999\n');
   const bad = cli(['explain', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--pairs', file, '--quiet', '--force']);
   assert.match(bad.stderr, /pairs\.csv:2.*unknown item 99999/);
