@@ -27,6 +27,7 @@ const taught = join(tmp, 'taught');
 const ARGS = ['tasks', '--data', data, '--rec', recDir, '--task5', '0', '--backend', 'wasm', '--quiet'];
 const ds = readDataset(data);
 const titleOf = (id: number) => ds.items[id - 1].title;
+let iForm = new Map<string, TaskRecord>();
 const num = (title: string) => Number(title.split(' ')[1]); // "Item 17" → 17
 
 type Chat = { messages: { role: string; content: string }[] };
@@ -116,7 +117,18 @@ test('without --teacher-url: no teacher.jsonl, no teacher settings in config.jso
   );
 });
 
+/** The titles a B-form task-7 record shows and asks about, from the I-form record of the same pair (its <user> and <item> entries). */
+function pairOf(r: TaskRecord): { shown: string[]; item: string } {
+  const i = iForm.get(r.id.replace('-B-', '-I-'))!;
+  const shownCount = r.prompt.match(/Item \d+/g)!.length - 1; // the B prompt names the shown history and the candidate
+  const soft = (kind: string) => i.soft.find((x) => x.kind === kind)!;
+  const user = soft('user') as Extract<TaskRecord['soft'][number], { kind: 'user' }>;
+  const item = soft('item') as Extract<TaskRecord['soft'][number], { kind: 'item' }>;
+  return { shown: user.history.slice(-shownCount).map(titleOf), item: titleOf(item.item) };
+}
+
 test("task 7 takes the teacher's text when it opens with f's decision; wrong decisions and failed requests keep the template", () => {
+  iForm = new Map([...read(taught, 'train.I.jsonl'), ...read(taught, 'test.I.jsonl')].map((x) => [x.id, x]));
   const before_ = new Map(read(base, 'train.B.jsonl').map((r) => [r.id, r]));
   const t7 = [...read(taught, 'train.B.jsonl'), ...read(taught, 'test.B.jsonl')].filter((r) => r.task === 7);
   assert.ok(t7.length >= 4 * ds.sequences.length - 10);
@@ -128,8 +140,7 @@ test("task 7 takes the teacher's text when it opens with f's decision; wrong dec
       if (r.task !== 6) assert.deepEqual(r, old, `${r.id}: only task 7 and summaries change`);
       continue;
     }
-    const shown = r.items.slice(0, -1).map(titleOf); // B form: the shown history, then the candidate
-    const item = titleOf(r.items.at(-1)!);
+    const { shown, item } = pairOf(r);
     if (wrong(item) || down(item) || r.template!.includes('+'))
       assert.equal(r.response, old!.response, r.id); // "+": asks for one aspect
     else assert.equal(r.response, explanation(shown, item, r.id.endsWith('-pos') ? 'yes' : 'no'), r.id);
@@ -137,7 +148,7 @@ test("task 7 takes the teacher's text when it opens with f's decision; wrong dec
   const asked = t7.filter((r) => !r.template!.includes('+'));
   assert.ok(asked.length < t7.length);
   for (const r of asked) {
-    const item = titleOf(r.items.at(-1)!);
+    const { item } = pairOf(r);
     if (wrong(item)) rejected++;
     if (down(item)) failed++;
   }
