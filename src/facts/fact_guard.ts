@@ -1,5 +1,5 @@
-// Fact-grounded decoding of explanations: the text stays free, but a token that would complete a
-// theme or era claim the metadata contradicts is not allowed. The claim is read as fact_check.ts
+// Fact-grounded decoding of explanations (explain --fact-guard): the text stays free, but no token
+// may write a theme or era claim the metadata contradicts. The claim is read as fact_check.ts
 // reads it, said of the last anchor of its sentence (a cited title, a word about the history, a
 // word of sharing, "it"); a claim with no anchor before it, and anything inside a title span, is
 // left free. A word is refused as soon as it has begun only false themes (from its first letter,
@@ -44,10 +44,9 @@ const FUNCTION_WORDS = new Set([
 
 const ALNUM = /[\p{L}\p{N}]/u;
 
-/** The tokenizer's text tokens as the guard reads them, and the guarded themes (lower-case), computed once per tokenizer and vocabulary. */
+/** The tokenizer's text tokens (ids below textVocab) as the guard reads them, and the guarded themes (lower-case), computed once per tokenizer and vocabulary. */
 export interface GuardTables {
-  textVocab: number; // ids below it are text tokens; the guard never refuses others (item tokens)
-  pieces: string[]; // each text token's text, lower-case
+  pieces: string[]; // each text token's text, lower-case (the guard never refuses item tokens)
   byCore: Map<string, number[]>; // tokens by their text without leading and trailing marks and spaces
   words: string[]; // the guarded themes
   prefixes: Map<string, string[]>; // every proper prefix of a guarded theme → those themes
@@ -85,7 +84,7 @@ export function guardTables(tok: Tokenizer, vocabulary: readonly string[], textV
     const m = /^([^\p{L}\p{N}]*)(\d+)('?s)?/u.exec(p);
     return m ? [{ t, lead: m[1], digits: m[2], s: m[3] !== undefined, more: m[0].length < p.length }] : [];
   });
-  return { textVocab, pieces, byCore, words, prefixes, decadeS, numbers };
+  return { pieces, byCore, words, prefixes, decadeS, numbers };
 }
 
 /**
