@@ -92,10 +92,12 @@ export const PAPER_BEST: Record<Metric, number> = Object.fromEntries(
 
 /**
  * report.md's section: for each method of ours that has a row in the paper (and each paper row we did
- * not run, as "not run"), our figure and the paper's on data set `d`, metric by metric.
+ * not run, as "not run"), our figure and the paper's on data set `d`, metric by metric; then our
+ * methods the paper has no row of (recexplainer-h+items), beside "—".
  */
 export function paperMarkdown(d: PaperDataset, methods: Partial<Record<MethodName, MethodMetrics | null>>): string[] {
-  const names = Object.keys(TABLE1[d]) as MethodName[];
+  const paper = Object.keys(TABLE1[d]) as MethodName[];
+  const names = [...paper, ...(Object.keys(methods) as MethodName[]).filter((n) => !paper.includes(n) && methods[n])];
   return [
     `### Beside the paper's Table 1 on ${PAPER_DATASET_NAMES[d]}`,
     '',

@@ -17,7 +17,7 @@ test("PAPER_BEST is the best RecExplainer-B/I/H figure of the paper's Table 1, p
   assert.equal(paperFigure('movies', 'recexplainer-b', 'task1.hr@5'), 0.8106);
 });
 
-test('paperMarkdown: ours beside the paper per metric, every paper row in its order, — where either side has none', () => {
+test('paperMarkdown: ours beside the paper per metric, every paper row in its order, then our rows it has none of; — where either side has none', () => {
   const metrics = (t1: number): MethodMetrics =>
     ({
       task1: { 'hr@5': t1, 'ndcg@5': t1 / 2 },
@@ -25,7 +25,7 @@ test('paperMarkdown: ours beside the paper per metric, every paper row in its or
       task3: { acc: 0.75 },
       task6: { hcr: null },
     }) as unknown as MethodMetrics;
-  const md = paperMarkdown('steam', { random: metrics(0.01), 'recexplainer-i': metrics(0.25) });
+  const md = paperMarkdown('steam', { random: metrics(0.01), 'recexplainer-h+items': metrics(0.5), 'recexplainer-i': metrics(0.25) });
   const rows = md.filter((l) => l.startsWith('| ') && !l.startsWith('| method'));
   assert.deepEqual(
     rows.map((l) => l.split(' | ')[0].slice(2)),
@@ -39,7 +39,13 @@ test('paperMarkdown: ours beside the paper per metric, every paper row in its or
       'recexplainer-b (not run)',
       'recexplainer-i',
       'recexplainer-h (not run)',
+      'recexplainer-h+items',
     ],
+  );
+  assert.equal(
+    rows[9],
+    '| recexplainer-h+items | 0.5000 | — | 0.2500 | — | 0.5000 | — | 0.7500 | — | — | — |',
+    'ours alone, after the paper rows',
   );
   assert.equal(rows[0], '| random | 0.0100 | 0.0060 | 0.0050 | 0.0039 | 0.5000 | 0.6139 | 0.7500 | 0.4977 | — | — |');
   assert.equal(rows[7], '| recexplainer-i | 0.2500 | 0.9615 | 0.1250 | 0.8122 | 0.5000 | 0.9083 | 0.7500 | 0.9904 | — | 0.0659 |');
