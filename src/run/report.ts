@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readJson } from '../engine/json.js';
 import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AlignMetrics } from '../align/train.js';
 import { statsMarkdown, type Stats } from '../data/stats.js';
 import { writeFileAtomic, writeJsonAtomic } from '../engine/atomic.js';
@@ -45,6 +46,19 @@ function scored(methods: RunOutputs['methods']): string {
 }
 
 /** Writes report.json and report.md; `commit` is the one the run started from. */
+/**
+ * The link report.md gives the data set's chart: into the data folder where it lies inside the run
+ * folder, else to a copy written beside report.md (a given --data folder lies elsewhere, and a
+ * report that is copied on must not point out of its folder).
+ */
+export function dataChart(out: string, data: string): string {
+  const chart = join(data, 'sequence_lengths.svg');
+  const rel = relative(out, chart).split('\\').join('/');
+  if (!rel.startsWith('../') || !existsSync(chart)) return rel;
+  writeFileAtomic(join(out, 'sequence_lengths.svg'), readFileSync(chart));
+  return 'sequence_lengths.svg';
+}
+
 export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | null): { json: string; md: string } {
   const dataset = readJson<Stats>(join(r.dirs.data, 'stats.json'));
   const recommender = readJson<Record<string, unknown>>(join(r.dirs.rec, 'metrics.json'));
@@ -116,6 +130,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
   const confusion = confusionChart(r.explain);
   if (confusion) writeFileAtomic(join(cfg.out, 'confusion.svg'), confusion);
   const rel = (p: string) => relative(cfg.out, p).split('\\').join('/');
+
   const full = recommender?.full as Record<string, number> | undefined;
   const sampled = recommender?.sampled100 as Record<string, number> | undefined;
   const md = [
@@ -177,7 +192,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     `![training](${rel(join(r.dirs.rec, 'training.svg'))})`,
     '',
     ...(tasks ? ['## Alignment samples', '', countsMarkdown(tasks).replace(/^# .*\n+/, ''), ''] : []),
-    ...(dataset ? [statsMarkdown(dataset, rel(join(r.dirs.data, 'sequence_lengths.svg'))).replace(/^# /, '## ')] : []),
+    ...(dataset ? [statsMarkdown(dataset, dataChart(cfg.out, r.dirs.data)).replace(/^# /, '## ')] : []),
   ].join('\n');
   const mdPath = join(cfg.out, 'report.md');
   writeFileAtomic(mdPath, md);
