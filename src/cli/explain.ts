@@ -1,7 +1,8 @@
 // `recexplainer explain`: explanations of f's decisions on test pairs by aligned models, the base LM
 // and a template baseline, scored for faithfulness and by judges; report.json/report.md/confusion.svg
 // and explanations/<method>.jsonl in --out, with the rating table by judge (rule, LLM, humans from
-// --ratings); a failed icl-llm endpoint ends it with a one-line error (exit 1) after the report is written. An unfinished --out keeps the LM explainers it finished (explain/run.ts); --force starts over.
+// --ratings); a failed icl-llm endpoint ends it with a one-line error (exit 1) after the report is
+// written. An unfinished --out keeps the LM explainers it finished (explain/run.ts); --force starts over.
 import { Command } from 'commander';
 import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
 import { existsSync } from 'node:fs';

@@ -1,9 +1,10 @@
 // Scores one explainer's texts on the test cases against f: decision agreement, attribution
 // precision@3, hallucination rate (src/explain/faithfulness.ts), fact accuracy against the data
-// set's metadata (src/facts/fact_check.ts), the share of texts with a broken word (src/facts/lexicon.ts), the rule judge's 0–3 rating (src/explain/rule_judge.ts),
-// and the LLM judge's when one is given. Keeps every row for the report.
+// set's metadata (src/facts/fact_check.ts), the share of texts with a broken word
+// (src/facts/lexicon.ts), the rule judge's 0–3 rating (src/explain/rule_judge.ts), and the LLM
+// judge's when one is given. Keeps every row for the report.
 import type { Catalogue } from '../facts/cite.js';
-import { checkFacts, claimText, factAccuracy, type ItemFacts } from '../facts/fact_check.js';
+import { checkFacts, claimText, factAccuracy, type FactContext, type ItemFacts } from '../facts/fact_check.js';
 import type { ExplainCase } from './cases.js';
 import { faithfulness } from './faithfulness.js';
 import { nonWords } from '../facts/lexicon.js';
@@ -47,6 +48,11 @@ export interface Metadata {
   lexicon?: ReadonlySet<string>; // every word of the training explanations and the titles (non-words)
 }
 
+/** What one case's texts are fact-checked against: the metadata, its shown history and its candidate. */
+export function factContext(catalogue: Catalogue, metadata: Metadata, c: ExplainCase): FactContext {
+  return { catalogue, facts: metadata.of, vocabulary: metadata.vocabulary, history: c.shown, item: c.item };
+}
+
 export function scoreExplanations(
   cases: readonly ExplainCase[],
   texts: readonly string[],
@@ -64,9 +70,7 @@ export function scoreExplanations(
     similar: c.similar,
   }));
   const f = faithfulness(explained, catalogue, 3);
-  const claims = cases.map((c, i) =>
-    checkFacts(texts[i], { catalogue, facts: metadata.of, vocabulary: metadata.vocabulary, history: c.shown, item: c.item }),
-  );
+  const claims = cases.map((c, i) => checkFacts(texts[i], factContext(catalogue, metadata, c)));
   const falseFacts = claims.map((cs) => cs.filter((c) => !c.holds).map((c) => claimText(c, catalogue.titles)));
   const lex = metadata.lexicon;
   const broken = lex ? texts.map((t) => nonWords(t, lex)) : undefined;

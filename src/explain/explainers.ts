@@ -18,7 +18,7 @@ import { themes } from '../facts/targets.js';
 import { factGuard, guardTables, type GuardTables } from '../facts/fact_guard.js';
 import type { Catalogue } from '../facts/cite.js';
 import { bothConstraints, type Constraint } from '../lm/decode/constraint.js';
-import type { Metadata } from './evaluate.js';
+import { factContext, type Metadata } from './evaluate.js';
 
 export interface Explainer {
   name: string;
@@ -66,8 +66,7 @@ export function lmExplainer(
     if (!opts.facts) return spans;
     const { catalogue, metadata } = opts.facts;
     tables ??= guardTables(s.tok, metadata.vocabulary, s.itemFirst ?? s.tok.vocabSize);
-    const ctx = { catalogue, facts: metadata.of, vocabulary: metadata.vocabulary, history: c.shown, item: c.item };
-    return bothConstraints(spans, factGuard(s.tok, tables, ctx));
+    return bothConstraints(spans, factGuard(s.tok, tables, factContext(catalogue, metadata, c)));
   };
   return {
     name,

@@ -47,6 +47,8 @@ const ALNUM = /[\p{L}\p{N}]/u;
 /** The tokenizer's text tokens (ids below textVocab) as the guard reads them, and the guarded themes (lower-case), computed once per tokenizer and vocabulary. */
 export interface GuardTables {
   pieces: string[]; // each text token's text, lower-case (the guard never refuses item tokens)
+  letters: string[]; // the letters each text token's text begins with ('' when it begins otherwise)
+  all: number[]; // every token id of the tokenizer (item tokens too)
   byCore: Map<string, number[]>; // tokens by their text without leading and trailing marks and spaces
   words: string[]; // the guarded themes
   prefixes: Map<string, string[]>; // every proper prefix of a guarded theme → those themes
@@ -84,7 +86,8 @@ export function guardTables(tok: Tokenizer, vocabulary: readonly string[], textV
     const m = /^([^\p{L}\p{N}]*)(\d+)('?s)?/u.exec(p);
     return m ? [{ t, lead: m[1], digits: m[2], s: m[3] !== undefined, more: m[0].length < p.length }] : [];
   });
-  return { pieces, byCore, words, prefixes, decadeS, numbers };
+  const letters = pieces.map((p) => /^\p{L}+/u.exec(p)?.[0] ?? '');
+  return { pieces, letters, all: [...Array(tok.vocabSize).keys()], byCore, words, prefixes, decadeS, numbers };
 }
 
 /**
@@ -123,7 +126,6 @@ function eras(subject: Subject, ctx: FactContext): { known: boolean; years: Set<
  */
 export function factGuard(tok: Tokenizer, g: GuardTables, ctx: FactContext): Constraint<readonly number[]> {
   const { titleOpen, titleClose } = tok.special;
-  const all = [...Array(tok.vocabSize).keys()];
   const refused = (text: string): Set<number> | 'decade' => {
     const out = new Set<number>();
     const subject = subjectAtEnd(text, ctx);
@@ -149,7 +151,7 @@ export function factGuard(tok: Tokenizer, g: GuardTables, ctx: FactContext): Con
     if (partial && !FUNCTION_WORDS.has(partial) && trueThemes.some((t) => t.startsWith(partial)))
       g.pieces.forEach((p, t) => {
         if (!ALNUM.test(p[0] ?? ' ')) return; // ends the word
-        const word = partial + (/^[\p{L}]+/u.exec(p)?.[0] ?? '');
+        const word = partial + g.letters[t];
         if (!FUNCTION_WORDS.has(word) && !trueThemes.some((w) => w.startsWith(word))) out.add(t);
       });
     const { known, years, decades } = eras(subject, ctx);
@@ -181,7 +183,7 @@ export function factGuard(tok: Tokenizer, g: GuardTables, ctx: FactContext): Con
       if (depth > 0) return undefined;
       const r = refused(unmarkTitles(tok.decode([...ids])));
       if (r === 'decade') return g.decadeS.length ? g.decadeS : undefined;
-      return r.size ? all.filter((t) => !r.has(t)) : undefined;
+      return r.size ? g.all.filter((t) => !r.has(t)) : undefined;
     },
     next: (ids, t) => [...ids, t],
   };

@@ -45,7 +45,9 @@ function scored(methods: RunOutputs['methods']): string {
   return n === undefined ? 'test samples' : `${n} test users`;
 }
 
-/** Writes report.json and report.md; `commit` is the one the run started from. */
+/** A file's link from report.md in `out`, with forward slashes. */
+const linkFrom = (out: string, p: string) => relative(out, p).split('\\').join('/');
+
 /**
  * The link report.md gives the data set's chart: into the data folder where it lies inside the run
  * folder, else to a copy written beside report.md (a given --data folder lies elsewhere, and a
@@ -53,12 +55,13 @@ function scored(methods: RunOutputs['methods']): string {
  */
 export function dataChart(out: string, data: string): string {
   const chart = join(data, 'sequence_lengths.svg');
-  const rel = relative(out, chart).split('\\').join('/');
-  if (!rel.startsWith('../') || !existsSync(chart)) return rel;
+  const link = linkFrom(out, chart);
+  if (!link.startsWith('../') || !existsSync(chart)) return link;
   writeFileAtomic(join(out, 'sequence_lengths.svg'), readFileSync(chart));
   return 'sequence_lengths.svg';
 }
 
+/** Writes report.json and report.md; `commit` is the one the run started from. */
 export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | null): { json: string; md: string } {
   const dataset = readJson<Stats>(join(r.dirs.data, 'stats.json'));
   const recommender = readJson<Record<string, unknown>>(join(r.dirs.rec, 'metrics.json'));
@@ -129,8 +132,7 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
   if (r.ablation) writeFileAtomic(join(cfg.out, 'ablation.svg'), ablationChart(r.ablation, reference));
   const confusion = confusionChart(r.explain);
   if (confusion) writeFileAtomic(join(cfg.out, 'confusion.svg'), confusion);
-  const rel = (p: string) => relative(cfg.out, p).split('\\').join('/');
-
+  const rel = (p: string) => linkFrom(cfg.out, p);
   const full = recommender?.full as Record<string, number> | undefined;
   const sampled = recommender?.sampled100 as Record<string, number> | undefined;
   const md = [

@@ -50,9 +50,10 @@ export const MAX_CITES = 2;
  * not run on into a letter or digit on either side).
  */
 export function markTitles(text: string, titles: readonly string[] | ReadonlyMap<string, number>): string {
-  const cites = titles instanceof Map ? (titles as ReadonlyMap<string, number>) : undefined;
+  const cites: ReadonlyMap<string, number> =
+    titles instanceof Map ? titles : new Map((titles as readonly string[]).map((t) => [t, MAX_CITES]));
   const found: { start: number; end: number }[] = [];
-  for (const t of new Set([...(cites ? cites.keys() : (titles as readonly string[]))].filter(Boolean)))
+  for (const t of [...cites.keys()].filter(Boolean))
     for (let at = text.indexOf(t); at >= 0; at = text.indexOf(t, at + 1))
       if (apart(text[at - 1], t[0]) && apart(text[at + t.length], t[t.length - 1])) found.push({ start: at, end: at + t.length });
   found.sort((a, b) => a.start - b.start || b.end - a.end);
@@ -63,7 +64,7 @@ export function markTitles(text: string, titles: readonly string[] | ReadonlyMap
     if (f.start < pos) continue;
     const title = text.slice(f.start, f.end);
     const n = (marked.get(title) ?? 0) + 1;
-    if (n > (cites?.get(title) ?? MAX_CITES)) continue;
+    if (n > cites.get(title)!) continue;
     marked.set(title, n);
     out += text.slice(pos, f.start) + markTitle(title);
     pos = f.end;
