@@ -22,7 +22,7 @@ export interface Marker {
 }
 
 /** Settings that may change between a run and its resume: how and where it runs, not what it computes. */
-const VOLATILE = new Set(['out', 'resume', 'force', 'quiet', 'backend']);
+const VOLATILE = new Set(['out', 'resume', 'force', 'quiet', 'backend', 'jobs']);
 
 export interface ClaimHow {
   resume?: boolean; // continue the stage's unfinished output: the config must be the saved one

@@ -53,6 +53,11 @@ export const RUN_SPEC = {
   judgeUrl: maybe(text('<url>'), 'OpenAI-compatible endpoint for an LLM judge of the explanations (API key from $OPENAI_API_KEY)'),
   judgeModel: opt('gpt-4o-mini', text('<name>'), 'model name sent to the judge endpoint'),
   judgeGguf: maybe(text('<file>'), 'instead of --judge-url: a GGUF chat model run in-process through llama.cpp as the LLM judge'),
+  jobs: opt(
+    0,
+    int(0),
+    'train the aligned models, and score and explain with each LM, N at a time, each in a process of its own (0: one per core; 1: all in this process, in turn)',
+  ),
   quiet: flag('no progress bars'),
 } satisfies Spec;
 

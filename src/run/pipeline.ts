@@ -38,10 +38,12 @@ import type { RunConfig } from './config.js';
 import { PROFILE } from './profiles.js';
 import { readJson } from '../engine/json.js';
 import type { Ablation, AblationRow } from './ablation.js';
+import { jobSlots, runJobs, type Job } from './jobs.js';
 
 export interface StageRecord {
   seconds: number;
   peak_rss_mb: number; // the process's peak RSS when the stage ended (over the run that did it)
+  jobs?: number; // run --jobs: trained in a child process beside up to jobs − 1 others (seconds are its own)
 }
 
 export type Stages = Record<string, StageRecord>;
@@ -70,11 +72,16 @@ export interface RunOutputs {
 }
 
 const MODES: readonly Form[] = ['B', 'I', 'H'];
+// run --jobs starts the longest first; the full profile's order on the default data (minutes: align
+// H 33, I 26, B 25, H+items 18; eval, grounded + free: icl 13, base-lm 11, H 9, I 6, B 6, H+items 6)
+const ALIGN_WEIGHT: Record<string, number> = { H: 33, I: 26, B: 25, 'H-items': 18 };
+const EVAL_WEIGHT: Record<string, number> = { icl: 13, 'base-lm': 11, H: 9, I: 6, B: 6, 'H-items': 6 };
 
 export async function runPipeline(cfg: RunConfig, say: (line: string) => void): Promise<RunOutputs> {
   const llmAt = chatSource(cfg, 'llmUrl', 'llmGguf');
   chatSource(cfg, 'judgeUrl', 'judgeGguf'); // both given: the one-line error, before anything runs
   const p = PROFILE[cfg.profile];
+  const slots = jobSlots(cfg.jobs);
   const o = cfg.out;
   // the aligned models: the paper's B, I and H, and the item-token H row where the profile has one
   const aligned: { key: string; mode: Form; cfg: Partial<AlignConfig> }[] = [
@@ -109,22 +116,23 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     7 + aligned.length + (llmAt ? 1 : 0) + 2 * cfg.ablate.length + (ownReference ? 1 : 0) + (ownReference && cfg.ablateSteps > 0 ? 1 : 0);
   const iclFailed: { eval?: string; explain?: string } = {}; // this call's icl-llm errors
   let n = 0;
-  /** done: finished before (kept), or what the user gave instead (a string, said as it is). */
-  const stage = async (name: string, done: boolean | string, what: string, body: () => Promise<unknown>) => {
+  /** Says the stage's line; true when it is to be done. done: finished before (kept), or what the user gave instead. */
+  const announce = (name: string, done: boolean | string, what: string): boolean => {
     n++;
-    if (typeof done === 'string') {
-      say(`[${n}/${steps}] ${name}: ${done}`);
-      return;
-    }
-    if (done) {
-      say(`[${n}/${steps}] ${name}: done before${stages[name] ? ` (${stages[name].seconds.toFixed(1)} s)` : ''}, kept`);
-      return;
-    }
-    say(`[${n}/${steps}] ${name}: ${what}`);
+    if (typeof done === 'string') say(`[${n}/${steps}] ${name}: ${done}`);
+    else if (done) say(`[${n}/${steps}] ${name}: done before${stages[name] ? ` (${stages[name].seconds.toFixed(1)} s)` : ''}, kept`);
+    else say(`[${n}/${steps}] ${name}: ${what}`);
+    return done === false;
+  };
+  const record = (name: string, r: StageRecord) => {
+    stages[name] = r;
+    writeJsonAtomic(stagesFile, stages);
+  };
+  const stage = async (name: string, done: boolean | string, what: string, body: () => Promise<unknown>) => {
+    if (!announce(name, done, what)) return;
     const t0 = performance.now();
     await body();
-    stages[name] = { seconds: (performance.now() - t0) / 1000, peak_rss_mb: peakRssMb() };
-    writeJsonAtomic(stagesFile, stages);
+    record(name, { seconds: (performance.now() - t0) / 1000, peak_rss_mb: peakRssMb() });
   };
   const q = { seed: cfg.seed, quiet: cfg.quiet };
 
@@ -175,25 +183,35 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
       await pretrain({ ...PRETRAIN_DEFAULTS, ...p.pretrain, ...q, data: dirs.data, out: dirs.base, resume: base.resumable });
     },
   );
-  for (const { key, mode, cfg: own } of aligned) {
+  // the aligned models, one stage each; with --jobs above 1 trained side by side in child processes
+  const alignJobs = aligned.map(({ key, mode, cfg: own }) => {
     const lm = new RunFolder(dirs.lm[key]);
-    await stage(
-      `align_${key.toLowerCase().replace('-', '_')}`,
-      lm.done,
-      `RecExplainer-${mode} (${(p.align.loraR ?? ALIGN_DEFAULTS.loraR) > 0 ? 'LoRA' : 'all weights'}${mode === 'B' ? '' : ' + projectors'}${own.itemTokens ? ', item tokens' : ''})`,
-      () =>
-        align({
-          ...ALIGN_DEFAULTS,
-          ...p.align,
-          ...own,
-          ...q,
-          mode,
-          tasks: dirs.tasks,
-          baseModel: dirs.base,
-          out: lm.dir,
-          resume: lm.resumable,
-        }),
-    );
+    return {
+      name: `align_${key.toLowerCase().replace('-', '_')}`,
+      done: lm.done,
+      what: `RecExplainer-${mode} (${(p.align.loraR ?? ALIGN_DEFAULTS.loraR) > 0 ? 'LoRA' : 'all weights'}${mode === 'B' ? '' : ' + projectors'}${own.itemTokens ? ', item tokens' : ''})`,
+      kind: 'align' as const,
+      weight: ALIGN_WEIGHT[key],
+      cfg: {
+        ...ALIGN_DEFAULTS,
+        ...p.align,
+        ...own,
+        ...q,
+        mode,
+        tasks: dirs.tasks,
+        baseModel: dirs.base,
+        out: lm.dir,
+        resume: lm.resumable,
+      } satisfies AlignConfig,
+    };
+  });
+  if (slots === 1) for (const j of alignJobs) await stage(j.name, j.done, j.what, () => align(j.cfg));
+  else {
+    const todo = alignJobs.filter((j) => announce(j.name, j.done, `${j.what}, in a process of its own`));
+    await runJobs(todo, slots, (j, done) => {
+      record(j.name, { ...done, jobs: Math.min(slots, todo.length) });
+      say(`${j.name}: done in ${done.seconds.toFixed(0)} s`);
+    });
   }
   const evalFile = join(dirs.eval, 'methods.json');
   const evalCfg = (out: string, models: string[]): EvalConfig => ({
@@ -221,9 +239,38 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     models,
     baseModel: dirs.base,
   });
+  // with --jobs above 1, each LM method (explainer) is scored in a child process first, its rows kept in
+  // the folder (eval/scored/, explain/explained/), and the stage itself then only gathers them
+  const lmParts = (kind: 'eval' | 'explain', c: EvalConfig | ExplainConfig, lmBaselines: string[]) => {
+    const skip = kind === 'eval' ? {} : { distinction: false, judgeUrl: undefined, judgeGguf: undefined };
+    return [
+      ...lmBaselines.map((b) => ({
+        name: `${kind}_${b}`,
+        kind,
+        weight: EVAL_WEIGHT[b],
+        cfg: { ...c, ...skip, baselines: [b], models: [] },
+      })),
+      ...aligned.map(({ key }) => ({
+        name: `${kind}_${key.toLowerCase()}`,
+        kind,
+        weight: EVAL_WEIGHT[key],
+        cfg: { ...c, ...skip, baselines: [], models: [dirs.lm[key]] },
+      })),
+    ];
+  };
+  const inParts = async (parts: Job[]) => {
+    if (slots > 1) await runJobs(parts, slots, (j, done) => say(`${j.name}: done in ${done.seconds.toFixed(0)} s`));
+  };
   await stage(evalName, existsSync(evalFile), 'every method on the test samples', async () => {
     const ecfg = evalCfg(dirs.eval, Object.values(dirs.lm));
     claimOutFolder(dirs.eval, 'eval', ecfg, { force: true }); // unfinished by methods.json, the run's own mark
+    await inParts(
+      lmParts(
+        'eval',
+        ecfg,
+        ecfg.baselines.filter((b) => b === 'base-lm' || b === 'icl'),
+      ),
+    );
     writeJsonAtomic(evalFile, await evaluateAll(ecfg));
     finishOutFolder(dirs.eval);
   });
@@ -235,6 +282,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     async () => {
       const xcfg = explainCfg(dirs.explain, Object.values(dirs.lm));
       claimOutFolder(dirs.explain, 'explain', xcfg, { force: true }); // unfinished by result.json, the run's own mark
+      await inParts(lmParts('explain', xcfg, ['base-lm']));
       writeJsonAtomic(explainFile, await explainAll(xcfg));
       finishOutFolder(dirs.explain);
     },

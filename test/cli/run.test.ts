@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './helpers.js';
 import { findDslabsData } from '../../src/data/loaders/dslabs.js';
@@ -49,6 +49,10 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
   for (const k of ['data', 'train_rec', 'distill', 'tasks', 'pretrain', 'align_b', 'align_i', 'align_h', 'eval', 'explain'])
     assert.ok(report.timings[k] > 0, k);
   assert.ok(report.peak_rss_mb > 0);
+  // the default --jobs 0 (one per core): on more than one core the aligned models trained side by side
+  const stages = JSON.parse(readFileSync(join(out, 'stages.json'), 'utf8'));
+  for (const k of ['align_b', 'align_i', 'align_h'])
+    assert.equal(stages[k].jobs, availableParallelism() > 1 ? Math.min(availableParallelism(), 3) : undefined, k);
   assert.equal(report.dataset.users, 150);
   const m = report.methods;
   for (const name of METHODS) {

@@ -36,7 +36,7 @@ const BASE = {
   lr: 1e-2,
   evalEvery: 10,
 };
-const ALIGN = { loraR: 0, maxSteps: 8, batchSize: 8, lr: 5e-3, warmup: 2, perTask: 30, checkpointEvery: 100 };
+export const ALIGN = { loraR: 0, maxSteps: 8, batchSize: 8, lr: 5e-3, warmup: 2, perTask: 30, checkpointEvery: 100 };
 export const EXPLAINED = 6; // test pairs the explain stage explains (the blind rating pool)
 
 /** Report of the tiny run: not a real evaluation, only what GET /v1/report must hand back as it is (the
