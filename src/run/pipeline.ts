@@ -7,7 +7,9 @@
 // reference H on every task (lm-H-ref, ablation/H-ref/), all of these names suffixed -s<steps>-u<users>.
 // Resumable stage by stage: a finished stage (its final file present; metrics.json for the training
 // stages) is not redone, an interrupted one resumes from its checkpoint; stage times and peak memory
-// are kept in <out>/stages.json so a resumed run reports the original figures. The run folder's marker (engine/out_folder.ts) is kind `run`, each
+// are kept in <out>/stages.json so a resumed run reports the original figures. With --jobs above 1
+// (jobs.ts) the aligned models (the ablation's too) train side by side in child processes, and each LM
+// method is scored and explains in one before the eval and explain stages gather the kept rows. The run folder's marker (engine/out_folder.ts) is kind `run`, each
 // stage's folder carries its own.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -183,36 +185,44 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
       await pretrain({ ...PRETRAIN_DEFAULTS, ...p.pretrain, ...q, data: dirs.data, out: dirs.base, resume: base.resumable });
     },
   );
-  // the aligned models, one stage each; with --jobs above 1 trained side by side in child processes
-  const alignJobs = aligned.map(({ key, mode, cfg: own }) => {
-    const lm = new RunFolder(dirs.lm[key]);
-    return {
-      name: `align_${key.toLowerCase().replace('-', '_')}`,
-      done: lm.done,
-      what: `RecExplainer-${mode} (${(p.align.loraR ?? ALIGN_DEFAULTS.loraR) > 0 ? 'LoRA' : 'all weights'}${mode === 'B' ? '' : ' + projectors'}${own.itemTokens ? ', item tokens' : ''})`,
-      kind: 'align' as const,
-      weight: ALIGN_WEIGHT[key],
-      cfg: {
-        ...ALIGN_DEFAULTS,
-        ...p.align,
-        ...own,
-        ...q,
-        mode,
-        tasks: dirs.tasks,
-        baseModel: dirs.base,
-        out: lm.dir,
-        resume: lm.resumable,
-      } satisfies AlignConfig,
-    };
-  });
-  if (slots === 1) for (const j of alignJobs) await stage(j.name, j.done, j.what, () => align(j.cfg));
-  else {
-    const todo = alignJobs.filter((j) => announce(j.name, j.done, `${j.what}, in a process of its own`));
-    await runJobs(todo, slots, (j, done) => {
-      record(j.name, { ...done, jobs: Math.min(slots, todo.length) });
-      say(`${j.name}: done in ${done.seconds.toFixed(0)} s`);
-    });
-  }
+  /** Aligned-model stages: in turn in this process, or with --jobs above 1 side by side in child processes. */
+  const alignStages = async (list: { name: string; done: boolean; what: string; weight?: number; cfg: AlignConfig }[]) => {
+    if (slots === 1) {
+      for (const j of list) await stage(j.name, j.done, j.what, () => align(j.cfg));
+      return;
+    }
+    const todo = list.filter((j) => announce(j.name, j.done, `${j.what}, in a process of its own`));
+    await runJobs(
+      todo.map((j) => ({ ...j, kind: 'align' as const })),
+      slots,
+      (j, done) => {
+        record(j.name, { ...done, jobs: Math.min(slots, todo.length) });
+        say(`${j.name}: done in ${done.seconds.toFixed(0)} s`);
+      },
+    );
+  };
+  await alignStages(
+    aligned.map(({ key, mode, cfg: own }) => {
+      const lm = new RunFolder(dirs.lm[key]);
+      return {
+        name: `align_${key.toLowerCase().replace('-', '_')}`,
+        done: lm.done,
+        what: `RecExplainer-${mode} (${(p.align.loraR ?? ALIGN_DEFAULTS.loraR) > 0 ? 'LoRA' : 'all weights'}${mode === 'B' ? '' : ' + projectors'}${own.itemTokens ? ', item tokens' : ''})`,
+        weight: ALIGN_WEIGHT[key],
+        cfg: {
+          ...ALIGN_DEFAULTS,
+          ...p.align,
+          ...own,
+          ...q,
+          mode,
+          tasks: dirs.tasks,
+          baseModel: dirs.base,
+          out: lm.dir,
+          resume: lm.resumable,
+        },
+      };
+    }),
+  );
   const evalFile = join(dirs.eval, 'methods.json');
   const evalCfg = (out: string, models: string[]): EvalConfig => ({
     ...EVAL_DEFAULTS,
@@ -327,29 +337,39 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   }
   // the task ablation: per removed task an H model without it, and with --ablate-steps/--ablate-users a
   // reference H on every task, trained and scored the same way; each model and each score a stage
-  for (const key of [...(ownReference ? ['ref'] : []), ...cfg.ablate.map(String)]) {
-    const drop = key === 'ref' ? [] : [Number(key)];
-    const what = key === 'ref' ? 'RecExplainer-H on every task (the ablation’s reference)' : `RecExplainer-H without task ${key}`;
+  const ablationKeys = [...(ownReference ? ['ref'] : []), ...cfg.ablate.map(String)];
+  const what = (key: string) =>
+    key === 'ref' ? 'RecExplainer-H on every task (the ablation’s reference)' : `RecExplainer-H without task ${key}`;
+  await alignStages(
+    ablationKeys
+      .filter((key) => key !== 'ref' || cfg.ablateSteps > 0)
+      .map((key) => {
+        const lm = new RunFolder(dirs.ablated[key]);
+        return {
+          name: `align_h_${ablationName(key)}`,
+          done: lm.done,
+          what: `${what(key)}: aligned (the task ablation)`,
+          cfg: {
+            ...ALIGN_DEFAULTS,
+            ...p.align,
+            ...p.alignSteps?.H,
+            ...(cfg.ablateSteps > 0 ? { maxSteps: cfg.ablateSteps } : {}),
+            ...q,
+            mode: 'H' as const,
+            dropTasks: key === 'ref' ? [] : [Number(key)],
+            tasks: dirs.tasks,
+            baseModel: dirs.base,
+            out: lm.dir,
+            resume: lm.resumable,
+          },
+        };
+      }),
+  );
+  for (const key of ablationKeys) {
     const lm = new RunFolder(dirs.ablated[key]);
-    if (key !== 'ref' || cfg.ablateSteps > 0)
-      await stage(`align_h_${ablationName(key)}`, lm.done, `${what}: aligned (the task ablation)`, () =>
-        align({
-          ...ALIGN_DEFAULTS,
-          ...p.align,
-          ...p.alignSteps?.H,
-          ...(cfg.ablateSteps > 0 ? { maxSteps: cfg.ablateSteps } : {}),
-          ...q,
-          mode: 'H',
-          dropTasks: drop,
-          tasks: dirs.tasks,
-          baseModel: dirs.base,
-          out: lm.dir,
-          resume: lm.resumable,
-        }),
-      );
     const dir = join(o, 'ablation', `H-${ablationName(key)}`);
     const file = join(dir, 'result.json');
-    await stage(`ablate_h_${ablationName(key)}`, existsSync(file), `${what}: Table 1 and the explanations`, async () => {
+    await stage(`ablate_h_${ablationName(key)}`, existsSync(file), `${what(key)}: Table 1 and the explanations`, async () => {
       const ecfg = {
         ...evalCfg(join(dir, 'eval'), [lm.dir]),
         baselines: [],

@@ -157,9 +157,15 @@ export function writeRunReport(cfg: RunConfig, r: RunOutputs, commit: string | n
     '',
     '| stage | seconds | peak RSS (MB) |',
     '|---|---:|---:|',
-    ...Object.entries(r.stages).map(([k, v]) => `| ${k} | ${v.seconds.toFixed(1)} | ${v.peak_rss_mb} |`),
+    ...Object.entries(r.stages).map(([k, v]) => `| ${k}${v.jobs ? ' ∥' : ''} | ${v.seconds.toFixed(1)} | ${v.peak_rss_mb} |`),
     ...Object.entries(r.evalTimings).map(([k, v]) => `| ${k} (part of eval) | ${v.toFixed(1)} | |`),
     '',
+    ...(Object.values(r.stages).some((v) => v.jobs)
+      ? [
+          `∥: trained in a child process of its own beside up to ${Math.max(...Object.values(r.stages).map((v) => v.jobs ?? 1)) - 1} other(s) (\`run --jobs\`); its seconds are its own, and such stages overlapped.`,
+          '',
+        ]
+      : []),
     '## Alignment training',
     '',
     '| mode | samples | tokens/epoch | steps | seconds | final loss | trainable params |',

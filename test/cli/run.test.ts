@@ -121,6 +121,7 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
   assert.deepEqual(report.ratings.agreement, []);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(md, /\| recexplainer-h \|/);
+  if (availableParallelism() > 1) assert.match(md, /\| align_b ∥ \| [\d.]+ \|[^]*∥: trained in a child process of its own/);
   assert.match(md, /\| icl-llm \(not run\) \| — \|/);
   assert.match(md, /### Ratings by judge[\s\S]*\| recexplainer-i \| rule \| 60 \|/);
   assert.match(md, /free decoding \(the paper's\)[\s\S]*\| recexplainer-i \|/);
