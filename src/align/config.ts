@@ -2,7 +2,21 @@
 // and its flags (--lora-r ↔ loraR, --per-task ↔ perTask), and the check of its combinations.
 // Written resolved to <out>/config.json.
 import { UserError } from '../engine/errors.js';
-import { choice, defaultsOf, flag, float, int, list, opt, req, text, type ArgType, type ConfigOf, type Spec } from '../engine/options.js';
+import {
+  choice,
+  defaultsOf,
+  flag,
+  float,
+  int,
+  list,
+  maybe,
+  opt,
+  req,
+  text,
+  type ArgType,
+  type ConfigOf,
+  type Spec,
+} from '../engine/options.js';
 import { LORA_TARGETS } from '../lm/model/lora.js';
 import { FORMS } from '../tasks/forms.js';
 import { recSource, recSpec } from '../rec/source.js';
@@ -51,6 +65,10 @@ export const ALIGN_SPEC = {
     true,
   ),
   titleSpans: flag('train explanations (task 7) without <title> spans around the titles they cite, nor their loss mask', true),
+  init: maybe(
+    text('<dir>'),
+    'start from this aligned model (fully fine-tuned, of the same --base-model, without item tokens): its weights and projectors instead of the base and new projectors',
+  ),
   checkpointEvery: opt(200, int(1), 'optimizer steps between checkpoints'),
   seed: opt(0, int(0), 'random seed'),
   resume: flag('continue the run in --out from its checkpoint'),
@@ -70,6 +88,8 @@ export function validateAlignConfig(cfg: AlignConfig): void {
   if (cfg.distillUsers && !(cfg.distill > 0)) throw new UserError('--distill-users needs --distill W (its weight)');
   if (!(cfg.distillTemperature > 0)) throw new UserError(`--distill-temperature must be positive, got ${cfg.distillTemperature}`);
   recSource(cfg, true);
+  if (cfg.init !== undefined && cfg.loraR > 0)
+    throw new UserError(`--init ${cfg.init} needs --lora-r 0 (it goes on training every weight of the model it starts from)`);
   if (cfg.loraR === 0) return;
   if (!(cfg.loraAlpha > 0)) throw new UserError(`--lora-alpha must be positive with --lora-r ${cfg.loraR}, got ${cfg.loraAlpha}`);
   if (cfg.loraTargets.length === 0 || new Set(cfg.loraTargets).size !== cfg.loraTargets.length) {

@@ -3,7 +3,8 @@
 // checkpointEvery steps (--resume continues bit-exactly); writes the aligned model folder
 // (src/align/model.ts), train_log.jsonl, loss.svg and metrics.json. Special tokens a foreign base
 // lacks are appended (src/align/specials.ts); with LoRA, the vocabulary tables then train too.
-import { join } from 'node:path';
+// --init starts from an aligned model's weights and projectors instead of the base's and new ones.
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
@@ -50,6 +51,16 @@ export function titleSpansOf(tasks: string): TitleSpans {
   return { titles: titlesById(readDataset(src.data).items), maxHistory: src.maxHistory };
 }
 
+/** --init: the aligned model to go on from, checked against this run's base (validateAlignConfig has checked --lora-r 0). */
+async function startFrom(init: string, baseModel: string): Promise<Surrogate> {
+  const meta = Surrogate.readMeta(init);
+  if (resolve(meta.base_model) !== resolve(baseModel))
+    throw new UserError(`--init ${init}: aligned from the base ${meta.base_model}, not --base-model ${baseModel}`);
+  if (meta.lora) throw new UserError(`--init ${init}: holds LoRA adapters; it must be fully fine-tuned (align --lora-r 0)`);
+  if (meta.item_titles?.length) throw new UserError(`--init ${init}: has item tokens; it must be a model without them`);
+  return Surrogate.load(init);
+}
+
 export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   validateAlignConfig(cfg);
   await initEngine({ backend: 'auto' });
@@ -64,7 +75,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   if (records.length === 0) throw new UserError(`--drop-tasks ${cfg.dropTasks.join(',')} leaves no training samples in ${file}`);
   const needsVectors = records.some((r) => r.soft.length > 0);
   const rec = needsVectors ? (recSource(cfg, true) ?? tasksSources(cfg.tasks).rec) : undefined;
-  const s = await Surrogate.base(cfg.baseModel);
+  const s = cfg.init ? await startFrom(cfg.init, cfg.baseModel) : await Surrogate.base(cfg.baseModel);
   const vectors = rec ? new SoftVectors(await openRecommender(rec)) : undefined;
   vectors?.prepare(records.flatMap((r) => r.soft));
   const spans =
@@ -81,7 +92,11 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     s.model.enableLora({ r: cfg.loraR, alpha: cfg.loraAlpha, dropout: cfg.loraDropout, targets: cfg.loraTargets }, cfg.seed);
     if (s.appended) for (const v of vocabularyTables(s.model)) v.trainable = true; // the appended rows must learn
   }
-  if (vectors) Object.assign(s.projectors, newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.seed + 1, vectors.inputScales()));
+  const kept = s.projectors.user ?? s.projectors.item; // --init's
+  if (kept && vectors && kept.inDim !== vectors.dim)
+    throw new UserError(`--init ${cfg.init}: its projectors read ${kept.inDim}-wide vectors, f's are ${vectors.dim}-wide`);
+  if (vectors && !kept)
+    Object.assign(s.projectors, newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.seed + 1, vectors.inputScales()));
 
   const samples: Record<string, number> = {};
   for (const r of records) samples[`task${r.task}`] = (samples[`task${r.task}`] ?? 0) + 1;
@@ -118,6 +133,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
       ? { distill: cfg.distill, distillTemperature: cfg.distillTemperature, ...(cfg.distillUsers ? { distillUsers: true } : {}) }
       : {}), // absent when off, as dropTasks
     seed: cfg.seed,
+    ...(cfg.init ? { init: resolve(cfg.init) } : {}),
   };
   const trainLog = folder.trainLog<LmLogEntry>(cfg.resume, (e) => e.step);
   const result = trainLm(

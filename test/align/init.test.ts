@@ -1,0 +1,48 @@
+// align --init: alignment goes on from an aligned model's weights and projectors (at learning rate 0
+// the result is that model, byte for byte; trained, it moves away from it), and a model it cannot
+// go on from is a one-line error naming the flag and why.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ALIGN_DEFAULTS, type AlignConfig } from '../../src/align/config.js';
+import { align } from '../../src/align/train.js';
+import { UserError } from '../../src/engine/errors.js';
+import { ALIGN, tinyRun } from '../serve/fixture.js';
+
+const run = await tinyRun();
+const tmp = mkdtempSync(join(tmpdir(), 'init-'));
+const cfg = (out: string, more: Partial<AlignConfig> = {}): AlignConfig => ({
+  ...ALIGN_DEFAULTS,
+  ...ALIGN,
+  quiet: true,
+  mode: 'H',
+  tasks: join(run, 'tasks'),
+  baseModel: join(run, 'base'),
+  out: join(tmp, out),
+  ...more,
+});
+const bytes = (dir: string, file: string) => readFileSync(join(dir, file));
+
+test('align --init: at learning rate 0 the model is the one it started from; trained, it moves on from it', async () => {
+  const from = join(run, 'lm-H');
+  await align(cfg('still', { init: from, lr: 0, maxSteps: 2 }));
+  for (const f of ['model.safetensors', 'projectors.safetensors']) assert.ok(bytes(join(tmp, 'still'), f).equals(bytes(from, f)), f);
+  await align(cfg('moved', { init: from, maxSteps: 2 }));
+  assert.ok(!bytes(join(tmp, 'moved'), 'model.safetensors').equals(bytes(from, 'model.safetensors')));
+  // an I model goes on in H mode too (same projectors); a B model gets new projectors
+  await align(cfg('from-b', { init: join(run, 'lm-B'), lr: 0, maxSteps: 1 }));
+  assert.ok(bytes(join(tmp, 'from-b'), 'model.safetensors').equals(bytes(join(run, 'lm-B'), 'model.safetensors')));
+});
+
+test('align --init: a model it cannot go on from is a one-line error', async () => {
+  const oneLine = (e: Error, re: RegExp) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n');
+  await assert.rejects(align(cfg('lora', { init: join(run, 'lm-H'), loraR: 8 })), (e: Error) => oneLine(e, /--init .* needs --lora-r 0/));
+  await assert.rejects(align(cfg('base', { init: join(run, 'base') })), (e: Error) => oneLine(e, /not an aligned model folder/));
+  await assert.rejects(align(cfg('other', { init: join(run, 'lm-H'), baseModel: join(tmp, 'elsewhere') })), (e: Error) =>
+    oneLine(e, /--init .*lm-H: aligned from the base .*, not --base-model .*elsewhere/),
+  );
+  await align(cfg('items', { itemTokens: true, maxSteps: 1 }));
+  await assert.rejects(align(cfg('on-items', { init: join(tmp, 'items') })), (e: Error) => oneLine(e, /has item tokens/));
+});
