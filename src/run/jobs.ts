@@ -42,6 +42,16 @@ export interface JobDone {
 /** N for --jobs 0: one job per core. */
 export const jobSlots = (jobs: number) => (jobs > 0 ? jobs : availableParallelism());
 
+/** Our Node flags for a child (a loader such as tsx's --import passes on), without those of a string script (-e, --input-type). */
+export function childExecArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (['-e', '--eval', '-p', '--print', '--input-type'].includes(argv[i])) i++;
+    else if (!/^--(eval|print|input-type)=/.test(argv[i])) out.push(argv[i]);
+  }
+  return out;
+}
+
 const here = fileURLToPath(import.meta.url);
 // job_child.js beside this file in dist/, job_child.ts beside it under tsx (the child inherits our --import)
 const CHILD = join(dirname(here), `job_child${extname(here)}`);
@@ -56,7 +66,7 @@ export async function runJobs(jobs: Job[], slots: number, onDone: (job: Job, don
   process.once('exit', killAll);
   const one = (job: Job) =>
     new Promise<void>((done, fail) => {
-      const child = fork(CHILD, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      const child = fork(CHILD, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: childExecArgv(process.execArgv) });
       live.add(child);
       for (const s of [child.stdout!, child.stderr!])
         createInterface({ input: s, crlfDelay: Infinity }).on('line', (l) => process.stderr.write(`[${job.name}] ${l}\n`));

@@ -6,23 +6,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALIGN_DEFAULTS, type AlignConfig } from '../../src/align/config.js';
+import type { AlignConfig } from '../../src/align/config.js';
 import { align } from '../../src/align/train.js';
 import { UserError } from '../../src/engine/errors.js';
-import { ALIGN, tinyRun } from '../serve/fixture.js';
+import { tinyAlign, tinyRun } from '../serve/fixture.js';
 
 const run = await tinyRun();
 const tmp = mkdtempSync(join(tmpdir(), 'init-'));
-const cfg = (out: string, more: Partial<AlignConfig> = {}): AlignConfig => ({
-  ...ALIGN_DEFAULTS,
-  ...ALIGN,
-  quiet: true,
-  mode: 'H',
-  tasks: join(run, 'tasks'),
-  baseModel: join(run, 'base'),
-  out: join(tmp, out),
-  ...more,
-});
+const cfg = (out: string, more: Partial<AlignConfig> = {}) => tinyAlign(run, join(tmp, out), more);
 const bytes = (dir: string, file: string) => readFileSync(join(dir, file));
 
 test('align --init: at learning rate 0 the model is the one it started from; trained, it moves on from it', async () => {

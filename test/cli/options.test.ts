@@ -204,6 +204,7 @@ test("the defaults are the stages' long-standing values", () => {
     evalUsers: 0,
     llmModel: 'gpt-4o-mini',
     judgeModel: 'gpt-4o-mini',
+    jobs: 0,
     quiet: false,
   });
   assert.deepEqual(SERVE_DEFAULTS, {

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trainedRing } from '../rec/fixture.js';
-import { ALIGN_DEFAULTS } from '../../src/align/config.js';
+import { ALIGN_DEFAULTS, type AlignConfig } from '../../src/align/config.js';
 import { align } from '../../src/align/train.js';
 import { PRETRAIN_DEFAULTS } from '../../src/base/config.js';
 import { pretrain } from '../../src/base/pretrain.js';
@@ -36,7 +36,18 @@ const BASE = {
   lr: 1e-2,
   evalEvery: 10,
 };
-export const ALIGN = { loraR: 0, maxSteps: 8, batchSize: 8, lr: 5e-3, warmup: 2, perTask: 30, checkpointEvery: 100 };
+const ALIGN = { loraR: 0, maxSteps: 8, batchSize: 8, lr: 5e-3, warmup: 2, perTask: 30, checkpointEvery: 100 };
+/** An align config over the tiny run's tasks and base (H mode, the fixture's few steps), into `out`. */
+export const tinyAlign = (run: string, out: string, more: Partial<AlignConfig> = {}): AlignConfig => ({
+  ...ALIGN_DEFAULTS,
+  ...ALIGN,
+  quiet: true,
+  mode: 'H',
+  tasks: join(run, 'tasks'),
+  baseModel: join(run, 'base'),
+  out,
+  ...more,
+});
 export const EXPLAINED = 6; // test pairs the explain stage explains (the blind rating pool)
 
 /** Report of the tiny run: not a real evaluation, only what GET /v1/report must hand back as it is (the
@@ -87,16 +98,7 @@ export function tinyRun(): Promise<string> {
       task5: [20, 4],
     });
     await pretrain({ ...PRETRAIN_DEFAULTS, ...BASE, ...q, data: join(run, 'dataset'), out: join(run, 'base') });
-    for (const mode of ['B', 'I', 'H'] as const)
-      await align({
-        ...ALIGN_DEFAULTS,
-        ...ALIGN,
-        ...q,
-        mode,
-        tasks: join(run, 'tasks'),
-        baseModel: join(run, 'base'),
-        out: join(run, `lm-${mode}`),
-      });
+    for (const mode of ['B', 'I', 'H'] as const) await align(tinyAlign(run, join(run, `lm-${mode}`), { mode }));
     const explained = await explainAll({
       ...EXPLAIN_DEFAULTS,
       ...q,
