@@ -6,6 +6,8 @@ import { choice, defaultsOf, flag, int, list, maybe, opt, req, text, type ArgTyp
 
 export const BASELINES = ['random', 'popularity', 'base-lm', 'icl', 'icl-llm', 'sasrec-kd'] as const;
 export type Baseline = (typeof BASELINES)[number];
+/** The baselines that run the base LM (they need --base-model). */
+export const LM_BASELINES: readonly Baseline[] = ['base-lm', 'icl'];
 
 /** Comma-separated baselines; "none" names none. */
 const baselines: ArgType<Baseline[]> = {

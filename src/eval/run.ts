@@ -35,7 +35,7 @@ import { KeptParts, keptKey } from '../engine/kept.js';
 import { lmMethod, LM_METHOD_DEFAULTS, type LmMethodOptions } from './lm_method.js';
 import type { Method, MethodName } from './method.js';
 import { evalSets, pickSubset } from './sets.js';
-import type { EvalConfig } from './config.js';
+import { LM_BASELINES, type EvalConfig } from './config.js';
 
 /** An LM method's free-decoding row: valid_rate = share of its task-1 (top beam) and task-4 answers that are catalogue titles. */
 export type FreeMetrics = MethodMetrics & { valid_rate: number | null };
@@ -67,7 +67,7 @@ function validRate(m: MethodMetrics): number | null {
 export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   const llmAt = chatSource(cfg, 'llmUrl', 'llmGguf');
   const base = cfg.baseModel ?? (cfg.models.length ? Surrogate.baseOf(cfg.models[0]) : undefined);
-  const lmBaseline = cfg.baselines.find((b) => b === 'base-lm' || b === 'icl');
+  const lmBaseline = cfg.baselines.find((b) => LM_BASELINES.includes(b));
   if (lmBaseline && !base) throw new UserError(`--baselines ${lmBaseline} needs --base-model (or an aligned --model whose base it reuses)`);
   if (cfg.baselines.includes('sasrec-kd') && !cfg.student)
     throw new UserError('the sasrec-kd baseline needs --student (a folder from `recexplainer distill`)');

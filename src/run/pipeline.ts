@@ -21,7 +21,7 @@ import { writeJsonAtomic } from '../engine/atomic.js';
 import { claimOutFolder, finishOutFolder } from '../engine/out_folder.js';
 import { RunFolder } from '../engine/run_folder.js';
 import { peakRssMb } from '../engine/resources.js';
-import { EVAL_DEFAULTS, type EvalConfig } from '../eval/config.js';
+import { EVAL_DEFAULTS, LM_BASELINES, type EvalConfig } from '../eval/config.js';
 import { evaluateAll, type EvalResult } from '../eval/run.js';
 import { EXPLAIN_DEFAULTS, type ExplainConfig } from '../explain/config.js';
 import { explainAll, type ExplainResult } from '../explain/run.js';
@@ -185,43 +185,47 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
       await pretrain({ ...PRETRAIN_DEFAULTS, ...p.pretrain, ...q, data: dirs.data, out: dirs.base, resume: base.resumable });
     },
   );
-  /** Aligned-model stages: in turn in this process, or with --jobs above 1 side by side in child processes. */
-  const alignStages = async (list: { name: string; done: boolean; what: string; weight?: number; cfg: AlignConfig }[]) => {
+  /**
+   * Aligned-model stages, each an H/I/B model into `dir` with the profile's settings and `own` over
+   * them: in turn in this process, or with --jobs above 1 side by side in child processes.
+   */
+  const alignStages = async (
+    list: { name: string; what: string; weight?: number; dir: string; mode: Form; own: Partial<AlignConfig> }[],
+  ) => {
+    const jobs = list.map(({ dir, mode, own, ...j }) => {
+      const lm = new RunFolder(dir);
+      const c: AlignConfig = {
+        ...ALIGN_DEFAULTS,
+        ...p.align,
+        ...own,
+        ...q,
+        mode,
+        tasks: dirs.tasks,
+        baseModel: dirs.base,
+        out: lm.dir,
+        resume: lm.resumable,
+      };
+      return { ...j, done: lm.done, kind: 'align' as const, cfg: c };
+    });
     if (slots === 1) {
-      for (const j of list) await stage(j.name, j.done, j.what, () => align(j.cfg));
+      for (const j of jobs) await stage(j.name, j.done, j.what, () => align(j.cfg));
       return;
     }
-    const todo = list.filter((j) => announce(j.name, j.done, `${j.what}, in a process of its own`));
-    await runJobs(
-      todo.map((j) => ({ ...j, kind: 'align' as const })),
-      slots,
-      (j, done) => {
-        record(j.name, { ...done, jobs: Math.min(slots, todo.length) });
-        say(`${j.name}: done in ${done.seconds.toFixed(0)} s`);
-      },
-    );
+    const todo = jobs.filter((j) => announce(j.name, j.done, `${j.what}, in a process of its own`));
+    await runJobs(todo, slots, (j, done) => {
+      record(j.name, { ...done, jobs: Math.min(slots, todo.length) });
+      say(`${j.name}: done in ${done.seconds.toFixed(0)} s`);
+    });
   };
   await alignStages(
-    aligned.map(({ key, mode, cfg: own }) => {
-      const lm = new RunFolder(dirs.lm[key]);
-      return {
-        name: `align_${key.toLowerCase().replace('-', '_')}`,
-        done: lm.done,
-        what: `RecExplainer-${mode} (${(p.align.loraR ?? ALIGN_DEFAULTS.loraR) > 0 ? 'LoRA' : 'all weights'}${mode === 'B' ? '' : ' + projectors'}${own.itemTokens ? ', item tokens' : ''})`,
-        weight: ALIGN_WEIGHT[key],
-        cfg: {
-          ...ALIGN_DEFAULTS,
-          ...p.align,
-          ...own,
-          ...q,
-          mode,
-          tasks: dirs.tasks,
-          baseModel: dirs.base,
-          out: lm.dir,
-          resume: lm.resumable,
-        },
-      };
-    }),
+    aligned.map(({ key, mode, cfg: own }) => ({
+      name: `align_${key.toLowerCase().replace('-', '_')}`,
+      what: `RecExplainer-${mode} (${(p.align.loraR ?? ALIGN_DEFAULTS.loraR) > 0 ? 'LoRA' : 'all weights'}${mode === 'B' ? '' : ' + projectors'}${own.itemTokens ? ', item tokens' : ''})`,
+      weight: ALIGN_WEIGHT[key],
+      dir: dirs.lm[key],
+      mode,
+      own,
+    })),
   );
   const evalFile = join(dirs.eval, 'methods.json');
   const evalCfg = (out: string, models: string[]): EvalConfig => ({
@@ -278,7 +282,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
       lmParts(
         'eval',
         ecfg,
-        ecfg.baselines.filter((b) => b === 'base-lm' || b === 'icl'),
+        ecfg.baselines.filter((b) => LM_BASELINES.includes(b)),
       ),
     );
     writeJsonAtomic(evalFile, await evaluateAll(ecfg));
@@ -343,27 +347,17 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   await alignStages(
     ablationKeys
       .filter((key) => key !== 'ref' || cfg.ablateSteps > 0)
-      .map((key) => {
-        const lm = new RunFolder(dirs.ablated[key]);
-        return {
-          name: `align_h_${ablationName(key)}`,
-          done: lm.done,
-          what: `${what(key)}: aligned (the task ablation)`,
-          cfg: {
-            ...ALIGN_DEFAULTS,
-            ...p.align,
-            ...p.alignSteps?.H,
-            ...(cfg.ablateSteps > 0 ? { maxSteps: cfg.ablateSteps } : {}),
-            ...q,
-            mode: 'H' as const,
-            dropTasks: key === 'ref' ? [] : [Number(key)],
-            tasks: dirs.tasks,
-            baseModel: dirs.base,
-            out: lm.dir,
-            resume: lm.resumable,
-          },
-        };
-      }),
+      .map((key) => ({
+        name: `align_h_${ablationName(key)}`,
+        what: `${what(key)}: aligned (the task ablation)`,
+        dir: dirs.ablated[key],
+        mode: 'H' as const,
+        own: {
+          ...p.alignSteps?.H,
+          ...(cfg.ablateSteps > 0 ? { maxSteps: cfg.ablateSteps } : {}),
+          dropTasks: key === 'ref' ? [] : [Number(key)],
+        },
+      })),
   );
   for (const key of ablationKeys) {
     const lm = new RunFolder(dirs.ablated[key]);
