@@ -89,10 +89,23 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
         }),
       );
       const lp = engine ? engine.logProbs(seqs) : sequenceLogProbs(s, seqs, opts.batchSize * 2);
-      return rs.map((_, i): YesNoScores => [lp[2 * i].sum, lp[2 * i + 1].sum, lp[2 * i].first, lp[2 * i + 1].first]);
+      // answers that open with the same token share their first term (an engine scoring them apart may round it apart, flipping the tie)
+      return rs.map((_, i): YesNoScores => {
+        const [y, n] = [lp[2 * i], lp[2 * i + 1]];
+        return [y.sum, n.sum, y.first, sameFirst(seqs[2 * i], seqs[2 * i + 1]) ? y.first : n.first];
+      });
     },
     dispose: () => s.dispose(),
   };
+}
+
+/** Whether two scored sequences agree up to and including their first masked token (the same first term). */
+function sameFirst(
+  a: { ids: readonly number[]; mask: readonly number[] },
+  b: { ids: readonly number[]; mask: readonly number[] },
+): boolean {
+  const first = a.mask.findIndex((v, t) => t > 0 && v === 1);
+  return first > 0 && b.mask.findIndex((v, t) => t > 0 && v === 1) === first && a.ids.slice(0, first + 1).every((t, k) => t === b.ids[k]);
 }
 
 /**

@@ -1,8 +1,8 @@
 // The llama.cpp text engine (text_engine.ts) through node-llama-cpp, loaded lazily (an optional
 // package: without it, one UserError naming it). node-llama-cpp is asynchronous, so it lives in a
 // worker thread behind SyncWorker and every call here blocks until the worker answers; one worker
-// holds the library for every open model. What it gives: every use, greedy decoding too (see
-// greedyOne), asks for the probabilities of the whole vocabulary at temperature 0, which
+// holds the library for every open model; it evaluates one sequence at a time (see round). What it
+// gives: every use, greedy decoding too (see greedy), asks for the probabilities of the whole vocabulary at temperature 0, which
 // node-llama-cpp computes as the softmax of all logits (no top-k, no bias), so log p is the
 // log-softmax of the logits up to float32 rounding (a token whose p underflows to 0 gets
 // −Infinity). node-llama-cpp gives no raw logit vector and cannot copy one sequence's KV cache into
@@ -53,52 +53,71 @@ function logRow(probs, vocab) {
   return out;
 }
 
-/** Evaluates \`tokens\` on the sequence (reusing its prefix) and returns the next-token log-probabilities. */
-async function feed(m, slot, tokens) {
-  const seq = m.seqs[slot];
-  const i = await alignTo(seq, tokens, tokens.length - 1);
-  const input = tokens.slice(i);
-  input[input.length - 1] = [input[input.length - 1], asked];
-  const out = await seq.controlledEvaluate(input);
-  return logRow(whole(out[input.length - 1], m.vocab), m.vocab);
+/**
+ * Each job { seq, ids, at } evaluates \`ids\` on its sequence (the common prefix with what it holds kept, up
+ * to at[0]) and gives the probabilities after the positions \`at\`. One job at a time: evaluated side by
+ * side (node-llama-cpp batching the sequences), a sequence got another's probabilities in about one run
+ * in three (task-3 scores swapped between records, greedy texts parting at their first token), also with
+ * every erasure done before any evaluation was queued; one at a time, 0 of 12 runs.
+ */
+async function round(m, jobs) {
+  const rows = [];
+  for (const j of jobs) {
+    const from = await alignTo(j.seq, j.ids, j.at[0]);
+    const input = j.ids.slice(from);
+    for (const p of j.at) input[p - from] = [j.ids[p], asked];
+    const out = await j.seq.controlledEvaluate(input);
+    rows.push(j.at.map((p) => whole(out[p - from], m.vocab)));
+  }
+  return rows;
 }
 
-/**
- * Greedy continuation, a step at a time through \`feed\` (argmax of the whole log-probability row, as the
- * beams use). Not llama.cpp's own \`seq.evaluate\` loop: broken off at the reply limit or the end token,
- * it left the sequence in a state the next scoring on it got wrong by nats, in about one run in three.
- */
-async function greedyOne(m, slot, prompt, max, eos) {
-  const ids = [...prompt];
-  const out = [];
-  while (out.length < max) {
-    const row = await feed(m, slot, ids);
-    let best = 0;
-    for (let t = 1; t < row.length; t++) if (row[t] > row[best]) best = t;
-    if (best === eos) break;
-    out.push(best);
-    ids.push(best);
+/** Next-token log-probabilities after each row's tokens, row b on sequence slots[b]. */
+async function feed(m, slots, rows) {
+  const probs = await round(m, rows.map((ids, b) => ({ seq: m.seqs[slots[b]], ids, at: [ids.length - 1] })));
+  return probs.map(([p]) => logRow(p, m.vocab));
+}
+
+/** Greedy continuations, a step at a time through \`feed\` (argmax of the whole row, as the beams use; not llama.cpp's own loop). */
+async function greedy(m, prompts, max, eos) {
+  const ids = prompts.map((p) => [...p]);
+  const out = prompts.map(() => []);
+  let live = max > 0 ? prompts.map((_, b) => b) : [];
+  while (live.length) {
+    const rows = await feed(m, live, live.map((b) => ids[b]));
+    live = live.filter((b, k) => {
+      const row = rows[k];
+      let best = 0;
+      for (let t = 1; t < row.length; t++) if (row[t] > row[best]) best = t;
+      if (best === eos) return false;
+      out[b].push(best);
+      ids[b].push(best);
+      return out[b].length < max;
+    });
   }
   return out;
 }
 
-async function scoreOne(m, seq, ids, mask) {
-  const at = [];
-  for (let t = 1; t < ids.length; t++) if (mask[t]) at.push(t - 1);
-  if (at.length === 0) return { sum: 0, first: -Infinity };
-  const i = await alignTo(seq, ids, at[0]);
-  const input = ids.slice(i);
-  for (const p of at) input[p - i] = [ids[p], asked];
-  const out = await seq.controlledEvaluate(input);
-  const terms = at.map((p) => Math.log(whole(out[p - i], m.vocab).get(ids[p + 1]) ?? 0));
-  return { sum: terms.reduce((a, b) => a + b, 0), first: terms[0] };
+/** Per sequence { ids, mask }: the sum of log p over the masked tokens and the first alone. */
+async function score(m, seqs) {
+  const jobs = seqs.map((q) => {
+    const at = [];
+    for (let t = 1; t < q.ids.length; t++) if (q.mask[t]) at.push(t - 1);
+    return { seq: m.seqs[0], ids: q.ids, at }; // one sequence: a no keeps its yes's prompt
+  });
+  const scored = jobs.filter((j) => j.at.length);
+  const probs = await round(m, scored);
+  return jobs.map((j) => {
+    if (!j.at.length) return { sum: 0, first: -Infinity };
+    const terms = probs[scored.indexOf(j)].map((p, n) => Math.log(p.get(j.ids[j.at[n] + 1]) ?? 0));
+    return { sum: terms.reduce((a, b) => a + b, 0), first: terms[0] };
+  });
 }
 
-/** fn(item, slot) over items, as many at once as there are sequences (node-llama-cpp batches them). */
-async function bySlots(m, items, fn) {
+/** fn(chunk) over chunks of items as long as there are sequences. */
+async function inChunks(m, items, fn) {
   const out = [];
-  for (let i = 0; i < items.length; i += m.seqs.length)
-    out.push(...(await Promise.all(items.slice(i, i + m.seqs.length).map((x, j) => fn(x, j)))));
+  for (let i = 0; i < items.length; i += m.seqs.length) out.push(...(await fn(items.slice(i, i + m.seqs.length))));
   return out;
 }
 
@@ -115,16 +134,16 @@ async function handleOp(r) {
     return { id, contextSize: Math.min(contextSize, ctx.contextSize) };
   }
   const m = models.get(r.id);
-  if (r.op === 'greedy') return bySlots(m, r.prompts, (p, j) => greedyOne(m, j, p, r.max, r.eos));
-  if (r.op === 'logprobs') return bySlots(m, r.seqs, (q, j) => scoreOne(m, m.seqs[j], q.ids, q.mask));
+  if (r.op === 'greedy') return inChunks(m, r.prompts, (ps) => greedy(m, ps, r.max, r.eos));
+  if (r.op === 'logprobs') return inChunks(m, r.seqs, (qs) => score(m, qs));
   if (r.op === 'start') {
     m.hist = Array.from({ length: r.rows }, (_, b) => r.prompts[b] ?? null);
     m.slotOf = Array.from({ length: r.rows }, (_, b) => b);
-    return Promise.all(r.prompts.map((p, b) => feed(m, b, p)));
+    return feed(m, r.prompts.map((_, b) => b), r.prompts);
   }
   if (r.op === 'step') {
     m.hist = m.hist.map((h, b) => [...h, r.tokens[b]]);
-    return Promise.all(m.hist.map((h, b) => feed(m, m.slotOf[b], h)));
+    return feed(m, m.slotOf, m.hist);
   }
   if (r.op === 'reorder') {
     // a row keeps its parent's sequence when it is the parent's first child, else takes one left free
