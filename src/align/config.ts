@@ -21,6 +21,9 @@ import { LORA_TARGETS } from '../lm/model/lora.js';
 import { FORMS } from '../tasks/forms.js';
 import { recSource, recSpec } from '../rec/source.js';
 
+export const ITEM_HEADS = ['tied', 'untied'] as const;
+export type ItemHead = (typeof ITEM_HEADS)[number];
+
 /** Comma-separated alignment task numbers, 1–7, distinct, sorted. */
 export const taskNumbers: ArgType<number[]> = {
   arg: '<list>',
@@ -50,6 +53,11 @@ export const ALIGN_SPEC = {
   ),
   itemTokens: flag(
     "an item-token output head (E4SRec-style): each item is one extra token, its input and output rows the item projector of f's item vector; the titles in task 1, 2, 6 and 7 answers become item tokens (modes I and H)",
+  ),
+  itemHead: opt<ItemHead>(
+    'tied',
+    choice(ITEM_HEADS, '<h>'),
+    "with --item-tokens: tied (an item token's output row is its input row, the item projector of f's vector) or untied (output rows from a projector of their own, starting as a copy of the item projector)",
   ),
   distill: opt(
     0,
@@ -84,6 +92,7 @@ export const ALIGN_DEFAULTS = defaultsOf(ALIGN_SPEC);
 export function validateAlignConfig(cfg: AlignConfig): void {
   if (cfg.itemTokens && cfg.mode === 'B')
     throw new UserError('--item-tokens needs --mode I or H (the item projector makes the item tokens)');
+  if (cfg.itemHead !== 'tied' && !cfg.itemTokens) throw new UserError(`--item-head ${cfg.itemHead} needs --item-tokens`);
   if (cfg.distill > 0 && !cfg.itemTokens) throw new UserError(`--distill ${cfg.distill} needs --item-tokens (it fits the item-token head)`);
   if (cfg.distillUsers && !(cfg.distill > 0)) throw new UserError('--distill-users needs --distill W (its weight)');
   if (!(cfg.distillTemperature > 0)) throw new UserError(`--distill-temperature must be positive, got ${cfg.distillTemperature}`);

@@ -28,7 +28,7 @@ import { unmarkTitles } from '../lm/tokenizer/chat.js';
 import { tokenizerFromGguf } from '../lm/tokenizer/gguf_vocab.js';
 import { loadBaseModel } from '../lm/io/load.js';
 import type { LoraConfig } from '../lm/model/lora.js';
-import { Projector, projectSoft, type SoftKind } from '../lm/model/projector.js';
+import { Projector, projectSoft, type Projectors, type SoftKind } from '../lm/model/projector.js';
 import { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import { openRecommender } from '../rec/open.js';
 import type { RecSource } from '../rec/source.js';
@@ -57,6 +57,7 @@ export interface AlignMeta {
   steps: number;
   seconds: number;
   item_titles?: string[] | null; // item-token models: the title of item i at i − 1 (token V + i − 1)
+  item_head?: 'untied'; // item-token models whose output rows come from their own projector (item_out_proj); absent: tied
   connector?: SoftConnector; // how projector outputs enter at <user>/<item>; absent (older folders): 'replace'
   imported?: { peft: string; job: string }; // import-adapter: the PEFT adapter folder and the export-job folder
   appended_tokens?: AppendedTokens | null; // special tokens the base vocabulary lacked; absent (older folders): none
@@ -88,7 +89,7 @@ export class Surrogate {
   constructor(
     readonly model: Llama,
     readonly tok: Tokenizer,
-    readonly projectors: Partial<Record<SoftKind, Projector>>,
+    readonly projectors: Projectors,
     readonly vectors: SoftVectors | undefined,
     readonly meta?: AlignMeta, // absent for a base model
     readonly appended: AppendedTokens | null = null, // special tokens appended to the base vocabulary
@@ -154,8 +155,9 @@ export class Surrogate {
     const first = this.model.cfg.vocab_size;
     const table = this.vectors.itemTable();
     const rows = tf.tidy(() => this.projectors.item!.forward(table));
-    this.model.appendTokens(rows);
-    tf.dispose([table, rows]);
+    const out = this.projectors.itemOut ? tf.tidy(() => this.projectors.itemOut!.forward(table)) : rows;
+    this.model.appendTokens(rows, out);
+    tf.dispose([table, rows, out]);
     const tok = this.tok.withTokens(first, titles.map(itemTokenText));
     return new Surrogate(this.model, tok, this.projectors, this.vectors, this.meta, this.appended);
   }
@@ -328,14 +330,10 @@ function readWeights(file: string): Record<string, ReadTensor> {
 }
 
 /** The projectors align.json describes, with their weights from `tensors()` (read only when there are projectors). */
-function loadProjectors(
-  meta: AlignMeta,
-  hidden: number,
-  tensors: () => Record<string, ReadTensor>,
-  file: string,
-): Partial<Record<SoftKind, Projector>> {
+function loadProjectors(meta: AlignMeta, hidden: number, tensors: () => Record<string, ReadTensor>, file: string): Projectors {
   if (meta.projector_in === null) return {};
-  const ps = newProjectors(meta.projector_in, hidden, 0, meta.projector_scale ?? { user: 1, item: 1 });
+  const ps: Projectors = newProjectors(meta.projector_in, hidden, 0, meta.projector_scale ?? { user: 1, item: 1 });
+  if (meta.item_head === 'untied') ps.itemOut = ps.item!.copyAs('item_out_proj');
   importWeights(
     Object.values(ps).flatMap((p) => p.variables()),
     tensors(),

@@ -97,6 +97,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     throw new UserError(`--init ${cfg.init}: its projectors read ${kept.inDim}-wide vectors, f's are ${vectors.dim}-wide`);
   if (vectors && !kept)
     Object.assign(s.projectors, newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.seed + 1, vectors.inputScales()));
+  if (cfg.itemHead === 'untied') s.projectors.itemOut = s.projectors.item!.copyAs('item_out_proj');
 
   const samples: Record<string, number> = {};
   for (const r of records) samples[`task${r.task}`] = (samples[`task${r.task}`] ?? 0) + 1;
@@ -129,6 +130,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     titleSpans: cfg.titleSpans,
     itemTokens: cfg.itemTokens,
     ...(cfg.itemTokens ? { rankMask: cfg.rankMask } : {}), // item-token checkpoints from before the mask do not resume
+    ...(cfg.itemHead === 'untied' ? { itemHead: cfg.itemHead } : {}), // absent when tied, as dropTasks
     ...(cfg.distill > 0
       ? { distill: cfg.distill, distillTemperature: cfg.distillTemperature, ...(cfg.distillUsers ? { distillUsers: true } : {}) }
       : {}), // absent when off, as dropTasks
@@ -170,6 +172,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     steps: result.steps,
     seconds: result.seconds,
     item_titles: cfg.itemTokens ? spans!.titles.slice(1) : null,
+    ...(cfg.itemHead === 'untied' ? { item_head: cfg.itemHead } : {}),
     connector: 'replace',
   });
   const log = trainLog.entries;

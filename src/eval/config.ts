@@ -40,6 +40,11 @@ export const EVAL_SPEC = {
     choice(DECODINGS, '<d>'),
     "LM answers: grounded (only catalogue titles / candidate orders; the LM methods are also evaluated free, under report.json's free) or free (the paper's)",
   ),
+  rankBeams: opt(
+    0,
+    int(0),
+    "grounded task 2: the LMs' answer is the best of N beams over the candidates' orders (Σ log p) instead of greedy (0)",
+  ),
   engine: opt<EngineName>(
     'ours',
     choice(ENGINES, '<e>'),

@@ -1,6 +1,6 @@
 // A language model as a compared method: an aligned surrogate (recexplainer-b/-i/-h), the base
 // model unaligned (base-lm) or with two solved training samples before the prompt (icl). Task 1 by
-// beam search (5 beams), tasks 2/4/6 by greedy decoding, task 3 by comparing the likelihoods of the
+// beam search (5 beams), tasks 2/4/6 by greedy decoding (task 2 grounded optionally by beams), task 3 by comparing the likelihoods of the
 // two answers. With a grounding (grounding.ts) decoding can only give valid answers (beams scored by Σ log p).
 // With a text-only engine (llama.cpp; B-form prompts, which carry no soft tokens) it decodes and scores instead of our model.
 import { tf } from '../engine/tf.js';
@@ -21,6 +21,7 @@ export interface LmMethodOptions {
   batchSize: number; // prompts decoded together
   icl?: (r: TaskRecord) => TaskRecord[]; // solved examples to put before the prompt (the icl baseline)
   grounding?: Grounding; // catalogue-grounded decoding; none = free
+  rankBeams?: number; // task 2 under grounding: the best of this many beams over the candidates' orders (0 or absent: greedy)
   engine?: TextEngine; // decodes and scores instead of our model (text-only: a model with projectors is refused)
 }
 
@@ -65,18 +66,23 @@ export function lmMethod(name: MethodName, s: Surrogate, source: string, opts: L
     }
     return out;
   };
+  /** Beam search on r's prompt under `constraint`: the beams' texts, best first (scores: Σ log p when grounded). */
+  const beams = (r: TaskRecord, want: number, k: number, constraint: Constraint | undefined): string[] => {
+    const p = prepare(r, want, constraint);
+    const soft = s.softTokens([p.soft]);
+    const maxNewTokens = Math.max(1, Math.min(want, maxPos - p.ids.length));
+    const found = beamSearch(engine ?? model, p, { beams: k, maxNewTokens, eosId, lengthPenalty: g ? 0 : undefined }, soft);
+    soft?.vectors.dispose();
+    return found.map((b) => text(b.ids));
+  };
+  const rankBeams = g ? (opts.rankBeams ?? 0) : 0;
   return {
     name,
-    top5: (rs) =>
-      rs.map((r) => {
-        const p = prepare(r, opts.maxNewTokens.title, g?.nextItem(r));
-        const soft = s.softTokens([p.soft]);
-        const maxNewTokens = Math.max(1, Math.min(opts.maxNewTokens.title, maxPos - p.ids.length));
-        const beams = beamSearch(engine ?? model, p, { beams: opts.beams, maxNewTokens, eosId, lengthPenalty: g ? 0 : undefined }, soft);
-        soft?.vectors.dispose();
-        return beams.map((b) => text(b.ids));
-      }),
-    rank: (rs) => greedy(rs, opts.maxNewTokens.list, (r) => g?.ranking(r)),
+    top5: (rs) => rs.map((r) => beams(r, opts.maxNewTokens.title, opts.beams, g?.nextItem(r))),
+    rank: (rs) =>
+      rankBeams > 0
+        ? rs.map((r) => beams(r, opts.maxNewTokens.list, rankBeams, g!.ranking(r))[0])
+        : greedy(rs, opts.maxNewTokens.list, (r) => g?.ranking(r)),
     recall: (rs) => greedy(rs, opts.maxNewTokens.list, () => g?.history()),
     title: (rs) => greedy(rs, opts.maxNewTokens.title, () => g?.title()),
     yesNo: (rs, words) => {

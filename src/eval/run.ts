@@ -99,8 +99,9 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   };
   const kept = scoredParts(cfg.out);
   const { users, task4, decoding, engine, seed } = cfg;
+  const rankBeams = decoding === 'grounded' && cfg.rankBeams > 0 ? { rankBeams: cfg.rankBeams } : {}; // absent when greedy: older kept rows still count
   const keyOf = (name: MethodName, source?: string) =>
-    keptKey({ name, tasks: resolve(cfg.tasks), users, task4, decoding, engine, seed, freeToo: cfg.freeToo }, source);
+    keptKey({ name, tasks: resolve(cfg.tasks), users, task4, decoding, engine, seed, freeToo: cfg.freeToo, ...rankBeams }, source);
   /** A method's rows kept by an earlier pass over this folder, put in the result; false when there are none. */
   const reuse = (name: MethodName, key: string): boolean => {
     const s = kept.read(name, key);
@@ -128,7 +129,7 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
         cfg.decoding === 'grounded'
           ? grounding(s.tok, { titles, histories: subset.histories, maxHistory: src.maxHistory, itemFirst: s.itemFirst })
           : undefined;
-      result.methods[name] = score(lmMethod(name, s, source, { ...opts, grounding: g }), form, 'answers');
+      result.methods[name] = score(lmMethod(name, s, source, { ...opts, grounding: g, ...rankBeams }), form, 'answers');
       result.timings[`eval_${name}`] = result.methods[name]!.seconds;
       if (result.free) {
         const free = score(lmMethod(name, s, source, opts), form, join('answers', 'free'));

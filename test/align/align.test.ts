@@ -20,7 +20,10 @@ import { citableItems, explanationConstraint, promptExample, trainingExample } f
 import { grounding } from '../../src/eval/grounding.js';
 import { LM_METHOD_DEFAULTS } from '../../src/eval/lm_method.js';
 import { injectSoftTokens } from '../../src/lm/model/llama.js';
-import { titlesById } from '../../src/data/text_forms.js';
+import { parseList, titlesById } from '../../src/data/text_forms.js';
+import type { AnswerRow } from '../../src/eval/evaluate.js';
+import type { TaskRecord } from '../../src/tasks/forms.js';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/engine/tf.js';
 import { titleSpansOf } from '../../src/align/train.js';
 import { SoftVectors } from '../../src/align/soft.js';
@@ -195,6 +198,28 @@ test('title spans in training: the loss of a cited title runs over the citable t
   s.dispose();
 });
 
+/** Last-position hidden state [H] and logits [V + N] of a record's prompt. */
+function run(m: Surrogate, rec: TaskRecord) {
+  const p = promptExample(rec, m.tok, m.vectors, 'test');
+  const soft = m.softTokens([p.soft]);
+  return tf.tidy(() => {
+    let x = m.model.embed(Int32Array.from(p.ids), 1, p.ids.length);
+    if (soft)
+      x = injectSoftTokens(
+        x,
+        Int32Array.from(soft.slots, ([, j]) => j),
+        soft.vectors,
+      );
+    const h = tf.reshape(tf.slice(m.model.forward(x), [0, p.ids.length - 1, 0], [1, 1, -1]), [1, -1]);
+    return { h: h.dataSync() as Float32Array, logits: m.model.logits(h).dataSync() as Float32Array };
+  });
+}
+
+/** rows [N,H] · h: the logits a hidden state gives rows. */
+function dotRows(rows: Tensor, h: Float32Array): Float32Array {
+  return tf.tidy(() => tf.matMul(rows, tf.tensor2d(h, [h.length, 1])).dataSync() as Float32Array);
+}
+
 test("item tokens: logits = hidden · item projector(f's item vectors); answers name items; export/reload keeps them", async () => {
   const out = join(tmp, 'H-items');
   const r = cli(['align', '--mode', 'H', '--item-tokens', '--out', out, ...ALIGN]);
@@ -211,25 +236,9 @@ test("item tokens: logits = hidden · item projector(f's item vectors); answers 
   const titles = titlesById(readDataset(data).items);
   assert.equal(s.tok.decode([first + 4]).trim(), titles[5], 'item 5 decodes as its title');
   const t1 = readTaskRecords(taskFile(tasks, 'test', 'H')).filter((x) => x.task === 1);
-  /** Last-position hidden state [H] and logits [V + N] of a record's prompt. */
-  const run = (m: Surrogate, rec: (typeof t1)[number]) => {
-    const p = promptExample(rec, m.tok, m.vectors, 'test');
-    const soft = m.softTokens([p.soft]);
-    return tf.tidy(() => {
-      let x = m.model.embed(Int32Array.from(p.ids), 1, p.ids.length);
-      if (soft)
-        x = injectSoftTokens(
-          x,
-          Int32Array.from(soft.slots, ([, j]) => j),
-          soft.vectors,
-        );
-      const h = tf.reshape(tf.slice(m.model.forward(x), [0, p.ids.length - 1, 0], [1, 1, -1]), [1, -1]);
-      return { h: h.dataSync() as Float32Array, logits: m.model.logits(h).dataSync() as Float32Array };
-    });
-  };
   const { h, logits } = run(s, t1[0]);
   const table = s.vectors!.itemTable();
-  const want = tf.tidy(() => tf.matMul(s.projectors.item!.forward(table), tf.tensor2d(h, [h.length, 1])).dataSync());
+  const want = tf.tidy(() => dotRows(s.projectors.item!.forward(table), h));
   table.dispose();
   for (let k = 0; k < N; k++) assert.ok(Math.abs(logits[first + k] - want[k]) < 1e-5, `item ${k + 1}: ${logits[first + k]} vs ${want[k]}`);
   // grounded task-1 answers are item tokens outside the shown history, shown as titles
@@ -280,6 +289,42 @@ test("item tokens: logits = hidden · item projector(f's item vectors); answers 
   assert.equal(e.itemFirst, first);
   assert.equal(e.tok.decode([first + 4]).trim(), titles[5]);
   const back = run(e, t1[0]).logits;
+  for (let k = 0; k < first + N; k++) assert.ok(Math.abs(back[k] - logits[k]) < 1e-4, `token ${k}: ${back[k]} vs ${logits[k]}`);
+  e.dispose();
+  s.dispose();
+});
+
+test('--item-head untied: item output rows from their own projector, input rows the item projector; text logits as the tied head; export/reload keeps them', async () => {
+  assert.match(
+    cli(['align', '--mode', 'H', '--item-head', 'untied', '--out', join(tmp, 'H-untied-text'), ...ALIGN]).stderr,
+    /--item-head untied needs --item-tokens/,
+  );
+  const out = join(tmp, 'H-items-untied');
+  const r = cli(['align', '--mode', 'H', '--item-tokens', '--item-head', 'untied', '--out', out, ...ALIGN]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(Surrogate.readMeta(out).item_head, 'untied');
+  const s = await Surrogate.load(out);
+  const N = s.vectors!.rec.nItems;
+  const first = s.itemFirst!;
+  const rec = readTaskRecords(taskFile(tasks, 'test', 'H')).find((x) => x.task === 1)!;
+  const { h, logits } = run(s, rec);
+  const table = s.vectors!.itemTable();
+  const [inRows, outRows] = [s.projectors.item!, s.projectors.itemOut!].map((p) => tf.tidy(() => p.forward(table)));
+  const want = dotRows(outRows, h);
+  for (let k = 0; k < N; k++) assert.ok(Math.abs(logits[first + k] - want[k]) < 1e-5, `item ${k + 1}: ${logits[first + k]} vs ${want[k]}`);
+  const embedded = tf.tidy(() => tf.slice(s.model.embedTokens, [first, 0], [N, -1]).dataSync());
+  assert.deepEqual(embedded, inRows.dataSync(), 'input rows: the item projector');
+  assert.ok(
+    dotRows(inRows, h).some((v, k) => Math.abs(v - want[k]) > 1e-3),
+    'the two projectors were trained apart',
+  );
+  const text = dotRows(tf.slice(s.model.embedTokens, [0, 0], [first, -1]), h);
+  for (let k = 0; k < first; k++) assert.ok(Math.abs(logits[k] - text[k]) < 1e-5, `text token ${k}: the embeddings' row, as tied`);
+  tf.dispose([table, inRows, outRows]);
+  const gguf = join(tmp, 'h-items-untied.gguf');
+  assert.equal(cli(['export-gguf', '--model', out, '--out', gguf]).code, 0);
+  const e = await Surrogate.load(gguf);
+  const back = run(e, rec).logits;
   for (let k = 0; k < first + N; k++) assert.ok(Math.abs(back[k] - logits[k]) < 1e-4, `token ${k}: ${back[k]} vs ${logits[k]}`);
   e.dispose();
   s.dispose();
@@ -413,6 +458,37 @@ test('eval: the table for an aligned model and the baselines, DESIGN §6 names; 
   assert.deepEqual(acc(kept), [rep.methods.random.task3.acc, 0.4242, rep.methods['sasrec-kd'].task3.acc, 0.4242]);
   assert.equal(cli([...args, '--force']).code, 0);
   assert.deepEqual(acc(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))), acc(rep), 'scored again, as the first time');
+});
+
+test('eval --rank-beams: grounded task-2 answers from beams over the orders, each a permutation of the candidates', () => {
+  const out = join(tmp, 'eval-beams');
+  const r = cli([
+    'eval',
+    '--tasks',
+    tasks,
+    '--out',
+    out,
+    '--model',
+    join(tmp, 'H'),
+    '--baselines',
+    'none',
+    '--users',
+    '20',
+    '--task4',
+    '0',
+    '--rank-beams',
+    '3',
+    '--quiet',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = readFileSync(join(out, 'answers', 'recexplainer-h.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as AnswerRow)
+    .filter((a) => a.task === 2);
+  assert.equal(rows.length, 20);
+  for (const a of rows) assert.deepEqual([...a.parsed].sort(), parseList(a.label).sort(), `${a.output} orders the candidates`);
+  assert.equal(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).methods['recexplainer-h'].task2.parsed_rate, 1);
 });
 
 test('bad input is a one-line error naming the problem', () => {

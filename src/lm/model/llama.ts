@@ -122,14 +122,20 @@ export class Llama {
   }
 
   /**
-   * Adds vocabulary entries after the last one: rows [N,H] become both their input embeddings and
-   * their output rows (tied to each other, as item tokens are), so every decoding path sees a
-   * vocabulary of V + N. The new tables are frozen copies.
+   * Adds vocabulary entries after the last one: rows [N,H] become their input embeddings and
+   * headRows (default: the same rows, tied as item tokens are) their output rows, so every decoding
+   * path sees a vocabulary of V + N. Other head rows untie a tied model first (its head a frozen
+   * copy of the embeddings, so the text tokens' logits do not change). The new tables are frozen copies.
    */
-  appendTokens(rows: Tensor): void {
-    if (rows.shape[1] !== this.cfg.hidden_size)
-      throw new RangeError(`appendTokens: rows of width ${rows.shape[1]}, the model's hidden size is ${this.cfg.hidden_size}`);
-    this.grow(rows, rows, false);
+  appendTokens(rows: Tensor, headRows: Tensor = rows): void {
+    for (const r of [rows, headRows])
+      if (r.shape[1] !== this.cfg.hidden_size || r.shape[0] !== rows.shape[0])
+        throw new RangeError(`appendTokens: rows of shape [${r.shape}], expected [${rows.shape[0]}, ${this.cfg.hidden_size}]`);
+    if (headRows !== rows && !this.lmHead) {
+      this.lmHead = frozen(this.embedTokens, 'lm_head.weight');
+      this.cfg.tie_word_embeddings = false;
+    }
+    this.grow(rows, headRows, false);
   }
 
   /**

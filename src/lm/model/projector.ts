@@ -11,6 +11,9 @@ import { UserError } from '../../engine/errors.js';
 
 export type SoftKind = 'user' | 'item';
 
+/** A model's projectors: one per soft-token kind, and with an untied item-token head its output rows' own (itemOut). */
+export type Projectors = Partial<Record<SoftKind | 'itemOut', Projector>>;
+
 /** A soft token of one sequence: its position and the recommender embedding that fills it. */
 export interface SoftInput {
   pos: number;
@@ -56,6 +59,13 @@ export class Projector {
     const a = tf.add(tf.matMul(this.scale === 1 ? x : tf.mul(x, this.scale), this.w1, false, true), this.b1); // [N,H/2]
     const g = tf.mul(tf.mul(a, 0.5), tf.add(tf.erf(tf.mul(a, Math.SQRT1_2)), 1));
     return tf.add(tf.matMul(g, this.w2, false, true), this.b2);
+  }
+
+  /** A projector under another checkpoint name with this one's weights (copied). */
+  copyAs(name: string): Projector {
+    const p = new Projector(this.inDim, this.hidden, 0, name, this.scale);
+    p.variables().forEach((v, i) => v.assign(this.variables()[i]));
+    return p;
   }
 
   namedVariables(): Map<string, Variable> {

@@ -15,7 +15,7 @@ import { exportWeights, importWeights } from '../../engine/params.js';
 import { ADAMW_DEFAULTS, AdamW, globalNorm, linearSchedule, type AdamWConfig } from './adamw.js';
 import { injectSoftTokens, type Llama } from '../model/llama.js';
 import { headCrossEntropy, itemDistillation, type AllowedRows } from './loss.js';
-import { projectSoft, type Projector, type SoftInput, type SoftKind } from '../model/projector.js';
+import { projectSoft, type Projectors, type SoftInput } from '../model/projector.js';
 
 export interface LmExample {
   ids: readonly number[]; // prompt + response tokens
@@ -81,7 +81,7 @@ export interface LmCheckpointing {
 }
 
 export interface LmTrainOptions {
-  projectors?: Partial<Record<SoftKind, Projector>>; // trained together with the model's trainable variables
+  projectors?: Projectors; // trained together with the model's trainable variables (itemOut: the item tokens' output rows, else item's)
   // item tokens: ids V … V+N−1 (V the model's vocabulary) are items whose input embedding and output
   // row are both the item projector applied to these vectors [N,d] (recomputed every step)
   itemVectors?: Tensor;
@@ -185,7 +185,7 @@ function inputs(
   examples: readonly LmExample[],
   idx: readonly number[],
   p: Packed,
-  projectors: Partial<Record<SoftKind, Projector>>,
+  projectors: Projectors,
   items: Tensor | undefined, // projected item rows [N,H]
 ): Tensor {
   const embedded = model.embed(p.ids, p.B, p.T);
@@ -301,15 +301,16 @@ export function trainLm(
         for (const { idx, p } of group) {
           const { value, grads: named } = tf.variableGrads(() => {
             const items = opts.itemVectors && projectors.item!.forward(opts.itemVectors); // [N,H]
+            const itemsOut = opts.itemVectors && projectors.itemOut ? projectors.itemOut.forward(opts.itemVectors) : items;
             const x = inputs(model, examples, idx, p, projectors, items);
             const h = model.forward(x, { training: true, rng: dropRng }); // [B,T,H]; right padding needs no key mask
             const flat = tf.reshape(h, [p.B * p.T, -1]);
             const sel = p.rows.length === p.B * p.T ? flat : tf.gather(flat, tf.tensor1d(p.rows, 'int32'));
-            const head = items ? tf.concat([model.headWeight, items]) : model.headWeight;
+            const head = itemsOut ? tf.concat([model.headWeight, itemsOut]) : model.headWeight;
             const ce = headCrossEntropy(sel, head, p.targets, denom, p.allowed);
-            if (!opts.distill || !items || p.teacherRows.length === 0) return ce;
+            if (!opts.distill || !itemsOut || p.teacherRows.length === 0) return ce;
             const taught = tf.gather(flat, tf.tensor1d(p.teacherRows, 'int32'));
-            return tf.add(ce, tf.mul(itemDistillation(taught, items, p.teacher, denom), opts.distill)) as Scalar;
+            return tf.add(ce, tf.mul(itemDistillation(taught, itemsOut, p.teacher, denom), opts.distill)) as Scalar;
           }, vars);
           loss += value.dataSync()[0];
           value.dispose();
