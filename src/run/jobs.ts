@@ -79,7 +79,13 @@ export async function runJobs(jobs: Job[], slots: number, onDone: (job: Job, don
           onDone(job, { seconds: reply.seconds, peak_rss_mb: reply.peak_rss_mb });
           done();
         } else if (reply) fail(reply.userError ? new UserError(reply.message) : new Error(`${job.name}: ${reply.stack ?? reply.message}`));
-        else fail(new Error(`${job.name}: its process ended without an answer (${signal ? `signal ${signal}` : `exit code ${code}`})`));
+        else if (signal)
+          fail(
+            new UserError(
+              `${job.name}: its process was killed (${signal}: out of memory, or stopped from outside); rerun the same command to go on`,
+            ),
+          );
+        else fail(new Error(`${job.name}: its process ended without an answer (exit code ${code})`));
       });
       child.send({ kind: job.kind, cfg: job.cfg, threads } satisfies JobRequest);
     });
