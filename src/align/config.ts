@@ -77,6 +77,7 @@ export const ALIGN_SPEC = {
     text('<dir>'),
     'start from this aligned model (fully fine-tuned, of the same --base-model, without item tokens): its weights and projectors instead of the base and new projectors',
   ),
+  projectorSeed: maybe(int(0), "seed of the projectors' initialisation (default: --seed + 1), apart from the batch order and dropout"),
   checkpointEvery: opt(200, int(1), 'optimizer steps between checkpoints'),
   seed: opt(0, int(0), 'random seed'),
   resume: flag('continue the run in --out from its checkpoint'),

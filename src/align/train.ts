@@ -96,7 +96,10 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   if (kept && vectors && kept.inDim !== vectors.dim)
     throw new UserError(`--init ${cfg.init}: its projectors read ${kept.inDim}-wide vectors, f's are ${vectors.dim}-wide`);
   if (vectors && !kept)
-    Object.assign(s.projectors, newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.seed + 1, vectors.inputScales()));
+    Object.assign(
+      s.projectors,
+      newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.projectorSeed ?? cfg.seed + 1, vectors.inputScales()),
+    );
   if (cfg.itemHead === 'untied') s.projectors.itemOut = s.projectors.item!.copyAs('item_out_proj');
 
   const samples: Record<string, number> = {};
@@ -135,6 +138,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
       ? { distill: cfg.distill, distillTemperature: cfg.distillTemperature, ...(cfg.distillUsers ? { distillUsers: true } : {}) }
       : {}), // absent when off, as dropTasks
     seed: cfg.seed,
+    ...(cfg.projectorSeed !== undefined ? { projectorSeed: cfg.projectorSeed } : {}),
     ...(cfg.init ? { init: resolve(cfg.init) } : {}),
   };
   const trainLog = folder.trainLog<LmLogEntry>(cfg.resume, (e) => e.step);
