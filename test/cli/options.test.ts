@@ -129,6 +129,7 @@ test("the defaults are the stages' long-standing values", () => {
     perTask: 0,
     dropTasks: [],
     itemTokens: false,
+    itemHead: 'tied',
     distill: 0,
     distillTemperature: 1,
     distillUsers: false,
