@@ -58,7 +58,7 @@ function logRow(probs, vocab) {
  * to at[0]) and gives the probabilities after the positions \`at\`. One job at a time: evaluated side by
  * side (node-llama-cpp batching the sequences), a sequence got another's probabilities in about one run
  * in three (task-3 scores swapped between records, greedy texts parting at their first token), also with
- * every erasure done before any evaluation was queued; one at a time, 0 of 12 runs.
+ * every erasure done before any evaluation was queued; one at a time, 0 of 18 runs.
  */
 async function round(m, jobs) {
   const rows = [];
