@@ -462,24 +462,8 @@ test('eval: the table for an aligned model and the baselines, DESIGN §6 names; 
 
 test('eval --rank-beams: grounded task-2 answers from beams over the orders, each a permutation of the candidates', () => {
   const out = join(tmp, 'eval-beams');
-  const r = cli([
-    'eval',
-    '--tasks',
-    tasks,
-    '--out',
-    out,
-    '--model',
-    join(tmp, 'H'),
-    '--baselines',
-    'none',
-    '--users',
-    '20',
-    '--task4',
-    '0',
-    '--rank-beams',
-    '3',
-    '--quiet',
-  ]);
+  const flags = '--baselines none --users 20 --task4 0 --rank-beams 3 --quiet'.split(' ');
+  const r = cli(['eval', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), ...flags]);
   assert.equal(r.code, 0, r.stderr);
   const rows = readFileSync(join(out, 'answers', 'recexplainer-h.jsonl'), 'utf8')
     .trim()
