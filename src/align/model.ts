@@ -5,7 +5,8 @@
 // implementation, src/align/handoff/). Also the unaligned base model
 // with the same interface (the base-lm and icl baselines). An item-token model (align.json lists
 // its item titles) gets one token per item after the text vocabulary at load: input and output
-// row the item projector of f's item vector, decoded as the item's title. A foreign base model gets
+// row the item projector of f's item vector (the output row item_out_proj's with item_head
+// "untied"), decoded as the item's title. A foreign base model gets
 // the special tokens its vocabulary lacks appended (src/align/specials.ts); align.json records them,
 // and with LoRA adapter.safetensors also holds the trained embed_tokens (and untied lm_head).
 import { existsSync, readFileSync, statSync } from 'node:fs';

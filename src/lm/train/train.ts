@@ -83,7 +83,8 @@ export interface LmCheckpointing {
 export interface LmTrainOptions {
   projectors?: Projectors; // trained together with the model's trainable variables (itemOut: the item tokens' output rows, else item's)
   // item tokens: ids V … V+N−1 (V the model's vocabulary) are items whose input embedding and output
-  // row are both the item projector applied to these vectors [N,d] (recomputed every step)
+  // row are both the item projector applied to these vectors [N,d] (recomputed every step; the output
+  // row itemOut's when there is one)
   itemVectors?: Tensor;
   distill?: number; // weight of the examples' teacher terms, each counted as this many loss tokens; 0 or absent: ignored
   onLog?: (e: LmLogEntry) => void; // one call per optimizer step
