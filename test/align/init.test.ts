@@ -1,12 +1,16 @@
-// align --init: alignment goes on from an aligned model's weights and projectors (at learning rate 0
-// the result is that model, byte for byte; trained, it moves away from it), and a model it cannot
-// go on from is a one-line error naming the flag and why.
+// Where alignment starts. align --init: it goes on from an aligned model's weights and projectors (at
+// learning rate 0 the result is that model, byte for byte; trained, it moves away from it), and a model
+// it cannot go on from is a one-line error naming the flag and why. align --projector-seed: the
+// projectors' initialisation apart from --seed (batch order, dropout); at learning rate 0 the saved
+// projectors are their initialisation: --seed 5 --projector-seed 1 has --seed 0's (whose projector
+// seed is 0 + 1), --seed 5 alone other ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AlignConfig } from '../../src/align/config.js';
+import { PROJECTORS_FILE } from '../../src/align/model.js';
 import { align } from '../../src/align/train.js';
 import { UserError } from '../../src/engine/errors.js';
 import { tinyAlign, tinyRun } from '../serve/fixture.js';
@@ -36,4 +40,14 @@ test('align --init: a model it cannot go on from is a one-line error', async () 
   );
   await align(cfg('items', { itemTokens: true, maxSteps: 1 }));
   await assert.rejects(align(cfg('on-items', { init: join(tmp, 'items') })), (e: Error) => oneLine(e, /has item tokens/));
+});
+
+test('align --projector-seed: the projectors start as --seed (that number − 1) starts them, whatever --seed', async () => {
+  const projectors = async (out: string, more: Partial<AlignConfig>) => {
+    await align(cfg(out, { lr: 0, maxSteps: 1, ...more }));
+    return bytes(join(tmp, out), PROJECTORS_FILE);
+  };
+  const seed0 = await projectors('s0', { seed: 0 });
+  assert.ok((await projectors('s5-p1', { seed: 5, projectorSeed: 1 })).equals(seed0));
+  assert.ok(!(await projectors('s5', { seed: 5 })).equals(seed0));
 });
