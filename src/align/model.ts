@@ -334,7 +334,7 @@ function readWeights(file: string): Record<string, ReadTensor> {
 function loadProjectors(meta: AlignMeta, hidden: number, tensors: () => Record<string, ReadTensor>, file: string): Projectors {
   if (meta.projector_in === null) return {};
   const ps: Projectors = newProjectors(meta.projector_in, hidden, 0, meta.projector_scale ?? { user: 1, item: 1 });
-  if (meta.item_head === 'untied') ps.itemOut = ps.item!.copyAs('item_out_proj');
+  if (meta.item_head === 'untied') ps.itemOut = new Projector(meta.projector_in, hidden, 0, 'item_out_proj', ps.item!.scale); // weights below
   importWeights(
     Object.values(ps).flatMap((p) => p.variables()),
     tensors(),
