@@ -14,7 +14,7 @@ import { trainedRing } from '../rec/fixture.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { readSafetensors } from '../../src/engine/safetensors.js';
 import { Surrogate } from '../../src/align/model.js';
-import { readTaskRecords, taskFile } from '../../src/tasks/records.js';
+import { readTaskRecords, taskFile, tasksSources } from '../../src/tasks/records.js';
 import { lmMethod } from '../../src/eval/lm_method.js';
 import { citableItems, explanationConstraint, promptExample, trainingExample } from '../../src/align/examples.js';
 import { grounding } from '../../src/eval/grounding.js';
@@ -460,7 +460,7 @@ test('eval: the table for an aligned model and the baselines, DESIGN §6 names; 
   assert.deepEqual(acc(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))), acc(rep), 'scored again, as the first time');
 });
 
-test('eval --rank-beams: grounded task-2 answers from beams over the orders, each a permutation of the candidates', () => {
+test('eval --rank-beams: grounded task-2 answers from beams over the orders (not greedy), each a permutation of the candidates', async () => {
   const out = join(tmp, 'eval-beams');
   const flags = '--baselines none --users 20 --task4 0 --rank-beams 3 --quiet'.split(' ');
   const r = cli(['eval', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), ...flags]);
@@ -473,6 +473,21 @@ test('eval --rank-beams: grounded task-2 answers from beams over the orders, eac
   assert.equal(rows.length, 20);
   for (const a of rows) assert.deepEqual([...a.parsed].sort(), parseList(a.label).sort(), `${a.output} orders the candidates`);
   assert.equal(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).methods['recexplainer-h'].task2.parsed_rate, 1);
+  // the same records ranked here by 3 beams and greedily: the flag's answers are the beams', which greedy's are not all
+  const s = await Surrogate.load(join(tmp, 'H'));
+  const ids = new Set(rows.map((a) => a.id));
+  const recs = readTaskRecords(taskFile(tasks, 'test', 'H')).filter((x) => ids.has(x.id));
+  const histories = new Map(recs.map((x) => [x.user!, (x.soft.find((y) => y.kind === 'user') as { history: number[] }).history]));
+  const g = grounding(s.tok, { titles: titlesById(readDataset(data).items), histories, maxHistory: tasksSources(tasks).maxHistory });
+  const ranked = (rankBeams: number) =>
+    lmMethod('recexplainer-h', s, 'test', { ...LM_METHOD_DEFAULTS, grounding: g, rankBeams }).rank!(recs);
+  const [beams, greedy] = [ranked(3), ranked(0)];
+  assert.deepEqual(
+    rows.map((a) => a.output),
+    beams,
+  );
+  assert.notDeepEqual(beams, greedy, 'on 20 users, some beam answer differs from the greedy one');
+  s.dispose();
 });
 
 test('bad input is a one-line error naming the problem', () => {
