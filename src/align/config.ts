@@ -23,6 +23,8 @@ import { recSource, recSpec } from '../rec/source.js';
 
 export const ITEM_HEADS = ['tied', 'untied'] as const;
 export type ItemHead = (typeof ITEM_HEADS)[number];
+export const PROJECTOR_INITS = ['apart', 'shared'] as const;
+export type ProjectorInit = (typeof PROJECTOR_INITS)[number];
 
 /** Comma-separated alignment task numbers, 1–7, distinct, sorted. */
 export const taskNumbers: ArgType<number[]> = {
@@ -77,6 +79,11 @@ export const ALIGN_SPEC = {
     text('<dir>'),
     'start from this aligned model (fully fine-tuned, of the same --base-model, without item tokens): its weights and projectors instead of the base and new projectors',
   ),
+  projectorInit: opt<ProjectorInit>(
+    'apart',
+    choice(PROJECTOR_INITS, '<how>'),
+    "apart (the user and item projectors drawn from seeds of their own) or shared (the item projector starts as a copy of the user projector, so that a <user> token's projection · an item's starts in step with f's score)",
+  ),
   projectorSeed: maybe(int(0), "seed of the projectors' initialisation (default: --seed + 1), apart from the batch order and dropout"),
   checkpointEvery: opt(200, int(1), 'optimizer steps between checkpoints'),
   seed: opt(0, int(0), 'random seed'),
@@ -98,6 +105,8 @@ export function validateAlignConfig(cfg: AlignConfig): void {
   if (cfg.distillUsers && !(cfg.distill > 0)) throw new UserError('--distill-users needs --distill W (its weight)');
   if (!(cfg.distillTemperature > 0)) throw new UserError(`--distill-temperature must be positive, got ${cfg.distillTemperature}`);
   recSource(cfg, true);
+  if (cfg.init !== undefined && (cfg.projectorSeed !== undefined || cfg.projectorInit !== 'apart'))
+    throw new UserError(`--init ${cfg.init} keeps that model's projectors: --projector-seed and --projector-init do not apply`);
   if (cfg.init !== undefined && cfg.loraR > 0)
     throw new UserError(`--init ${cfg.init} needs --lora-r 0 (it goes on training every weight of the model it starts from)`);
   if (cfg.loraR === 0) return;

@@ -296,17 +296,16 @@ export class Surrogate {
   }
 }
 
-/** Fresh user and item projectors d → hidden of the LM, with their input scales. */
+/** Fresh user and item projectors d → hidden of the LM, with their input scales; the item one from seed + 1, or (shared) a copy of the user one. */
 export function newProjectors(
   inDim: number,
   hidden: number,
   seed: number,
   scale: { user: number; item: number },
+  shared = false,
 ): Record<SoftKind, Projector> {
-  return {
-    user: new Projector(inDim, hidden, seed, 'user_proj', scale.user),
-    item: new Projector(inDim, hidden, seed + 1, 'item_proj', scale.item),
-  };
+  const user = new Projector(inDim, hidden, seed, 'user_proj', scale.user);
+  return { user, item: shared ? user.copyAs('item_proj', scale.item) : new Projector(inDim, hidden, seed + 1, 'item_proj', scale.item) };
 }
 
 /** x.gguf → x.projectors.safetensors */

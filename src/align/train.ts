@@ -98,7 +98,13 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   if (vectors && !kept)
     Object.assign(
       s.projectors,
-      newProjectors(vectors.dim, s.model.cfg.hidden_size, cfg.projectorSeed ?? cfg.seed + 1, vectors.inputScales()),
+      newProjectors(
+        vectors.dim,
+        s.model.cfg.hidden_size,
+        cfg.projectorSeed ?? cfg.seed + 1,
+        vectors.inputScales(),
+        cfg.projectorInit === 'shared',
+      ),
     );
   if (cfg.itemHead === 'untied') s.projectors.itemOut = s.projectors.item!.copyAs('item_out_proj');
 
@@ -139,6 +145,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
       : {}), // absent when off, as dropTasks
     seed: cfg.seed,
     ...(cfg.projectorSeed !== undefined ? { projectorSeed: cfg.projectorSeed } : {}),
+    ...(cfg.projectorInit === 'shared' ? { projectorInit: cfg.projectorInit } : {}), // absent when apart, as dropTasks
     ...(cfg.init ? { init: resolve(cfg.init) } : {}),
   };
   const trainLog = folder.trainLog<LmLogEntry>(cfg.resume, (e) => e.step);

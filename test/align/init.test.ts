@@ -3,7 +3,8 @@
 // it cannot go on from is a one-line error naming the flag and why. align --projector-seed: the
 // projectors' initialisation apart from --seed (batch order, dropout); at learning rate 0 the saved
 // projectors are their initialisation: --seed 5 --projector-seed 1 has --seed 0's (whose projector
-// seed is 0 + 1), --seed 5 alone other ones.
+// seed is 0 + 1), --seed 5 alone other ones. align --projector-init shared: the item projector starts
+// as the user projector's copy (apart: another draw); with --init neither flag applies (an error).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import type { AlignConfig } from '../../src/align/config.js';
 import { PROJECTORS_FILE } from '../../src/align/model.js';
 import { align } from '../../src/align/train.js';
 import { UserError } from '../../src/engine/errors.js';
+import { readSafetensors } from '../../src/engine/safetensors.js';
 import { tinyAlign, tinyRun } from '../serve/fixture.js';
 
 const run = await tinyRun();
@@ -50,4 +52,20 @@ test('align --projector-seed: the projectors start as --seed (that number − 1)
   const seed0 = await projectors('s0', { seed: 0 });
   assert.ok((await projectors('s5-p1', { seed: 5, projectorSeed: 1 })).equals(seed0));
   assert.ok(!(await projectors('s5', { seed: 5 })).equals(seed0));
+});
+
+test('align --projector-init shared: the item projector starts as a copy of the user projector', async () => {
+  const weights = async (out: string, more: Partial<AlignConfig>) => {
+    await align(cfg(out, { lr: 0, maxSteps: 1, ...more }));
+    const t = readSafetensors(join(tmp, out, PROJECTORS_FILE)).tensors;
+    const names = Object.keys(t).filter((k) => k.startsWith('user_proj.'));
+    assert.equal(names.length, 4);
+    return names.map((k) => [Array.from(t[k].data), Array.from(t[k.replace('user_proj.', 'item_proj.')].data)]);
+  };
+  for (const [user, item] of await weights('shared', { projectorInit: 'shared' })) assert.deepEqual(item, user);
+  for (const [user, item] of await weights('apart', {})) assert.notDeepEqual(item, user);
+  await assert.rejects(
+    align(cfg('init-shared', { init: join(run, 'lm-H'), projectorInit: 'shared' })),
+    (e: Error) => e instanceof UserError && /--init .* keeps that model's projectors/.test(e.message),
+  );
 });

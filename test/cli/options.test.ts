@@ -130,6 +130,7 @@ test("the defaults are the stages' long-standing values", () => {
     dropTasks: [],
     itemTokens: false,
     itemHead: 'tied',
+    projectorInit: 'apart',
     distill: 0,
     distillTemperature: 1,
     distillUsers: false,

@@ -61,9 +61,9 @@ export class Projector {
     return tf.add(tf.matMul(g, this.w2, false, true), this.b2);
   }
 
-  /** A projector under another checkpoint name with this one's weights (copied). */
-  copyAs(name: string): Projector {
-    const p = new Projector(this.inDim, this.hidden, 0, name, this.scale);
+  /** A projector under another checkpoint name with this one's weights (copied), and this or another input scale. */
+  copyAs(name: string, scale = this.scale): Projector {
+    const p = new Projector(this.inDim, this.hidden, 0, name, scale);
     p.variables().forEach((v, i) => v.assign(this.variables()[i]));
     return p;
   }
