@@ -3,8 +3,10 @@
 // aligned models' own Projector, f's vectors at the same input scales) scored by their dot product,
 // trained with softmax cross-entropy over the catalogue (the history masked), then HR@5 on every
 // user's test history (the task-1 test samples' histories). The LM's task-1 figure cannot be expected
-// above what this reader reaches on the same samples.
-//   node --import tsx scripts/probe-task1-reader.ts RUN_DIR [K,K,…] [STEPS]
+// above what this reader reaches on the same samples. Step 0 is the projectors' initialisation (`align
+// --projector-init apart|shared`, projector seed SEED): its HR@5, and the mean over test users of the
+// correlation across the catalogue between P_user(u)·P_item(e) and f's score u·e.
+//   node --import tsx scripts/probe-task1-reader.ts RUN_DIR [K,K,…] [STEPS] [apart|shared] [SEED]
 // RUN_DIR: a `run` output folder (dataset/ and rec/); prints one JSON line per K and evaluation.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,8 +21,9 @@ import { openRecommender } from '../src/rec/open.js';
 import { USER_TOKEN } from '../src/data/text_forms.js';
 import type { Soft } from '../src/tasks/forms.js';
 
-const [run, ksArg = '1,6', stepsArg = '2000'] = process.argv.slice(2);
-if (!run) throw new Error('usage: probe-task1-reader.ts RUN_DIR [K,K,…] [STEPS]');
+const [run, ksArg = '1,6', stepsArg = '2000', init = 'apart', seedArg = '1'] = process.argv.slice(2);
+if (!run || !['apart', 'shared'].includes(init))
+  throw new Error('usage: probe-task1-reader.ts RUN_DIR [K,K,…] [STEPS] [apart|shared] [SEED]');
 const MAX_HISTORY = 9; // the f of `run` reads the last 9 items
 const BATCH = 64;
 const EVAL_EVERY = 500;
@@ -61,7 +64,7 @@ for (const k of ksArg.split(',').map(Number)) {
       Array.from({ length: Math.min(k, s.train.length) }, (_, p) => s.train.slice(0, s.train.length - p).slice(-MAX_HISTORY)),
     ),
   );
-  const { user, item } = newProjectors(d, 256, 1, vectors.inputScales());
+  const { user, item } = newProjectors(d, 256, Number(seedArg), vectors.inputScales(), init === 'shared');
   const opt = tf.train.adam(1e-3);
   const rng = new Rng(0);
   const logits = (xs: readonly Sample[]): Tensor => {
@@ -75,6 +78,29 @@ for (const k of ksArg.split(',').map(Number)) {
       const l = logits(test).arraySync() as number[][];
       return l.filter((row, b) => row.filter((x) => x > row[test[b].top - 1]).length < 5).length / test.length;
     });
+  // mean over test users of the Pearson correlation across items of P_user(u)·P_item(e) with u·e
+  const fit = (): number =>
+    tf.tidy(() => {
+      const u = tf.tensor2d(Float32Array.from(test.flatMap((x) => [...x.u])), [test.length, d]);
+      const centred = (t: Tensor) => tf.sub(t, tf.mean(t, 1, true));
+      const a = centred(tf.matMul(user.forward(u), item.forward(items), false, true));
+      const b = centred(tf.matMul(u, items, false, true));
+      return tf.mean(tf.div(tf.sum(tf.mul(a, b), 1), tf.mul(tf.norm(a, 2, 1), tf.norm(b, 2, 1)))).dataSync()[0];
+    });
+  const line = (step: number) =>
+    console.log(
+      JSON.stringify({
+        prefixes: k,
+        init,
+        seed: Number(seedArg),
+        train_samples: train.length,
+        step,
+        test_users: test.length,
+        'hr@5': hr5(),
+        corr_f: fit(),
+      }),
+    );
+  line(0);
   for (let step = 1; step <= Number(stepsArg); step++) {
     const xs = Array.from({ length: BATCH }, () => train[rng.int(train.length)]);
     tf.tidy(() => {
@@ -87,7 +113,6 @@ for (const k of ksArg.split(',').map(Number)) {
       );
       opt.minimize(() => tf.losses.softmaxCrossEntropy(y, logits(xs)) as Scalar);
     });
-    if (step % EVAL_EVERY === 0)
-      console.log(JSON.stringify({ prefixes: k, train_samples: train.length, step, test_users: test.length, 'hr@5': hr5() }));
+    if (step % EVAL_EVERY === 0) line(step);
   }
 }
