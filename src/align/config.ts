@@ -82,7 +82,7 @@ export const ALIGN_SPEC = {
   projectorInit: opt<ProjectorInit>(
     'apart',
     choice(PROJECTOR_INITS, '<how>'),
-    "apart (the user and item projectors drawn from seeds of their own) or shared (the item projector starts as a copy of the user projector, so that a <user> token's projection · an item's starts in step with f's score)",
+    "apart (the user and item projectors drawn from seeds of their own) or shared (the item projector starts as a copy of the user projector, so that a <user> token's projection · an item's starts in step with f's score; measured on the item-token row: it ranks better but lost task 3, see README)",
   ),
   projectorSeed: maybe(int(0), "seed of the projectors' initialisation (default: --seed + 1), apart from the batch order and dropout"),
   checkpointEvery: opt(200, int(1), 'optimizer steps between checkpoints'),
