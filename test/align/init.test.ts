@@ -21,6 +21,11 @@ const run = await tinyRun();
 const tmp = mkdtempSync(join(tmpdir(), 'init-'));
 const cfg = (out: string, more: Partial<AlignConfig> = {}) => tinyAlign(run, join(tmp, out), more);
 const bytes = (dir: string, file: string) => readFileSync(join(dir, file));
+/** The projectors file of an alignment at learning rate 0: the projectors as initialised. */
+const initialProjectors = async (out: string, more: Partial<AlignConfig>) => {
+  await align(cfg(out, { lr: 0, maxSteps: 1, ...more }));
+  return join(tmp, out, PROJECTORS_FILE);
+};
 
 test('align --init: at learning rate 0 the model is the one it started from; trained, it moves on from it', async () => {
   const from = join(run, 'lm-H');
@@ -45,10 +50,7 @@ test('align --init: a model it cannot go on from is a one-line error', async () 
 });
 
 test('align --projector-seed: the projectors start as --seed (that number − 1) starts them, whatever --seed', async () => {
-  const projectors = async (out: string, more: Partial<AlignConfig>) => {
-    await align(cfg(out, { lr: 0, maxSteps: 1, ...more }));
-    return bytes(join(tmp, out), PROJECTORS_FILE);
-  };
+  const projectors = async (out: string, more: Partial<AlignConfig>) => readFileSync(await initialProjectors(out, more));
   const seed0 = await projectors('s0', { seed: 0 });
   assert.ok((await projectors('s5-p1', { seed: 5, projectorSeed: 1 })).equals(seed0));
   assert.ok(!(await projectors('s5', { seed: 5 })).equals(seed0));
@@ -56,8 +58,7 @@ test('align --projector-seed: the projectors start as --seed (that number − 1)
 
 test('align --projector-init shared: the item projector starts as a copy of the user projector', async () => {
   const weights = async (out: string, more: Partial<AlignConfig>) => {
-    await align(cfg(out, { lr: 0, maxSteps: 1, ...more }));
-    const t = readSafetensors(join(tmp, out, PROJECTORS_FILE)).tensors;
+    const t = readSafetensors(await initialProjectors(out, more)).tensors;
     const names = Object.keys(t).filter((k) => k.startsWith('user_proj.'));
     assert.equal(names.length, 4);
     return names.map((k) => [Array.from(t[k].data), Array.from(t[k.replace('user_proj.', 'item_proj.')].data)]);
