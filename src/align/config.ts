@@ -23,7 +23,7 @@ import { recSource, recSpec } from '../rec/source.js';
 
 export const ITEM_HEADS = ['tied', 'untied'] as const;
 export type ItemHead = (typeof ITEM_HEADS)[number];
-export const PROJECTOR_INITS = ['apart', 'shared'] as const;
+export const PROJECTOR_INITS = ['apart', 'shared', 'shared-head'] as const;
 export type ProjectorInit = (typeof PROJECTOR_INITS)[number];
 
 /** Comma-separated alignment task numbers, 1–7, distinct, sorted. */
@@ -82,7 +82,7 @@ export const ALIGN_SPEC = {
   projectorInit: opt<ProjectorInit>(
     'apart',
     choice(PROJECTOR_INITS, '<how>'),
-    "apart (the user and item projectors drawn from seeds of their own) or shared (the item projector starts as a copy of the user projector, so that a <user> token's projection · an item's starts in step with f's score; measured on the item-token row: it ranks better but lost task 3, see README)",
+    "apart (the user and item projectors drawn from seeds of their own), shared (the item projector starts as a copy of the user projector, so that a <user> token's projection · an item's starts in step with f's score; measured on the item-token row: it ranks better but lost task 3, see README) or shared-head (with --item-head untied: the projectors apart, the item tokens' output rows starting as a copy of the user projector)",
   ),
   projectorSeed: maybe(int(0), "seed of the projectors' initialisation (default: --seed + 1), apart from the batch order and dropout"),
   checkpointEvery: opt(200, int(1), 'optimizer steps between checkpoints'),
@@ -101,6 +101,8 @@ export function validateAlignConfig(cfg: AlignConfig): void {
   if (cfg.itemTokens && cfg.mode === 'B')
     throw new UserError('--item-tokens needs --mode I or H (the item projector makes the item tokens)');
   if (cfg.itemHead !== 'tied' && !cfg.itemTokens) throw new UserError(`--item-head ${cfg.itemHead} needs --item-tokens`);
+  if (cfg.projectorInit === 'shared-head' && cfg.itemHead !== 'untied')
+    throw new UserError("--projector-init shared-head needs --item-head untied (it starts the item tokens' own output rows)");
   if (cfg.distill > 0 && !cfg.itemTokens) throw new UserError(`--distill ${cfg.distill} needs --item-tokens (it fits the item-token head)`);
   if (cfg.distillUsers && !(cfg.distill > 0)) throw new UserError('--distill-users needs --distill W (its weight)');
   if (!(cfg.distillTemperature > 0)) throw new UserError(`--distill-temperature must be positive, got ${cfg.distillTemperature}`);

@@ -106,7 +106,10 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
         cfg.projectorInit === 'shared',
       ),
     );
-  if (cfg.itemHead === 'untied') s.projectors.itemOut = s.projectors.item!.copyAs('item_out_proj');
+  if (cfg.itemHead === 'untied') {
+    const from = cfg.projectorInit === 'shared-head' ? s.projectors.user! : s.projectors.item!;
+    s.projectors.itemOut = from.copyAs('item_out_proj', s.projectors.item!.scale);
+  }
 
   const samples: Record<string, number> = {};
   for (const r of records) samples[`task${r.task}`] = (samples[`task${r.task}`] ?? 0) + 1;
@@ -145,7 +148,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
       : {}), // absent when off, as dropTasks
     seed: cfg.seed,
     ...(cfg.projectorSeed !== undefined ? { projectorSeed: cfg.projectorSeed } : {}),
-    ...(cfg.projectorInit === 'shared' ? { projectorInit: cfg.projectorInit } : {}), // absent when apart, as dropTasks
+    ...(cfg.projectorInit !== 'apart' ? { projectorInit: cfg.projectorInit } : {}), // absent when apart, as dropTasks
     ...(cfg.init ? { init: resolve(cfg.init) } : {}),
   };
   const trainLog = folder.trainLog<LmLogEntry>(cfg.resume, (e) => e.step);

@@ -4,7 +4,8 @@
 // projectors' initialisation apart from --seed (batch order, dropout); at learning rate 0 the saved
 // projectors are their initialisation: --seed 5 --projector-seed 1 has --seed 0's (whose projector
 // seed is 0 + 1), --seed 5 alone other ones. align --projector-init shared: the item projector starts
-// as the user projector's copy (apart: another draw); with --init neither flag applies (an error).
+// as the user projector's copy (apart: another draw); shared-head: the untied item-token head starts as
+// that copy, the item projector apart; with --init neither flag applies (an error).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -56,17 +57,31 @@ test('align --projector-seed: the projectors start as --seed (that number − 1)
   assert.ok(!(await projectors('s5', { seed: 5 })).equals(seed0));
 });
 
+/** The initial user projector's four weights beside the same weights of projector `other`. */
+const beside = async (out: string, more: Partial<AlignConfig>, other: string) => {
+  const t = readSafetensors(await initialProjectors(out, more)).tensors;
+  const names = Object.keys(t).filter((k) => k.startsWith('user_proj.'));
+  assert.equal(names.length, 4);
+  return names.map((k) => [Array.from(t[k].data), Array.from(t[k.replace('user_proj.', `${other}.`)].data)]);
+};
+
 test('align --projector-init shared: the item projector starts as a copy of the user projector', async () => {
-  const weights = async (out: string, more: Partial<AlignConfig>) => {
-    const t = readSafetensors(await initialProjectors(out, more)).tensors;
-    const names = Object.keys(t).filter((k) => k.startsWith('user_proj.'));
-    assert.equal(names.length, 4);
-    return names.map((k) => [Array.from(t[k].data), Array.from(t[k.replace('user_proj.', 'item_proj.')].data)]);
-  };
-  for (const [user, item] of await weights('shared', { projectorInit: 'shared' })) assert.deepEqual(item, user);
-  for (const [user, item] of await weights('apart', {})) assert.notDeepEqual(item, user);
+  for (const [user, item] of await beside('shared', { projectorInit: 'shared' }, 'item_proj')) assert.deepEqual(item, user);
+  for (const [user, item] of await beside('apart', {}, 'item_proj')) assert.notDeepEqual(item, user);
   await assert.rejects(
     align(cfg('init-shared', { init: join(run, 'lm-H'), projectorInit: 'shared' })),
     (e: Error) => e instanceof UserError && /--init .* keeps that model's projectors/.test(e.message),
+  );
+});
+
+test('align --projector-init shared-head: the untied item-token head starts as a copy of the user projector, the item projector apart', async () => {
+  const more: Partial<AlignConfig> = { itemTokens: true, itemHead: 'untied', projectorInit: 'shared-head' };
+  for (const [user, out] of await beside('head', more, 'item_out_proj')) assert.deepEqual(out, user);
+  for (const [user, item] of await beside('head-in', more, 'item_proj')) assert.notDeepEqual(item, user);
+  for (const [user, out] of await beside('untied', { itemTokens: true, itemHead: 'untied' }, 'item_out_proj'))
+    assert.notDeepEqual(out, user);
+  await assert.rejects(
+    align(cfg('head-tied', { itemTokens: true, projectorInit: 'shared-head' })),
+    (e: Error) => e instanceof UserError && /--projector-init shared-head needs --item-head untied/.test(e.message),
   );
 });
