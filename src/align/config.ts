@@ -25,6 +25,8 @@ export const ITEM_HEADS = ['tied', 'untied'] as const;
 export type ItemHead = (typeof ITEM_HEADS)[number];
 export const PROJECTOR_INITS = ['apart', 'shared', 'shared-head'] as const;
 export type ProjectorInit = (typeof PROJECTOR_INITS)[number];
+export const PROJECTOR_DRAWS = ['random', 'linear'] as const;
+export type ProjectorDraw = (typeof PROJECTOR_DRAWS)[number];
 
 /** Comma-separated alignment task numbers, 1–7, distinct, sorted. */
 export const taskNumbers: ArgType<number[]> = {
@@ -84,6 +86,11 @@ export const ALIGN_SPEC = {
     choice(PROJECTOR_INITS, '<how>'),
     "apart (the user and item projectors drawn from seeds of their own), shared (the item projector starts as a copy of the user projector, so that a <user> token's projection · an item's starts in step with f's score; measured on the item-token row: it ranks better but lost task 3, see README) or shared-head (with --item-head untied: the projectors apart, the item tokens' output rows starting as a copy of the user projector)",
   ),
+  projectorDraw: opt<ProjectorDraw>(
+    'random',
+    choice(PROJECTOR_DRAWS, '<how>'),
+    "random (PyTorch's Linear init) or linear (each projector drawn starts nearly linear on the top principal directions of f's item table: GELU biased into its linear range, an orthonormal second layer, so that with --projector-init shared or shared-head a user's projection · an item's starts ≈ f's u·e; see README)",
+  ),
   projectorSeed: maybe(int(0), "seed of the projectors' initialisation (default: --seed + 1), apart from the batch order and dropout"),
   checkpointEvery: opt(200, int(1), 'optimizer steps between checkpoints'),
   seed: opt(0, int(0), 'random seed'),
@@ -107,8 +114,10 @@ export function validateAlignConfig(cfg: AlignConfig): void {
   if (cfg.distillUsers && !(cfg.distill > 0)) throw new UserError('--distill-users needs --distill W (its weight)');
   if (!(cfg.distillTemperature > 0)) throw new UserError(`--distill-temperature must be positive, got ${cfg.distillTemperature}`);
   recSource(cfg, true);
-  if (cfg.init !== undefined && (cfg.projectorSeed !== undefined || cfg.projectorInit !== 'apart'))
-    throw new UserError(`--init ${cfg.init} keeps that model's projectors: --projector-seed and --projector-init do not apply`);
+  if (cfg.init !== undefined && (cfg.projectorSeed !== undefined || cfg.projectorInit !== 'apart' || cfg.projectorDraw !== 'random'))
+    throw new UserError(
+      `--init ${cfg.init} keeps that model's projectors: --projector-seed, --projector-init and --projector-draw do not apply`,
+    );
   if (cfg.init !== undefined && cfg.loraR > 0)
     throw new UserError(`--init ${cfg.init} needs --lora-r 0 (it goes on training every weight of the model it starts from)`);
   if (cfg.loraR === 0) return;

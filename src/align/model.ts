@@ -11,7 +11,7 @@
 // and with LoRA adapter.safetensors also holds the trained embed_tokens (and untied lm_head).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Variable } from '@tensorflow/tfjs-core';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { writeJsonAtomic } from '../engine/atomic.js';
 import { DataError, UserError } from '../engine/errors.js';
 import { readSafetensors, writeSafetensors, type ReadTensor } from '../engine/safetensors.js';
@@ -296,16 +296,25 @@ export class Surrogate {
   }
 }
 
-/** Fresh user and item projectors d → hidden of the LM, with their input scales; the item one from seed + 1, or (shared) a copy of the user one. */
+/**
+ * Fresh user and item projectors d → hidden of the LM, with their input scales; the item one from
+ * seed + 1, or (shared) a copy of the user one. With `directions` (principalDirections) each one
+ * drawn starts nearly linear on them (Projector.startLinear), from its own seed.
+ */
 export function newProjectors(
   inDim: number,
   hidden: number,
   seed: number,
   scale: { user: number; item: number },
   shared = false,
+  directions?: Tensor,
 ): Record<SoftKind, Projector> {
-  const user = new Projector(inDim, hidden, seed, 'user_proj', scale.user);
-  return { user, item: shared ? user.copyAs('item_proj', scale.item) : new Projector(inDim, hidden, seed + 1, 'item_proj', scale.item) };
+  const draw = (s: number, name: string, sc: number) => {
+    const p = new Projector(inDim, hidden, s, name, sc);
+    return directions ? p.startLinear(directions, s) : p;
+  };
+  const user = draw(seed, 'user_proj', scale.user);
+  return { user, item: shared ? user.copyAs('item_proj', scale.item) : draw(seed + 1, 'item_proj', scale.item) };
 }
 
 /** x.gguf → x.projectors.safetensors */

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../engine/atomic.js';
 import { initEngine } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
+import { tf } from '../engine/tf.js';
 import { RunFolder } from '../engine/run_folder.js';
 import { trainLm, type LmExample, type LmLogEntry } from '../lm/train/train.js';
 import { openRecommender } from '../rec/open.js';
@@ -21,6 +22,7 @@ import { readDataset } from '../data/dataset.js';
 import { titlesById } from '../data/text_forms.js';
 import { newProjectors, Surrogate } from './model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
+import { principalDirections } from './directions.js';
 import { SoftVectors } from './soft.js';
 import { withTeachers } from './teacher.js';
 import { vocabularyTables } from './specials.js';
@@ -95,17 +97,15 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   const kept = s.projectors.user ?? s.projectors.item; // --init's
   if (kept && vectors && kept.inDim !== vectors.dim)
     throw new UserError(`--init ${cfg.init}: its projectors read ${kept.inDim}-wide vectors, f's are ${vectors.dim}-wide`);
-  if (vectors && !kept)
-    Object.assign(
-      s.projectors,
-      newProjectors(
-        vectors.dim,
-        s.model.cfg.hidden_size,
-        cfg.projectorSeed ?? cfg.seed + 1,
-        vectors.inputScales(),
-        cfg.projectorInit === 'shared',
-      ),
-    );
+  if (vectors && !kept) {
+    const seed = cfg.projectorSeed ?? cfg.seed + 1;
+    const scales = vectors.inputScales();
+    const hidden = s.model.cfg.hidden_size;
+    const table = cfg.projectorDraw === 'linear' ? vectors.itemTable() : undefined;
+    const directions = table ? principalDirections(table, scales.item, hidden / 2, seed) : undefined;
+    Object.assign(s.projectors, newProjectors(vectors.dim, hidden, seed, scales, cfg.projectorInit === 'shared', directions));
+    tf.dispose([table, directions].filter((t) => t !== undefined));
+  }
   if (cfg.itemHead === 'untied') {
     const from = cfg.projectorInit === 'shared-head' ? s.projectors.user! : s.projectors.item!;
     s.projectors.itemOut = from.copyAs('item_out_proj', s.projectors.item!.scale);
@@ -149,6 +149,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     seed: cfg.seed,
     ...(cfg.projectorSeed !== undefined ? { projectorSeed: cfg.projectorSeed } : {}),
     ...(cfg.projectorInit !== 'apart' ? { projectorInit: cfg.projectorInit } : {}), // absent when apart, as dropTasks
+    ...(cfg.projectorDraw !== 'random' ? { projectorDraw: cfg.projectorDraw } : {}),
     ...(cfg.init ? { init: resolve(cfg.init) } : {}),
   };
   const trainLog = folder.trainLog<LmLogEntry>(cfg.resume, (e) => e.step);

@@ -5,7 +5,9 @@
 // projectors are their initialisation: --seed 5 --projector-seed 1 has --seed 0's (whose projector
 // seed is 0 + 1), --seed 5 alone other ones. align --projector-init shared: the item projector starts
 // as the user projector's copy (apart: another draw); shared-head: the untied item-token head starts as
-// that copy, the item projector apart; with --init neither flag applies (an error).
+// that copy, the item projector apart. align --projector-draw linear: the projectors start on
+// principalDirections, GELU biased into its linear range (test/align/directions.test.ts for what
+// that buys); with --init none of these flags applies (an error).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -83,5 +85,17 @@ test('align --projector-init shared-head: the untied item-token head starts as a
   await assert.rejects(
     align(cfg('head-tied', { itemTokens: true, projectorInit: 'shared-head' })),
     (e: Error) => e instanceof UserError && /--projector-init shared-head needs --item-head untied/.test(e.message),
+  );
+});
+
+test("align --projector-draw linear: the drawn projectors start biased into GELU's linear range, shared ones as copies", async () => {
+  const t = readSafetensors(await initialProjectors('linear', { projectorDraw: 'linear', projectorInit: 'shared' })).tensors;
+  assert.ok(Array.from(t['user_proj.fc1.bias'].data).every((b) => b === 5));
+  assert.deepEqual(Array.from(t['item_proj.fc2.weight'].data), Array.from(t['user_proj.fc2.weight'].data));
+  const random = readSafetensors(await initialProjectors('random', { projectorInit: 'shared' })).tensors;
+  assert.ok(!Array.from(random['user_proj.fc1.bias'].data).every((b) => b === 5));
+  await assert.rejects(
+    align(cfg('init-linear', { init: join(run, 'lm-H'), projectorDraw: 'linear' })),
+    (e: Error) => e instanceof UserError && /--init .* keeps that model's projectors: .*--projector-draw/.test(e.message),
   );
 });

@@ -131,6 +131,7 @@ test("the defaults are the stages' long-standing values", () => {
     itemTokens: false,
     itemHead: 'tied',
     projectorInit: 'apart',
+    projectorDraw: 'random',
     distill: 0,
     distillTemperature: 1,
     distillUsers: false,

@@ -11,6 +11,11 @@ import { UserError } from '../../engine/errors.js';
 
 export type SoftKind = 'user' | 'item';
 
+/** startLinear's bias: GELU(z) = z·Φ(z) ≈ z once z ≫ 0; on unit-RMS inputs a shift of 5 kept P_user(u)·P_item(e) at correlation 0.99 with f's u·e (README). */
+const SHIFT = 5;
+/** startLinear's default gain: unit-RMS inputs come out at RMS ≈ 0.2 per coordinate, as PyTorch's init gives them here. */
+const LINEAR_GAIN = 0.28;
+
 /** A model's projectors: one per soft-token kind, and with an untied item-token head its output rows' own (itemOut). */
 export type Projectors = Partial<Record<SoftKind | 'itemOut', Projector>>;
 
@@ -59,6 +64,24 @@ export class Projector {
     const a = tf.add(tf.matMul(this.scale === 1 ? x : tf.mul(x, this.scale), this.w1, false, true), this.b1); // [N,H/2]
     const g = tf.mul(tf.mul(a, 0.5), tf.add(tf.erf(tf.mul(a, Math.SQRT1_2)), 1));
     return tf.add(tf.matMul(g, this.w2, false, true), this.b2);
+  }
+
+  /**
+   * Restart nearly linear: first layer `directions` [H/2,d] with every unit biased SHIFT into
+   * GELU's linear range, second layer `gain` × an orthonormal [H,H/2] (seeded), its bias taking the
+   * shift back off (P(0) = 0). Then P(x) ≈ gain · Q · directions · (scale · x), so two projectors
+   * restarted with the same directions and seed have P(u)·P'(e) ≈ gain² · scale · scale' · u·Dᵀ·D·e.
+   */
+  startLinear(directions: Tensor, seed: number, gain = LINEAR_GAIN): this {
+    tf.tidy(() => {
+      const mid = this.hidden / 2;
+      this.w1.assign(directions);
+      this.b1.assign(tf.fill([mid], SHIFT));
+      this.w2.assign(tf.mul(tf.linalg.qr(tf.randomNormal([this.hidden, mid], 0, 1, 'float32', seed))[0], gain));
+      this.b2.assign(tf.zeros([this.hidden]));
+      this.b2.assign(tf.neg(tf.squeeze(this.forward(tf.zeros([1, this.inDim])))));
+    });
+    return this;
   }
 
   /** A projector under another checkpoint name with this one's weights (copied), and this or another input scale. */
