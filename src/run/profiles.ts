@@ -68,7 +68,7 @@ export const PROFILE: Record<ProfileName, Profile> = {
     // f's softmax taught at task-1 answers and after every <user> token (README, Distilling f's ranking:
     // T1 H@5 0.187 → 0.420, T6 0.028 → 0.104 on 150 users), task-2 answers under the ranking mask; the
     // projectors drawn apart (README, Shared projectors: shared ones rank better but read task 3 at chance)
-    itemTokens: { epochs: 1, distill: 10, distillTemperature: 0.5, distillUsers: true },
+    itemTokens: { epochs: 1, distill: 10, distillTemperature: 0.5, distillUsers: true, itemHead: 'untied', projectorInit: 'shared-head' },
     eval: { users: 0, task4: 300 },
     explain: { sample: 400, aspectStudy: 100 },
   },
