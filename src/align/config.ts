@@ -84,12 +84,12 @@ export const ALIGN_SPEC = {
   projectorInit: opt<ProjectorInit>(
     'apart',
     choice(PROJECTOR_INITS, '<how>'),
-    "apart (the user and item projectors drawn from seeds of their own), shared (the item projector starts as a copy of the user projector, so that a <user> token's projection · an item's starts in step with f's score; measured on the item-token row: it ranks better but lost task 3, see README) or shared-head (with --item-head untied: the projectors apart, the item tokens' output rows starting as a copy of the user projector)",
+    "apart (the user and item projectors drawn from seeds of their own), shared (the item projector starts as a copy of the user projector, so that a <user> token's projection · an item's starts in step with f's score; measured on the item-token row: it ranks better but lost task 3, see README) or shared-head (with --item-head untied: the projectors apart, the item tokens' output rows starting as a copy of the user projector; measured: ranks like shared and still reads task 3, the full profile's item-token row)",
   ),
   projectorDraw: opt<ProjectorDraw>(
     'random',
     choice(PROJECTOR_DRAWS, '<how>'),
-    "random (PyTorch's Linear init) or linear (each projector drawn starts nearly linear on the top principal directions of f's item table: GELU biased into its linear range, an orthonormal second layer, so that with --projector-init shared or shared-head a user's projection · an item's starts ≈ f's u·e; see README)",
+    "random (PyTorch's Linear init) or linear (each projector drawn starts nearly linear on the top principal directions of f's item table: GELU biased into its linear range, an orthonormal second layer, so that with --projector-init shared or shared-head a user's projection · an item's starts ≈ f's u·e; measured on the item-token row: it ranks worse than random, see README)",
   ),
   projectorSeed: maybe(int(0), "seed of the projectors' initialisation (default: --seed + 1), apart from the batch order and dropout"),
   checkpointEvery: opt(200, int(1), 'optimizer steps between checkpoints'),
