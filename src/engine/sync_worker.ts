@@ -12,6 +12,10 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 
 type Reply = { ok: true; value: unknown } | { ok: false; message: string };
 
+/** How long call() polls for a reply that is not on the port when the worker's notify wakes it. */
+const REPLY_GRACE_MS = 5000;
+const SLEEP = new Int32Array(new SharedArrayBuffer(4)); // always 0: Atomics.wait on it only sleeps
+
 const STUB = (handler: string) => `
 const { workerData } = require('node:worker_threads');
 const { port, signal, data } = workerData;
@@ -68,7 +72,13 @@ export class SyncWorker {
     Atomics.store(this.signal, 0, 0);
     this.port.postMessage(request);
     Atomics.wait(this.signal, 0, 0);
-    const got = receiveMessageOnPort(this.port);
+    let got = receiveMessageOnPort(this.port);
+    // the reply has once been missing right after the wake-up (a loaded machine, CI); babel's sync
+    // worker met the same: poll for it a while before calling it lost
+    for (let ms = 0; !got && ms < REPLY_GRACE_MS; ms++) {
+      Atomics.wait(SLEEP, 0, 0, 1); // 1 ms
+      got = receiveMessageOnPort(this.port);
+    }
     if (!got) throw new Error('the worker woke this thread without a reply');
     const reply = got.message as Reply;
     if (!reply.ok) throw new Error(reply.message);
