@@ -31,7 +31,8 @@ export const EXPLAIN_SPEC = {
     "LM explanations: grounded (a <title> span can only name the case's shown history, the candidate or another item the case names) or free",
   ),
   factGuard: flag(
-    'with grounded decoding: refuse every token that would state a theme or era the metadata contradicts (src/facts/fact_guard.ts; off by default: it makes the small embedded LM write broken words, README)',
+    "grounded decoding without the fact guard, which by default refuses every token that would state a theme or era the metadata contradicts, or write a word or mark the training explanations' prose does not use (src/facts/fact_guard.ts, known_words.ts)",
+    true,
   ),
   judgeUrl: maybe(
     text('<url>'),

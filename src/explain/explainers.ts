@@ -16,6 +16,7 @@ import { pairKey } from './cases.js';
 import { aspectSuffix } from '../facts/aspects.js';
 import { themes } from '../facts/targets.js';
 import { factGuard, guardTables, type GuardTables } from '../facts/fact_guard.js';
+import { knownWords, wordTables, type Prose, type WordTables } from '../facts/known_words.js';
 import type { Catalogue } from '../facts/cite.js';
 import { bothConstraints, type Constraint } from '../lm/decode/constraint.js';
 import { factContext, type Metadata } from './evaluate.js';
@@ -30,7 +31,7 @@ export interface LmExplainerOptions {
   batchSize: number; // cases decoded together
   aspect?: string; // e.g. "genre", "era", or free text: appended to the prompt as what to focus on
   spans?: TitleSpans; // grounded decoding: what title spans may hold; none = free
-  facts?: { catalogue: Catalogue; metadata: Metadata }; // with spans: refuse tokens completing a false theme or era (fact_guard.ts)
+  facts?: { catalogue: Catalogue; metadata: Metadata; prose: Prose }; // with spans: refuse tokens completing a false theme or era (fact_guard.ts), and any word or mark the training explanations' prose does not use (known_words.ts)
   engine?: TextEngine; // decodes instead of our model (text-only prompts: the B form)
 }
 
@@ -60,13 +61,17 @@ export function lmExplainer(
 ): Explainer {
   const recordOf = caseRecords(records, source);
   let tables: GuardTables | undefined;
+  let words: WordTables | undefined;
   const constraint = (r: TaskRecord, c: ExplainCase): Constraint | undefined => {
     if (!opts.spans) return undefined;
     const spans = explanationConstraint(r, s.tok, opts.spans);
     if (!opts.facts) return spans;
-    const { catalogue, metadata } = opts.facts;
-    tables ??= guardTables(s.tok, metadata.vocabulary, s.itemFirst ?? s.tok.vocabSize);
-    return bothConstraints(spans, factGuard(s.tok, tables, factContext(catalogue, metadata, c)));
+    const { catalogue, metadata, prose } = opts.facts;
+    const textVocab = s.itemFirst ?? s.tok.vocabSize;
+    tables ??= guardTables(s.tok, metadata.vocabulary, textVocab, prose.words);
+    words ??= wordTables(s.tok, prose, textVocab);
+    const guard = factGuard(s.tok, tables, factContext(catalogue, metadata, c));
+    return bothConstraints(spans, bothConstraints(guard, knownWords(s.tok, words)));
   };
   return {
     name,

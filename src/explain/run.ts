@@ -32,6 +32,8 @@ import { pairRecords, readPairs } from './pairs.js';
 import { distinguish, textFeatures, type DistinctionResult } from './distinction.js';
 import { itemFacts } from '../facts/fact_check.js';
 import { lexicon } from '../facts/lexicon.js';
+import { prose } from '../facts/known_words.js';
+import { citableItems } from '../align/examples.js';
 import { scoreExplanations, type ExplanationMetrics, type ExplanationRow, type Metadata } from './evaluate.js';
 import { lmExplainer, LM_EXPLAINER_DEFAULTS, templateExplainer, type Explainer } from './explainers.js';
 import type { TextEngine } from '../lm/decode/text_engine.js';
@@ -52,6 +54,7 @@ export interface ExplainResult {
   aspects: Record<string, AspectCoverage>; // per explainer: which aspects its texts cover (`only` for --aspect)
   aspectStudy: Record<string, AspectStudy>; // per aligned model, with aspectStudy > 0
   free?: { explanations: Record<string, ExplanationMetrics> }; // grounded runs: the LM explainers decoding freely
+  factGuard?: boolean; // grounded LM texts were decoded under the fact guard (fact_guard.ts, known_words.ts)
   notes?: Record<string, string>; // what a row rests on or why it is null (icl-llm); absent in older results
   errors?: string[]; // one line each: an explainer that failed (the icl-llm endpoint) while the others were scored
 }
@@ -79,7 +82,8 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const titles = titlesById(ds.items);
   const catalogue = { titles };
   const facts = ds.items.map(itemFacts);
-  const trained = readTaskRecords(taskFile(cfg.tasks, 'train', 'I')).flatMap((r) => (r.task === 7 ? [r.response] : []));
+  const trainedRecords = readTaskRecords(taskFile(cfg.tasks, 'train', 'I')).filter((r) => r.task === 7);
+  const trained = trainedRecords.map((r) => r.response);
   const metadata: Metadata = {
     of: (id) => facts[id - 1],
     vocabulary: [...new Set(facts.flatMap((f) => f.themes))],
@@ -124,11 +128,15 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   };
   const keyOf = (name: string, source: string) => keptKey({ name, ...settings }, source);
   const engines = new TextEngines(cfg.engine);
+  /** With the fact guard: the prose of the training explanations (the titles they cite cut out), the words a guarded text keeps to. */
+  const guardProse = cfg.factGuard
+    ? prose(trainedRecords.map((r) => ({ text: r.response, titles: [...citableItems(r, src.maxHistory).keys()].map((i) => titles[i]) })))
+    : undefined;
   const lmOpts = (aspect?: string, free = !grounded, itemFirst?: number, engine?: TextEngine) => ({
     ...LM_EXPLAINER_DEFAULTS,
     aspect,
     spans: free ? undefined : { titles, maxHistory: src.maxHistory, itemFirst },
-    facts: free || !cfg.factGuard ? undefined : { catalogue, metadata },
+    facts: free || !guardProse ? undefined : { catalogue, metadata, prose: guardProse },
     engine,
   });
   type Made = { e: Explainer; dispose?: () => void; asking?: (aspect: string) => Explainer; free?: Explainer };
@@ -179,6 +187,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     aspects: {},
     aspectStudy: {},
     ...(freeToo ? { free: { explanations: {} } } : {}),
+    ...(guardProse ? { factGuard: true } : {}),
     notes: {},
     errors: [],
   };

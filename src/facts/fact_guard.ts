@@ -2,15 +2,18 @@
 // may write a theme or era claim the metadata contradicts. The claim is read as fact_check.ts
 // reads it, said of the last anchor of its sentence (a cited title, a word about the history, a
 // word of sharing, "it"); a claim with no anchor before it, and anything inside a title span, is
-// left free. A word is refused as soon as it has begun only false themes (from its first letter,
-// unless what it has so far is a FUNCTION_WORDS word such as "a" or "an"), so the model writes
-// another word rather than half of one ("a com|like title"), and a word begun on a true theme may
-// only go on along one ("c|orror"); a theme is complete when a token
-// ends it (a guard errs towards refusing). Digits outside parentheses must spell a year or decade
-// the subject has, four at most, and four digits that are its decade but not its year go on to
-// their "s"; without any year in the metadata, digits are free. Guarded themes are the data set's
-// themes of at most GUARD_WORDS words and GUARD_CHARS characters (the ones texts state as words,
-// not Amazon's feature sentences).
+// left free. A theme is complete when a token ends it (a guard errs towards refusing). A word is
+// refused before it completes a false theme once what it has so far mostly begins false themes:
+// with word counts (the training explanations' prose, known_words.ts), when the counted words
+// beginning so are false themes' first words in half their occurrences or more (so
+// "s" for "sits" stays free where sci-fi is false, "com" for comedy does not); without, from its
+// first letter. Either way not while it is a FUNCTION_WORDS word such as "a" or "an", nor while a
+// true theme begins so; without counts a word begun on a true theme may only go on along one
+// ("c|orror"; with counts, known_words.ts keeps words whole). Digits outside parentheses must spell
+// a year or decade the subject has, four at most, and four digits that are its decade but not its
+// year go on to their "s"; without any year in the metadata, digits are free. Guarded themes are
+// the data set's themes of at most GUARD_WORDS words and GUARD_CHARS characters (the ones texts
+// state as words, not Amazon's feature sentences).
 import type { Constraint } from '../lm/decode/constraint.js';
 import { unmarkTitles } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
@@ -49,11 +52,15 @@ export interface GuardTables {
   pieces: string[]; // each text token's text, lower-case (the guard never refuses item tokens)
   letters: string[]; // the letters each text token's text begins with ('' when it begins otherwise)
   all: number[]; // every token id of the tokenizer (item tokens too)
-  byCore: Map<string, number[]>; // tokens by their text without leading and trailing marks and spaces
+  byCore: Map<string, number[]>; // tokens by their text without leading and trailing marks and spaces (marks alone: by the marks)
   words: string[]; // the guarded themes
   prefixes: Map<string, string[]>; // every proper prefix of a guarded theme → those themes
   decadeS: number[]; // tokens that go on from four digits to a decade: "s…", "'s…"
+  listOn: number[]; // tokens that go on a list: ",…", "and"
+  article: number[]; // the tokens " an" and "an"
   numbers: Digits[]; // tokens that write digits (after marks or a space, if any)
+  byPrefix?: Map<string, [string, number][]>; // with word counts: every prefix of a counted word → those words and their counts
+  spaceLed?: Map<number, [string, number][]>; // with word counts: a token of spaces alone → the counted words written after it ("␣|rom|ance")
 }
 
 /** A token that writes digits: whether marks or a space come first (a fresh number), the digits, an "s" or "'s" right after, other text after. */
@@ -68,12 +75,20 @@ interface Digits {
 const leads = (piece: string) => piece.length > 0 && !ALNUM.test(piece[0]);
 const strip = (s: string) => s.replace(/^[^\p{L}\p{N}]+/u, '').replace(/[^\p{L}\p{N}]+$/u, '');
 
-export function guardTables(tok: Tokenizer, vocabulary: readonly string[], textVocab: number): GuardTables {
+/** The first run of letters of a theme ("sci" of "sci-fi"). */
+const firstRun = (w: string) => /^\p{L}*/u.exec(w)![0];
+
+export function guardTables(
+  tok: Tokenizer,
+  vocabulary: readonly string[],
+  textVocab: number,
+  counts?: ReadonlyMap<string, number>,
+): GuardTables {
   const raw = Array.from({ length: textVocab }, (_, t) => tok.decode([t]));
   const pieces = raw.map((p) => p.toLowerCase());
   const byCore = new Map<string, number[]>();
   pieces.forEach((p, t) => {
-    const core = strip(p);
+    const core = strip(p) || p.trim(); // a token of marks alone is filed under them
     if (core) byCore.set(core, [...(byCore.get(core) ?? []), t]);
   });
   const words = [...new Set(vocabulary.map((v) => v.trim().toLowerCase()))].filter(
@@ -87,7 +102,35 @@ export function guardTables(tok: Tokenizer, vocabulary: readonly string[], textV
     return m ? [{ t, lead: m[1], digits: m[2], s: m[3] !== undefined, more: m[0].length < p.length }] : [];
   });
   const letters = pieces.map((p) => /^\p{L}+/u.exec(p)?.[0] ?? '');
-  return { pieces, letters, all: [...Array(tok.vocabSize).keys()], byCore, words, prefixes, decadeS, numbers };
+  const listOn = pieces.flatMap((p, t) => (/^\s*(,|and(?![\p{L}\p{N}]))/u.test(p) ? [t] : []));
+  const article = pieces.flatMap((p, t) => (/^\s?an$/.test(p) ? [t] : []));
+  let byPrefix: Map<string, [string, number][]> | undefined;
+  let spaceLed: Map<number, [string, number][]> | undefined;
+  if (counts) {
+    byPrefix = new Map();
+    spaceLed = new Map();
+    const after = tok.encode('x').length;
+    for (const [w, n] of counts) {
+      const t = tok.encode(`x ${w}`)[after];
+      if (t !== undefined && t < textVocab && pieces[t].trim() === '') spaceLed.set(t, [...(spaceLed.get(t) ?? []), [w, n]]);
+    }
+    for (const [w, n] of counts)
+      for (let k = 1; k <= w.length; k++) byPrefix.set(w.slice(0, k), [...(byPrefix.get(w.slice(0, k)) ?? []), [w, n]]);
+  }
+  return {
+    pieces,
+    letters,
+    all: [...Array(tok.vocabSize).keys()],
+    byCore,
+    words,
+    prefixes,
+    decadeS,
+    listOn,
+    article,
+    numbers,
+    byPrefix,
+    spaceLed,
+  };
 }
 
 /**
@@ -100,10 +143,11 @@ function writing(g: GuardTables, lower: string, start: number, w: string, k: num
   const rest = w.slice(lower.length - start, k);
   const fresh = start === lower.length;
   const joins = !fresh && !ALNUM.test(rest[0]); // the theme goes on after a space or mark ("video| games")
-  const tokens = g.byCore.get(joins || fresh ? strip(rest) : rest) ?? [];
+  const core = joins || fresh ? strip(rest) : rest;
+  const tokens = (core ? g.byCore.get(core) : g.byCore.get(rest.trim())) ?? []; // marks alone ("sci|-|fi"): the tokens of just them
   return tokens.filter((t) => {
     const p = g.pieces[t];
-    if (k < w.length && !ALNUM.test(p[p.length - 1])) return false; // the word ends here: not this theme
+    if (k < w.length && !ALNUM.test(p[p.length - 1]) && p[p.length - 1] !== w[k - 1]) return false; // the word ends here: not this theme
     if (fresh) return leads(p) || lower === '' || !ALNUM.test(lower[lower.length - 1]);
     return joins ? leads(p) : !leads(p) && p.startsWith(rest);
   });
@@ -126,13 +170,34 @@ function eras(subject: Subject, ctx: FactContext): { known: boolean; years: Set<
  */
 export function factGuard(tok: Tokenizer, g: GuardTables, ctx: FactContext): Constraint<readonly number[]> {
   const { titleOpen, titleClose } = tok.special;
-  const refused = (text: string): Set<number> | 'decade' => {
+  const refused = (text: string): Set<number> | 'decade' | { only: number[] } => {
     const out = new Set<number>();
     const subject = subjectAtEnd(text, ctx);
     if (!subject) return out;
     const lower = text.toLowerCase();
     const holdsTheme = (w: string) => holds({ kind: 'theme', value: w }, subject, ctx);
     const trueThemes = g.words.filter(holdsTheme);
+    const falseRuns = new Set(g.words.filter((w) => !holdsTheme(w)).map(firstRun));
+    /** Whether false themes' first words make half the occurrences of some counted words, or more. */
+    const mostlyFalse = (words: readonly [string, number][]) => {
+      let all = 0;
+      let bad = 0;
+      for (const [w, n] of words) {
+        all += n;
+        if (falseRuns.has(w)) bad += n;
+      }
+      return bad >= all / 2;
+    };
+    const shares = new Map<string, boolean>();
+    /** Whether the counted words beginning with `p` are mostly false themes (no counts: always). */
+    const mostlyFalseFrom = (p: string) => {
+      if (!g.byPrefix) return true;
+      let r = shares.get(p);
+      if (r === undefined) shares.set(p, (r = mostlyFalse(g.byPrefix.get(p) ?? [])));
+      return r;
+    };
+    // a token of spaces alone that mostly leads false themes' words is refused like their first letters
+    for (const [t, words] of g.spaceLed ?? []) if (mostlyFalse(words)) out.add(t);
     for (let start = Math.max(0, lower.length - GUARD_CHARS); start <= lower.length; start++) {
       const fresh = start === lower.length;
       if (!fresh && (!ALNUM.test(lower[start]) || (start > 0 && ALNUM.test(lower[start - 1])))) continue; // not a word start
@@ -141,19 +206,41 @@ export function factGuard(tok: Tokenizer, g: GuardTables, ctx: FactContext): Con
         if (holdsTheme(w)) continue;
         for (let k = begun + 1; k <= w.length; k++) {
           // a false theme, or a word only false themes begin with (refused at its start, not left half-written)
-          if (k < w.length && (FUNCTION_WORDS.has(w.slice(0, k)) || trueThemes.some((t) => t.startsWith(w.slice(0, k))))) continue;
+          const p = w.slice(0, k);
+          if (
+            k < w.length &&
+            (FUNCTION_WORDS.has(p) || trueThemes.some((t) => t.startsWith(p)) || (k <= firstRun(w).length && !mostlyFalseFrom(p)))
+          )
+            continue;
           for (const t of writing(g, lower, start, w, k)) out.add(t);
         }
       }
     }
-    // a word begun on a true theme may go on only along a true theme (or end): no "c|orror"
+    // without counts, a word begun on a true theme may go on only along a true theme (or end): no "c|orror"
     const partial = /(?:^|[^\p{L}\p{N}])([\p{L}]+)$/u.exec(lower)?.[1];
-    if (partial && !FUNCTION_WORDS.has(partial) && trueThemes.some((t) => t.startsWith(partial)))
+    if (!g.byPrefix && partial && !FUNCTION_WORDS.has(partial) && trueThemes.some((t) => t.startsWith(partial)))
       g.pieces.forEach((p, t) => {
         if (!ALNUM.test(p[0] ?? ' ')) return; // ends the word
         const word = partial + g.letters[t];
         if (!FUNCTION_WORDS.has(word) && !trueThemes.some((w) => w.startsWith(word))) out.add(t);
       });
+    // a list of themes goes on, and "an" comes, only where a true theme the sentence has not stated can follow
+    const sentence = lower.slice(lower.search(/[^.;!?]*$/));
+    const unstated = trueThemes.filter((w) => !sentence.includes(w));
+    if (unstated.length === 0 && trueThemes.some((w) => sentence.endsWith(w))) for (const t of g.listOn) out.add(t);
+    if (!unstated.some((w) => /^[aeiou]/.test(w))) for (const t of g.article) out.add(t);
+    // after a true theme and "and" or ",", the list's next word is one of them ("a comedy and |adventure")
+    const next = /(?:,|\band)\s*(\p{L}*)$/u.exec(lower);
+    if (next && trueThemes.some((w) => lower.slice(0, next.index).trimEnd().endsWith(w))) {
+      const begun = next[1];
+      const start = lower.length - begun.length;
+      const only = new Set<number>();
+      for (const w of unstated.filter((u) => u.startsWith(begun))) {
+        for (let k = begun.length + 1; k <= w.length; k++) for (const t of writing(g, lower, start, w, k)) only.add(t);
+        if (!begun) for (const [t, words] of g.spaceLed ?? []) if (words.some(([x]) => x === firstRun(w))) only.add(t);
+      }
+      if (only.size) return { only: [...only] };
+    }
     const { known, years, decades } = eras(subject, ctx);
     if (!known) return out; // no year in the metadata of these items: digits are left free
     const tail = /(^|[^\p{L}\p{N}])(\d*)$/u.exec(lower); // the digit run a token may go on (none after a letter)
@@ -183,6 +270,7 @@ export function factGuard(tok: Tokenizer, g: GuardTables, ctx: FactContext): Con
       if (depth > 0) return undefined;
       const r = refused(unmarkTitles(tok.decode([...ids])));
       if (r === 'decade') return g.decadeS.length ? g.decadeS : undefined;
+      if (!(r instanceof Set)) return r.only;
       return r.size ? g.all.filter((t) => !r.has(t)) : undefined;
     },
     next: (ids, t) => [...ids, t],

@@ -189,7 +189,7 @@ test("the defaults are the stages' long-standing values", () => {
     sample: 200,
     aspectStudy: 0,
     decoding: 'grounded',
-    factGuard: false,
+    factGuard: true,
     judgeModel: 'gpt-4o-mini',
     llmModel: 'gpt-4o-mini',
     engine: 'ours',

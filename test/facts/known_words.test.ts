@@ -1,0 +1,142 @@
+// Known-word decoding and the guard's word counts: prose() keeps the training explanations' words
+// and marks with the cited titles cut out; random decoding under knownWords writes no word and no
+// bound mark the prose lacks (without it, it does), is free inside title spans and for item tokens;
+// with counts the guard leaves "s" of "sits" free where sci-fi is false but refuses "com" of a false
+// comedy, a list after a true theme goes on only with true themes not yet stated (and not at all
+// when none is left), "an" needs a true theme with a vowel, and a space token leading mostly false
+// themes is refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/engine/rng.js';
+import type { FactContext, ItemFacts } from '../../src/facts/fact_check.js';
+import { factGuard, guardTables } from '../../src/facts/fact_guard.js';
+import { knownWords, prose, wordTables } from '../../src/facts/known_words.js';
+import { trainTokenizer } from '../../src/lm/tokenizer/tokenizer.js';
+
+const titles = ['', 'Heat (1995)', 'Up (2009)', 'Alien (1979)'];
+const facts: ItemFacts[] = [
+  { themes: ['Drama', 'Crime'], year: 1995 },
+  { themes: ['Animation', 'Comedy'], year: 2009 },
+  { themes: ['Horror', 'Sci-Fi'], year: 1979 },
+];
+const vocabulary = ['Drama', 'Crime', 'Animation', 'Comedy', 'Horror', 'Sci-Fi'];
+const ctx: FactContext = { catalogue: { titles }, facts: (id) => facts[id - 1], vocabulary, history: [2, 3], item: 1 };
+const trained = [
+  { text: 'Yes. Heat (1995), a drama and crime title from the 1990s; it sits apart, so it shares little.', titles: ['Heat (1995)'] },
+  {
+    text: "No. Up (2009) is an animation and comedy title; the user's history sits close to Alien (1979).",
+    titles: ['Up (2009)', 'Alien (1979)'],
+  },
+  { text: 'Yes. Alien (1979) is a horror and sci-fi title, so it sits with them; it shares horror.', titles: ['Alien (1979)'] },
+];
+const p = prose(trained);
+const tok = trainTokenizer({
+  texts: [
+    ...trained.map((t) => t.text),
+    'Zebra-like quirks, odd * marks and Bananas (1971) come from elsewhere: comlike sci-bor.',
+    'a comedy title sits, a coming sort, the sits',
+  ],
+  vocabSize: 600,
+});
+
+test('prose: the words (counted) and marks of the texts, titles cut out; "-" and "\'" only follow letters', () => {
+  assert.equal(p.words.get('sits'), 3);
+  assert.equal(p.words.get('heat'), undefined, 'a cited title is cut out');
+  assert.equal(p.words.get('alien'), undefined);
+  assert.ok(p.words.has('sci') && p.words.has('fi') && p.words.has('s'));
+  assert.ok(p.marks.has('-') && p.marks.has("'") && p.marks.has(',') && !p.marks.has('('), [...p.marks].join(''));
+  assert.ok(p.bound.has('-') && p.bound.has("'"), 'inside words only');
+  assert.ok(!p.bound.has(',') && !p.bound.has('.'), 'these follow a cut title too');
+});
+
+const tables = wordTables(tok, p, tok.vocabSize);
+const words = knownWords(tok, tables);
+const walk = (ids: readonly number[]) => ids.reduce((s, t) => words.next(s, t), words.start());
+
+test('random decoding under knownWords writes only prose words and marks; without it, it does not', () => {
+  const rng = new Rng(3);
+  const bad = (text: string) => {
+    const body = text.toLowerCase();
+    return (
+      [...body.matchAll(/\p{L}+/gu)].slice(0, -1).some((m) => !p.words.has(m[0])) ||
+      /[^\p{L}\p{N}\s.,;:'-]|(^|[^\p{L}\p{N}])[-']/u.test(body)
+    );
+  };
+  const sample = (guarded: boolean) =>
+    Array.from({ length: 200 }, () => {
+      let s = words.start();
+      const ids: number[] = [];
+      for (let n = 0; n < 12; n++) {
+        const al = (guarded ? words.allowed(s) : undefined) ?? [...Array(tok.vocabSize).keys()].slice(9);
+        const t = al[rng.int(al.length)];
+        if (t < 9) break; // a special token ends the text
+        ids.push(t);
+        s = words.next(s, t);
+      }
+      return tok.decode(ids);
+    });
+  assert.ok(sample(false).filter(bad).length > 100, 'unguarded random text has unknown words or marks');
+  const guarded = sample(true);
+  assert.deepEqual(guarded.filter(bad), [], guarded.find(bad));
+});
+
+test('knownWords: a run ends only as a word; spans and item tokens are free', () => {
+  const dra = tok.encode('it sits a dra');
+  const al = words.allowed(walk(dra))!;
+  assert.ok(!al.includes(tok.encode(' ')[0]), '"dra" is no word: it cannot end');
+  assert.ok(
+    al.some((t) => tok.decode([t]).startsWith('m')),
+    'it may go on to "drama"',
+  );
+  assert.equal(words.allowed(walk([...tok.encode('it sits'), tok.special.titleOpen])), undefined);
+  const more = tok.withTokens(tok.vocabSize, ['<i1>', '<i2>']);
+  const w2 = knownWords(more, wordTables(more, p, tok.vocabSize));
+  const a2 = w2.allowed(tok.encode('it sits a dra').reduce((s, t) => w2.next(s, t), w2.start()))!;
+  assert.ok(a2.includes(tok.vocabSize) && a2.includes(tok.vocabSize + 1), 'item tokens are never refused');
+});
+
+const counted = guardTables(tok, vocabulary, tok.vocabSize, p.words);
+const uncounted = guardTables(tok, vocabulary, tok.vocabSize);
+/** Whether the guard lets `piece` follow `text` (every token of it, as the tokenizer encodes text + piece). */
+const mayWrite = (g: ReturnType<typeof guardTables>, text: string, piece: string, c: FactContext = ctx) => {
+  const guard = factGuard(tok, g, c);
+  const a = tok.encode(text);
+  const b = tok.encode(text + piece);
+  assert.deepEqual(b.slice(0, a.length), a, `"${text}" + "${piece}" must encode as its parts`);
+  let s = a.reduce((x, t) => guard.next(x, t), guard.start());
+  for (const t of b.slice(a.length)) {
+    const al = guard.allowed(s);
+    if (al && !al.includes(t)) return false;
+    s = guard.next(s, t);
+  }
+  return true;
+};
+
+test('with counts, a word is refused where mostly false themes begin so, and kept where other words do', () => {
+  const ofUp: FactContext = { ...ctx, item: 2, history: [] }; // Up: animation, comedy; sci-fi and crime are false
+  assert.ok(mayWrite(counted, 'Up (2009) is a title; it', ' s'), '"s" mostly begins "sits", "so", "shares"');
+  assert.ok(!mayWrite(uncounted, 'Up (2009) is a title; it', ' s'), 'without counts a false theme refuses its first letter');
+  assert.ok(!mayWrite(counted, 'Heat (1995) is a', ' com'), 'comedy is false of Heat, and "com" mostly begins it');
+  assert.ok(!mayWrite(counted, 'Up (2009) is a', ' sci'), 'sci-fi is false of Up');
+  assert.ok(mayWrite(counted, 'Up (2009) is an', ' animation', ofUp));
+});
+
+test('a list of themes goes on only with a true theme the sentence has not stated; "an" needs one with a vowel', () => {
+  assert.ok(mayWrite(counted, 'Heat (1995) is a drama and', ' crime'));
+  assert.ok(!mayWrite(counted, 'Heat (1995) is a drama and', ' title'), 'after "and" the list must name a theme');
+  assert.ok(!mayWrite(counted, 'Heat (1995) is a drama and', ' drama'), 'not one already stated');
+  assert.ok(!mayWrite(counted, 'Heat (1995) is a drama and crime', ' and'), 'no true theme left: the list ends');
+  assert.ok(!mayWrite(counted, 'Heat (1995) is a drama and crime', ','));
+  assert.ok(mayWrite(counted, 'Heat (1995) is a drama and crime', ' title'));
+  assert.ok(mayWrite(counted, 'Heat (1995) is a drama', ' and'), 'crime is left');
+  assert.ok(!mayWrite(counted, 'Heat (1995) is', ' an'), 'drama and crime begin with no vowel');
+  assert.ok(mayWrite(counted, 'Up (2009) is', ' an'), 'animation does');
+});
+
+test('a token of spaces alone is refused where the words it leads are mostly false themes', () => {
+  const space = tok.encode('a ').at(-1)!;
+  assert.equal(tok.decode([space]).trim(), '', 'the toy tokenizer has a space token');
+  const leads = (w: string) => ({ ...counted, spaceLed: new Map([[space, [[w, 5] as [string, number]]]]) });
+  assert.ok(!mayWrite(leads('horror'), 'Heat (1995) is a drama', ' '), 'horror is false of Heat');
+  assert.ok(mayWrite(leads('crime'), 'Heat (1995) is a drama', ' '), 'crime is true');
+});
