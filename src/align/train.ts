@@ -30,6 +30,7 @@ import { vocabularyTables } from './specials.js';
 export interface AlignMetrics {
   mode: string;
   samples: Record<string, number>; // training samples per task
+  too_long: number; // training samples skipped: longer than the model's context
   tokens: number; // tokens per epoch (prompt + response)
   steps: number;
   seconds: number;
@@ -73,18 +74,25 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   const file = taskFile(cfg.tasks, 'train', cfg.mode);
   const dropped = new Set(cfg.dropTasks);
   // dropped after the cap, so the other tasks keep exactly the samples of a run that drops none
-  const records = capPerTask(readTaskRecords(file), cfg.perTask, cfg.seed).filter((r) => !dropped.has(r.task));
-  if (records.length === 0) throw new UserError(`--drop-tasks ${cfg.dropTasks.join(',')} leaves no training samples in ${file}`);
-  const needsVectors = records.some((r) => r.soft.length > 0);
+  const capped = capPerTask(readTaskRecords(file), cfg.perTask, cfg.seed).filter((r) => !dropped.has(r.task));
+  if (capped.length === 0) throw new UserError(`--drop-tasks ${cfg.dropTasks.join(',')} leaves no training samples in ${file}`);
+  const needsVectors = capped.some((r) => r.soft.length > 0);
   const rec = needsVectors ? (recSource(cfg, true) ?? tasksSources(cfg.tasks).rec) : undefined;
   const s = cfg.init ? await startFrom(cfg.init, cfg.baseModel) : await Surrogate.base(cfg.baseModel);
   const vectors = rec ? new SoftVectors(await openRecommender(rec)) : undefined;
-  vectors?.prepare(records.flatMap((r) => r.soft));
+  vectors?.prepare(capped.flatMap((r) => r.soft));
   const spans =
     cfg.titleSpans || cfg.itemTokens
       ? { ...titleSpansOf(cfg.tasks), ...(cfg.itemTokens ? { itemFirst: s.model.cfg.vocab_size, rankMask: cfg.rankMask } : {}) }
       : undefined;
-  const rendered = records.map((r) => trainingExample(r, s.tok, vectors, file, spans));
+  // a sample longer than the model's context (long titles, a small vocabulary) is skipped and counted
+  const maxLen = s.model.cfg.max_position_embeddings;
+  const all = capped.map((r) => trainingExample(r, s.tok, vectors, file, spans));
+  const records = capped.filter((_, i) => all[i].ids.length <= maxLen);
+  const rendered = all.filter((e) => e.ids.length <= maxLen);
+  if (records.length === 0) throw new UserError(`${file}: every training sample is longer than the model's ${maxLen} positions`);
+  if (records.length < capped.length && !cfg.quiet)
+    console.error(`align: ${capped.length - records.length} sample(s) of ${file} longer than the model's ${maxLen} positions: skipped`);
   const examples: LmExample[] =
     cfg.distill > 0
       ? withTeachers(records, rendered, vectors!, s.model.cfg.vocab_size, cfg.distillTemperature, cfg.distillUsers)
@@ -195,6 +203,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   const metrics: AlignMetrics = {
     mode: cfg.mode,
     samples,
+    too_long: capped.length - records.length,
     tokens,
     steps: result.steps,
     seconds: result.seconds,

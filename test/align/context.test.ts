@@ -1,0 +1,62 @@
+// Training samples longer than the model's context (long titles under a small vocabulary, e.g. the
+// quick profile on Amazon Video Games): align skips them and counts them in metrics.json
+// (too_long), training on the rest; when every sample is too long it is a one-line error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { align } from '../../src/align/train.js';
+import { UserError } from '../../src/engine/errors.js';
+import type { TaskRecord } from '../../src/tasks/forms.js';
+import { tinyAlign, tinyRun } from '../serve/fixture.js';
+
+const run = await tinyRun();
+const tmp = mkdtempSync(join(tmpdir(), 'context-'));
+const trainFile = (tasks: string) => join(tasks, 'train.H.jsonl');
+const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n');
+
+/** A copy of the tiny run's tasks whose H training file is `edit` of its records. */
+function tasksWith(name: string, edit: (rs: TaskRecord[]) => TaskRecord[]): string {
+  const tasks = join(tmp, name);
+  cpSync(join(run, 'tasks'), tasks, { recursive: true });
+  const rs = lines(trainFile(tasks)).map((l) => JSON.parse(l) as TaskRecord);
+  writeFileSync(
+    trainFile(tasks),
+    edit(rs)
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
+  return tasks;
+}
+/** A text-only record (task 5) whose prompt runs far past 512 tokens. */
+const long = (rs: TaskRecord[]): TaskRecord => {
+  const r = rs.find((x) => x.soft.length === 0)!;
+  return { ...r, id: `${r.id}-long`, prompt: Array.from({ length: 400 }, () => r.prompt).join(' ') };
+};
+
+test('align skips samples longer than the context and counts them; the rest train as before', async () => {
+  const plain = tasksWith('plain', (rs) => rs);
+  const longer = tasksWith('longer', (rs) => [...rs, long(rs)]);
+  const metrics = async (tasks: string, out: string) => {
+    await align(tinyAlign(run, join(tmp, out), { tasks, perTask: 0, maxSteps: 1 }));
+    return JSON.parse(readFileSync(join(tmp, out, 'metrics.json'), 'utf8')) as { samples: Record<string, number>; too_long: number };
+  };
+  const a = await metrics(plain, 'a');
+  const b = await metrics(longer, 'b');
+  assert.equal(a.too_long, 0);
+  assert.equal(b.too_long, 1);
+  assert.deepEqual(b.samples, a.samples, 'the long sample is not trained on');
+  assert.ok(readFileSync(join(tmp, 'a', 'model.safetensors')).equals(readFileSync(join(tmp, 'b', 'model.safetensors'))));
+});
+
+test('align with every sample too long is a one-line error', async () => {
+  const only = tasksWith('only', (rs) => [long(rs)]);
+  await assert.rejects(
+    align(tinyAlign(run, join(tmp, 'c'), { tasks: only, perTask: 0, maxSteps: 1 })),
+    (e: Error) =>
+      e instanceof UserError &&
+      /every training sample is longer than the model's 512 positions/.test(e.message) &&
+      !e.message.includes('\n'),
+  );
+});
