@@ -11,7 +11,10 @@
 // true theme begins so; without counts a word begun on a true theme may only go on along one
 // ("c|orror"; with counts, known_words.ts keeps words whole). Digits outside parentheses must spell
 // a year or decade the subject has, four at most, and four digits that are its decade but not its
-// year go on to their "s"; without any year in the metadata, digits are free. Guarded themes are
+// year go on to their "s"; without any year in the metadata, digits are free. How texts list
+// themes is held too: after a true theme and "and" or ",", only a true theme the sentence has not
+// stated may follow (the list ends where none is left); after the candidate and "a" or "an", only
+// such a theme or "title"; "an" only where such a theme begins with a vowel. Guarded themes are
 // the data set's themes of at most GUARD_WORDS words and GUARD_CHARS characters (the ones texts
 // state as words, not Amazon's feature sentences).
 import type { Constraint } from '../lm/decode/constraint.js';
@@ -20,6 +23,8 @@ import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import { holds, subjectAtEnd, type FactContext, type Subject } from './fact_check.js';
 
 export const GUARD_WORDS = 3;
+/** What a text calls the candidate when it states no theme of it ("a title", targets.ts kindOf). */
+const KIND_WORD = 'title';
 export const GUARD_CHARS = 30;
 /** English words a text needs, never refused for beginning a theme ("a" for "action", "an" for "animation"). */
 const FUNCTION_WORDS = new Set([
@@ -229,17 +234,27 @@ export function factGuard(tok: Tokenizer, g: GuardTables, ctx: FactContext): Con
     const unstated = trueThemes.filter((w) => !sentence.includes(w));
     if (unstated.length === 0 && trueThemes.some((w) => sentence.endsWith(w))) for (const t of g.listOn) out.add(t);
     if (!unstated.some((w) => /^[aeiou]/.test(w))) for (const t of g.article) out.add(t);
+    /** The tokens that write, from the word begun at the end of the text, one of `words` (space tokens leading one included). */
+    const writingOne = (words: readonly string[], begun: string): number[] => {
+      const start = lower.length - begun.length;
+      const only = new Set<number>();
+      for (const w of words.filter((u) => u.startsWith(begun))) {
+        for (let k = begun.length + 1; k <= w.length; k++) for (const t of writing(g, lower, start, w, k)) only.add(t);
+        if (!begun) for (const [t, led] of g.spaceLed ?? []) if (led.some(([x]) => x === firstRun(w))) only.add(t);
+      }
+      return [...only];
+    };
     // after a true theme and "and" or ",", the list's next word is one of them ("a comedy and |adventure")
     const next = /(?:,|\band)\s*(\p{L}*)$/u.exec(lower);
     if (next && trueThemes.some((w) => lower.slice(0, next.index).trimEnd().endsWith(w))) {
-      const begun = next[1];
-      const start = lower.length - begun.length;
-      const only = new Set<number>();
-      for (const w of unstated.filter((u) => u.startsWith(begun))) {
-        for (let k = begun.length + 1; k <= w.length; k++) for (const t of writing(g, lower, start, w, k)) only.add(t);
-        if (!begun) for (const [t, words] of g.spaceLed ?? []) if (words.some(([x]) => x === firstRun(w))) only.add(t);
-      }
-      if (only.size) return { only: [...only] };
+      const only = writingOne(unstated, next[1]);
+      if (only.length) return { only };
+    }
+    // what the candidate is, after "a" or "an": its kind (a true theme) or plainly "title" ("Heat (1995), a |crime …")
+    const kind = /\ban?(?:\s+(\p{L}*))?$/u.exec(lower);
+    if (kind && subject.kind === 'item' && subject.item === ctx.item) {
+      const only = writingOne([...unstated, KIND_WORD], kind[1] ?? '');
+      if (only.length) return { only };
     }
     const { known, years, decades } = eras(subject, ctx);
     if (!known) return out; // no year in the metadata of these items: digits are left free

@@ -69,7 +69,7 @@ const mayWrite = (text: string, piece: string) => {
 /**
  * Random texts from a sentence opening: claim words appended one by one ("drama", ", 1990s", …) as
  * the tokenizer encodes them; under the guard a refused token is replaced by a random allowed one
- * among claim-prone tokens, and the word given up.
+ * among claim-prone tokens (any allowed one where none of those is), and the word given up.
  */
 function randomTexts(guarded: boolean, n: number): string[] {
   const rng = new Rng(5);
@@ -85,7 +85,9 @@ function randomTexts(guarded: boolean, n: number): string[] {
       const out = [...before];
       for (const t of after.slice(before.length)) {
         const al = guarded ? guard.allowed(s) : undefined;
-        const pick = al && !al.includes(t) ? pool.filter((p) => al.includes(p))[rng.int(pool.filter((p) => al.includes(p)).length)] : t;
+        const prone = al ? pool.filter((p) => al.includes(p)) : [];
+        const options = prone.length ? prone : (al ?? []); // the guard may allow only a few words here (a list goes on with a true theme)
+        const pick = al && !al.includes(t) ? options[rng.int(options.length)] : t;
         out.push(pick);
         s = guard.next(s, pick);
         if (pick !== t) break;

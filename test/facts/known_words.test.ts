@@ -3,8 +3,8 @@
 // bound mark the prose lacks (without it, it does), is free inside title spans and for item tokens;
 // with counts the guard leaves "s" of "sits" free where sci-fi is false but refuses "com" of a false
 // comedy, a list after a true theme goes on only with true themes not yet stated (and not at all
-// when none is left), "an" needs a true theme with a vowel, and a space token leading mostly false
-// themes is refused.
+// when none is left), "an" needs a true theme with a vowel, "a" after the candidate goes on with a
+// true theme or "title", and a space token leading mostly false themes is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.js';
@@ -131,6 +131,14 @@ test('a list of themes goes on only with a true theme the sentence has not state
   assert.ok(mayWrite(counted, 'Heat (1995) is a drama', ' and'), 'crime is left');
   assert.ok(!mayWrite(counted, 'Heat (1995) is', ' an'), 'drama and crime begin with no vowel');
   assert.ok(mayWrite(counted, 'Up (2009) is', ' an'), 'animation does');
+});
+
+test('after "a" the candidate is one of its true themes or plainly a title; other items are not held so', () => {
+  assert.ok(mayWrite(counted, 'Heat (1995) is a', ' drama'));
+  assert.ok(mayWrite(counted, 'Heat (1995), a', ' title'));
+  assert.ok(!mayWrite(counted, 'Heat (1995) is a', ' sits'), 'Heat is the candidate');
+  assert.ok(!mayWrite(counted, 'Heat (1995) is a drama and', ' sits'));
+  assert.ok(mayWrite(counted, 'Up (2009) is a', ' sits'), 'Up is a history item: only its false themes are refused');
 });
 
 test('a token of spaces alone is refused where the words it leads are mostly false themes', () => {
