@@ -4,7 +4,7 @@
 // with the fact guard no token may complete a theme or era the metadata contradicts),
 // or the template-only baseline that never consults f (a coin-flip decision, two random shown
 // items, the candidate's themes), the reference point of the distinction experiments.
-import { explanationConstraint, promptExample, type TitleSpans } from '../align/examples.js';
+import { citableItems, explanationConstraint, promptExample, type TitleSpans } from '../align/examples.js';
 import type { Surrogate } from '../align/model.js';
 import type { TextEngine } from '../lm/decode/text_engine.js';
 import type { Item } from '../data/process.js';
@@ -16,7 +16,7 @@ import { pairKey } from './cases.js';
 import { aspectSuffix } from '../facts/aspects.js';
 import { themes } from '../facts/targets.js';
 import { factGuard, guardTables, type GuardTables } from '../facts/fact_guard.js';
-import { knownWords, wordTables, type Prose, type WordTables } from '../facts/known_words.js';
+import { knownWords, prose, wordTables, type Prose, type WordTables } from '../facts/known_words.js';
 import type { Catalogue } from '../facts/cite.js';
 import { bothConstraints, type Constraint } from '../lm/decode/constraint.js';
 import { factContext, type Metadata } from './evaluate.js';
@@ -36,6 +36,15 @@ export interface LmExplainerOptions {
 }
 
 export const LM_EXPLAINER_DEFAULTS: LmExplainerOptions = { maxNewTokens: 120, batchSize: 16 };
+
+/** What the fact guard keeps texts to: the prose of task-7 training records (the titles each may cite cut out). */
+export function guardProse(records: readonly TaskRecord[], titles: readonly string[], maxHistory: number): Prose {
+  return prose(
+    records
+      .filter((r) => r.task === 7)
+      .map((r) => ({ text: r.response, titles: [...citableItems(r, maxHistory).keys()].map((i) => titles[i]) })),
+  );
+}
 
 /** Each case's task-7 record (by pair key) among `records`; a case without one is a DataError naming `source`. */
 export function caseRecords(records: readonly TaskRecord[], source: string): (c: ExplainCase) => TaskRecord {

@@ -32,10 +32,8 @@ import { pairRecords, readPairs } from './pairs.js';
 import { distinguish, textFeatures, type DistinctionResult } from './distinction.js';
 import { itemFacts } from '../facts/fact_check.js';
 import { lexicon } from '../facts/lexicon.js';
-import { prose } from '../facts/known_words.js';
-import { citableItems } from '../align/examples.js';
 import { scoreExplanations, type ExplanationMetrics, type ExplanationRow, type Metadata } from './evaluate.js';
-import { lmExplainer, LM_EXPLAINER_DEFAULTS, templateExplainer, type Explainer } from './explainers.js';
+import { guardProse, lmExplainer, LM_EXPLAINER_DEFAULTS, templateExplainer, type Explainer } from './explainers.js';
 import type { TextEngine } from '../lm/decode/text_engine.js';
 import { LlmJudge } from './judge/llm.js';
 import { BASELINE_EXPLAINERS, type ExplainConfig } from './config.js';
@@ -129,14 +127,12 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const keyOf = (name: string, source: string) => keptKey({ name, ...settings }, source);
   const engines = new TextEngines(cfg.engine);
   /** With the fact guard: the prose of the training explanations (the titles they cite cut out), the words a guarded text keeps to. */
-  const guardProse = cfg.factGuard
-    ? prose(trainedRecords.map((r) => ({ text: r.response, titles: [...citableItems(r, src.maxHistory).keys()].map((i) => titles[i]) })))
-    : undefined;
+  const guarded = cfg.factGuard ? guardProse(trainedRecords, titles, src.maxHistory) : undefined;
   const lmOpts = (aspect?: string, free = !grounded, itemFirst?: number, engine?: TextEngine) => ({
     ...LM_EXPLAINER_DEFAULTS,
     aspect,
     spans: free ? undefined : { titles, maxHistory: src.maxHistory, itemFirst },
-    facts: free || !guardProse ? undefined : { catalogue, metadata, prose: guardProse },
+    facts: free || !guarded ? undefined : { catalogue, metadata, prose: guarded },
     engine,
   });
   type Made = { e: Explainer; dispose?: () => void; asking?: (aspect: string) => Explainer; free?: Explainer };
@@ -187,7 +183,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     aspects: {},
     aspectStudy: {},
     ...(freeToo ? { free: { explanations: {} } } : {}),
-    ...(guardProse ? { factGuard: true } : {}),
+    ...(guarded ? { factGuard: true } : {}),
     notes: {},
     errors: [],
   };

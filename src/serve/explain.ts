@@ -85,6 +85,7 @@ export async function explain(svc: Service, req: ExplainRequest, signal: AbortSi
           ...LM_EXPLAINER_DEFAULTS,
           aspect: req.aspect,
           spans: { titles: svc.titles, maxHistory: svc.maxHistory, itemFirst: lm.surrogate.itemFirst },
+          facts: svc.prose && { catalogue: svc.catalogue, metadata: svc.metadata, prose: svc.prose },
         })
       : templateExplainer(svc.titles, svc.ds.items, TEMPLATE_SEED);
     const t0 = performance.now();

@@ -1,8 +1,9 @@
 // What the service answers from, loaded once at start from a run folder: the data set (titles,
-// metadata facts), f, the templates and history length the tasks were built with, and every
-// language model there is — the unaligned base LM and RecExplainer-B/-I/-H — each with its
-// catalogue grounding (tasks 1 and 2). Model calls go through per-request views (`view`) so no
-// per-history cache grows while the service runs.
+// metadata facts), the prose the fact guard keeps explanations to (as explain decodes them by
+// default), f, the templates and history length the tasks were built with, and every language
+// model there is — the unaligned base LM and RecExplainer-B/-I/-H — each with its catalogue
+// grounding (tasks 1 and 2). Model calls go through per-request views (`view`) so no per-history
+// cache grows while the service runs.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Surrogate } from '../align/model.js';
@@ -12,13 +13,15 @@ import { titleKey, titlesById } from '../data/text_forms.js';
 import { initEngine } from '../engine/backend.js';
 import { grounding, type Grounding } from '../eval/grounding.js';
 import type { Metadata } from '../explain/evaluate.js';
+import { guardProse } from '../explain/explainers.js';
+import type { Prose } from '../facts/known_words.js';
 import type { Catalogue } from '../facts/cite.js';
 import { itemFacts } from '../facts/fact_check.js';
 import type { Recommender } from '../rec/recommender.js';
 import { openRecommender } from '../rec/open.js';
 import type { RecSource } from '../rec/source.js';
 import type { Form } from '../tasks/forms.js';
-import { tasksSources } from '../tasks/records.js';
+import { readTaskRecords, taskFile, tasksSources } from '../tasks/records.js';
 import { loadTemplates, type Templates } from '../tasks/templates.js';
 
 export type LmName = 'base-lm' | 'recexplainer-b' | 'recexplainer-i' | 'recexplainer-h' | 'recexplainer-i+items' | 'recexplainer-h+items';
@@ -42,6 +45,7 @@ export interface Service {
   catalogue: Catalogue;
   byKey: Map<string, number>; // titleKey → lowest item id with that title
   metadata: Metadata;
+  prose: Prose | undefined; // the fact guard's prose (the tasks' training explanations), as explain decodes by default; none without them
   rec: Recommender;
   maxHistory: number; // history items a prompt shows (the tasks' --max-history)
   posTop: number; // f says yes to an item in its top posTop share of the unseen items
@@ -72,6 +76,8 @@ export async function loadService(run: string, say: (line: string) => void = () 
   const byKey = new Map<string, number>();
   titles.forEach((t, id) => id > 0 && !byKey.has(titleKey(t)) && byKey.set(titleKey(t), id));
   const facts = ds.items.map(itemFacts);
+  const trainI = taskFile(tasks, 'train', 'I');
+  const prose = existsSync(trainI) ? guardProse(readTaskRecords(trainI), titles, src.maxHistory) : undefined;
   const tcfg = JSON.parse(readFileSync(join(tasks, 'config.json'), 'utf8')) as { templates?: unknown };
   const templates = loadTemplates(typeof tcfg.templates === 'string' && existsSync(tcfg.templates) ? tcfg.templates : undefined);
 
@@ -99,6 +105,7 @@ export async function loadService(run: string, say: (line: string) => void = () 
     catalogue: { titles },
     byKey,
     metadata: { of: (id) => facts[id - 1], vocabulary: [...new Set(facts.flatMap((f) => f.themes))] },
+    prose: prose?.words.size ? prose : undefined,
     rec,
     maxHistory: src.maxHistory,
     posTop: src.posTop,
