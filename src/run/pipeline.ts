@@ -56,6 +56,7 @@ export interface RunOutputs {
     rec: string;
     kd: string;
     tasks: string;
+    itemTasks: string; // the item-token row's training tasks: tasks-items/ with the profile's itemTasks, else tasks/
     base: string;
     lm: Record<string, string>; // B, I, H (and H-items)
     eval: string;
@@ -100,6 +101,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
     rec: join(o, 'rec'),
     kd: join(o, 'sasrec-kd'),
     tasks: join(o, 'tasks'),
+    itemTasks: p.itemTokens && p.itemTasks ? join(o, 'tasks-items') : join(o, 'tasks'),
     base: cfg.baseModel ?? join(o, 'base'),
     lm: Object.fromEntries(aligned.map((a) => [a.key, join(o, `lm-${a.key}`)])),
     eval: join(o, evalName),
@@ -114,8 +116,15 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
   const stagesFile = join(o, 'stages.json');
   const stages: Stages = readJson<Stages>(stagesFile) ?? {};
   const ownReference = cfg.ablate.length > 0 && (cfg.ablateSteps > 0 || cfg.ablateUsers > 0);
+  const ownItemTasks = dirs.itemTasks !== dirs.tasks;
   const steps =
-    7 + aligned.length + (llmAt ? 1 : 0) + 2 * cfg.ablate.length + (ownReference ? 1 : 0) + (ownReference && cfg.ablateSteps > 0 ? 1 : 0);
+    7 +
+    (ownItemTasks ? 1 : 0) +
+    aligned.length +
+    (llmAt ? 1 : 0) +
+    2 * cfg.ablate.length +
+    (ownReference ? 1 : 0) +
+    (ownReference && cfg.ablateSteps > 0 ? 1 : 0);
   const iclFailed: { eval?: string; explain?: string } = {}; // this call's icl-llm errors
   let n = 0;
   /** Says the stage's line; true when it is to be done. done: finished before (kept), or what the user gave instead. */
@@ -176,6 +185,25 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
         out: dirs.tasks,
       }),
   );
+  if (ownItemTasks)
+    await stage(
+      'tasks_items',
+      existsSync(join(dirs.itemTasks, 'counts.json')),
+      `the item-token row's training samples (${Object.entries(p.itemTasks!)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}; the same test samples)`,
+      () =>
+        buildTasks({
+          ...TASKS_DEFAULTS,
+          ...p.tasks,
+          ...p.itemTasks,
+          quiet: cfg.quiet,
+          seed: TASKS_DEFAULTS.seed + cfg.seed,
+          data: dirs.data,
+          rec: dirs.rec,
+          out: dirs.itemTasks,
+        }),
+    );
   const base = new RunFolder(dirs.base);
   await stage(
     'pretrain',
@@ -200,7 +228,7 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
         ...own,
         ...q,
         mode,
-        tasks: dirs.tasks,
+        tasks: own.itemTokens ? dirs.itemTasks : dirs.tasks,
         baseModel: dirs.base,
         out: lm.dir,
         resume: lm.resumable,
