@@ -1,7 +1,8 @@
 // Who writes explanations for the test cases: a language model (aligned or not) answering the
 // task-7 prompt of its form by greedy decoding (an aspect, when given, is appended to the prompt;
 // with title spans, each <title> span it opens can only name one of the case's citable items, and
-// with the fact guard no token may complete a theme or era the metadata contradicts),
+// with the fact guard no token may complete a theme or era the metadata contradicts, and the text
+// keeps to the training explanations' prose: guardProse),
 // or the template-only baseline that never consults f (a coin-flip decision, two random shown
 // items, the candidate's themes), the reference point of the distinction experiments.
 import { citableItems, explanationConstraint, promptExample, type TitleSpans } from '../align/examples.js';
