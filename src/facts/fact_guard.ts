@@ -23,9 +23,9 @@ import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import { holds, subjectAtEnd, type FactContext, type Subject } from './fact_check.js';
 
 export const GUARD_WORDS = 3;
+export const GUARD_CHARS = 30;
 /** What a text calls the candidate when it states no theme of it ("a title", targets.ts kindOf). */
 const KIND_WORD = 'title';
-export const GUARD_CHARS = 30;
 /** English words a text needs, never refused for beginning a theme ("a" for "action", "an" for "animation"). */
 const FUNCTION_WORDS = new Set([
   'a',

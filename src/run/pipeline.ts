@@ -33,7 +33,7 @@ import { TRAIN_REC_DEFAULTS } from '../rec/config.js';
 import { DISTILL_DEFAULTS } from '../rec/distill_config.js';
 import { distillRec } from '../rec/distill_train.js';
 import { trainRec } from '../rec/train.js';
-import { TASKS_DEFAULTS } from '../tasks/config.js';
+import { TASKS_DEFAULTS, type TasksConfig } from '../tasks/config.js';
 import { buildTasks } from '../tasks/build.js';
 import type { Form } from '../tasks/forms.js';
 import type { RunConfig } from './config.js';
@@ -170,39 +170,29 @@ export async function runPipeline(cfg: RunConfig, say: (line: string) => void): 
       resume: kd.resumable,
     }),
   );
-  await stage(
-    'tasks',
-    existsSync(join(dirs.tasks, 'counts.json')),
-    'alignment samples, tasks 1–7 × forms B, I, H, labelled by the SASRec',
-    () =>
+  /** A tasks stage: the profile's tasks, with `over` on top, into `out` (same seed: the same test samples). */
+  const tasksStage = (name: string, out: string, what: string, over: Partial<TasksConfig> = {}) =>
+    stage(name, existsSync(join(out, 'counts.json')), what, () =>
       buildTasks({
         ...TASKS_DEFAULTS,
         ...p.tasks,
+        ...over,
         quiet: cfg.quiet,
         seed: TASKS_DEFAULTS.seed + cfg.seed,
         data: dirs.data,
         rec: dirs.rec,
-        out: dirs.tasks,
+        out,
       }),
-  );
+    );
+  await tasksStage('tasks', dirs.tasks, 'alignment samples, tasks 1–7 × forms B, I, H, labelled by the SASRec');
   if (ownItemTasks)
-    await stage(
+    await tasksStage(
       'tasks_items',
-      existsSync(join(dirs.itemTasks, 'counts.json')),
+      dirs.itemTasks,
       `the item-token row's training samples (${Object.entries(p.itemTasks!)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}; the same test samples)`,
-      () =>
-        buildTasks({
-          ...TASKS_DEFAULTS,
-          ...p.tasks,
-          ...p.itemTasks,
-          quiet: cfg.quiet,
-          seed: TASKS_DEFAULTS.seed + cfg.seed,
-          data: dirs.data,
-          rec: dirs.rec,
-          out: dirs.itemTasks,
-        }),
+      p.itemTasks,
     );
   const base = new RunFolder(dirs.base);
   await stage(
