@@ -76,6 +76,10 @@ export const ALIGN_SPEC = {
     'with --item-tokens: train task-2 answers without restricting each item token to the candidates not yet named (as grounded decoding restricts it)',
     true,
   ),
+  itemTitle: flag(
+    "with --item-tokens: answer task 4's title questions in text, as before 2026-12-07, instead of by the item's token",
+    true,
+  ),
   titleSpans: flag('train explanations (task 7) without <title> spans around the titles they cite, nor their loss mask', true),
   init: maybe(
     text('<dir>'),

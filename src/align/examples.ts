@@ -5,8 +5,9 @@
 // history and the items the record names); training restricts the loss inside spans to what the
 // decoding constraint allows there, so both see the same allowed sets. With item tokens (E4SRec-style
 // output head), the titles a task 1, 2, 6 or 7 answer names are single item tokens instead (item id
-// i is token itemFirst + i − 1), and an explanation may use any text token or a citable item's; a
-// task-2 answer's items are each restricted to the candidates not yet named, as decoding restricts them.
+// i is token itemFirst + i − 1), as is a task-4 title answer with itemTitle; an explanation may use
+// any text token or a citable item's; a task-2 answer's items are each restricted to the candidates
+// not yet named, as decoding restricts them.
 import { DataError } from '../engine/errors.js';
 import { recentHistory, renderList } from '../data/text_forms.js';
 import { allowedAlong, countedConstraint, type Constraint } from '../lm/decode/constraint.js';
@@ -14,7 +15,7 @@ import { titleSpanConstraint } from '../lm/decode/title_spans.js';
 import { MAX_CITES, markTitles, promptIds, renderChat, responseIds, softTokenPositions } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import type { LmExample } from '../lm/train/train.js';
-import type { TaskRecord } from '../tasks/forms.js';
+import { isTitleRecord, type TaskRecord } from '../tasks/forms.js';
 import type { SoftVectors } from './soft.js';
 
 export type SoftSlot = { pos: number; kind: 'user' | 'item'; vector: Float32Array };
@@ -47,6 +48,7 @@ export interface TitleSpans {
   maxHistory: number;
   itemFirst?: number; // item tokens: item id i is token itemFirst + i − 1 (the text vocabulary's size)
   rankMask?: boolean; // item tokens: a task-2 answer's items restricted as decoding restricts them (rankingAllowed); default true
+  itemTitle?: boolean; // item tokens: a task-4 title question answered by the item's token; default false (text)
 }
 
 /** The tasks whose answers name items by item token in an item-token model. */
@@ -110,7 +112,8 @@ function rankingAllowed(ids: readonly number[], lossMask: ArrayLike<number>, ite
 /**
  * A training example: prompt + response + end token, loss on the last two; with spans, a task-7
  * answer cites in spans, masked as decoding masks them (item tokens: the titles of a task 1, 2, 6
- * or 7 answer become item tokens, unmasked but for task 2: rankingAllowed).
+ * or 7 answer, and with itemTitle of a task-4 title answer, become item tokens, unmasked but for
+ * task 2: rankingAllowed).
  */
 export function trainingExample(
   r: TaskRecord,
@@ -119,7 +122,7 @@ export function trainingExample(
   source: string,
   spans?: TitleSpans,
 ): LmExample {
-  const items = spans?.itemFirst !== undefined && ITEM_TASKS.has(r.task);
+  const items = spans?.itemFirst !== undefined && (ITEM_TASKS.has(r.task) || (spans.itemTitle === true && isTitleRecord(r)));
   if (!spans || (r.task !== 7 && !items)) {
     const { ids, lossMask } = renderChat(tok, r.prompt, r.response);
     return { ids, lossMask, soft: softSlots(ids, r, tok, vectors, source) };

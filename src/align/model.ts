@@ -58,6 +58,7 @@ export interface AlignMeta {
   steps: number;
   seconds: number;
   item_titles?: string[] | null; // item-token models: the title of item i at i − 1 (token V + i − 1)
+  item_title?: true; // item-token models whose task-4 title answers are item tokens; absent: text
   item_head?: 'untied'; // item-token models whose output rows come from their own projector (item_out_proj); absent: tied
   connector?: SoftConnector; // how projector outputs enter at <user>/<item>; absent (older folders): 'replace'
   imported?: { peft: string; job: string }; // import-adapter: the PEFT adapter folder and the export-job folder
@@ -178,6 +179,11 @@ export class Surrogate {
   get itemFirst(): number | undefined {
     const n = this.meta?.item_titles?.length;
     return n ? this.model.cfg.vocab_size - n : undefined;
+  }
+
+  /** Whether task 4's title answers are item tokens (align --item-tokens since --no-item-title came). */
+  get itemTitle(): boolean {
+    return this.itemFirst !== undefined && this.meta?.item_title === true;
   }
 
   /** How projector outputs enter the input at <user>/<item> positions. */

@@ -83,7 +83,10 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   vectors?.prepare(capped.flatMap((r) => r.soft));
   const spans =
     cfg.titleSpans || cfg.itemTokens
-      ? { ...titleSpansOf(cfg.tasks), ...(cfg.itemTokens ? { itemFirst: s.model.cfg.vocab_size, rankMask: cfg.rankMask } : {}) }
+      ? {
+          ...titleSpansOf(cfg.tasks),
+          ...(cfg.itemTokens ? { itemFirst: s.model.cfg.vocab_size, rankMask: cfg.rankMask, itemTitle: cfg.itemTitle } : {}),
+        }
       : undefined;
   // a sample longer than the model's context (long titles, a small vocabulary) is skipped and counted
   const maxLen = s.model.cfg.max_position_embeddings;
@@ -150,6 +153,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     titleSpans: cfg.titleSpans,
     itemTokens: cfg.itemTokens,
     ...(cfg.itemTokens ? { rankMask: cfg.rankMask } : {}), // item-token checkpoints from before the mask do not resume
+    ...(cfg.itemTokens && cfg.itemTitle ? { itemTitle: true } : {}), // absent when text, as before the flag
     ...(cfg.itemHead === 'untied' ? { itemHead: cfg.itemHead } : {}), // absent when tied, as dropTasks
     ...(cfg.distill > 0
       ? { distill: cfg.distill, distillTemperature: cfg.distillTemperature, ...(cfg.distillUsers ? { distillUsers: true } : {}) }
@@ -196,6 +200,7 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     seconds: result.seconds,
     item_titles: cfg.itemTokens ? spans!.titles.slice(1) : null,
     ...(cfg.itemHead === 'untied' ? { item_head: cfg.itemHead } : {}),
+    ...(cfg.itemTokens && cfg.itemTitle ? { item_title: true as const } : {}),
     connector: 'replace',
   });
   const log = trainLog.entries;

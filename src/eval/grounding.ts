@@ -2,7 +2,7 @@
 // can only give a valid answer — task 1 a title outside the shown history, task 4 any title, task 2
 // a permutation of the candidates, task 6 a list of distinct titles — on the ids training uses
 // (listAnswerIds: a list of titles as the model writes it, item tokens for an item-token model;
-// task 4 is always text).
+// task 4 too when the model answers it by item token, else text).
 import { listConstraint, type Constraint } from '../lm/decode/constraint.js';
 import { TokenTrie } from '../lm/decode/trie.js';
 import { responseIds } from '../lm/tokenizer/chat.js';
@@ -16,6 +16,7 @@ export interface GroundingInputs {
   histories: ReadonlyMap<number, readonly number[]>; // user → test history (what f's user vector reads)
   maxHistory: number; // history items a prompt shows
   itemFirst?: number; // an item-token model's first item token (Surrogate.itemFirst)
+  itemTitle?: boolean; // task 4 answered by item token (Surrogate.itemTitle)
 }
 
 export interface Grounding {
@@ -63,7 +64,7 @@ export function grounding(tok: Tokenizer, inputs: GroundingInputs): Grounding {
       if (candidates.length > MAX_PERMUTED) return undefined;
       return listConstraint({ first: new TokenTrie(permutations(candidates).map(answer)), eosId });
     },
-    title: () => listConstraint({ first: textCatalogue, eosId }),
+    title: () => listConstraint({ first: inputs.itemTitle ? catalogue : textCatalogue, eosId }),
     history() {
       const l = listTries();
       return l ? listConstraint({ first: catalogue, rest: l.rest, maxItems: inputs.maxHistory, eosId }) : undefined;

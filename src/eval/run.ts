@@ -127,7 +127,13 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
     try {
       const g =
         cfg.decoding === 'grounded'
-          ? grounding(s.tok, { titles, histories: subset.histories, maxHistory: src.maxHistory, itemFirst: s.itemFirst })
+          ? grounding(s.tok, {
+              titles,
+              histories: subset.histories,
+              maxHistory: src.maxHistory,
+              itemFirst: s.itemFirst,
+              itemTitle: s.itemTitle,
+            })
           : undefined;
       result.methods[name] = score(lmMethod(name, s, source, { ...opts, grounding: g, ...rankBeams }), form, 'answers');
       result.timings[`eval_${name}`] = result.methods[name]!.seconds;

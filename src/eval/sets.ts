@@ -4,7 +4,7 @@
 // of users / task-4 items, the same for every form.
 import { Rng } from '../engine/rng.js';
 import { readTaskRecords, taskFile } from '../tasks/records.js';
-import type { Form, TaskRecord } from '../tasks/forms.js';
+import { isTitleRecord, type Form, type TaskRecord } from '../tasks/forms.js';
 import type { EvalSets } from './evaluate.js';
 
 export interface SetOptions {
@@ -30,10 +30,6 @@ export function pickSubset(
   const titles = readTaskRecords(taskFile(tasksDir, 'train', 'I')).filter(isTitleRecord);
   const keep = new Set(rng.shuffle(titles.map((_, i) => i)).slice(0, opts.task4));
   return { users, titles: titles.filter((_, i) => keep.has(i)), histories };
-}
-
-function isTitleRecord(r: TaskRecord): boolean {
-  return r.task === 4 && r.id.endsWith('-title');
 }
 
 /** The evaluation sets of one form (tasks the form lacks are empty). */

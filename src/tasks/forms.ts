@@ -27,6 +27,11 @@ export interface TaskRecord {
   soft: Soft[];
 }
 
+/** Whether a record is task 4's title question (ids "…-title", in H files "…-title-<variant>"). */
+export function isTitleRecord(r: TaskRecord): boolean {
+  return r.task === 4 && /-title(-[BIH])?$/.test(r.id);
+}
+
 /**
  * Whether a source has a rendering in a variant. Task 6 (history from the embedding) and
  * task 4's "title" attribute would copy their answer from a prompt that shows titles: I only.

@@ -253,8 +253,32 @@ test("item tokens: logits = hidden · item projector(f's item vectors); answers 
   });
   const answers = m.top5!(t1.slice(0, 4));
   for (const a of answers) assert.ok(a.length === 5 && a.every((t) => titles.includes(t)), JSON.stringify(a));
-  // a task-2 answer trains as grounded decoding ranks: each item among the candidates not yet named
+  // a task-4 title question trains and decodes as the item's token (text with --no-item-title)
+  assert.equal(s.itemTitle, true);
   const spans = { ...titleSpansOf(tasks), itemFirst: first };
+  const t4 = readTaskRecords(taskFile(tasks, 'train', 'H')).filter((x) => x.task === 4);
+  const asked = t4.find((x) => x.id.endsWith('-title-I'))!;
+  const answer = (sp: typeof spans & { itemTitle?: boolean }, x: TaskRecord) => {
+    const ex = trainingExample(x, s.tok, s.vectors, 'train.H.jsonl', sp);
+    return ex.ids.filter((_, t) => ex.lossMask![t]);
+  };
+  assert.deepEqual(answer({ ...spans, itemTitle: true }, asked), [first + asked.items[0] - 1, s.tok.special.eos]);
+  assert.ok(
+    answer(spans, asked).every((t) => t < first),
+    'text without itemTitle',
+  );
+  const year = t4.find((x) => !/-title(-[BIH])?$/.test(x.id))!;
+  assert.ok(
+    answer({ ...spans, itemTitle: true }, year).every((t) => t < first),
+    `${year.id}: other attributes stay text`,
+  );
+  const g4 = grounding(s.tok, { titles, histories: new Map(), maxHistory: 9, itemFirst: first, itemTitle: true }).title();
+  assert.deepEqual(
+    new Set(g4.allowed(g4.start())),
+    new Set(titles.flatMap((t, i) => (i > 0 && titles.indexOf(t) === i ? [first + i - 1] : []))),
+    'a grounded task-4 answer opens with an item token, one per distinct title',
+  );
+  // a task-2 answer trains as grounded decoding ranks: each item among the candidates not yet named
   const t2 = readTaskRecords(taskFile(tasks, 'train', 'H')).filter((x) => x.task === 2 && x.soft.some((y) => y.kind === 'user'));
   for (const r2 of t2.slice(0, 8)) {
     const ex = trainingExample(r2, s.tok, s.vectors, 'train.H.jsonl', spans);
@@ -287,6 +311,7 @@ test("item tokens: logits = hidden · item projector(f's item vectors); answers 
   assert.equal(cli(['export-gguf', '--model', out, '--out', gguf]).code, 0);
   const e = await Surrogate.load(gguf);
   assert.equal(e.itemFirst, first);
+  assert.equal(e.itemTitle, true, 'the exported model answers task 4 by item token too');
   assert.equal(e.tok.decode([first + 4]).trim(), titles[5]);
   const back = run(e, t1[0]).logits;
   for (let k = 0; k < first + N; k++) assert.ok(Math.abs(back[k] - logits[k]) < 1e-4, `token ${k}: ${back[k]} vs ${logits[k]}`);

@@ -136,6 +136,7 @@ test("the defaults are the stages' long-standing values", () => {
     distillTemperature: 1,
     distillUsers: false,
     rankMask: true,
+    itemTitle: true,
     titleSpans: true,
     checkpointEvery: 200,
     seed: 0,
