@@ -72,6 +72,11 @@ export const ALIGN_SPEC = {
   distillUsers: flag(
     "with --distill: also fit the prediction right after every <user> token to f's softmax for that user (every sample that shows one)",
   ),
+  distillCites: opt(
+    0,
+    float(0),
+    "with --distill: also fit each history title an explanation (task 7) cites in f's order to the softmax, at this τ, of f's standardised leave-one-out effects of the shown items not yet cited (0 = off)",
+  ),
   rankMask: flag(
     'with --item-tokens: train task-2 answers without restricting each item token to the candidates not yet named (as grounded decoding restricts it)',
     true,
@@ -116,6 +121,7 @@ export function validateAlignConfig(cfg: AlignConfig): void {
     throw new UserError("--projector-init shared-head needs --item-head untied (it starts the item tokens' own output rows)");
   if (cfg.distill > 0 && !cfg.itemTokens) throw new UserError(`--distill ${cfg.distill} needs --item-tokens (it fits the item-token head)`);
   if (cfg.distillUsers && !(cfg.distill > 0)) throw new UserError('--distill-users needs --distill W (its weight)');
+  if (cfg.distillCites > 0 && !(cfg.distill > 0)) throw new UserError('--distill-cites needs --distill W (its weight)');
   if (!(cfg.distillTemperature > 0)) throw new UserError(`--distill-temperature must be positive, got ${cfg.distillTemperature}`);
   recSource(cfg, true);
   if (cfg.init !== undefined && (cfg.projectorSeed !== undefined || cfg.projectorInit !== 'apart' || cfg.projectorDraw !== 'random'))

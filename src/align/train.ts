@@ -98,7 +98,11 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     console.error(`align: ${capped.length - records.length} sample(s) of ${file} longer than the model's ${maxLen} positions: skipped`);
   const examples: LmExample[] =
     cfg.distill > 0
-      ? withTeachers(records, rendered, vectors!, s.model.cfg.vocab_size, cfg.distillTemperature, cfg.distillUsers)
+      ? withTeachers(records, rendered, vectors!, s.model.cfg.vocab_size, {
+          tau: cfg.distillTemperature,
+          users: cfg.distillUsers,
+          ...(cfg.distillCites > 0 ? { cites: { tau: cfg.distillCites, maxHistory: spans!.maxHistory } } : {}),
+        })
       : rendered;
   const itemVectors = cfg.itemTokens ? vectors!.itemTable() : undefined;
   if (cfg.loraR > 0) {
@@ -156,7 +160,12 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
     ...(cfg.itemTokens && cfg.itemTitle ? { itemTitle: true } : {}), // absent when text, as before the flag
     ...(cfg.itemHead === 'untied' ? { itemHead: cfg.itemHead } : {}), // absent when tied, as dropTasks
     ...(cfg.distill > 0
-      ? { distill: cfg.distill, distillTemperature: cfg.distillTemperature, ...(cfg.distillUsers ? { distillUsers: true } : {}) }
+      ? {
+          distill: cfg.distill,
+          distillTemperature: cfg.distillTemperature,
+          ...(cfg.distillUsers ? { distillUsers: true } : {}),
+          ...(cfg.distillCites > 0 ? { distillCites: cfg.distillCites } : {}),
+        }
       : {}), // absent when off, as dropTasks
     seed: cfg.seed,
     ...(cfg.projectorSeed !== undefined ? { projectorSeed: cfg.projectorSeed } : {}),

@@ -64,7 +64,26 @@ export function topContributors(rec: Scorer, history: readonly number[], item: n
 /** Attribution is searched among the last LOO_WINDOW history items (SASRec reads only its last maxLen). */
 const LOO_WINDOW = 50;
 
-/** f's k strongest contributors to its score of `item` among the `shown` items (the part of the history a prompt names), strongest first; `user` is 0-based. */
+/**
+ * The leave-one-out effect of each distinct `shown` item (the part of the history a prompt names)
+ * on f's score of `item`, strongest first (an id that occurs twice: its larger effect); `user` is
+ * 0-based. Shown items older than the search window are absent.
+ */
+export function shownEffects(
+  rec: Scorer,
+  history: readonly number[],
+  shown: readonly number[],
+  item: number,
+  user?: number,
+): Map<number, number> {
+  const inShown = new Set(shown);
+  const out = new Map<number, number>();
+  for (const c of leaveOneOut(rec, history.slice(-LOO_WINDOW), item, user))
+    if (inShown.has(c.item) && !out.has(c.item)) out.set(c.item, c.effect);
+  return out;
+}
+
+/** f's k strongest contributors to its score of `item` among the `shown` items, strongest first (shownEffects' order). */
 export function shownContributors(
   rec: Scorer,
   history: readonly number[],
@@ -73,9 +92,5 @@ export function shownContributors(
   k: number,
   user?: number,
 ): number[] {
-  const recent = history.slice(-LOO_WINDOW);
-  const inShown = new Set(shown);
-  return topContributors(rec, recent, item, recent.length, user)
-    .filter((i) => inShown.has(i))
-    .slice(0, k);
+  return [...shownEffects(rec, history, shown, item, user).keys()].slice(0, k);
 }

@@ -135,6 +135,7 @@ test("the defaults are the stages' long-standing values", () => {
     distill: 0,
     distillTemperature: 1,
     distillUsers: false,
+    distillCites: 0,
     rankMask: true,
     itemTitle: true,
     titleSpans: true,

@@ -11,7 +11,7 @@ import { tf } from '../../src/engine/tf.js';
 import { AdamW, globalNorm, linearSchedule } from '../../src/lm/train/adamw.js';
 import { Llama } from '../../src/lm/model/llama.js';
 import { TrainLog } from '../../src/engine/train_log.js';
-import { lengthBatches, trainLm, type LmExample, type LmLogEntry } from '../../src/lm/train/train.js';
+import { lengthBatches, pack, trainLm, type LmExample, type LmLogEntry } from '../../src/lm/train/train.js';
 
 const CFG = {
   vocab_size: 20,
@@ -207,4 +207,15 @@ test('a run killed after a checkpoint resumes to the same weights and losses (Lo
   assert.deepEqual(resumed.losses, whole.losses.slice(3));
   assert.deepEqual(resumed.w, whole.w);
   assert.throws(() => train(join(dir, 'a.safetensors'), false), /already exists/);
+});
+
+test("pack: a teacher's [N] row goes to each of its positions, an [at · N] one a row each; any other length is an error", () => {
+  const V = 10; // items 1..3 are tokens 10..12
+  const shared: LmExample = { ids: [1, 10, 3, 11], teacher: { at: [1, 3], probs: Float32Array.from([0.5, 0.5, 0]) } };
+  const apart: LmExample = { ids: [1, 12, 11], teacher: { at: [1, 2], probs: () => Float32Array.from([1, 0, 0, 0, 0, 1]) } };
+  const p = pack([shared, apart], [0, 1], V, 3);
+  assert.deepEqual([...p.teacherRows], [0, 2, 4, 5], 'b · T + at − 1, T = 4');
+  assert.deepEqual([...p.teacher], [0.5, 0.5, 0, 0.5, 0.5, 0, 1, 0, 0, 0, 0, 1]);
+  const bad: LmExample = { ...apart, teacher: { at: [1, 2], probs: Float32Array.from([1, 0]) } };
+  assert.throws(() => pack([bad], [0], V, 3), /2 item probabilities, the model 3 items \(× 2 positions\)/);
 });

@@ -29,7 +29,9 @@ export interface LmExample {
 
 export interface Teacher {
   at: readonly number[]; // the tokens whose predictions (from positions at − 1) are fitted
-  probs: Float32Array | (() => Float32Array); // [N]; a function is called once each time the example's batch is packed, so that many teachers need no memory
+  // [N] for every token of at, or [at.length · N] a row for each; a function is called once each time
+  // the example's batch is packed, so that many teachers need no memory
+  probs: Float32Array | (() => Float32Array);
 }
 
 export interface LmTrainConfig extends AdamWConfig {
@@ -110,7 +112,7 @@ export function lengthBatches(lengths: readonly number[], batchSize: number, rng
   return rng.shuffle(batches);
 }
 
-interface Packed {
+export interface Packed {
   ids: Int32Array; // [B,T] right-padded with 0
   B: number;
   T: number;
@@ -124,7 +126,8 @@ interface Packed {
   tokens: number;
 }
 
-function pack(examples: readonly LmExample[], idx: readonly number[], V: number, N: number): Packed {
+/** The examples idx of one batch, right-padded, with their trained rows, item slots and teacher rows (V: text vocabulary, N: items). */
+export function pack(examples: readonly LmExample[], idx: readonly number[], V: number, N: number): Packed {
   const B = idx.length;
   const T = Math.max(...idx.map((i) => examples[i].ids.length));
   const ids = new Int32Array(B * T);
@@ -145,9 +148,15 @@ function pack(examples: readonly LmExample[], idx: readonly number[], V: number,
     tokens += ex.ids.length;
     if (ex.teacher) {
       const probs = typeof ex.teacher.probs === 'function' ? ex.teacher.probs() : ex.teacher.probs;
-      if (probs.length !== N)
-        throw new UserError(`trainLm: example ${e}'s teacher has ${probs.length} item probabilities, the model ${N} items`);
-      for (const at of ex.teacher.at) (teacherRows.push(b * T + at - 1), teachers.push(probs));
+      const { at } = ex.teacher;
+      if (probs.length !== N && probs.length !== at.length * N)
+        throw new UserError(
+          `trainLm: example ${e}'s teacher has ${probs.length} item probabilities, the model ${N} items (× ${at.length} positions)`,
+        );
+      at.forEach((t, k) => {
+        teacherRows.push(b * T + t - 1);
+        teachers.push(probs.length === N ? probs : probs.subarray(k * N, (k + 1) * N));
+      });
     }
     for (let t = 1; t < ex.ids.length; t++) {
       if (ex.lossMask ? ex.lossMask[t] : 1) {
