@@ -11,7 +11,7 @@
 import { DataError } from '../engine/errors.js';
 import { recentHistory, renderList } from '../data/text_forms.js';
 import { allowedAlong, countedConstraint, type Constraint } from '../lm/decode/constraint.js';
-import { titleSpanConstraint } from '../lm/decode/title_spans.js';
+import { sentenceEnds, titleSpanConstraint } from '../lm/decode/title_spans.js';
 import { MAX_CITES, markTitles, promptIds, renderChat, responseIds, softTokenPositions } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import type { LmExample } from '../lm/train/train.js';
@@ -71,12 +71,12 @@ function citableTitles(citable: ReadonlyMap<number, number>, titles: readonly st
   return out;
 }
 
-/** The decoding constraint of a record's explanation: each title span (or item token) names one of its citable items. */
+/** The decoding constraint of a record's explanation: each title span (or item token) names one of its citable items, none twice in a sentence. */
 export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: TitleSpans): Constraint {
   const citable = citableItems(r, spans.maxHistory);
   if (spans.itemFirst !== undefined) {
     const first = spans.itemFirst;
-    return countedConstraint(first, new Map([...citable].map(([i, n]) => [first + i - 1, n])));
+    return countedConstraint(first, new Map([...citable].map(([i, n]) => [first + i - 1, n])), sentenceEnds(tok, first));
   }
   return titleSpanConstraint(tok, citableTitles(citable, spans.titles));
 }

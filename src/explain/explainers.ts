@@ -78,10 +78,12 @@ export function lmExplainer(
     if (!opts.facts) return spans;
     const { catalogue, metadata, prose } = opts.facts;
     const textVocab = s.itemFirst ?? s.tok.vocabSize;
-    tables ??= guardTables(s.tok, metadata.vocabulary, textVocab, prose.words);
+    tables ??= guardTables(s.tok, metadata.vocabulary, textVocab, prose.words, prose.follows);
     words ??= wordTables(s.tok, prose, textVocab);
     const guard = factGuard(s.tok, tables, factContext(catalogue, metadata, c));
-    return bothConstraints(spans, bothConstraints(guard, knownWords(s.tok, words)));
+    // the guard's tokens in the training prose's word order; where none is, in its words; where none is, the guard's
+    const written = bothConstraints(bothConstraints(guard, knownWords(s.tok, words, false)), knownWords(s.tok, words));
+    return bothConstraints(spans, written);
   };
   return {
     name,

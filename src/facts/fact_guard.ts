@@ -6,8 +6,9 @@
 // refused before it completes a false theme once what it has so far mostly begins false themes:
 // with word counts (the training explanations' prose, known_words.ts), when the counted words
 // beginning so are false themes' first words in half their occurrences or more (so
-// "s" for "sits" stays free where sci-fi is false, "com" for comedy does not); without, from its
-// first letter. Either way not while it is a FUNCTION_WORDS word such as "a" or "an", nor while a
+// "s" for "sits" stays free where sci-fi is false, "com" for comedy does not) — with word order,
+// the words that follow the word before it there ("a h" is refused where "horror" is false and
+// the only word after "a" that begins with "h"); without counts, from its first letter. Either way not while it is a FUNCTION_WORDS word such as "a" or "an", nor while a
 // true theme begins so; without counts a word begun on a true theme may only go on along one
 // ("c|orror"; with counts, known_words.ts keeps words whole). Digits outside parentheses must spell
 // a year or decade the subject has, four at most, and four digits that are its decade but not its
@@ -21,6 +22,7 @@ import type { Constraint } from '../lm/decode/constraint.js';
 import { unmarkTitles } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import { holds, subjectAtEnd, type FactContext, type Subject } from './fact_check.js';
+import { wordAt } from './known_words.js';
 
 export const GUARD_WORDS = 3;
 export const GUARD_CHARS = 30;
@@ -66,6 +68,8 @@ export interface GuardTables {
   numbers: Digits[]; // tokens that write digits (after marks or a space, if any)
   byPrefix?: Map<string, [string, number][]>; // with word counts: every prefix of a counted word → those words and their counts
   spaceLed?: Map<number, [string, number][]>; // with word counts: a token of spaces alone → the counted words written after it ("␣|rom|ance")
+  follows?: ReadonlyMap<string, ReadonlyMap<string, number>>; // with word order: a word → the words after it, as written, and their counts (Prose.follows)
+  after: Map<string, { byPrefix: Map<string, [string, number][]>; counts: Map<string, number> }>; // per word of follows: byPrefix and counts of the words after it, lower-case (filled as asked)
 }
 
 /** A token that writes digits: whether marks or a space come first (a fresh number), the digits, an "s" or "'s" right after, other text after. */
@@ -88,6 +92,7 @@ export function guardTables(
   vocabulary: readonly string[],
   textVocab: number,
   counts?: ReadonlyMap<string, number>,
+  follows?: ReadonlyMap<string, ReadonlyMap<string, number>>,
 ): GuardTables {
   const raw = Array.from({ length: textVocab }, (_, t) => tok.decode([t]));
   const pieces = raw.map((p) => p.toLowerCase());
@@ -135,7 +140,25 @@ export function guardTables(
     numbers,
     byPrefix,
     spaceLed,
+    follows: counts ? follows : undefined,
+    after: new Map(),
   };
+}
+
+/** byPrefix and counts of the words that follow `prev` (lower-case), or undefined without word order or where prev has no known followers. */
+function wordsAfter(g: GuardTables, prev: string): { byPrefix: Map<string, [string, number][]>; counts: Map<string, number> } | undefined {
+  const next = g.follows?.get(prev);
+  if (!next) return undefined;
+  let out = g.after.get(prev);
+  if (!out) {
+    const counts = new Map<string, number>();
+    for (const [w, n] of next) counts.set(w.toLowerCase(), (counts.get(w.toLowerCase()) ?? 0) + n);
+    const byPrefix = new Map<string, [string, number][]>();
+    for (const [w, n] of counts)
+      for (let k = 1; k <= w.length; k++) byPrefix.set(w.slice(0, k), [...(byPrefix.get(w.slice(0, k)) ?? []), [w, n]]);
+    g.after.set(prev, (out = { byPrefix, counts }));
+  }
+  return out;
 }
 
 /**
@@ -175,7 +198,8 @@ function eras(subject: Subject, ctx: FactContext): { known: boolean; years: Set<
  */
 export function factGuard(tok: Tokenizer, g: GuardTables, ctx: FactContext): Constraint<readonly number[]> {
   const { titleOpen, titleClose } = tok.special;
-  const refused = (text: string): Set<number> | 'decade' | { only: number[] } => {
+  /** at: where the text stands (known_words.ts wordAt: the run being written, the word before it), when the tables have word order. */
+  const refused = (text: string, at: { run: string; prev: string } | undefined): Set<number> | 'decade' | { only: number[] } => {
     const out = new Set<number>();
     const subject = subjectAtEnd(text, ctx);
     if (!subject) return out;
@@ -193,28 +217,36 @@ export function factGuard(tok: Tokenizer, g: GuardTables, ctx: FactContext): Con
       }
       return bad >= all / 2;
     };
+    // the words that may come: going on the run being written (after the word before it), or a fresh word (after the run)
+    const going = at && wordsAfter(g, at.prev);
+    const fresh = at && wordsAfter(g, at.run ? at.run.toLowerCase() : at.prev);
     const shares = new Map<string, boolean>();
-    /** Whether the counted words beginning with `p` are mostly false themes (no counts: always). */
-    const mostlyFalseFrom = (p: string) => {
-      if (!g.byPrefix) return true;
-      let r = shares.get(p);
-      if (r === undefined) shares.set(p, (r = mostlyFalse(g.byPrefix.get(p) ?? [])));
+    /** Whether the counted words (that may come there) beginning with `p` are mostly false themes (no counts: always). */
+    const mostlyFalseFrom = (p: string, anew: boolean) => {
+      const byPrefix = (anew ? fresh : going)?.byPrefix ?? g.byPrefix;
+      if (!byPrefix) return true;
+      const key = `${anew ? 1 : 0}${p}`;
+      let r = shares.get(key);
+      if (r === undefined) shares.set(key, (r = mostlyFalse(byPrefix.get(p) ?? [])));
       return r;
     };
-    // a token of spaces alone that mostly leads false themes' words is refused like their first letters
-    for (const [t, words] of g.spaceLed ?? []) if (mostlyFalse(words)) out.add(t);
+    // a token of spaces alone that mostly leads false themes' words (that may come there) is refused like their first letters
+    for (const [t, words] of g.spaceLed ?? []) {
+      const here = fresh ? words.flatMap(([w]): [string, number][] => (fresh.counts.has(w) ? [[w, fresh.counts.get(w)!]] : [])) : words;
+      if (here.length && mostlyFalse(here)) out.add(t);
+    }
     for (let start = Math.max(0, lower.length - GUARD_CHARS); start <= lower.length; start++) {
-      const fresh = start === lower.length;
-      if (!fresh && (!ALNUM.test(lower[start]) || (start > 0 && ALNUM.test(lower[start - 1])))) continue; // not a word start
+      const anew = start === lower.length;
+      if (!anew && (!ALNUM.test(lower[start]) || (start > 0 && ALNUM.test(lower[start - 1])))) continue; // not a word start
       const begun = lower.length - start;
-      for (const w of fresh ? g.words : (g.prefixes.get(lower.slice(start)) ?? [])) {
+      for (const w of anew ? g.words : (g.prefixes.get(lower.slice(start)) ?? [])) {
         if (holdsTheme(w)) continue;
         for (let k = begun + 1; k <= w.length; k++) {
           // a false theme, or a word only false themes begin with (refused at its start, not left half-written)
           const p = w.slice(0, k);
           if (
             k < w.length &&
-            (FUNCTION_WORDS.has(p) || trueThemes.some((t) => t.startsWith(p)) || (k <= firstRun(w).length && !mostlyFalseFrom(p)))
+            (FUNCTION_WORDS.has(p) || trueThemes.some((t) => t.startsWith(p)) || (k <= firstRun(w).length && !mostlyFalseFrom(p, anew)))
           )
             continue;
           for (const t of writing(g, lower, start, w, k)) out.add(t);
@@ -283,7 +315,7 @@ export function factGuard(tok: Tokenizer, g: GuardTables, ctx: FactContext): Con
       let depth = 0;
       for (const t of ids) depth += t === titleOpen ? 1 : t === titleClose ? -1 : 0;
       if (depth > 0) return undefined;
-      const r = refused(unmarkTitles(tok.decode([...ids])));
+      const r = refused(unmarkTitles(tok.decode([...ids])), g.follows && wordAt(tok, ids, g.pieces.length));
       if (r === 'decade') return g.decadeS.length ? g.decadeS : undefined;
       if (!(r instanceof Set)) return r.only;
       return r.size ? g.all.filter((t) => !r.has(t)) : undefined;

@@ -1,126 +1,192 @@
 // Known-word decoding of explanations (with explain --fact-guard): between title spans (and item
 // tokens), a text writes only the prose of the training explanations — their words (runs of
-// letters, lower-cased) and their other characters, with the titles they cite cut out. The run of
-// letters being written must be a prefix of such a word and a run that ends must be one, so a
-// decoder that the fact guard refuses a false theme writes another whole word, never half of one
-// ("a com|like title"), nor a title's words or marks outside a span ("a drama and * Bananas").
-// Special tokens may come where a word may end; item tokens (ids from textVocab on) are never refused.
+// letters), each after a word it follows there (marks between ignored; the first word
+// of a text, or after a title, one that begins a text or follows a title there), and their other
+// characters, with the titles they cite cut out. The run of letters being written must be a prefix
+// of such a word, written as the prose writes it there (no "sCi-fi", no "Apart" mid-sentence), and
+// a run that ends must be one, so a decoder that the fact guard refuses a false theme writes another
+// whole word that may stand there, never half of one ("a com|like title"), a word out of place ("a history
+// decide"), nor a title's words or marks outside a span ("a drama and * Bananas"). Special tokens
+// may come where a word may end; item tokens (ids from textVocab on) are never refused.
 import type { Constraint } from '../lm/decode/constraint.js';
 import { unmarkTitles } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 
-/** The prose of the training explanations: each word with its count, and every other character they use. */
+/** The prose of the training explanations: each word with its count, what follows what, and every other character they use. */
 export interface Prose {
-  words: ReadonlyMap<string, number>;
+  words: ReadonlyMap<string, number>; // lower-case
+  follows: ReadonlyMap<string, ReadonlyMap<string, number>>; // a word, lower-case (START at a text's start, TITLE after a cited title) → the words that come next, as written, with counts
   marks: ReadonlySet<string>;
   bound: ReadonlySet<string>; // the marks that only ever follow a letter or digit ("-" of "sci-fi", "'" of "user's")
 }
 
+export const START = '^'; // what the first word of a text follows
+const CUT = '\u0000'; // where a title was
+export const TITLE = CUT; // what the first word after a cited title follows
+const ANY = '\u0002'; // knownWords without word order: every word follows it
+
 const RUN = /\p{L}+/gu;
 const ALNUM = /[\p{L}\p{N}]/u;
-const CUT = '\u0000'; // where a title was
 
 /** The prose of some texts, each with the titles it cites (cut out first, longest first). */
 export function prose(texts: Iterable<{ text: string; titles: readonly string[] }>): Prose {
   const words = new Map<string, number>();
+  const follows = new Map<string, Map<string, number>>();
   const marks = new Set<string>();
   const loose = new Set<string>();
   for (const { text, titles } of texts) {
     let t = text;
     for (const title of [...titles].sort((a, b) => b.length - a.length)) if (title) t = t.split(title).join(CUT);
-    for (const m of t.toLowerCase().matchAll(RUN)) words.set(m[0], (words.get(m[0]) ?? 0) + 1);
+    let prev = START;
+    for (const [m] of t.matchAll(/\p{L}+|\u0000/gu)) {
+      if (m === CUT) {
+        prev = CUT;
+        continue;
+      }
+      const w = m.toLowerCase();
+      words.set(w, (words.get(w) ?? 0) + 1);
+      const next = follows.get(prev) ?? new Map<string, number>();
+      follows.set(prev, next.set(m, (next.get(m) ?? 0) + 1));
+      prev = w;
+    }
     [...t].forEach((ch, i) => {
       if (ch === CUT || ALNUM.test(ch)) return;
       marks.add(ch);
       if (i === 0 || !ALNUM.test(t[i - 1])) loose.add(ch);
     });
   }
-  return { words, marks, bound: new Set([...marks].filter((m) => !loose.has(m))) };
+  return { words, follows, marks, bound: new Set([...marks].filter((m) => !loose.has(m))) };
 }
 
 /** What the constraint reads of each text token, computed once per tokenizer and prose. */
 export interface WordTables {
-  lead: string[]; // the letters a token's text begins with, lower-case ('' when it begins otherwise)
+  lead: string[]; // the letters a token's text begins with, as written ('' when it begins otherwise)
   ends: boolean[]; // whether more follows the lead (so the word the lead goes on ends in this token)
-  restOk: boolean[]; // after the lead: only prose marks (a bound one right after a letter or digit), every whole run a prose word, the last one a prefix of one
+  runs: string[][]; // the runs of letters after the lead, as written
+  open: boolean[]; // the last of them goes on into the next token
+  marksOk: boolean[]; // its other characters are prose marks (a bound one right after a letter or digit)
   boundFirst: boolean[]; // the token begins with a bound mark (it must follow a letter or digit)
-  words: ReadonlyMap<string, number>;
-  prefixes: ReadonlySet<string>; // every prefix of every prose word, the words included
+  follows: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  prefixes: Map<string, Set<string>>; // per word (or START, TITLE): every prefix of the words that follow it, as written (filled as asked)
+  memo: Map<string, number[]>; // allowed tokens per state (previous word, run as written, after a letter or digit)
   textVocab: number;
   vocabSize: number;
 }
 
 export function wordTables(tok: Tokenizer, p: Prose, textVocab: number): WordTables {
-  const prefixes = new Set<string>();
-  for (const w of p.words.keys()) for (let k = 1; k <= w.length; k++) prefixes.add(w.slice(0, k));
-  const lead: string[] = [];
-  const ends: boolean[] = [];
-  const restOk: boolean[] = [];
-  const boundFirst: boolean[] = [];
+  const g: WordTables = {
+    lead: [],
+    ends: [],
+    runs: [],
+    open: [],
+    marksOk: [],
+    boundFirst: [],
+    follows: new Map([...p.follows, [ANY, new Map([...p.follows.values()].flatMap((f) => [...f]))]]), // ANY's counts unused
+    prefixes: new Map(),
+    memo: new Map(),
+    textVocab,
+    vocabSize: tok.vocabSize,
+  };
   const specials = new Set(Object.values(tok.special));
   for (let t = 0; t < textVocab; t++) {
-    if (specials.has(t)) {
-      // the end token, a span's opening …: each may come where a word may end
-      lead.push('');
-      ends.push(true);
-      restOk.push(true);
-      boundFirst.push(false);
-      continue;
-    }
-    const piece = tok.decode([t]).toLowerCase();
+    // a special token (the end token, a span's opening …) may come where a word may end
+    const piece = specials.has(t) ? '' : tok.decode([t]);
     const l = /^\p{L}*/u.exec(piece)![0];
     const rest = piece.slice(l.length);
     const runs = [...rest.matchAll(RUN)];
     const last = runs.at(-1);
-    const open = last !== undefined && last.index! + last[0].length === rest.length; // the token ends inside a run
-    lead.push(l);
-    ends.push(rest.length > 0);
     const chars = [...piece];
-    restOk.push(
-      chars.every((ch, i) => ALNUM.test(ch) || (p.marks.has(ch) && (i === 0 || !p.bound.has(ch) || ALNUM.test(chars[i - 1])))) &&
-        runs.every((m, i) => (i === runs.length - 1 && open ? prefixes.has(m[0]) : p.words.has(m[0]))),
+    g.lead.push(l);
+    g.ends.push(rest.length > 0 || specials.has(t));
+    g.runs.push(runs.map((m) => m[0]));
+    g.open.push(last !== undefined && last.index! + last[0].length === rest.length);
+    g.marksOk.push(
+      chars.every((ch, i) => ALNUM.test(ch) || (p.marks.has(ch) && (i === 0 || !p.bound.has(ch) || ALNUM.test(chars[i - 1])))),
     );
-    boundFirst.push(p.bound.has(chars[0] ?? ''));
+    g.boundFirst.push(p.bound.has(chars[0] ?? ''));
   }
-  return { lead, ends, restOk, boundFirst, words: p.words, prefixes, textVocab, vocabSize: tok.vocabSize };
+  return g;
 }
 
-/** The tokens that may follow a text whose last run of letters is `run` (lower-case, '' after anything else); `afterWord`: it ends in a letter or digit. */
-function allowedAfter(g: WordTables, run: string, afterWord: boolean): number[] {
-  const closes = run === '' || g.words.has(run);
+const NONE: ReadonlyMap<string, number> = new Map();
+
+/** Every prefix of the words that follow `prev` (the words included). */
+function prefixesAfter(g: WordTables, prev: string): ReadonlySet<string> {
+  let out = g.prefixes.get(prev);
+  if (!out) {
+    out = new Set();
+    for (const w of (g.follows.get(prev) ?? NONE).keys()) for (let k = 1; k <= w.length; k++) out.add(w.slice(0, k));
+    g.prefixes.set(prev, out);
+  }
+  return out;
+}
+
+/** Whether `word` (as written) may come after `prev` (lower-case) as a whole word, or (open) begin one. */
+function mayFollow(g: WordTables, prev: string, word: string, open: boolean): boolean {
+  return open ? prefixesAfter(g, prev).has(word) : (g.follows.get(prev) ?? NONE).has(word);
+}
+
+/** The tokens that may follow a text whose last word is `prev` and whose run of letters being written is `run` (as written; '' after anything else); `afterWord`: it ends in a letter or digit. */
+function allowedAfter(g: WordTables, prev: string, run: string, afterWord: boolean): number[] {
+  const closes = run === '' || mayFollow(g, prev, run, false);
   const out: number[] = [];
   for (let t = 0; t < g.textVocab; t++) {
-    const l = g.lead[t];
-    const ok = (l === '' ? closes : g.ends[t] ? g.words.has(run + l) : g.prefixes.has(run + l)) && (afterWord || !g.boundFirst[t]);
-    if (ok && g.restOk[t]) out.push(t);
+    if (!g.marksOk[t] || (!afterWord && g.boundFirst[t])) continue;
+    const word = run + g.lead[t];
+    if (!(g.lead[t] === '' ? closes : mayFollow(g, prev, word, !g.ends[t]))) continue;
+    const ordered = prev !== ANY;
+    let before = word === '' || !ordered ? prev : word.toLowerCase();
+    const runs = g.ends[t] ? g.runs[t] : [];
+    const ok = runs.every((r, i) => {
+      const fine = mayFollow(g, before, r, i === runs.length - 1 && g.open[t]);
+      if (ordered) before = r.toLowerCase();
+      return fine;
+    });
+    if (ok) out.push(t);
   }
   for (let t = g.textVocab; t < g.vocabSize; t++) out.push(t);
   return out;
 }
 
 /**
- * The constraint over one explanation: its state is the ids generated so far; free inside title
- * spans (the span constraint holds them), and a title (span or item token) ends any run.
+ * Where a text being written stands, outside title spans (undefined inside one): its text since
+ * the last title (span or item token, ids from textVocab on), the run of letters being written (as
+ * written; '' after anything else) and the word before it, lower-case (START, or TITLE after a title).
  */
-export function knownWords(tok: Tokenizer, g: WordTables): Constraint<readonly number[]> {
+export function wordAt(tok: Tokenizer, ids: readonly number[], textVocab: number): { text: string; run: string; prev: string } | undefined {
   const { titleOpen, titleClose } = tok.special;
-  const memo = new Map<string, number[]>();
+  let depth = 0;
+  let from = 0;
+  ids.forEach((t, j) => {
+    depth += t === titleOpen ? 1 : t === titleClose ? -1 : 0;
+    if (t === titleClose || t >= textVocab) from = j + 1;
+  });
+  if (depth > 0) return undefined;
+  const text = unmarkTitles(tok.decode(ids.slice(from)));
+  const words = [...text.matchAll(RUN)];
+  const open = words.length > 0 && /\p{L}$/u.test(text);
+  const done = open ? words.slice(0, -1) : words;
+  return { text, run: open ? words.at(-1)![0] : '', prev: done.length ? done.at(-1)![0].toLowerCase() : from > 0 ? TITLE : START };
+}
+
+/**
+ * The constraint over one explanation: its state is the ids generated so far; free inside title
+ * spans (the span constraint holds them), and a title (span or item token) ends any run. Without
+ * `ordered`, a word may follow any word (a looser constraint to fall back on where the ordered one
+ * leaves the fact guard nothing: bothConstraints(bothConstraints(guard, loose), ordered)).
+ */
+export function knownWords(tok: Tokenizer, g: WordTables, ordered = true): Constraint<readonly number[]> {
   return {
     start: () => [],
     allowed(ids) {
-      let depth = 0;
-      let from = 0;
-      ids.forEach((t, j) => {
-        depth += t === titleOpen ? 1 : t === titleClose ? -1 : 0;
-        if (t === titleClose || t >= g.textVocab) from = j + 1;
-      });
-      if (depth > 0) return undefined;
-      const text = unmarkTitles(tok.decode(ids.slice(from))).toLowerCase();
-      const run = /\p{L}*$/u.exec(text)![0];
+      const at = wordAt(tok, ids, g.textVocab);
+      if (!at) return undefined;
+      const { text, run } = at;
+      const prev = ordered ? at.prev : ANY;
       const afterWord = ALNUM.test(text.at(-1) ?? ' ');
-      const key = `${afterWord ? 1 : 0}${run}`;
-      let a = memo.get(key);
-      if (!a) memo.set(key, (a = allowedAfter(g, run, afterWord)));
+      const key = `${afterWord ? 1 : 0}${prev}\u0001${run}`;
+      let a = g.memo.get(key);
+      if (!a) g.memo.set(key, (a = allowedAfter(g, prev, run, afterWord)));
       return a;
     },
     next: (ids, t) => [...ids, t],

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.js';
 import type { FactContext, ItemFacts } from '../../src/facts/fact_check.js';
 import { factGuard, guardTables } from '../../src/facts/fact_guard.js';
-import { knownWords, prose, wordTables } from '../../src/facts/known_words.js';
+import { START, TITLE, knownWords, prose, wordTables } from '../../src/facts/known_words.js';
 import { trainTokenizer } from '../../src/lm/tokenizer/tokenizer.js';
 
 const titles = ['', 'Heat (1995)', 'Up (2009)', 'Alien (1979)'];
@@ -47,6 +47,10 @@ test('prose: the words (counted) and marks of the texts, titles cut out; "-" and
   assert.ok(p.marks.has('-') && p.marks.has("'") && p.marks.has(',') && !p.marks.has('('), [...p.marks].join(''));
   assert.ok(p.bound.has('-') && p.bound.has("'"), 'inside words only');
   assert.ok(!p.bound.has(',') && !p.bound.has('.'), 'these follow a cut title too');
+  assert.deepEqual([...p.follows.get('sits')!.keys()].sort(), ['apart', 'close', 'with']);
+  assert.deepEqual([...p.follows.get(START)!.keys()].sort(), ['No', 'Yes'], 'what a text begins with, as written');
+  assert.deepEqual([...p.follows.get(TITLE)!.keys()].sort(), ['a', 'is'], 'what follows a cut title, marks between ignored');
+  assert.deepEqual([...p.follows.get('s')!.keys()].sort(), ['history', 'it'], '"1990s; it", "user\'s history"');
 });
 
 const tables = wordTables(tok, p, tok.vocabSize);
@@ -57,8 +61,9 @@ test('random decoding under knownWords writes only prose words and marks; withou
   const rng = new Rng(3);
   const bad = (text: string) => {
     const body = text.toLowerCase();
+    const said = [...text.matchAll(/\p{L}+/gu)].map((m) => m[0]).slice(0, /\p{L}$/u.test(text) ? -1 : undefined); // whole words
     return (
-      [...body.matchAll(/\p{L}+/gu)].slice(0, -1).some((m) => !p.words.has(m[0])) ||
+      said.some((w, i) => !p.follows.get(i === 0 ? START : said[i - 1].toLowerCase())?.has(w)) ||
       /[^\p{L}\p{N}\s.,;:'-]|(^|[^\p{L}\p{N}])[-']/u.test(body)
     );
   };
@@ -80,6 +85,21 @@ test('random decoding under knownWords writes only prose words and marks; withou
   assert.deepEqual(guarded.filter(bad), [], guarded.find(bad));
 });
 
+test('knownWords: a word comes only after one it follows in the prose, written as the prose writes it', () => {
+  const after = (text: string) => words.allowed(walk(tok.encode(text)))!.map((t) => tok.decode([t]));
+  const sits = after('Yes. it sits');
+  assert.ok(sits.includes(' a') && sits.includes(' c'), `"apart", "close": ${sits.join('|')}`);
+  assert.ok(!sits.includes(' the') && !sits.includes(' A'), '"sits" is never followed by "the", nor by "Apart"');
+  assert.ok(!after('Yes. it shares').includes(' a'), '"a" never follows "shares"');
+  const hor = after('Yes. it is a hor');
+  assert.ok(hor.includes('ror') && !hor.some((x) => /\p{Lu}/u.test(x)), `no capital inside a word: ${hor.join('|')}`);
+  const loose = knownWords(tok, tables, false);
+  const shares = tok.encode('Yes. it shares').reduce((x, t) => loose.next(x, t), loose.start());
+  assert.ok(loose.allowed(shares)!.map((t) => tok.decode([t])).includes(' a'), 'unordered: any prose word may follow');
+  const first = after('');
+  assert.ok(first.includes('Yes') && !first.includes('yes'), `a text opens with "Yes", as written: ${first.join('|')}`);
+});
+
 test('knownWords: a run ends only as a word; spans and item tokens are free', () => {
   const dra = tok.encode('it sits a dra');
   const al = words.allowed(walk(dra))!;
@@ -97,6 +117,7 @@ test('knownWords: a run ends only as a word; spans and item tokens are free', ()
 
 const counted = guardTables(tok, vocabulary, tok.vocabSize, p.words);
 const uncounted = guardTables(tok, vocabulary, tok.vocabSize);
+const ordered = guardTables(tok, vocabulary, tok.vocabSize, p.words, p.follows);
 /** Whether the guard lets `piece` follow `text` (every token of it, as the tokenizer encodes text + piece). */
 const mayWrite = (g: ReturnType<typeof guardTables>, text: string, piece: string, c: FactContext = ctx) => {
   const guard = factGuard(tok, g, c);
@@ -119,6 +140,13 @@ test('with counts, a word is refused where mostly false themes begin so, and kep
   assert.ok(!mayWrite(counted, 'Heat (1995) is a', ' com'), 'comedy is false of Heat, and "com" mostly begins it');
   assert.ok(!mayWrite(counted, 'Up (2009) is a', ' sci'), 'sci-fi is false of Up');
   assert.ok(mayWrite(counted, 'Up (2009) is an', ' animation', ofUp));
+});
+
+test('with word order, a word is refused where the words that may follow the one before it mostly begin false themes', () => {
+  assert.ok(mayWrite(counted, 'Up (2009) is a', ' s'), 'the counted "s" words are mostly "sits", "so", "shares"');
+  assert.ok(!mayWrite(ordered, 'Up (2009) is a', ' s'), 'but after "a" none begins with "s" (sci-fi is false of Up)');
+  assert.ok(mayWrite(ordered, 'Alien (1979) is a', ' h'), 'horror is true of Alien');
+  assert.ok(mayWrite(ordered, 'Up (2009) is a title; it', ' s'), '"sits", "shares" follow "it"');
 });
 
 test('a list of themes goes on only with a true theme the sentence has not stated; "an" needs one with a vowel', () => {

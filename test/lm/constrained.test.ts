@@ -236,7 +236,26 @@ test('countedConstraint: text free, each counted token at most its count', () =>
   assert.deepEqual(sorted(c.allowed(s)), [0, 1, 2, 3, 8], '8 a second time');
   s = c.next(s, 8);
   assert.deepEqual(sorted(c.allowed(s)), [0, 1, 2, 3]);
-  assert.equal(c.allowed(c.next(c.start(), 6)), c.allowed(s.filter((t) => t === 6)), 'one array per state');
+  assert.equal(c.allowed(c.next(c.start(), 6)), c.allowed({ spent: [6], sentence: [] }), 'one array per state');
+});
+
+test("with sentence ends, a counted token or a span's sequence is held at most once a sentence", () => {
+  const END = 4; // a sentence-ending text token (OPEN 2 and CLOSE 3 are the span's)
+  const ends = new Set([END]);
+  const c = countedConstraint(5, new Map([[8, 2]]), ends);
+  let s = c.next(c.start(), 8);
+  assert.deepEqual(sorted(c.allowed(s)), [0, 1, 2, 3, 4], '8 once in this sentence');
+  s = c.next(c.next(s, 1), END);
+  assert.deepEqual(sorted(c.allowed(s)), [0, 1, 2, 3, 4, 8], 'again in the next');
+  s = c.next(s, 8);
+  assert.deepEqual(sorted(c.allowed(c.next(s, END))), [0, 1, 2, 3, 4], 'its count spent');
+  const p = spanConstraint({ open: OPEN, close: CLOSE, spans: new TokenTrie([[7], [5]]), vocab: 10, maxUses: [1, 3], ends });
+  let v = [OPEN, 5, CLOSE, 1].reduce((x, t) => p.next(x, t), p.start());
+  assert.deepEqual(sorted(p.allowed(p.next(v, OPEN))!), [7], '5 already in this sentence');
+  v = [END, OPEN].reduce((x, t) => p.next(x, t), v);
+  assert.deepEqual(sorted(p.allowed(v)!), [5, 7], 'a new sentence');
+  v = [7, CLOSE, END, OPEN].reduce((x, t) => p.next(x, t), v);
+  assert.deepEqual(sorted(p.allowed(v)!), [5], '7 used up (once), 5 free again');
 });
 
 /** Greedy choice over the allowed tokens of each state, on given logits; the allowed sets it applied. */

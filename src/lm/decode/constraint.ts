@@ -81,16 +81,18 @@ export interface SpanSpec {
   spans: TokenTrie; // what a span may hold (e.g. the titles an explanation may cite)
   maxUses?: number | readonly number[]; // how often one sequence may be held, in all, or per sequence index (default: any number of times)
   vocab: number; // token ids are 0 … vocab − 1
+  ends?: ReadonlySet<number>; // tokens that end a sentence (outside spans): a sequence is held at most once between two of them
 }
 
 interface SpanState {
   node: number; // −1 outside a span, else the trie node
   depth: number;
-  spent: readonly number[]; // sequences held maxUses times
+  spent: readonly number[]; // sequences held maxUses times, or (with ends) already in this sentence
   uses: ReadonlyMap<number, number>; // sequence → times held
+  sentence: readonly number[]; // with ends: the sequences held since the last end
 }
 
-/** Free text in which every span open … close holds one of `spans`' sequences, each at most maxUses times. */
+/** Free text in which every span open … close holds one of `spans`' sequences, each at most maxUses times (and, with ends, once a sentence). */
 export function spanConstraint(spec: SpanSpec): Constraint<SpanState> {
   const { spans, close } = spec;
   const uses = spec.maxUses ?? Infinity;
@@ -104,7 +106,7 @@ export function spanConstraint(spec: SpanSpec): Constraint<SpanState> {
     return e >= 0 && !s.spent.includes(e) ? e : -1;
   };
   return {
-    start: () => ({ node: -1, depth: 0, spent: [], uses: new Map() }),
+    start: () => ({ node: -1, depth: 0, spent: [], uses: new Map(), sentence: [] }),
     allowed(s) {
       if (s.node < 0) return open(s, 0, 0) > 0 ? undefined : [...Array(spec.vocab).keys()].filter((t) => t !== spec.open); // all spent: no new span
       const out = [...spans.children(s.node)].filter(([, c]) => open(s, c, s.depth + 1) > 0).map(([t]) => t);
@@ -112,11 +114,19 @@ export function spanConstraint(spec: SpanSpec): Constraint<SpanState> {
       return out;
     },
     next(s, token) {
-      if (s.node < 0) return token === spec.open ? { ...s, node: 0, depth: 0 } : s;
+      if (s.node < 0) {
+        if (token === spec.open) return { ...s, node: 0, depth: 0 };
+        if (!spec.ends?.has(token) || s.sentence.length === 0) return s;
+        // a new sentence: what the last one held is free again, up to its uses
+        const spent = s.spent.filter((e) => !s.sentence.includes(e) || (s.uses.get(e) ?? 0) >= max(e));
+        return { ...s, spent, sentence: [] };
+      }
       const e = ending(s);
       if (token === close && e >= 0) {
         const n = (s.uses.get(e) ?? 0) + 1;
-        return { node: -1, depth: 0, uses: new Map(s.uses).set(e, n), spent: n >= max(e) ? [...s.spent, e] : s.spent };
+        const uses = new Map(s.uses).set(e, n);
+        if (spec.ends) return { node: -1, depth: 0, uses, spent: [...s.spent, e], sentence: [...s.sentence, e] };
+        return { node: -1, depth: 0, uses, spent: n >= max(e) ? [...s.spent, e] : s.spent, sentence: [] };
       }
       const c = spans.child(s.node, token);
       if (c < 0 || open(s, c, s.depth + 1) <= 0) throw new RangeError(`spanConstraint: token ${token} is not allowed in this span`);
@@ -133,22 +143,31 @@ export function fixedConstraint(allowed: readonly number[]): Constraint<null> {
 
 /**
  * Free text (tokens 0 … text − 1) and the given tokens (e.g. item tokens), each at most its count of
- * times; `state` is the tokens spent, each allowed set computed once.
+ * times and, with `ends` (tokens that end a sentence), once between two of them; `state` is the
+ * tokens spent and those of this sentence, each allowed set computed once.
  */
-export function countedConstraint(text: number, counts: ReadonlyMap<number, number>): Constraint<readonly number[]> {
+export function countedConstraint(
+  text: number,
+  counts: ReadonlyMap<number, number>,
+  ends?: ReadonlySet<number>,
+): Constraint<{ spent: readonly number[]; sentence: readonly number[] }> {
   const seen = new Map<string, readonly number[]>();
   return {
-    start: () => [],
-    allowed(spent) {
-      const key = spent.join(',');
+    start: () => ({ spent: [], sentence: [] }),
+    allowed({ spent, sentence }) {
+      const key = `${spent.join(',')}|${sentence.join(',')}`;
       let a = seen.get(key);
       if (!a) {
-        const left = [...counts].filter(([t, n]) => n > spent.filter((u) => u === t).length).map(([t]) => t);
+        const left = [...counts].filter(([t, n]) => n > spent.filter((u) => u === t).length && !sentence.includes(t)).map(([t]) => t);
         seen.set(key, (a = [...Array(text).keys(), ...left]));
       }
       return a;
     },
-    next: (spent, token) => (counts.has(token) ? [...spent, token].sort((x, y) => x - y) : spent),
+    next: (s, token) => {
+      if (counts.has(token))
+        return { spent: [...s.spent, token].sort((x, y) => x - y), sentence: ends ? [...s.sentence, token].sort((x, y) => x - y) : [] };
+      return ends?.has(token) && s.sentence.length ? { ...s, sentence: [] } : s;
+    },
   };
 }
 
