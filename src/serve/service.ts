@@ -86,7 +86,7 @@ export async function loadService(run: string, say: (line: string) => void = () 
   const lms: Lm[] = [];
   const add = (name: LmName, form: Form, dir: string, s: Surrogate, steps: number | null) => {
     const histories = new Map<number, readonly number[]>();
-    const g = grounding(s.tok, { titles, histories, maxHistory: src.maxHistory, itemFirst: s.itemFirst });
+    const g = grounding(s.tok, { titles, histories, maxHistory: src.maxHistory, itemFirst: s.itemFirst, itemTitle: s.itemTitle });
     lms.push({ name, form, aligned: name !== 'base-lm', dir, surrogate: s, grounding: g, histories, steps });
   };
   if (base) {
