@@ -181,7 +181,7 @@ export class Surrogate {
     return n ? this.model.cfg.vocab_size - n : undefined;
   }
 
-  /** Whether task 4's title answers are item tokens (align --item-tokens since --no-item-title came). */
+  /** Whether task 4's title answers are item tokens (align --item-tokens --item-title). */
   get itemTitle(): boolean {
     return this.itemFirst !== undefined && this.meta?.item_title === true;
   }

@@ -186,15 +186,22 @@ test('title spans in training: the loss of a cited title runs over the citable t
     });
   }
   assert.ok(spansSeen >= 20, `every explanation cites titles (${spansSeen} spans)`);
-  // a history title is cited once, the candidate (an item the record names, not shown) twice
+  // a history title is cited once, the candidate (an item the record names, not shown) twice, each at most once a sentence
   const r = records[0];
   const c = explanationConstraint(r, s.tok, spans);
-  const cite = (st: unknown, title: string) => [open, ...titleIds(s.tok, title), close].reduce((x, t) => c.next(x, t), st);
+  const stop = s.tok.encode('.');
+  const cite = (st: unknown, title: string) => [open, ...titleIds(s.tok, title), close, ...stop].reduce((x, t) => c.next(x, t), st);
   const once = [...citableItems(r, spans.maxHistory)].find(([, n]) => n === 1)![0];
   const twice = [...citableItems(r, spans.maxHistory)].find(([, n]) => n === 2)![0];
   assert.throws(() => cite(cite(c.start(), spans.titles[once]), spans.titles[once]), /not allowed/);
   assert.doesNotThrow(() => cite(cite(c.start(), spans.titles[twice]), spans.titles[twice]));
   assert.throws(() => cite(cite(cite(c.start(), spans.titles[twice]), spans.titles[twice]), spans.titles[twice]), /not allowed/);
+  const span = [open, ...titleIds(s.tok, spans.titles[twice]), close];
+  assert.throws(
+    () => [...span, ...s.tok.encode(' and'), ...span].reduce((x, t) => c.next(x, t), c.start()),
+    /not allowed/,
+    'not twice in a sentence',
+  );
   s.dispose();
 });
 
@@ -222,11 +229,15 @@ function dotRows(rows: Tensor, h: Float32Array): Float32Array {
 
 test("item tokens: logits = hidden · item projector(f's item vectors); answers name items; export/reload keeps them", async () => {
   const out = join(tmp, 'H-items');
-  const r = cli(['align', '--mode', 'H', '--item-tokens', '--out', out, ...ALIGN]);
+  const r = cli(['align', '--mode', 'H', '--item-tokens', '--item-title', '--out', out, ...ALIGN]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     cli(['align', '--mode', 'B', '--item-tokens', '--out', join(tmp, 'B-items'), ...ALIGN]).stderr,
     /--item-tokens needs --mode I or H/,
+  );
+  assert.match(
+    cli(['align', '--mode', 'H', '--item-title', '--out', join(tmp, 'H-title'), ...ALIGN]).stderr,
+    /--item-title needs --item-tokens/,
   );
   const s = await Surrogate.load(out);
   const N = s.vectors!.rec.nItems;
@@ -253,7 +264,7 @@ test("item tokens: logits = hidden · item projector(f's item vectors); answers 
   });
   const answers = m.top5!(t1.slice(0, 4));
   for (const a of answers) assert.ok(a.length === 5 && a.every((t) => titles.includes(t)), JSON.stringify(a));
-  // a task-4 title question trains and decodes as the item's token (text with --no-item-title)
+  // with --item-title a task-4 title question trains and decodes as the item's token (text without)
   assert.equal(s.itemTitle, true);
   const spans = { ...titleSpansOf(tasks), itemFirst: first };
   const t4 = readTaskRecords(taskFile(tasks, 'train', 'H')).filter((x) => x.task === 4);

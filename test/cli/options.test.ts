@@ -137,7 +137,7 @@ test("the defaults are the stages' long-standing values", () => {
     distillUsers: false,
     distillCites: 0,
     rankMask: true,
-    itemTitle: true,
+    itemTitle: false,
     titleSpans: true,
     checkpointEvery: 200,
     seed: 0,
