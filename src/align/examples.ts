@@ -16,6 +16,7 @@ import { MAX_CITES, markTitles, promptIds, renderChat, responseIds, softTokenPos
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import type { LmExample } from '../lm/train/train.js';
 import { isTitleRecord, type TaskRecord } from '../tasks/forms.js';
+import { CITED_CONTRIBUTORS } from '../tasks/config.js';
 import type { SoftVectors } from './soft.js';
 
 export type SoftSlot = { pos: number; kind: 'user' | 'item'; vector: Float32Array };
@@ -71,14 +72,32 @@ function citableTitles(citable: ReadonlyMap<number, number>, titles: readonly st
   return out;
 }
 
-/** The decoding constraint of a record's explanation: each title span (or item token) names one of its citable items, none twice in a sentence. */
+/**
+ * The decoding constraint of a record's explanation: each title span (or item token) names one of
+ * its citable items, none twice in a sentence; before the candidate (the first item it names that
+ * is not shown), only shown history items, at most CITED_CONTRIBUTORS — as every training text
+ * cites (three contributors, then the candidate; or the candidate first). Without it a model
+ * writes a history item or f's nearest item where the candidate belongs.
+ */
 export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: TitleSpans): Constraint {
   const citable = citableItems(r, spans.maxHistory);
+  const candidate = [...citable].find(([, n]) => n > 1)?.[0];
+  const shown = [...citable].flatMap(([i, n]) => (n === 1 ? [i] : []));
   if (spans.itemFirst !== undefined) {
     const first = spans.itemFirst;
-    return countedConstraint(first, new Map([...citable].map(([i, n]) => [first + i - 1, n])), sentenceEnds(tok, first));
+    const counts = new Map([...citable].map(([i, n]) => [first + i - 1, n]));
+    const lead =
+      candidate === undefined
+        ? undefined
+        : { anchor: first + candidate - 1, before: new Set(shown.map((i) => first + i - 1)), most: CITED_CONTRIBUTORS };
+    return countedConstraint(first, counts, sentenceEnds(tok, first), lead);
   }
-  return titleSpanConstraint(tok, citableTitles(citable, spans.titles));
+  const { titles } = spans;
+  const lead =
+    candidate === undefined
+      ? undefined
+      : { anchor: titles[candidate], before: new Set(shown.map((i) => titles[i])), most: CITED_CONTRIBUTORS };
+  return titleSpanConstraint(tok, citableTitles(citable, titles), lead);
 }
 
 /** The ids of an answer that lists titles, as a model writes it: text, or item tokens (the lowest id with each title) in an item-token model. */

@@ -18,7 +18,7 @@ import type { Recommender } from '../rec/recommender.js';
 import { openRecommender } from '../rec/open.js';
 import { describeRec, recSource } from '../rec/source.js';
 import { NO_HISTORY_MODEL } from '../rec/table_tower.js';
-import { configRecord, validateTasksConfig, type TasksConfig } from './config.js';
+import { CITED_CONTRIBUTORS, configRecord, validateTasksConfig, type TasksConfig } from './config.js';
 import { brownPairs, loadShareGpt, type TextPair } from './corpus.js';
 import { countRecords, countsMarkdown, type Counts } from './counts.js';
 import { recordsFor } from './forms.js';
@@ -149,7 +149,7 @@ function pairFacts(pair: Source, rec: Recommender, ds: Dataset, similar: number[
     pair.shown,
     item,
     decision,
-    shownContributors(rec, pair.history, pair.shown, item, 3, pair.user! - 1),
+    shownContributors(rec, pair.history, pair.shown, item, CITED_CONTRIBUTORS, pair.user! - 1),
     similar[item]?.[0] ?? null,
   );
 }

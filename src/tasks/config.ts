@@ -44,6 +44,9 @@ const trainTest: ArgType<[number, number]> = {
   },
 };
 
+/** How many of f's leave-one-out contributors a task-7 explanation cites (the shown items it names before the candidate). */
+export const CITED_CONTRIBUTORS = 3;
+
 export const TASKS_SPEC = {
   data: req(text('<dir>'), 'data set folder (from `recexplainer data`)'),
   ...recSpec(' (from `recexplainer train-rec`), or --rec-onnx / --rec-embeddings'),

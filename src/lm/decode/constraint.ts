@@ -82,6 +82,22 @@ export interface SpanSpec {
   maxUses?: number | readonly number[]; // how often one sequence may be held, in all, or per sequence index (default: any number of times)
   vocab: number; // token ids are 0 … vocab − 1
   ends?: ReadonlySet<number>; // tokens that end a sentence (outside spans): a sequence is held at most once between two of them
+  lead?: Lead; // what may be held before one sequence (the candidate an explanation is about)
+}
+
+/** Until `anchor` is held, only sequences (or counted tokens) of `before` may be, each once, at most `most` of them. */
+export interface Lead {
+  anchor: number;
+  before: ReadonlySet<number>;
+  most: number;
+}
+
+/** What may not be held now under a lead, of `all`, when `held` have been (each with its uses). */
+function leadBlocks(lead: Lead | undefined, all: Iterable<number>, held: Iterable<number>): number[] {
+  const done = new Set(held);
+  if (!lead || done.has(lead.anchor)) return [];
+  const full = done.size >= lead.most;
+  return [...all].filter((e) => e !== lead.anchor && (done.has(e) || full || !lead.before.has(e)));
 }
 
 interface SpanState {
@@ -92,7 +108,7 @@ interface SpanState {
   sentence: readonly number[]; // with ends: the sequences held since the last end
 }
 
-/** Free text in which every span open … close holds one of `spans`' sequences, each at most maxUses times (and, with ends, once a sentence). */
+/** Free text in which every span open … close holds one of `spans`' sequences, each at most maxUses times (and, with ends, once a sentence; with a lead, as it allows before its anchor). */
 export function spanConstraint(spec: SpanSpec): Constraint<SpanState> {
   const { spans, close } = spec;
   const uses = spec.maxUses ?? Infinity;
@@ -105,9 +121,15 @@ export function spanConstraint(spec: SpanSpec): Constraint<SpanState> {
     const e = spans.endsAt(s.node);
     return e >= 0 && !s.spent.includes(e) ? e : -1;
   };
+  /** The state with what its lead does not allow yet counted as spent. */
+  const anchored = (s: SpanState): SpanState => {
+    const blocked = leadBlocks(spec.lead, [...Array(spans.size).keys()], s.uses.keys());
+    return blocked.length ? { ...s, spent: [...new Set([...s.spent, ...blocked])] } : s;
+  };
   return {
     start: () => ({ node: -1, depth: 0, spent: [], uses: new Map(), sentence: [] }),
-    allowed(s) {
+    allowed(state) {
+      const s = anchored(state);
       if (s.node < 0) return open(s, 0, 0) > 0 ? undefined : [...Array(spec.vocab).keys()].filter((t) => t !== spec.open); // all spent: no new span
       const out = [...spans.children(s.node)].filter(([, c]) => open(s, c, s.depth + 1) > 0).map(([t]) => t);
       if (ending(s) >= 0) out.push(close);
@@ -121,7 +143,7 @@ export function spanConstraint(spec: SpanSpec): Constraint<SpanState> {
         const spent = s.spent.filter((e) => !s.sentence.includes(e) || (s.uses.get(e) ?? 0) >= max(e));
         return { ...s, spent, sentence: [] };
       }
-      const e = ending(s);
+      const e = ending(anchored(s));
       if (token === close && e >= 0) {
         const n = (s.uses.get(e) ?? 0) + 1;
         const uses = new Map(s.uses).set(e, n);
@@ -129,7 +151,8 @@ export function spanConstraint(spec: SpanSpec): Constraint<SpanState> {
         return { node: -1, depth: 0, uses, spent: n >= max(e) ? [...s.spent, e] : s.spent, sentence: [] };
       }
       const c = spans.child(s.node, token);
-      if (c < 0 || open(s, c, s.depth + 1) <= 0) throw new RangeError(`spanConstraint: token ${token} is not allowed in this span`);
+      if (c < 0 || open(anchored(s), c, s.depth + 1) <= 0)
+        throw new RangeError(`spanConstraint: token ${token} is not allowed in this span`);
       return { ...s, node: c, depth: s.depth + 1 };
     },
   };
@@ -143,13 +166,15 @@ export function fixedConstraint(allowed: readonly number[]): Constraint<null> {
 
 /**
  * Free text (tokens 0 … text − 1) and the given tokens (e.g. item tokens), each at most its count of
- * times and, with `ends` (tokens that end a sentence), once between two of them; `state` is the
+ * times and, with `ends` (tokens that end a sentence), once between two of them, and with a `lead`
+ * (of tokens), as it allows before its anchor; `state` is the
  * tokens spent and those of this sentence, each allowed set computed once.
  */
 export function countedConstraint(
   text: number,
   counts: ReadonlyMap<number, number>,
   ends?: ReadonlySet<number>,
+  lead?: Lead,
 ): Constraint<{ spent: readonly number[]; sentence: readonly number[] }> {
   const seen = new Map<string, readonly number[]>();
   return {
@@ -158,7 +183,10 @@ export function countedConstraint(
       const key = `${spent.join(',')}|${sentence.join(',')}`;
       let a = seen.get(key);
       if (!a) {
-        const left = [...counts].filter(([t, n]) => n > spent.filter((u) => u === t).length && !sentence.includes(t)).map(([t]) => t);
+        const blocked = new Set(leadBlocks(lead, counts.keys(), spent));
+        const left = [...counts]
+          .filter(([t, n]) => n > spent.filter((u) => u === t).length && !sentence.includes(t) && !blocked.has(t))
+          .map(([t]) => t);
         seen.set(key, (a = [...Array(text).keys(), ...left]));
       }
       return a;

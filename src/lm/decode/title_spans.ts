@@ -1,13 +1,22 @@
 // The decoding constraint of texts that cite titles in <title>…</title> spans: free text, but each
 // span holds one of the given titles, each at most its count of times (as chat.ts marks them) and
-// once a sentence, encoded as chat.ts encodes a title inside a span.
+// once a sentence, and before a lead's anchor (the candidate) only the lead's titles (the history),
+// encoded as chat.ts encodes a title inside a span.
 import { titleIds } from '../tokenizer/chat.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { spanConstraint, type Constraint } from './constraint.js';
 import { TokenTrie } from './trie.js';
 
-/** Spans may hold only the titles of `cites` (at least one), each at most its count of times and once a sentence. */
-export function titleSpanConstraint(tok: Tokenizer, cites: ReadonlyMap<string, number>): Constraint {
+/**
+ * Spans may hold only the titles of `cites` (at least one), each at most its count of times and
+ * once a sentence; with a lead, before its anchor title only its titles before, at most `most`.
+ */
+export function titleSpanConstraint(
+  tok: Tokenizer,
+  cites: ReadonlyMap<string, number>,
+  lead?: { anchor: string; before: ReadonlySet<string>; most: number },
+): Constraint {
+  const keys = [...cites.keys()];
   return spanConstraint({
     open: tok.special.titleOpen,
     close: tok.special.titleClose,
@@ -15,6 +24,15 @@ export function titleSpanConstraint(tok: Tokenizer, cites: ReadonlyMap<string, n
     maxUses: [...cites.values()],
     vocab: tok.vocabSize,
     ends: sentenceEnds(tok, tok.vocabSize),
+    ...(lead && keys.includes(lead.anchor)
+      ? {
+          lead: {
+            anchor: keys.indexOf(lead.anchor),
+            before: new Set(keys.flatMap((t, i) => (lead.before.has(t) ? [i] : []))),
+            most: lead.most,
+          },
+        }
+      : {}),
   });
 }
 
