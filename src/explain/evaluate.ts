@@ -13,6 +13,7 @@ import { ruleJudge, type Rating } from './rule_judge.js';
 /** report.json "explanations.<method>" (DESIGN.md §6). */
 export interface ExplanationMetrics {
   agreement: number;
+  candidate_named?: number; // share of texts that cite the candidate's title (absent in reports before 2026-12-07)
   'attribution_p@3': number;
   hallucination_rate: number;
   fact_accuracy: number | null; // share of the stated themes and eras the metadata bears out; null when no text states one
@@ -100,6 +101,7 @@ export function scoreExplanations(
   return {
     metrics: {
       agreement: f.mean.agreement,
+      candidate_named: f.mean.names,
       'attribution_p@3': f.mean.precision,
       hallucination_rate: f.mean.hallucination,
       fact_accuracy: factAccuracy(claims),

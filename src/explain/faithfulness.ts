@@ -1,6 +1,7 @@
 // Faithfulness of explanations to the target model f, as pure metrics: does the text take f's
-// decision, cite the history items f relied on (its top leave-one-out contributors), and cite
-// only titles it has grounds to (the history, the candidate, the allowed similar items)?
+// decision, name the candidate it is about, cite the history items f relied on (its top
+// leave-one-out contributors), and cite only titles it has grounds to (the history, the
+// candidate, the allowed similar items)?
 import { UserError } from '../engine/errors.js';
 import { canonicalId, citedTitles, type Catalogue } from '../facts/cite.js';
 import { parseDecision, type Decision } from '../facts/decision.js';
@@ -18,6 +19,7 @@ export interface Explained {
 export interface ExplanationScore {
   decision: Decision | null; // the text's decision (parseDecision)
   agree: 0 | 1; // 1 when it equals f's decision
+  names: 0 | 1; // 1 when it cites the candidate's title
   citedHistory: number[]; // history items the text cites (canonical ids, order of appearance)
   topHits: number; // how many of them are among f's top-k contributors
   precision: number; // precisionAtK
@@ -29,7 +31,7 @@ export interface ExplanationScore {
 
 export interface Faithfulness {
   items: ExplanationScore[];
-  mean: { agreement: number; precision: number; hallucination: number };
+  mean: { agreement: number; precision: number; hallucination: number; names: number };
 }
 
 /**
@@ -66,6 +68,7 @@ export function scoreExplanation(e: Explained, catalogue: Catalogue, k = 3): Exp
   return {
     decision,
     agree: decision === e.decision ? 1 : 0,
+    names: c.items.includes(canonicalId(e.item, catalogue)) ? 1 : 0,
     citedHistory,
     topHits: citedHistory.filter((i) => top.has(i)).length,
     precision: precisionAtK(citedHistory, [...top], k),
@@ -76,13 +79,18 @@ export function scoreExplanation(e: Explained, catalogue: Catalogue, k = 3): Exp
   };
 }
 
-/** Per-explanation scores and their means (decision agreement, precision@k, hallucination rate). */
+/** Per-explanation scores and their means (decision agreement, precision@k, hallucination rate, share naming the candidate). */
 export function faithfulness(explained: readonly Explained[], catalogue: Catalogue, k = 3): Faithfulness {
   if (explained.length === 0) throw new UserError('faithfulness: no explanations to score');
   const items = explained.map((e) => scoreExplanation(e, catalogue, k));
   const mean = (f: (s: ExplanationScore) => number) => items.reduce((a, s) => a + f(s), 0) / items.length;
   return {
     items,
-    mean: { agreement: mean((s) => s.agree), precision: mean((s) => s.precision), hallucination: mean((s) => s.hallucination) },
+    mean: {
+      agreement: mean((s) => s.agree),
+      precision: mean((s) => s.precision),
+      hallucination: mean((s) => s.hallucination),
+      names: mean((s) => s.names),
+    },
   };
 }

@@ -1,6 +1,6 @@
-// Faithfulness metrics on hand-written explanations: the decision a text states, precision@3
-// of the history items it cites against f's top-3 contributors, and its hallucination rate,
-// each checked against values computed by hand.
+// Faithfulness metrics on hand-written explanations: the decision a text states, whether it names
+// the candidate, precision@3 of the history items it cites against f's top-3 contributors, and its
+// hallucination rate, each checked against values computed by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { faithfulness, precisionAtK, scoreExplanation, type Explained } from '../../src/explain/faithfulness.js';
@@ -78,6 +78,17 @@ test('per-explanation scores and means, computed by hand', () => {
   assert.equal(f.mean.agreement, 3 / 4);
   assert.ok(Math.abs(f.mean.precision - (1 + 1 / 2 + 0 + 2 / 3) / 4) < 1e-12);
   assert.equal(f.mean.hallucination, 2 / 4 / 4);
+  assert.deepEqual(
+    f.items.map((s) => s.names),
+    [1, 0, 0, 0],
+    'only A names the candidate, GoldenEye',
+  );
+  assert.equal(f.mean.names, 1 / 4);
+  assert.equal(
+    scoreExplanation(ex('Yes: Heat (1995) is a crime title, much like Casino (1995).'), catalogue).names,
+    0,
+    'a history item in its place',
+  );
 });
 
 test('citing nothing: precision 0, hallucination 0; no similar items allowed unless given', () => {
