@@ -74,15 +74,17 @@ function citableTitles(citable: ReadonlyMap<number, number>, titles: readonly st
 
 /**
  * The decoding constraint of a record's explanation: each title span (or item token) names one of
- * its citable items, none twice in a sentence; before the candidate (the first item it names that
- * is not shown), only shown history items, at most CITED_CONTRIBUTORS — as every training text
- * cites (three contributors, then the candidate; or the candidate first). Without it a model
- * writes a history item or f's nearest item where the candidate belongs.
+ * its citable items, none twice in a sentence; with a <user> token (forms I and H), before the
+ * candidate (the first item it names that is not shown) only shown history items, at most
+ * CITED_CONTRIBUTORS — as every training text cites (three contributors, then the candidate; or
+ * the candidate first). Without it a model writes a history item or f's nearest item where the
+ * candidate belongs. A B-form record names its history as text only, so it has no such lead.
  */
 export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: TitleSpans): Constraint {
   const citable = citableItems(r, spans.maxHistory);
-  const candidate = [...citable].find(([, n]) => n > 1)?.[0];
-  const shown = [...citable].flatMap(([i, n]) => (n === 1 ? [i] : []));
+  // with a <user> token the shown history is known (cited once each) and the candidate is the first other item
+  const shown = r.soft.some((x) => x.kind === 'user') ? [...citable].flatMap(([i, n]) => (n === 1 ? [i] : [])) : [];
+  const candidate = shown.length ? [...citable].find(([, n]) => n > 1)?.[0] : undefined;
   if (spans.itemFirst !== undefined) {
     const first = spans.itemFirst;
     const counts = new Map([...citable].map(([i, n]) => [first + i - 1, n]));

@@ -186,6 +186,9 @@ test('title spans in training: the loss of a cited title runs over the citable t
     });
   }
   assert.ok(spansSeen >= 20, `every explanation cites titles (${spansSeen} spans)`);
+  // every training explanation (forms B, I and H) walks its own constraint: training texts cite as decoding allows
+  for (const x of readTaskRecords(taskFile(tasks, 'train', 'H')).filter((y) => y.task === 7))
+    assert.doesNotThrow(() => trainingExample(x, s.tok, vectors, 'train.H.jsonl', spans), x.id);
   // a history title is cited once, the candidate (an item the record names, not shown) twice, each at most once a sentence
   const r = records[0];
   const c = explanationConstraint(r, s.tok, spans);
