@@ -95,7 +95,13 @@ test('knownWords: a word comes only after one it follows in the prose, written a
   assert.ok(hor.includes('ror') && !hor.some((x) => /\p{Lu}/u.test(x)), `no capital inside a word: ${hor.join('|')}`);
   const loose = knownWords(tok, tables, false);
   const shares = tok.encode('Yes. it shares').reduce((x, t) => loose.next(x, t), loose.start());
-  assert.ok(loose.allowed(shares)!.map((t) => tok.decode([t])).includes(' a'), 'unordered: any prose word may follow');
+  assert.ok(
+    loose
+      .allowed(shares)!
+      .map((t) => tok.decode([t]))
+      .includes(' a'),
+    'unordered: any prose word may follow',
+  );
   const first = after('');
   assert.ok(first.includes('Yes') && !first.includes('yes'), `a text opens with "Yes", as written: ${first.join('|')}`);
 });
