@@ -75,7 +75,7 @@ export const ALIGN_SPEC = {
   distillCites: opt(
     0,
     float(0),
-    "with --distill: also fit each history title an explanation (task 7) cites in f's order to the softmax, at this τ, of f's standardised leave-one-out effects of the shown items not yet cited (0 = off)",
+    "with --distill: also fit each history title an explanation (task 7) cites in f's order to the softmax, at this τ, of f's standardised leave-one-out effects of the shown items not yet cited (0 = off; measured on the item-token row: P@3 no better, README)",
   ),
   rankMask: flag(
     'with --item-tokens: train task-2 answers without restricting each item token to the candidates not yet named (as grounded decoding restricts it)',

@@ -92,7 +92,7 @@ export interface Lead {
   most: number;
 }
 
-/** What may not be held now under a lead, of `all`, when `held` have been (each with its uses). */
+/** What may not be held now under a lead, of `all`, when `held` have been. */
 function leadBlocks(lead: Lead | undefined, all: Iterable<number>, held: Iterable<number>): number[] {
   const done = new Set(held);
   if (!lead || done.has(lead.anchor)) return [];
@@ -167,8 +167,8 @@ export function fixedConstraint(allowed: readonly number[]): Constraint<null> {
 /**
  * Free text (tokens 0 … text − 1) and the given tokens (e.g. item tokens), each at most its count of
  * times and, with `ends` (tokens that end a sentence), once between two of them, and with a `lead`
- * (of tokens), as it allows before its anchor; `state` is the
- * tokens spent and those of this sentence, each allowed set computed once.
+ * (of tokens), as it allows before its anchor; `state` is the tokens spent and those of this
+ * sentence, each allowed set computed once.
  */
 export function countedConstraint(
   text: number,
