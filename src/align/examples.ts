@@ -85,21 +85,16 @@ export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: Titl
   // with a <user> token the shown history is known (cited once each) and the candidate is the first other item
   const shown = r.soft.some((x) => x.kind === 'user') ? [...citable].flatMap(([i, n]) => (n === 1 ? [i] : [])) : [];
   const candidate = shown.length ? [...citable].find(([, n]) => n > 1)?.[0] : undefined;
+  /** The lead with items named as the constraint names them (item tokens or titles). */
+  const leadAs = <T>(as: (i: number) => T) =>
+    candidate === undefined ? undefined : { anchor: as(candidate), before: new Set(shown.map(as)), most: CITED_CONTRIBUTORS };
   if (spans.itemFirst !== undefined) {
-    const first = spans.itemFirst;
-    const counts = new Map([...citable].map(([i, n]) => [first + i - 1, n]));
-    const lead =
-      candidate === undefined
-        ? undefined
-        : { anchor: first + candidate - 1, before: new Set(shown.map((i) => first + i - 1)), most: CITED_CONTRIBUTORS };
-    return countedConstraint(first, counts, sentenceEnds(tok, first), lead);
+    const token = (i: number) => spans.itemFirst! + i - 1;
+    const counts = new Map([...citable].map(([i, n]) => [token(i), n]));
+    return countedConstraint(spans.itemFirst, counts, sentenceEnds(tok, spans.itemFirst), leadAs(token));
   }
-  const { titles } = spans;
-  const lead =
-    candidate === undefined
-      ? undefined
-      : { anchor: titles[candidate], before: new Set(shown.map((i) => titles[i])), most: CITED_CONTRIBUTORS };
-  return titleSpanConstraint(tok, citableTitles(citable, titles), lead);
+  const title = (i: number) => spans.titles[i];
+  return titleSpanConstraint(tok, citableTitles(citable, spans.titles), leadAs(title));
 }
 
 /** The ids of an answer that lists titles, as a model writes it: text, or item tokens (the lowest id with each title) in an item-token model. */

@@ -8,8 +8,8 @@
 // beginning so are false themes' first words in half their occurrences or more (so
 // "s" for "sits" stays free where sci-fi is false, "com" for comedy does not) — with word order,
 // the words that follow the word before it there ("a h" is refused where "horror" is false and
-// the only word after "a" that begins with "h"); without counts, from its first letter. Either way not while it is a FUNCTION_WORDS word such as "a" or "an", nor while a
-// true theme begins so; without counts a word begun on a true theme may only go on along one
+// the only word after "a" that begins with "h"); without counts, from its first letter. Either
+// way not while it is a FUNCTION_WORDS word such as "a" or "an", nor while a true theme begins so; without counts a word begun on a true theme may only go on along one
 // ("c|orror"; with counts, known_words.ts keeps words whole). Digits outside parentheses must spell
 // a year or decade the subject has, four at most, and four digits that are its decade but not its
 // year go on to their "s"; without any year in the metadata, digits are free. How texts list
@@ -117,15 +117,13 @@ export function guardTables(
   let byPrefix: Map<string, [string, number][]> | undefined;
   let spaceLed: Map<number, [string, number][]> | undefined;
   if (counts) {
-    byPrefix = new Map();
     spaceLed = new Map();
     const after = tok.encode('x').length;
     for (const [w, n] of counts) {
       const t = tok.encode(`x ${w}`)[after];
       if (t !== undefined && t < textVocab && pieces[t].trim() === '') spaceLed.set(t, [...(spaceLed.get(t) ?? []), [w, n]]);
     }
-    for (const [w, n] of counts)
-      for (let k = 1; k <= w.length; k++) byPrefix.set(w.slice(0, k), [...(byPrefix.get(w.slice(0, k)) ?? []), [w, n]]);
+    byPrefix = prefixTable(counts);
   }
   return {
     pieces,
@@ -145,6 +143,13 @@ export function guardTables(
   };
 }
 
+/** Every prefix of the counted words → those words and their counts. */
+function prefixTable(counts: ReadonlyMap<string, number>): Map<string, [string, number][]> {
+  const out = new Map<string, [string, number][]>();
+  for (const [w, n] of counts) for (let k = 1; k <= w.length; k++) out.set(w.slice(0, k), [...(out.get(w.slice(0, k)) ?? []), [w, n]]);
+  return out;
+}
+
 /** byPrefix and counts of the words that follow `prev` (lower-case), or undefined without word order or where prev has no known followers. */
 function wordsAfter(g: GuardTables, prev: string): { byPrefix: Map<string, [string, number][]>; counts: Map<string, number> } | undefined {
   const next = g.follows?.get(prev);
@@ -153,10 +158,7 @@ function wordsAfter(g: GuardTables, prev: string): { byPrefix: Map<string, [stri
   if (!out) {
     const counts = new Map<string, number>();
     for (const [w, n] of next) counts.set(w.toLowerCase(), (counts.get(w.toLowerCase()) ?? 0) + n);
-    const byPrefix = new Map<string, [string, number][]>();
-    for (const [w, n] of counts)
-      for (let k = 1; k <= w.length; k++) byPrefix.set(w.slice(0, k), [...(byPrefix.get(w.slice(0, k)) ?? []), [w, n]]);
-    g.after.set(prev, (out = { byPrefix, counts }));
+    g.after.set(prev, (out = { byPrefix: prefixTable(counts), counts }));
   }
   return out;
 }

@@ -129,12 +129,12 @@ function mayFollow(g: WordTables, prev: string, word: string, open: boolean): bo
 /** The tokens that may follow a text whose last word is `prev` and whose run of letters being written is `run` (as written; '' after anything else); `afterWord`: it ends in a letter or digit. */
 function allowedAfter(g: WordTables, prev: string, run: string, afterWord: boolean): number[] {
   const closes = run === '' || mayFollow(g, prev, run, false);
+  const ordered = prev !== ANY;
   const out: number[] = [];
   for (let t = 0; t < g.textVocab; t++) {
     if (!g.marksOk[t] || (!afterWord && g.boundFirst[t])) continue;
     const word = run + g.lead[t];
     if (!(g.lead[t] === '' ? closes : mayFollow(g, prev, word, !g.ends[t]))) continue;
-    const ordered = prev !== ANY;
     let before = word === '' || !ordered ? prev : word.toLowerCase();
     const runs = g.ends[t] ? g.runs[t] : [];
     const ok = runs.every((r, i) => {

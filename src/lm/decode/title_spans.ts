@@ -20,7 +20,7 @@ export function titleSpanConstraint(
   return spanConstraint({
     open: tok.special.titleOpen,
     close: tok.special.titleClose,
-    spans: new TokenTrie([...cites.keys()].map((t) => titleIds(tok, t))),
+    spans: new TokenTrie(keys.map((t) => titleIds(tok, t))),
     maxUses: [...cites.values()],
     vocab: tok.vocabSize,
     ends: sentenceEnds(tok, tok.vocabSize),
