@@ -258,6 +258,29 @@ test("with sentence ends, a counted token or a span's sequence is held at most o
   assert.deepEqual(sorted(p.allowed(v)!), [5], '7 used up (once), 5 free again');
 });
 
+test('with a lead, only its sequences before the anchor, each once and at most `most`; anything after', () => {
+  // counted tokens 5, 6, 7 (the lead's), 8 (the anchor), 9 (neither): text tokens 0…4
+  const lead = { anchor: 8, before: new Set([5, 6, 7]), most: 2 };
+  const c = countedConstraint(5, new Map([5, 6, 7, 8, 9].map((t) => [t, 2])), undefined, lead);
+  const walk = (ts: number[]) => ts.reduce((x, t) => c.next(x, t), c.start());
+  assert.deepEqual(sorted(c.allowed(c.start())), [0, 1, 2, 3, 4, 5, 6, 7, 8], '9 not before the anchor');
+  assert.deepEqual(sorted(c.allowed(walk([5, 1]))), [0, 1, 2, 3, 4, 6, 7, 8], '5 once');
+  assert.deepEqual(sorted(c.allowed(walk([5, 6]))), [0, 1, 2, 3, 4, 8], 'two held: only the anchor');
+  assert.deepEqual(sorted(c.allowed(walk([5, 6, 8]))), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'after the anchor: each up to its count');
+  // the same over span sequences [7], [5], [6] (indices 0, 1, 2): the anchor is index 2, the lead index 0
+  const p = spanConstraint({
+    open: OPEN,
+    close: CLOSE,
+    spans: new TokenTrie([[7], [5], [6]]),
+    vocab: 10,
+    lead: { anchor: 2, before: new Set([0]), most: 3 },
+  });
+  const span = (x: ReturnType<typeof p.start>, t: number) => [OPEN, t, CLOSE].reduce((y, u) => p.next(y, u), x);
+  assert.deepEqual(sorted(p.allowed(p.next(p.start(), OPEN))!), [6, 7], '5 not before the anchor 6');
+  assert.deepEqual(sorted(p.allowed(p.next(span(p.start(), 7), OPEN))!), [6], '7 once before it');
+  assert.deepEqual(sorted(p.allowed(p.next(span(p.start(), 6), OPEN))!), [5, 6, 7], 'after it, any');
+});
+
 /** Greedy choice over the allowed tokens of each state, on given logits; the allowed sets it applied. */
 function greedyOn<S>(c: Constraint<S>, logits: Float32Array[]): { ids: number[]; applied: (readonly number[] | undefined)[] } {
   let s = c.start();
