@@ -14,6 +14,16 @@ export function statIfAny(path: string): Stats | undefined {
   }
 }
 
+/** Creates the folder `d` unless a folder is already there (another process may make it between a
+ *  stat and the mkdir: parallel jobs share the run's output folders); a file there is EEXIST. */
+export function mkdirUnlessThere(d: string): void {
+  try {
+    mkdirSync(d);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EEXIST' || !statIfAny(d)?.isDirectory()) throw err;
+  }
+}
+
 /** Creates `dir` and any missing folders above it; a failure is Node's own error (ENOENT, ENOTDIR, …). */
 export function makeDir(dir: string): void {
   const missing: string[] = [];
@@ -23,7 +33,7 @@ export function makeDir(dir: string): void {
     missing.push(d);
     if (dirname(d) === d) break;
   }
-  for (const d of missing.reverse()) mkdirSync(d);
+  for (const d of missing.reverse()) mkdirUnlessThere(d);
 }
 
 /** Refuses, naming the flag, an output folder that is a file, lies under a file, or cannot be written; then creates it. */
