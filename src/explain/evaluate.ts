@@ -1,9 +1,12 @@
 // Scores one explainer's texts on the test cases against f: decision agreement, attribution
 // precision@3, hallucination rate (src/explain/faithfulness.ts), fact accuracy against the data
 // set's metadata (src/facts/fact_check.ts), the share of texts with a broken word
-// (src/facts/lexicon.ts), the rule judge's 0–3 rating (src/explain/rule_judge.ts), and the LLM
-// judge's when one is given. Keeps every row for the report.
-import type { Catalogue } from '../facts/cite.js';
+// (src/facts/lexicon.ts), the share with a title out of its place (src/facts/title_roles.ts), the
+// rule judge's 0–3 rating (src/explain/rule_judge.ts), and the LLM judge's when one is given.
+// Keeps every row for the report.
+import { canonicalId, type Catalogue } from '../facts/cite.js';
+import type { Prose, TitleRole } from '../facts/known_words.js';
+import { misplacedTitles } from '../facts/title_roles.js';
 import { checkFacts, claimText, factAccuracy, type FactContext, type ItemFacts } from '../facts/fact_check.js';
 import type { ExplainCase } from './cases.js';
 import { faithfulness } from './faithfulness.js';
@@ -19,6 +22,7 @@ export interface ExplanationMetrics {
   fact_accuracy: number | null; // share of the stated themes and eras the metadata bears out; null when no text states one
   fact_claims: number; // how many were stated
   nonword_rate?: number | null; // aligned LMs: share of texts with a word no training explanation or title uses (facts/lexicon.ts); else null
+  misplaced_rate?: number | null; // aligned LMs: share of texts citing a title where the training explanations cite only titles of other roles (the candidate in the history's list, …); else null
   rule_judge_mean: number;
   llm_judge_mean: number | null; // null without an LLM judge
   llm_judge_unparseable?: number; // replies without a readable rating
@@ -39,6 +43,7 @@ export interface ExplanationRow {
   hallucinated: string[];
   false_facts: string[];
   non_words?: string[]; // with a lexicon: the text's words it lacks
+  misplaced?: string[]; // with places: the titles it cites out of their role's places
   llm_rating?: number | null; // the LLM judge's, when one rated (null: unreadable reply or no reply)
 }
 
@@ -47,6 +52,18 @@ export interface Metadata {
   of: (id: number) => ItemFacts;
   vocabulary: readonly string[]; // every theme of the data set
   lexicon?: ReadonlySet<string>; // every word of the training explanations and the titles (non-words)
+  places?: Prose; // the training explanations' prose: where each role of title is cited (misplaced titles)
+}
+
+/** A case's role of each item its texts may cite, by canonical id: the candidate, a shown history item, its nearest item. */
+function rolesOf(catalogue: Catalogue, c: ExplainCase): (id: number) => TitleRole | undefined {
+  const canon = (i: number) => canonicalId(i, catalogue);
+  const roles = new Map<number, TitleRole>([
+    ...c.similar.map((i): [number, TitleRole] => [canon(i), 'other']),
+    ...c.shown.map((i): [number, TitleRole] => [canon(i), 'history']),
+    [canon(c.item), 'candidate'],
+  ]);
+  return (id) => roles.get(canon(id));
 }
 
 /** What one case's texts are fact-checked against: the metadata, its shown history and its candidate. */
@@ -75,6 +92,8 @@ export function scoreExplanations(
   const falseFacts = claims.map((cs) => cs.filter((c) => !c.holds).map((c) => claimText(c, catalogue.titles)));
   const lex = metadata.lexicon;
   const broken = lex ? texts.map((t) => nonWords(t, lex)) : undefined;
+  const places = metadata.places;
+  const misplaced = places && texts.map((t, i) => misplacedTitles(t, catalogue, places, rolesOf(catalogue, cases[i])));
   const verdicts = explained.map((e, i) =>
     ruleJudge({
       ...e,
@@ -97,6 +116,7 @@ export function scoreExplanations(
     hallucinated: f.items[i].hallucinated,
     false_facts: falseFacts[i],
     ...(broken ? { non_words: broken[i] } : {}),
+    ...(misplaced ? { misplaced: misplaced[i] } : {}),
   }));
   return {
     metrics: {
@@ -107,6 +127,7 @@ export function scoreExplanations(
       fact_accuracy: factAccuracy(claims),
       fact_claims: claims.reduce((n, cs) => n + cs.length, 0),
       nonword_rate: broken ? broken.filter((b) => b.length > 0).length / broken.length : null,
+      misplaced_rate: misplaced ? misplaced.filter((m) => m.length > 0).length / misplaced.length : null,
       rule_judge_mean: verdicts.reduce((a, v) => a + v.rating, 0) / verdicts.length,
       llm_judge_mean: null,
       samples: cases.length,

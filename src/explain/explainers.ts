@@ -17,7 +17,9 @@ import { pairKey } from './cases.js';
 import { aspectSuffix } from '../facts/aspects.js';
 import { themes } from '../facts/targets.js';
 import { factGuard, guardTables, type GuardTables } from '../facts/fact_guard.js';
-import { knownWords, prose, wordTables, type Prose, type WordTables } from '../facts/known_words.js';
+import { knownWords, prose, wordTables, type Prose, type TitleRole, type WordTables } from '../facts/known_words.js';
+import { titleRoles } from '../facts/title_roles.js';
+import { titleIds } from '../lm/tokenizer/chat.js';
 import type { Catalogue } from '../facts/cite.js';
 import { bothConstraints, type Constraint } from '../lm/decode/constraint.js';
 import { factContext, type Metadata } from './evaluate.js';
@@ -38,12 +40,28 @@ export interface LmExplainerOptions {
 
 export const LM_EXPLAINER_DEFAULTS: LmExplainerOptions = { maxNewTokens: 120, batchSize: 16 };
 
-/** What the fact guard keeps texts to: the prose of task-7 training records (the titles each may cite cut out). */
+/**
+ * Each item a record's explanation may cite, with its role: the candidate (its <item> token's item),
+ * a shown history item, or another (f's nearest item); undefined for a record without <user> and
+ * <item> tokens (the B form, whose history is text only).
+ */
+function citedRoles(r: TaskRecord, maxHistory: number): Map<number, TitleRole> | undefined {
+  const candidate = r.soft.flatMap((x) => (x.kind === 'item' ? [x.item] : []))[0];
+  if (candidate === undefined || !r.soft.some((x) => x.kind === 'user')) return undefined;
+  const roleOf = (i: number, n: number): TitleRole => (i === candidate ? 'candidate' : n === 1 ? 'history' : 'other');
+  return new Map([...citableItems(r, maxHistory)].map(([i, n]) => [i, roleOf(i, n)]));
+}
+
+/** What the fact guard keeps texts to: the prose of task-7 training records (the titles each may cite cut out, where each role stands). */
 export function guardProse(records: readonly TaskRecord[], titles: readonly string[], maxHistory: number): Prose {
   return prose(
     records
       .filter((r) => r.task === 7)
-      .map((r) => ({ text: r.response, titles: [...citableItems(r, maxHistory).keys()].map((i) => titles[i]) })),
+      .map((r) => {
+        const cited: Map<number, TitleRole | undefined> =
+          citedRoles(r, maxHistory) ?? new Map([...citableItems(r, maxHistory).keys()].map((i) => [i, undefined]));
+        return { text: r.response, titles: [...cited.keys()].map((i) => titles[i]), roles: [...cited.values()] };
+      }),
   );
 }
 
@@ -83,7 +101,15 @@ export function lmExplainer(
     const guard = factGuard(s.tok, tables, factContext(catalogue, metadata, c));
     // the guard's tokens in the training prose's word order; where none is, in its words; where none is, the guard's
     const written = bothConstraints(bothConstraints(guard, knownWords(s.tok, words, false)), knownWords(s.tok, words));
-    return bothConstraints(spans, written);
+    const { itemFirst, titles, maxHistory } = opts.spans;
+    const roles = citedRoles(r, maxHistory);
+    if (!roles) return bothConstraints(spans, written);
+    const cited = [...roles].map(([i, role]) => ({
+      role,
+      ids: itemFirst === undefined ? titleIds(s.tok, titles[i]) : [itemFirst + i - 1],
+    }));
+    // each title only where the training prose cites one of its role
+    return bothConstraints(bothConstraints(spans, titleRoles(s.tok, prose, cited, textVocab, itemFirst === undefined)), written);
   };
   return {
     name,

@@ -86,9 +86,11 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     of: (id) => facts[id - 1],
     vocabulary: [...new Set(facts.flatMap((f) => f.themes))],
     lexicon: lexicon([...trained, ...titles]),
+    places: guardProse(trainedRecords, titles, src.maxHistory),
   };
-  /** Non-words are counted for the aligned LMs only: the lexicon is what they learnt to write (others write other words). */
-  const aligned = (name: string): Metadata => (name.startsWith('recexplainer-') ? metadata : { ...metadata, lexicon: undefined });
+  /** Non-words and misplaced titles are counted for the aligned LMs only: the lexicon and places are what they learnt to write (others write other prose). */
+  const aligned = (name: string): Metadata =>
+    name.startsWith('recexplainer-') ? metadata : { ...metadata, lexicon: undefined, places: undefined };
   const rec = await openRecommender(src.rec);
   if (!rec.readsHistory) throw new UserError(`explain skipped: its scores rest on f's leave-one-out contributors, and ${NO_HISTORY_MODEL}`);
   const fromPairs = cfg.pairs
@@ -127,7 +129,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const keyOf = (name: string, source: string) => keptKey({ name, ...settings }, source);
   const engines = new TextEngines(cfg.engine);
   /** With the fact guard: the prose of the training explanations (the titles they cite cut out), the words a guarded text keeps to. */
-  const guarded = cfg.factGuard ? guardProse(trainedRecords, titles, src.maxHistory) : undefined;
+  const guarded = cfg.factGuard ? metadata.places : undefined;
   const lmOpts = (aspect?: string, free = !grounded, itemFirst?: number, engine?: TextEngine) => ({
     ...LM_EXPLAINER_DEFAULTS,
     aspect,

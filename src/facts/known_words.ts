@@ -18,44 +18,81 @@ export interface Prose {
   follows: ReadonlyMap<string, ReadonlyMap<string, number>>; // a word, lower-case (START at a text's start, TITLE after a cited title) → the words that come next, as written, with counts
   marks: ReadonlySet<string>;
   bound: ReadonlySet<string>; // the marks that only ever follow a letter or digit ("-" of "sci-fi", "'" of "user's")
+  roles: ReadonlyMap<string, ReadonlySet<TitleRole>>; // where a cited title begins (placesOf) → the roles of the titles cited there
 }
+
+/** What a cited title is to the case it explains: a shown history item, the candidate, or another item (f's nearest one). */
+export type TitleRole = 'history' | 'candidate' | 'other';
 
 export const START = '^'; // what the first word of a text follows
 const CUT = '\u0000'; // where a title was
 export const TITLE = CUT; // what the first word after a cited title follows
 const ANY = '\u0002'; // knownWords without word order: every word follows it
+const ROLE_CUT: Record<TitleRole, string> = { history: '\u0003', candidate: '\u0004', other: '\u0005' }; // where a title of that role was
+const CUTS = /[\u0000\u0003-\u0005]/u;
 
 const RUN = /\p{L}+/gu;
 const ALNUM = /[\p{L}\p{N}]/u;
 
-/** The prose of some texts, each with the titles it cites (cut out first, longest first). */
-export function prose(texts: Iterable<{ text: string; titles: readonly string[] }>): Prose {
+/**
+ * The places a title may begin at, most telling first: after `marker` (START, or TITLE: the last
+ * title) comes `text`; a place is the two words before the title (or the marker for one missing),
+ * lower-case, with the marks after each, spaces dropped ("TITLE and", ", and" after a theme), then
+ * the word before it alone.
+ */
+export function placesOf(marker: string, text: string): [string, string] {
+  const ws = [...text.matchAll(RUN)];
+  const word = (k: number) => (k >= 0 ? ws[k][0].toLowerCase() : k === -1 ? marker : '');
+  const after = (k: number) =>
+    text.slice(k >= 0 ? ws[k].index! + ws[k][0].length : 0, k + 1 < ws.length ? ws[k + 1].index : text.length).replace(/\s+/gu, '');
+  const n = ws.length - 1;
+  const near = `${word(n)}\u0001${after(n)}`;
+  return [`${word(n - 1)}\u0001${n >= 0 ? after(n - 1) : ''}\u0001${near}`, near];
+}
+
+/** The roles prose cites at the place after `marker` and `text` (placesOf), or undefined where it cites none. */
+export function rolesAt(p: Prose, marker: string, text: string): ReadonlySet<TitleRole> | undefined {
+  const [far, near] = placesOf(marker, text);
+  return p.roles.get(far) ?? p.roles.get(near);
+}
+
+/** The prose of some texts, each with the titles it cites (cut out first, longest first) and, where known, their roles (in the same order). */
+export function prose(texts: Iterable<{ text: string; titles: readonly string[]; roles?: readonly (TitleRole | undefined)[] }>): Prose {
   const words = new Map<string, number>();
   const follows = new Map<string, Map<string, number>>();
   const marks = new Set<string>();
   const loose = new Set<string>();
-  for (const { text, titles } of texts) {
+  const roles = new Map<string, Set<TitleRole>>();
+  const roleOfCut = new Map(Object.entries(ROLE_CUT).map(([r, c]) => [c, r as TitleRole]));
+  for (const { text, titles, roles: cited } of texts) {
     let t = text;
-    for (const title of [...titles].sort((a, b) => b.length - a.length)) if (title) t = t.split(title).join(CUT);
+    const order = titles.map((title, i) => ({ title, cut: cited?.[i] ? ROLE_CUT[cited[i]!] : CUT }));
+    for (const { title, cut } of order.sort((a, b) => b.title.length - a.title.length)) if (title) t = t.split(title).join(cut);
     let prev = START;
-    for (const [m] of t.matchAll(/\p{L}+|\u0000/gu)) {
-      if (m === CUT) {
+    let from = 0; // where the text since the last title begins
+    for (const m of t.matchAll(/\p{L}+|[\u0000\u0003-\u0005]/gu)) {
+      const role = roleOfCut.get(m[0]);
+      if (role)
+        for (const place of placesOf(from ? TITLE : START, t.slice(from, m.index)))
+          roles.set(place, (roles.get(place) ?? new Set<TitleRole>()).add(role));
+      if (CUTS.test(m[0])) {
         prev = CUT;
+        from = m.index! + 1;
         continue;
       }
-      const w = m.toLowerCase();
+      const w = m[0].toLowerCase();
       words.set(w, (words.get(w) ?? 0) + 1);
       const next = follows.get(prev) ?? new Map<string, number>();
-      follows.set(prev, next.set(m, (next.get(m) ?? 0) + 1));
+      follows.set(prev, next.set(m[0], (next.get(m[0]) ?? 0) + 1));
       prev = w;
     }
     [...t].forEach((ch, i) => {
-      if (ch === CUT || ALNUM.test(ch)) return;
+      if (CUTS.test(ch) || ALNUM.test(ch)) return;
       marks.add(ch);
       if (i === 0 || !ALNUM.test(t[i - 1])) loose.add(ch);
     });
   }
-  return { words, follows, marks, bound: new Set([...marks].filter((m) => !loose.has(m))) };
+  return { words, follows, marks, bound: new Set([...marks].filter((m) => !loose.has(m))), roles };
 }
 
 /** What the constraint reads of each text token, computed once per tokenizer and prose. */
@@ -153,7 +190,11 @@ function allowedAfter(g: WordTables, prev: string, run: string, afterWord: boole
  * the last title (span or item token, ids from textVocab on), the run of letters being written (as
  * written; '' after anything else) and the word before it, lower-case (START, or TITLE after a title).
  */
-export function wordAt(tok: Tokenizer, ids: readonly number[], textVocab: number): { text: string; run: string; prev: string } | undefined {
+export function wordAt(
+  tok: Tokenizer,
+  ids: readonly number[],
+  textVocab: number,
+): { text: string; run: string; prev: string; marker: string } | undefined {
   const { titleOpen, titleClose } = tok.special;
   let depth = 0;
   let from = 0;
@@ -166,7 +207,8 @@ export function wordAt(tok: Tokenizer, ids: readonly number[], textVocab: number
   const words = [...text.matchAll(RUN)];
   const open = words.length > 0 && /\p{L}$/u.test(text);
   const done = open ? words.slice(0, -1) : words;
-  return { text, run: open ? words.at(-1)![0] : '', prev: done.length ? done.at(-1)![0].toLowerCase() : from > 0 ? TITLE : START };
+  const marker = from > 0 ? TITLE : START;
+  return { text, run: open ? words.at(-1)![0] : '', prev: done.length ? done.at(-1)![0].toLowerCase() : marker, marker };
 }
 
 /**
