@@ -34,9 +34,14 @@ const CUTS = /[\u0000\u0003-\u0005]/u;
 const RUN = /\p{L}+/gu;
 const ALNUM = /[\p{L}\p{N}]/u;
 
+/** What a place after a title starts from: TITLE, with the title's role when known (prose() and titleRoles read places so). */
+export function titleMarker(role?: TitleRole): string {
+  return role ? TITLE + ROLE_CUT[role] : TITLE;
+}
+
 /**
- * The places a title may begin at, most telling first: after `marker` (START, or TITLE: the last
- * title) comes `text`; a place is the two words before the title (or the marker for one missing),
+ * The places a title may begin at, most telling first: after `marker` (START, or the last title's
+ * titleMarker) comes `text`; a place is the two words before the title (or the marker for one missing),
  * lower-case, with the marks after each, spaces dropped ("TITLE and", ", and" after a theme), then
  * the word before it alone.
  */
@@ -69,14 +74,16 @@ export function prose(texts: Iterable<{ text: string; titles: readonly string[];
     const order = titles.map((title, i) => ({ title, cut: cited?.[i] ? ROLE_CUT[cited[i]!] : CUT }));
     for (const { title, cut } of order.sort((a, b) => b.title.length - a.title.length)) if (title) t = t.split(title).join(cut);
     let prev = START;
-    let from = 0; // where the text since the last title begins
+    let marker = START; // what the text since the last title follows
+    let from = 0; // where that text begins
     for (const m of t.matchAll(/\p{L}+|[\u0000\u0003-\u0005]/gu)) {
       const role = roleOfCut.get(m[0]);
       if (role)
-        for (const place of placesOf(from ? TITLE : START, t.slice(from, m.index)))
+        for (const place of placesOf(marker, t.slice(from, m.index)))
           roles.set(place, (roles.get(place) ?? new Set<TitleRole>()).add(role));
       if (CUTS.test(m[0])) {
         prev = CUT;
+        marker = titleMarker(role);
         from = m.index! + 1;
         continue;
       }

@@ -1,11 +1,11 @@
 // Title roles: prose() records where each role of cited title stands (the word before it and the
 // marks between); titleRoles then lets a span, or an item token, hold only a title of a role cited
 // there — the candidate never in the history's list, a history item never where the candidate or
-// f's nearest item stands — and leaves the choice free where the prose cites no title; misplacedTitles
-// finds the titles of any text that stand out of their role's places.
+// f's nearest item stands, no title where the prose cites none (a place after a title is read with
+// that title's role); misplacedTitles finds the titles of any text that stand out of their places.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { placesOf, prose, rolesAt, START, TITLE, type TitleRole } from '../../src/facts/known_words.js';
+import { placesOf, prose, rolesAt, START, TITLE, titleMarker, type TitleRole } from '../../src/facts/known_words.js';
 import { misplacedTitles, titleRoles, type RoledTitle } from '../../src/facts/title_roles.js';
 import { titleIds } from '../../src/lm/tokenizer/chat.js';
 import { trainTokenizer } from '../../src/lm/tokenizer/tokenizer.js';
@@ -31,14 +31,17 @@ const trained = [
 const p = prose(trained);
 const tok = trainTokenizer({ texts: trained.map((t) => t.text), vocabSize: 400 });
 
-test('prose: the roles cited at each place, the two words before a title telling "A and B" from ", and B"', () => {
+test('prose: the roles cited at each place — the two words before a title, or the title before it and its role', () => {
   const at = (marker: string, text: string) => [...(rolesAt(p, marker, text) ?? [])].sort();
+  const [history, candidate] = [titleMarker('history'), titleMarker('candidate')];
   assert.deepEqual(at(START, 'No. What counts most is '), ['history'], '"most is" opens the history list');
-  assert.deepEqual(at(TITLE, ', '), ['history'], 'the list goes on after a comma');
-  assert.deepEqual(at(TITLE, ' and '), ['history'], 'and ends with "and"');
+  assert.deepEqual(at(history, ', '), ['history'], 'the list goes on after a comma');
+  assert.deepEqual(at(history, ' and '), ['history'], 'and ends with "and"');
   assert.deepEqual(at(START, 'Yes. By theme: the history leans to drama and horror, and '), ['candidate'], '", and" after a theme');
-  assert.deepEqual(at(TITLE, '. '), ['candidate'], 'after the list, the candidate');
-  assert.deepEqual(at(TITLE, ', a horror title, sits apart; it is closer to '), ['other'], '"closer to": f\'s nearest item');
+  assert.deepEqual(at(history, '. '), ['candidate'], 'after the list, the candidate');
+  assert.deepEqual(at(candidate, ', '), [], 'after the candidate and a comma, no title');
+  assert.deepEqual(at(TITLE, ', '), [], 'a title of no known role is another place');
+  assert.deepEqual(at(candidate, ', a horror title, sits apart; it is closer to '), ['other'], '"closer to": f\'s nearest item');
   assert.deepEqual(at(START, 'No. it sits '), [], 'no title after "sits"');
   assert.deepEqual(placesOf(TITLE, ' and '), [`${TITLE}\u0001\u0001and\u0001`, 'and\u0001'], 'the title before, then "and"; "and" alone');
   assert.equal(p.words.get('heat'), undefined, 'titles are still cut out of the words');
@@ -71,8 +74,12 @@ test('titleRoles in spans: the history list holds history items, the candidate f
   ]);
   assert.deepEqual(cand, [titleIds(tok, jaws)[0]], 'after the list and its stop: only the candidate');
   assert.deepEqual(inSpan('No. it sits apart; it is closer to '), [titleIds(tok, dr)[0]], '"closer to": f\'s nearest item only');
-  assert.equal(spanned.allowed(tok.encode('No. What counts most is ')), undefined, 'outside a span: free');
-  assert.equal(inSpan('No. it sits '), undefined, 'where the prose cites no title: free');
+  assert.equal(spanned.allowed(tok.encode('No. What counts most is ')), undefined, 'outside a span where a title may stand: free');
+  assert.ok(!spanned.allowed(tok.encode('No. it sits '))!.includes(titleOpen), 'no span opens where the prose cites no title');
+  const afterCandidate = [...tok.encode('No. '), titleOpen, ...titleIds(tok, jaws), titleClose, ...tok.encode(', ')];
+  assert.ok(!spanned.allowed(afterCandidate)!.includes(titleOpen), 'after the candidate and a comma the prose cites no title');
+  const afterHistory = [...tok.encode('No. What counts most is '), titleOpen, ...titleIds(tok, heat), titleClose, ...tok.encode(', ')];
+  assert.equal(spanned.allowed(afterHistory), undefined, 'after a history item and a comma it does');
 });
 
 test('titleRoles with item tokens: text tokens and the item tokens of the roles cited there', () => {
@@ -89,7 +96,8 @@ test('titleRoles with item tokens: text tokens and the item tokens of the roles 
   assert.ok(list.includes(V + 1) && !list.includes(V) && !list.includes(V + 2), 'only the history item');
   const cand = roles.allowed([...tok.encode('No. What counts most is '), V + 1, ...tok.encode('. ')])!;
   assert.ok(cand.includes(V) && !cand.includes(V + 1), 'after the list: the candidate');
-  assert.equal(roles.allowed(tok.encode('No. it sits ')), undefined);
+  assert.equal(roles.allowed(tok.encode('No. it sits '))!.length, V, 'where the prose cites no title: text only');
+  assert.equal(roles.allowed([...tok.encode('No. '), V, ...tok.encode(', ')])!.length, V, 'nor after the candidate and a comma');
 });
 
 test('misplacedTitles: the candidate in the history list, a history item where the candidate or the nearest item stands', () => {
