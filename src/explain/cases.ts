@@ -10,6 +10,7 @@ import type { Soft, TaskRecord } from '../tasks/forms.js';
 import { shownContributors } from '../facts/attribution.js';
 import { itemNorms, mostSimilar } from '../tasks/generate.js';
 import type { Decision } from '../facts/decision.js';
+import type { TitleRole } from '../facts/known_words.js';
 import { themes } from '../facts/targets.js';
 
 export interface ExplainCase {
@@ -23,6 +24,15 @@ export interface ExplainCase {
   similar: number[]; // the candidate's nearest catalogue item under f (explanations may cite it)
   itemAttributes: string[];
   historyAttributes: string[];
+}
+
+/** What each item a case's texts may cite is to it: f's nearest item, a shown history item, or the candidate (the latter winning). */
+export function caseRoles(c: ExplainCase): Map<number, TitleRole> {
+  return new Map<number, TitleRole>([
+    ...c.similar.map((i): [number, TitleRole] => [i, 'other']),
+    ...c.shown.map((i): [number, TitleRole] => [i, 'history']),
+    [c.item, 'candidate'],
+  ]);
 }
 
 /** "t7-test-I-u12-pos" (or "-B-", "-H-", with a variant suffix) → "u12-pos". */

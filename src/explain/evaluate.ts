@@ -8,7 +8,7 @@ import { canonicalId, type Catalogue } from '../facts/cite.js';
 import type { Prose, TitleRole } from '../facts/known_words.js';
 import { misplacedTitles } from '../facts/title_roles.js';
 import { checkFacts, claimText, factAccuracy, type FactContext, type ItemFacts } from '../facts/fact_check.js';
-import type { ExplainCase } from './cases.js';
+import { caseRoles, type ExplainCase } from './cases.js';
 import { faithfulness } from './faithfulness.js';
 import { nonWords } from '../facts/lexicon.js';
 import { ruleJudge, type Rating } from './rule_judge.js';
@@ -55,14 +55,10 @@ export interface Metadata {
   places?: Prose; // the training explanations' prose: where each role of title is cited (misplaced titles)
 }
 
-/** A case's role of each item its texts may cite, by canonical id: the candidate, a shown history item, its nearest item. */
+/** A case's role of each item its texts may cite (caseRoles), by canonical id. */
 function rolesOf(catalogue: Catalogue, c: ExplainCase): (id: number) => TitleRole | undefined {
   const canon = (i: number) => canonicalId(i, catalogue);
-  const roles = new Map<number, TitleRole>([
-    ...c.similar.map((i): [number, TitleRole] => [canon(i), 'other']),
-    ...c.shown.map((i): [number, TitleRole] => [canon(i), 'history']),
-    [canon(c.item), 'candidate'],
-  ]);
+  const roles = new Map([...caseRoles(c)].map(([i, role]) => [canon(i), role]));
   return (id) => roles.get(canon(id));
 }
 

@@ -1,8 +1,9 @@
 // Who writes explanations for the test cases: a language model (aligned or not) answering the
 // task-7 prompt of its form by greedy decoding (an aspect, when given, is appended to the prompt;
 // with title spans, each <title> span it opens can only name one of the case's citable items, and
-// with the fact guard no token may complete a theme or era the metadata contradicts, and the text
-// keeps to the training explanations' prose: guardProse),
+// with the fact guard no token may complete a theme or era the metadata contradicts, the text
+// keeps to the training explanations' prose (guardProse), and each title stands only where that
+// prose cites a title of its role: facts/title_roles.ts),
 // or the template-only baseline that never consults f (a coin-flip decision, two random shown
 // items, the candidate's themes), the reference point of the distinction experiments.
 import { citableItems, explanationConstraint, promptExample, type TitleSpans } from '../align/examples.js';
@@ -13,7 +14,7 @@ import { DataError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import type { ExplainCase } from './cases.js';
-import { pairKey } from './cases.js';
+import { caseRoles, pairKey } from './cases.js';
 import { aspectSuffix } from '../facts/aspects.js';
 import { themes } from '../facts/targets.js';
 import { factGuard, guardTables, type GuardTables } from '../facts/fact_guard.js';
@@ -41,12 +42,8 @@ export interface LmExplainerOptions {
 /** 200 new tokens: the longest training explanation of the default data set is 191 tokens with its title spans (120 cut 9 % of them, and 12 % of H's grounded texts, mid-word or mid-title). */
 export const LM_EXPLAINER_DEFAULTS: LmExplainerOptions = { maxNewTokens: 200, batchSize: 16 };
 
-/**
- * Each item a record's explanation may cite, with its role: the candidate (its <item> token's item),
- * a shown history item, or another (f's nearest item); undefined for a record without <user> and
- * <item> tokens (the B form, whose history is text only).
- */
-function citedRoles(r: TaskRecord, maxHistory: number): Map<number, TitleRole> | undefined {
+/** Each item a training record's explanation may cite, with its role (as caseRoles gives a test case's); none without <user> and <item> tokens (the B form, whose history is text only). */
+function recordRoles(r: TaskRecord, maxHistory: number): Map<number, TitleRole> | undefined {
   const candidate = r.soft.flatMap((x) => (x.kind === 'item' ? [x.item] : []))[0];
   if (candidate === undefined || !r.soft.some((x) => x.kind === 'user')) return undefined;
   const roleOf = (i: number, n: number): TitleRole => (i === candidate ? 'candidate' : n === 1 ? 'history' : 'other');
@@ -60,7 +57,7 @@ export function guardProse(records: readonly TaskRecord[], titles: readonly stri
       .filter((r) => r.task === 7)
       .map((r) => {
         const cited: Map<number, TitleRole | undefined> =
-          citedRoles(r, maxHistory) ?? new Map([...citableItems(r, maxHistory).keys()].map((i) => [i, undefined]));
+          recordRoles(r, maxHistory) ?? new Map([...citableItems(r, maxHistory).keys()].map((i) => [i, undefined]));
         return { text: r.response, titles: [...cited.keys()].map((i) => titles[i]), roles: [...cited.values()] };
       }),
   );
@@ -103,12 +100,10 @@ export function lmExplainer(
     // the guard's tokens in the training prose's word order; where none is, in its words; where none is, the guard's
     const written = bothConstraints(bothConstraints(guard, knownWords(s.tok, words, false)), knownWords(s.tok, words));
     const { itemFirst, titles, maxHistory } = opts.spans;
-    const roles = citedRoles(r, maxHistory);
-    if (!roles) return bothConstraints(spans, written);
-    const cited = [...roles].map(([i, role]) => ({
-      role,
-      ids: itemFirst === undefined ? titleIds(s.tok, titles[i]) : [itemFirst + i - 1],
-    }));
+    const roles = caseRoles(c);
+    const cited = [...citableItems(r, maxHistory).keys()]
+      .filter((i) => roles.has(i))
+      .map((i) => ({ role: roles.get(i)!, ids: itemFirst === undefined ? titleIds(s.tok, titles[i]) : [itemFirst + i - 1] }));
     // each title only where the training prose cites one of its role
     return bothConstraints(bothConstraints(spans, titleRoles(s.tok, prose, cited, textVocab, itemFirst === undefined)), written);
   };
