@@ -39,8 +39,9 @@ export function titleRoles(
   const lastRole = (ids: readonly number[]): TitleRole | undefined => {
     if (!spanned) return titles.find((t) => t.ids[0] === [...ids].reverse().find((x) => x >= textVocab))?.role;
     const close = ids.lastIndexOf(titleClose);
+    if (close < 0) return undefined;
     const inner = ids.slice(ids.lastIndexOf(titleOpen, close) + 1, close);
-    return close < 0 ? undefined : titles.find((t) => same(t.ids, inner))?.role;
+    return titles.find((t) => same(t.ids, inner))?.role;
   };
   /** The roles the prose cites after `before` (undefined: none there), and the titles of those roles. */
   const fitting = (before: readonly number[]) => {
