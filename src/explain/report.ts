@@ -29,7 +29,7 @@ export function explanationsMarkdown(
       '',
       ...metricsTable(r.free.explanations),
       '',
-      `The table above decodes grounded: a title the text cites in a <title> span can only be one of the case's shown history items (each once), the candidate or f's nearest item to it (each at most twice), none twice in one sentence${r.factGuard ? "; under the fact guard no token may state a theme or era the metadata contradicts, and the text keeps to the words and marks of the training explanations' prose, each word after one it follows there (`src/facts/fact_guard.ts`, `known_words.ts`)" : ''}; free decoding cites whatever the LM writes.`,
+      `The table above decodes grounded: a title the text cites in a <title> span can only be one of the case's shown history items (each once), the candidate or f's nearest item to it (each at most twice), none twice in one sentence${r.factGuard ? "; under the fact guard no token may state a theme or era the metadata contradicts, and the text keeps to the words and marks of the training explanations' prose, each word after one it follows there, and each title only where that prose cites a title of its role (`src/facts/fact_guard.ts`, `known_words.ts`, `title_roles.ts`)" : ''}; free decoding cites whatever the LM writes.`,
       '',
     );
   const d = r.distinction;
