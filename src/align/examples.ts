@@ -80,14 +80,16 @@ function citableTitles(citable: ReadonlyMap<number, number>, titles: readonly st
  * the candidate first). Without it a model writes a history item or f's nearest item where the
  * candidate belongs. A B-form record names its history as text only, so it has no such lead.
  */
-export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: TitleSpans): Constraint {
+export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: TitleSpans, order?: readonly number[]): Constraint {
   const citable = citableItems(r, spans.maxHistory);
   // with a <user> token the shown history is known (cited once each) and the candidate is the first other item
   const shown = r.soft.some((x) => x.kind === 'user') ? [...citable].flatMap(([i, n]) => (n === 1 ? [i] : [])) : [];
   const candidate = shown.length ? [...citable].find(([, n]) => n > 1)?.[0] : undefined;
   /** The lead with items named as the constraint names them (item tokens or titles). */
   const leadAs = <T>(as: (i: number) => T) =>
-    candidate === undefined ? undefined : { anchor: as(candidate), before: new Set(shown.map(as)), most: CITED_CONTRIBUTORS };
+    candidate === undefined
+      ? undefined
+      : { anchor: as(candidate), before: new Set(shown.map(as)), most: CITED_CONTRIBUTORS, ...(order ? { order: order.map(as) } : {}) };
   if (spans.itemFirst !== undefined) {
     const token = (i: number) => spans.itemFirst! + i - 1;
     const counts = new Map([...citable].map(([i, n]) => [token(i), n]));

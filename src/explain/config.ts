@@ -34,6 +34,10 @@ export const EXPLAIN_SPEC = {
     "grounded decoding without the fact guard, which by default refuses every token that would state a theme or era the metadata contradicts, or write a word or mark the training explanations' prose does not use (src/facts/fact_guard.ts, known_words.ts)",
     true,
   ),
+  leadOrder: flag(
+    "grounded decoding in one pass: by default, where a text of an aligned model with a <user> token opens on a list of history items, a second pass cites them in the order of the model's first choice at the list's first place (src/explain/lead_order.ts; twice the decoding time)",
+    true,
+  ),
   judgeUrl: maybe(
     text('<url>'),
     'OpenAI-compatible endpoint for an LLM judge, e.g. http://127.0.0.1:8080/v1 (API key from $OPENAI_API_KEY)',

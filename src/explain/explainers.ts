@@ -15,6 +15,7 @@ import { Rng } from '../engine/rng.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import type { ExplainCase } from './cases.js';
 import { caseRoles, pairKey } from './cases.js';
+import { firstChoiceOrder, leadPrefix } from './lead_order.js';
 import { aspectSuffix } from '../facts/aspects.js';
 import { themes } from '../facts/targets.js';
 import { factGuard, guardTables, type GuardTables } from '../facts/fact_guard.js';
@@ -37,6 +38,7 @@ export interface LmExplainerOptions {
   spans?: TitleSpans; // grounded decoding: what title spans may hold; none = free
   facts?: { catalogue: Catalogue; metadata: Metadata; prose: Prose }; // with spans: refuse tokens completing a false theme or era (fact_guard.ts), and any word or mark the training explanations' prose does not use (known_words.ts)
   engine?: TextEngine; // decodes instead of our model (text-only prompts: the B form)
+  leadOrder?: boolean; // with spans: a second pass citing the lead's history items in the order of the model's first choice (lead_order.ts)
 }
 
 /** 200 new tokens: the longest training explanation of the default data set is 191 tokens with its title spans (120 cut 9 % of them, and 12 % of H's grounded texts, mid-word or mid-title). */
@@ -88,9 +90,9 @@ export function lmExplainer(
   const recordOf = caseRecords(records, source);
   let tables: GuardTables | undefined;
   let words: WordTables | undefined;
-  const constraint = (r: TaskRecord, c: ExplainCase): Constraint | undefined => {
+  const constraint = (r: TaskRecord, c: ExplainCase, order?: readonly number[]): Constraint | undefined => {
     if (!opts.spans) return undefined;
-    const spans = explanationConstraint(r, s.tok, opts.spans);
+    const spans = explanationConstraint(r, s.tok, opts.spans, order);
     if (!opts.facts) return spans;
     const { catalogue, metadata, prose } = opts.facts;
     const textVocab = s.itemFirst ?? s.tok.vocabSize;
@@ -111,15 +113,27 @@ export function lmExplainer(
     name,
     explain(cases) {
       const rs = cases.map(recordOf);
-      const out: string[] = [];
-      for (let i = 0; i < rs.length; i += opts.batchSize) {
-        const ps = rs.slice(i, i + opts.batchSize).map((r, j) => ({
-          ...promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source),
-          constraint: constraint(r, cases[i + j]),
-        }));
-        out.push(...s.generate(ps, opts.maxNewTokens, opts.engine));
-      }
-      return out;
+      const prompt = (r: TaskRecord) =>
+        promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source);
+      const decode = (orders?: readonly (readonly number[] | undefined)[]) => {
+        const out: string[] = [];
+        for (let i = 0; i < rs.length; i += opts.batchSize) {
+          const ps = rs
+            .slice(i, i + opts.batchSize)
+            .map((r, j) => ({ ...prompt(r), constraint: constraint(r, cases[i + j], orders?.[i + j]) }));
+          out.push(...s.generate(ps, opts.maxNewTokens, opts.engine));
+        }
+        return out;
+      };
+      const first = decode();
+      const spans = opts.spans;
+      if (!opts.leadOrder || !spans || opts.engine) return first;
+      const orders = cases.map((c, k) => {
+        const shown = [...new Set(c.shown)].filter((i) => i !== c.item);
+        const prefix = leadPrefix(first[k], shown, c.item, spans.titles);
+        return prefix === undefined ? undefined : firstChoiceOrder(s, prompt(rs[k]), prefix, shown, spans.titles, spans.itemFirst);
+      });
+      return orders.some(Boolean) ? decode(orders) : first;
     },
   };
 }

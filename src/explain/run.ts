@@ -113,7 +113,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
   const grounded = cfg.decoding === 'grounded';
   const freeToo = grounded && cfg.freeToo !== false;
   const kept = explainedParts(cfg.out);
-  const { sample, seed, decoding, factGuard, aspect, aspectStudy, engine } = cfg;
+  const { sample, seed, decoding, factGuard, leadOrder, aspect, aspectStudy, engine } = cfg;
   const settings = {
     tasks: resolve(cfg.tasks),
     pairs: cfg.pairs && sourceIdentity(cfg.pairs),
@@ -121,6 +121,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     seed,
     decoding,
     factGuard,
+    leadOrder,
     aspect,
     aspectStudy,
     freeToo,
@@ -134,6 +135,7 @@ export async function explainAll(cfg: ExplainConfig): Promise<ExplainResult> {
     ...LM_EXPLAINER_DEFAULTS,
     aspect,
     spans: free ? undefined : { titles, maxHistory: src.maxHistory, itemFirst },
+    leadOrder: cfg.leadOrder,
     facts: free || !guarded ? undefined : { catalogue, metadata, prose: guarded },
     engine,
   });

@@ -192,6 +192,7 @@ test("the defaults are the stages' long-standing values", () => {
     aspectStudy: 0,
     decoding: 'grounded',
     factGuard: true,
+    leadOrder: true,
     judgeModel: 'gpt-4o-mini',
     llmModel: 'gpt-4o-mini',
     engine: 'ours',

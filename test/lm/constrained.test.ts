@@ -2,7 +2,8 @@
 // under a constraint against brute-force scoring of every allowed answer (exact when the beam is
 // as wide as the catalogue), both step engines giving the same constrained greedy and beam answers,
 // and title spans: free text whose every span holds a catalogue sequence, under random logits and
-// in the decoder, with the training-time allowed sets (allowedAlong) equal to the decoder's.
+// in the decoder, with the training-time allowed sets (allowedAlong) equal to the decoder's; a
+// lead: the anchor first or after its list, and a lead's order.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine } from '../../src/engine/backend.js';
@@ -264,7 +265,7 @@ test('with a lead, only its sequences before the anchor, each once and at most `
   const c = countedConstraint(5, new Map([5, 6, 7, 8, 9].map((t) => [t, 2])), undefined, lead);
   const walk = (ts: number[]) => ts.reduce((x, t) => c.next(x, t), c.start());
   assert.deepEqual(sorted(c.allowed(c.start())), [0, 1, 2, 3, 4, 5, 6, 7, 8], '9 not before the anchor');
-  assert.deepEqual(sorted(c.allowed(walk([5, 1]))), [0, 1, 2, 3, 4, 6, 7, 8], '5 once');
+  assert.deepEqual(sorted(c.allowed(walk([5, 1]))), [0, 1, 2, 3, 4, 6, 7], '5 once; a list begun, the anchor waits for its end');
   assert.deepEqual(sorted(c.allowed(walk([5, 6]))), [0, 1, 2, 3, 4, 8], 'two held: only the anchor');
   assert.deepEqual(sorted(c.allowed(walk([5, 6, 8]))), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'after the anchor: each up to its count');
   // the same over span sequences [7], [5], [6] (indices 0, 1, 2): the anchor is index 2, the lead index 0
@@ -279,6 +280,20 @@ test('with a lead, only its sequences before the anchor, each once and at most `
   assert.deepEqual(sorted(p.allowed(p.next(p.start(), OPEN))!), [6, 7], '5 not before the anchor 6');
   assert.deepEqual(sorted(p.allowed(p.next(span(p.start(), 7), OPEN))!), [6], '7 once before it');
   assert.deepEqual(sorted(p.allowed(p.next(span(p.start(), 6), OPEN))!), [5, 6, 7], 'after it, any');
+});
+
+test('a lead with an order: its k-th sequence before the anchor is order[k]; the anchor first, or after the list', () => {
+  const lead = { anchor: 8, before: new Set([5, 6, 7]), most: 3, order: [7, 5, 6] };
+  const c = countedConstraint(5, new Map([5, 6, 7, 8, 9].map((t) => [t, 2])), undefined, lead);
+  const walk = (ts: number[]) => ts.reduce((x, t) => c.next(x, t), c.start());
+  assert.deepEqual(sorted(c.allowed(c.start())), [0, 1, 2, 3, 4, 7, 8], 'order[0] or the anchor first');
+  assert.deepEqual(sorted(c.allowed(walk([7, 0]))), [0, 1, 2, 3, 4, 5], 'then order[1]; the anchor waits');
+  assert.deepEqual(sorted(c.allowed(walk([7, 5]))), [0, 1, 2, 3, 4, 6]);
+  assert.deepEqual(sorted(c.allowed(walk([7, 5, 6]))), [0, 1, 2, 3, 4, 8], 'the list done: the anchor');
+  assert.deepEqual(sorted(c.allowed(walk([8]))), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'the anchor first: anything after');
+  const two = countedConstraint(5, new Map([5, 6, 8].map((t) => [t, 1])), undefined, { anchor: 8, before: new Set([5, 6]), most: 3 });
+  const w2 = [5, 6].reduce((x, t) => two.next(x, t), two.start());
+  assert.deepEqual(sorted(two.allowed(w2)), [0, 1, 2, 3, 4, 8], 'a history of two: the list ends after both');
 });
 
 /** Greedy choice over the allowed tokens of each state, on given logits; the allowed sets it applied. */

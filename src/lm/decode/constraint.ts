@@ -85,11 +85,12 @@ export interface SpanSpec {
   lead?: Lead; // what may be held before one sequence (the candidate an explanation is about)
 }
 
-/** Until `anchor` is held, only sequences (or counted tokens) of `before` may be, each once, at most `most` of them. */
+/** Until `anchor` is held, only sequences (or counted tokens) of `before` may be, each once, at most `most` of them (with `order`, the k-th of them order[k]); once one is, the anchor waits until `most` are (or all of `before`). */
 export interface Lead {
   anchor: number;
   before: ReadonlySet<number>;
   most: number;
+  order?: readonly number[];
 }
 
 /** What may not be held now under a lead, of `all`, when `held` have been. */
@@ -97,7 +98,11 @@ function leadBlocks(lead: Lead | undefined, all: Iterable<number>, held: Iterabl
   const done = new Set(held);
   if (!lead || done.has(lead.anchor)) return [];
   const full = done.size >= lead.most;
-  return [...all].filter((e) => e !== lead.anchor && (done.has(e) || full || !lead.before.has(e)));
+  const next = lead.order?.[done.size];
+  const listing = done.size > 0 && done.size < Math.min(lead.most, lead.before.size); // a list begun: the anchor waits for its end
+  return [...all].filter((e) =>
+    e === lead.anchor ? listing : done.has(e) || full || !lead.before.has(e) || (lead.order !== undefined && e !== next),
+  );
 }
 
 interface SpanState {

@@ -14,7 +14,7 @@ import { TokenTrie } from './trie.js';
 export function titleSpanConstraint(
   tok: Tokenizer,
   cites: ReadonlyMap<string, number>,
-  lead?: { anchor: string; before: ReadonlySet<string>; most: number },
+  lead?: { anchor: string; before: ReadonlySet<string>; most: number; order?: readonly string[] },
 ): Constraint {
   const keys = [...cites.keys()];
   return spanConstraint({
@@ -30,6 +30,7 @@ export function titleSpanConstraint(
             anchor: keys.indexOf(lead.anchor),
             before: new Set(keys.flatMap((t, i) => (lead.before.has(t) ? [i] : []))),
             most: lead.most,
+            ...(lead.order ? { order: lead.order.map((t) => keys.indexOf(t)) } : {}),
           },
         }
       : {}),
