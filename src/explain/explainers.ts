@@ -129,6 +129,7 @@ export function lmExplainer(
       const spans = opts.spans;
       if (!opts.leadOrder || !spans || opts.engine) return first;
       const orders = cases.map((c, k) => {
+        if (!rs[k].soft.some((x) => x.kind === 'user')) return undefined; // no lead (the B form)
         const shown = [...new Set(c.shown)].filter((i) => i !== c.item);
         const prefix = leadPrefix(first[k], shown, c.item, spans.titles);
         return prefix === undefined ? undefined : firstChoiceOrder(s, prompt(rs[k]), prefix, shown, spans.titles, spans.itemFirst);
