@@ -76,9 +76,10 @@ function citableTitles(citable: ReadonlyMap<number, number>, titles: readonly st
  * The decoding constraint of a record's explanation: each title span (or item token) names one of
  * its citable items, none twice in a sentence; with a <user> token (forms I and H), before the
  * candidate (the first item it names that is not shown) only shown history items, at most
- * CITED_CONTRIBUTORS — as every training text cites (three contributors, then the candidate; or
- * the candidate first). Without it a model writes a history item or f's nearest item where the
- * candidate belongs. A B-form record names its history as text only, so it has no such lead.
+ * CITED_CONTRIBUTORS, the candidate first or after them — as every training text cites (three
+ * contributors, then the candidate; or the candidate first); with `order` (item ids), the k-th of
+ * them order[k]. Without it a model writes a history item or f's nearest item where the candidate
+ * belongs. A B-form record names its history as text only, so it has no such lead.
  */
 export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: TitleSpans, order?: readonly number[]): Constraint {
   const citable = citableItems(r, spans.maxHistory);

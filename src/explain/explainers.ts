@@ -3,7 +3,8 @@
 // with title spans, each <title> span it opens can only name one of the case's citable items, and
 // with the fact guard no token may complete a theme or era the metadata contradicts, the text
 // keeps to the training explanations' prose (guardProse), and each title stands only where that
-// prose cites a title of its role: facts/title_roles.ts),
+// prose cites a title of its role: facts/title_roles.ts; with leadOrder, a second pass cites a
+// text's leading history items in the order of the model's first choice: lead_order.ts),
 // or the template-only baseline that never consults f (a coin-flip decision, two random shown
 // items, the candidate's themes), the reference point of the distinction experiments.
 import { citableItems, explanationConstraint, promptExample, type TitleSpans } from '../align/examples.js';
