@@ -15,7 +15,8 @@ import { initEngine } from '../../src/engine/backend.js';
 import { readSafetensors } from '../../src/engine/safetensors.js';
 import { Surrogate } from '../../src/align/model.js';
 import { readTaskRecords, taskFile, tasksSources } from '../../src/tasks/records.js';
-import { lmMethod } from '../../src/eval/lm_method.js';
+import { lmMethod, sequenceLogProbs } from '../../src/eval/lm_method.js';
+import { firstChoiceOrder } from '../../src/explain/lead_order.js';
 import { citableItems, explanationConstraint, promptExample, trainingExample } from '../../src/align/examples.js';
 import { grounding } from '../../src/eval/grounding.js';
 import { LM_METHOD_DEFAULTS } from '../../src/eval/lm_method.js';
@@ -526,6 +527,32 @@ test('eval --rank-beams: grounded task-2 answers from beams over the orders (not
     beams,
   );
   assert.notDeepEqual(beams, greedy, 'on 20 users, some beam answer differs from the greedy one');
+  s.dispose();
+});
+
+test('lead order: the shown items ranked by the log-probability of their first token where the list begins', async () => {
+  const s = await Surrogate.load(join(tmp, 'H-items')); // item tokens: each shown item's first token is its own
+  const titles = titlesById(readDataset(data).items);
+  const r = readTaskRecords(taskFile(tasks, 'test', 'H')).find((x) => x.task === 7 && x.soft.some((y) => y.kind === 'user'))!;
+  const shown = [...citableItems(r, tasksSources(tasks).maxHistory)].flatMap(([i, n]) => (n === 1 ? [i] : []));
+  const p = promptExample(r, s.tok, s.vectors, 'test');
+  const prefix = 'No. What counts most in this record is';
+  const order = firstChoiceOrder(s, p, prefix, shown, titles, s.itemFirst);
+  assert.deepEqual([...order].sort(), [...shown].sort(), 'a permutation of the shown items');
+  // each item token scored after the prefix, as sequenceLogProbs reads it
+  const head = [...p.ids, ...responseIds(s.tok, prefix)];
+  const first = sequenceLogProbs(
+    s,
+    shown.map((i) => {
+      const ids = [...head, s.itemFirst! + i - 1];
+      return { ids, mask: ids.map((_, t) => (t === ids.length - 1 ? 1 : 0)), soft: p.soft };
+    }),
+    8,
+  ).map((x) => x.sum);
+  const score = new Map(shown.map((i, k) => [i, first[k]]));
+  for (let k = 1; k < order.length; k++)
+    assert.ok(score.get(order[k - 1])! >= score.get(order[k])! - 1e-4, `${order[k - 1]} before ${order[k]}: ${[...score]}`);
+  assert.notDeepEqual(order, shown, 'the history order is not the ranking, so the check is not vacuous');
   s.dispose();
 });
 
