@@ -114,28 +114,31 @@ export function lmExplainer(
     name,
     explain(cases) {
       const rs = cases.map(recordOf);
-      const prompt = (r: TaskRecord) =>
-        promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source);
-      const decode = (orders?: readonly (readonly number[] | undefined)[]) => {
+      const prompts = rs.map((r) =>
+        promptExample(opts.aspect ? { ...r, prompt: r.prompt + aspectSuffix(opts.aspect) } : r, s.tok, s.vectors, source),
+      );
+      /** The texts of the cases at `at`, each under its constraint (with its lead's order, when given). */
+      const decode = (at: readonly number[], orders?: readonly (readonly number[] | undefined)[]) => {
         const out: string[] = [];
-        for (let i = 0; i < rs.length; i += opts.batchSize) {
-          const ps = rs
-            .slice(i, i + opts.batchSize)
-            .map((r, j) => ({ ...prompt(r), constraint: constraint(r, cases[i + j], orders?.[i + j]) }));
+        for (let i = 0; i < at.length; i += opts.batchSize) {
+          const ps = at.slice(i, i + opts.batchSize).map((k) => ({ ...prompts[k], constraint: constraint(rs[k], cases[k], orders?.[k]) }));
           out.push(...s.generate(ps, opts.maxNewTokens, opts.engine));
         }
         return out;
       };
-      const first = decode();
+      const texts = decode([...rs.keys()]);
       const spans = opts.spans;
-      if (!opts.leadOrder || !spans || opts.engine) return first;
+      if (!opts.leadOrder || !spans || opts.engine) return texts;
       const orders = cases.map((c, k) => {
         if (!rs[k].soft.some((x) => x.kind === 'user')) return undefined; // no lead (the B form)
         const shown = [...new Set(c.shown)].filter((i) => i !== c.item);
-        const prefix = leadPrefix(first[k], shown, c.item, spans.titles);
-        return prefix === undefined ? undefined : firstChoiceOrder(s, prompt(rs[k]), prefix, shown, spans.titles, spans.itemFirst);
+        const prefix = leadPrefix(texts[k], shown, c.item, spans.titles);
+        return prefix === undefined ? undefined : firstChoiceOrder(s, prompts[k], prefix, shown, spans.titles, spans.itemFirst);
       });
-      return orders.some(Boolean) ? decode(orders) : first;
+      // the second pass only where a lead has an order
+      const again = [...rs.keys()].filter((k) => orders[k]);
+      decode(again, orders).forEach((t, j) => (texts[again[j]] = t));
+      return texts;
     },
   };
 }
