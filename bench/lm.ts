@@ -1,11 +1,13 @@
 // Tiny-Llama speed against PyTorch on the same machine (../shared/BENCHMARKS.md): vocab 8192,
 // d 256, 4 layers, 4 heads, ffn 688, batch 16 × 128 random tokens. Full training and LoRA
 // (r 8 on q,k,v,o) training tokens/s through trainLm, and greedy KV-cache decoding tokens/s
-// (batch 1, 16-token prompt, 112 new tokens, prompt pass excluded). Writes bench/out/lm.json.
+// (batch 1, 16-token prompt, 112 new tokens, prompt pass excluded), and an explanation batch: 16 rows
+// × 150-token prompts × 200 new tokens, prompt pass included, on the default engine and on tfjs.
+// Writes bench/out/lm.json.
 // Run: npm run bench -- lm [--steps N]
 import { initEngine } from '../src/engine/backend.js';
 import { Rng } from '../src/engine/rng.js';
-import { greedyDecode } from '../src/lm/decode/search.js';
+import { greedyDecode, type DecodeEngine } from '../src/lm/decode/search.js';
 import { Llama } from '../src/lm/model/llama.js';
 import { trainLm, type LmExample, type LmLogEntry } from '../src/lm/train/train.js';
 import { peakRssMb, writeResult } from './common.js';
@@ -66,10 +68,29 @@ function decode(): number {
   return runs[1];
 }
 
+/** New tokens/s of one batch as explain decodes it (16 rows, 150-token prompts, 200 new tokens; median of 3) on `engine`. */
+function decodeBatch(engine: DecodeEngine): number {
+  const model = new Llama(CFG, 3);
+  const prompts = Array.from({ length: 16 }, () => ({ ids: Array.from({ length: 150 }, () => rng.int(CFG.vocab_size)) }));
+  const NEW = 200;
+  const time = () => {
+    const t0 = performance.now();
+    const out = greedyDecode(model, prompts, { maxNewTokens: NEW, engine });
+    if (out.some((o) => o.length !== NEW)) throw new Error(`decoded fewer than ${NEW} tokens`);
+    return (performance.now() - t0) / 1000;
+  };
+  const runs = [0, 1, 2].map(() => (16 * NEW) / time()).sort((a, b) => a - b);
+  model.dispose();
+  console.error(`greedy decoding, 16 rows (${engine}): ${runs.map((r) => r.toFixed(0)).join(', ')} tok/s`);
+  return runs[1];
+}
+
 const result: Record<string, number> = {
   train_full_tok_s: train(false),
   train_lora_tok_s: train(true),
   decode_tok_s: decode(),
+  decode_batch16_tok_s: decodeBatch('auto'),
+  decode_batch16_tfjs_tok_s: decodeBatch('tfjs'),
   peak_rss_mb: peakRssMb(),
 };
 for (const [k, v] of Object.entries(REF)) {
