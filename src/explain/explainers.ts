@@ -20,7 +20,7 @@ import { firstChoiceOrder, leadPrefix } from './lead_order.js';
 import { aspectSuffix } from '../facts/aspects.js';
 import { themes } from '../facts/targets.js';
 import { factGuard, guardTables, type GuardTables } from '../facts/fact_guard.js';
-import { knownWords, prose, wordTables, type Prose, type TitleRole, type WordOrder, type WordTables } from '../facts/known_words.js';
+import { knownWords, prose, wordTables, type Prose, type TitleRole, type WordTables } from '../facts/known_words.js';
 import { titleRoles } from '../facts/title_roles.js';
 import { titleIds } from '../lm/tokenizer/chat.js';
 import type { Catalogue } from '../facts/cite.js';
@@ -100,9 +100,8 @@ export function lmExplainer(
     tables ??= guardTables(s.tok, metadata.vocabulary, textVocab, prose.words, prose.follows);
     words ??= wordTables(s.tok, prose, textVocab);
     const guard = factGuard(s.tok, tables, factContext(catalogue, metadata, c));
-    // the guard's tokens in the training prose's word order (after the two words before; where none is, after the one), where none is, in its words; where none is, the guard's
-    const orders: WordOrder[] = [0, 1, 2];
-    const written = orders.reduce<Constraint>((both, order) => bothConstraints(both, knownWords(s.tok, words!, order)), guard);
+    // the guard's tokens in the training prose's word order; where none is, in its words; where none is, the guard's
+    const written = bothConstraints(bothConstraints(guard, knownWords(s.tok, words, false)), knownWords(s.tok, words));
     const { itemFirst, titles, maxHistory } = opts.spans;
     const roles = caseRoles(c);
     const cited = [...citableItems(r, maxHistory).keys()]

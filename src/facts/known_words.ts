@@ -16,7 +16,6 @@ import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 export interface Prose {
   words: ReadonlyMap<string, number>; // lower-case
   follows: ReadonlyMap<string, ReadonlyMap<string, number>>; // a word, lower-case (START at a text's start, TITLE after a cited title) → the words that come next, as written, with counts
-  follows2: ReadonlyMap<string, ReadonlyMap<string, number>>; // two words (pairKey) → the words that come next (END where a text ends), as written, with counts
   marks: ReadonlySet<string>;
   bound: ReadonlySet<string>; // the marks that only ever follow a letter or digit ("-" of "sci-fi", "'" of "user's")
   roles: ReadonlyMap<string, ReadonlySet<TitleRole>>; // where a cited title begins (placesOf) → the roles of the titles cited there
@@ -29,7 +28,6 @@ export const START = '^'; // what the first word of a text follows
 const CUT = '\u0000'; // where a title was
 export const TITLE = CUT; // what the first word after a cited title follows
 const ANY = '\u0002'; // knownWords without word order: every word follows it
-export const END = '\u0006'; // what follows the last word of a text (Prose.follows2)
 const ROLE_CUT: Record<TitleRole, string> = { history: '\u0003', candidate: '\u0004', other: '\u0005' }; // where a title of that role was
 const CUTS = /[\u0000\u0003-\u0005]/u;
 
@@ -63,20 +61,10 @@ export function rolesAt(p: Prose, marker: string, text: string): ReadonlySet<Tit
   return p.roles.get(far) ?? p.roles.get(near);
 }
 
-/** The key of two words in Prose.follows2: `before` is '' where `last` is START or TITLE. */
-export function pairKey(before: string, last: string): string {
-  return `${before}\u0001${last}`;
-}
-
 /** The prose of some texts, each with the titles it cites (cut out first, longest first) and, where known, their roles (in the same order). */
 export function prose(texts: Iterable<{ text: string; titles: readonly string[]; roles?: readonly (TitleRole | undefined)[] }>): Prose {
   const words = new Map<string, number>();
   const follows = new Map<string, Map<string, number>>();
-  const follows2 = new Map<string, Map<string, number>>();
-  const count = (m: Map<string, Map<string, number>>, key: string, w: string) => {
-    const next = m.get(key) ?? new Map<string, number>();
-    m.set(key, next.set(w, (next.get(w) ?? 0) + 1));
-  };
   const marks = new Set<string>();
   const loose = new Set<string>();
   const roles = new Map<string, Set<TitleRole>>();
@@ -86,7 +74,6 @@ export function prose(texts: Iterable<{ text: string; titles: readonly string[];
     const order = titles.map((title, i) => ({ title, cut: cited?.[i] ? ROLE_CUT[cited[i]!] : CUT }));
     for (const { title, cut } of order.sort((a, b) => b.title.length - a.title.length)) if (title) t = t.split(title).join(cut);
     let prev = START;
-    let prev2 = '';
     let marker = START; // what the text since the last title follows
     let from = 0; // where that text begins
     for (const m of t.matchAll(/\p{L}+|[\u0000\u0003-\u0005]/gu)) {
@@ -96,26 +83,23 @@ export function prose(texts: Iterable<{ text: string; titles: readonly string[];
           roles.set(place, (roles.get(place) ?? new Set<TitleRole>()).add(role));
       if (CUTS.test(m[0])) {
         prev = CUT;
-        prev2 = '';
         marker = titleMarker(role);
         from = m.index! + 1;
         continue;
       }
       const w = m[0].toLowerCase();
       words.set(w, (words.get(w) ?? 0) + 1);
-      count(follows, prev, m[0]);
-      count(follows2, pairKey(prev2, prev), m[0]);
-      prev2 = prev;
+      const next = follows.get(prev) ?? new Map<string, number>();
+      follows.set(prev, next.set(m[0], (next.get(m[0]) ?? 0) + 1));
       prev = w;
     }
-    count(follows2, pairKey(prev2, prev), END);
     [...t].forEach((ch, i) => {
       if (CUTS.test(ch) || ALNUM.test(ch)) return;
       marks.add(ch);
       if (i === 0 || !ALNUM.test(t[i - 1])) loose.add(ch);
     });
   }
-  return { words, follows, follows2, marks, bound: new Set([...marks].filter((m) => !loose.has(m))), roles };
+  return { words, follows, marks, bound: new Set([...marks].filter((m) => !loose.has(m))), roles };
 }
 
 /** What the constraint reads of each text token, computed once per tokenizer and prose. */
@@ -126,11 +110,9 @@ export interface WordTables {
   open: boolean[]; // the last of them goes on into the next token
   marksOk: boolean[]; // its other characters are prose marks (a bound one right after a letter or digit)
   boundFirst: boolean[]; // the token begins with a bound mark (it must follow a letter or digit)
-  follows: ReadonlyMap<string, ReadonlyMap<string, number>>; // Prose.follows, and ANY → every word
-  follows2: ReadonlyMap<string, ReadonlyMap<string, number>>; // Prose.follows2, its keys marked TWO (one namespace with follows)
-  prefixes: Map<string, Set<string>>; // per context (a word, START, TITLE, or TWO and two words): every prefix of the words that follow it, as written (filled as asked)
-  memo: Map<string, number[]>; // allowed tokens per state (word order, words before, run as written, after a letter or digit)
-  eos: number; // the end token: with word order 2, only where the prose ends a text after the last two words
+  follows: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  prefixes: Map<string, Set<string>>; // per word (or START, TITLE): every prefix of the words that follow it, as written (filled as asked)
+  memo: Map<string, number[]>; // allowed tokens per state (previous word, run as written, after a letter or digit)
   textVocab: number;
   vocabSize: number;
 }
@@ -144,10 +126,8 @@ export function wordTables(tok: Tokenizer, p: Prose, textVocab: number): WordTab
     marksOk: [],
     boundFirst: [],
     follows: new Map([...p.follows, [ANY, new Map([...p.follows.values()].flatMap((f) => [...f]))]]), // ANY's counts unused
-    follows2: new Map([...p.follows2].map(([k, v]) => [TWO + k, v])),
     prefixes: new Map(),
     memo: new Map(),
-    eos: tok.special.eos,
     textVocab,
     vocabSize: tok.vocabSize,
   };
@@ -173,64 +153,37 @@ export function wordTables(tok: Tokenizer, p: Prose, textVocab: number): WordTab
 }
 
 const NONE: ReadonlyMap<string, number> = new Map();
-const TWO = '\u0007'; // marks WordTables.follows2's keys
 
-/**
- * How closely a guarded text keeps to the prose's word order: 0, any prose word after any; 1,
- * each word after one it follows there; 2, after the two words before it where the prose has
- * them side by side (else as 1), and the text ends only where a prose text ends after them.
- */
-export type WordOrder = 0 | 1 | 2;
-
-/** The words before a place (lower-case; the last one last) as a WordOrder reads them: their key in WordTables.follows / follows2. */
-function contextKey(g: WordTables, order: WordOrder, before: string, last: string): string {
-  if (order === 0) return ANY;
-  const two = TWO + pairKey(before, last);
-  return order === 2 && g.follows2.has(two) ? two : last;
-}
-
-/** The words that may follow a context (contextKey), as written. */
-const nextWords = (g: WordTables, key: string) => (key.startsWith(TWO) ? g.follows2 : g.follows).get(key) ?? NONE;
-
-/** Every prefix of the words that follow context `key` (the words included). */
-function prefixesAfter(g: WordTables, key: string): ReadonlySet<string> {
-  let out = g.prefixes.get(key);
+/** Every prefix of the words that follow `prev` (the words included). */
+function prefixesAfter(g: WordTables, prev: string): ReadonlySet<string> {
+  let out = g.prefixes.get(prev);
   if (!out) {
     out = new Set();
-    for (const w of nextWords(g, key).keys()) for (let k = 1; k <= w.length; k++) out.add(w.slice(0, k));
-    g.prefixes.set(key, out);
+    for (const w of (g.follows.get(prev) ?? NONE).keys()) for (let k = 1; k <= w.length; k++) out.add(w.slice(0, k));
+    g.prefixes.set(prev, out);
   }
   return out;
 }
 
-/** Whether `word` (as written) may come after context `key` as a whole word, or (open) begin one. */
-function mayFollow(g: WordTables, key: string, word: string, open: boolean): boolean {
-  return open ? prefixesAfter(g, key).has(word) : nextWords(g, key).has(word);
+/** Whether `word` (as written) may come after `prev` (lower-case) as a whole word, or (open) begin one. */
+function mayFollow(g: WordTables, prev: string, word: string, open: boolean): boolean {
+  return open ? prefixesAfter(g, prev).has(word) : (g.follows.get(prev) ?? NONE).has(word);
 }
 
-/**
- * The tokens that may follow a text whose last two words are `before` and `last` (lower-case) and
- * whose run of letters being written is `run` (as written; '' after anything else), under word
- * order `order`; `afterWord`: it ends in a letter or digit.
- */
-function allowedAfter(g: WordTables, order: WordOrder, before: string, last: string, run: string, afterWord: boolean): number[] {
-  const here = contextKey(g, order, before, last);
-  const closes = run === '' || mayFollow(g, here, run, false);
-  // the words before what comes after the run
-  const [b, l] = run === '' ? [before, last] : [last, run.toLowerCase()];
-  const after = contextKey(g, order, b, l);
-  const ends = order < 2 || !after.startsWith(TWO) || nextWords(g, after).has(END);
+/** The tokens that may follow a text whose last word is `prev` and whose run of letters being written is `run` (as written; '' after anything else); `afterWord`: it ends in a letter or digit. */
+function allowedAfter(g: WordTables, prev: string, run: string, afterWord: boolean): number[] {
+  const closes = run === '' || mayFollow(g, prev, run, false);
+  const ordered = prev !== ANY;
   const out: number[] = [];
   for (let t = 0; t < g.textVocab; t++) {
     if (!g.marksOk[t] || (!afterWord && g.boundFirst[t])) continue;
-    if (t === g.eos && !ends) continue;
     const word = run + g.lead[t];
-    if (!(g.lead[t] === '' ? closes : mayFollow(g, here, word, !g.ends[t]))) continue;
-    let [x, y] = word === '' ? [before, last] : [last, word.toLowerCase()];
+    if (!(g.lead[t] === '' ? closes : mayFollow(g, prev, word, !g.ends[t]))) continue;
+    let before = word === '' || !ordered ? prev : word.toLowerCase();
     const runs = g.ends[t] ? g.runs[t] : [];
     const ok = runs.every((r, i) => {
-      const fine = mayFollow(g, contextKey(g, order, x, y), r, i === runs.length - 1 && g.open[t]);
-      [x, y] = [y, r.toLowerCase()];
+      const fine = mayFollow(g, before, r, i === runs.length - 1 && g.open[t]);
+      if (ordered) before = r.toLowerCase();
       return fine;
     });
     if (ok) out.push(t);
@@ -242,14 +195,13 @@ function allowedAfter(g: WordTables, order: WordOrder, before: string, last: str
 /**
  * Where a text being written stands, outside title spans (undefined inside one): its text since
  * the last title (span or item token, ids from textVocab on), the run of letters being written (as
- * written; '' after anything else), the word before it, lower-case (START, or TITLE after a title),
- * and the word before that (the marker before the first word, '' before the marker).
+ * written; '' after anything else) and the word before it, lower-case (START, or TITLE after a title).
  */
 export function wordAt(
   tok: Tokenizer,
   ids: readonly number[],
   textVocab: number,
-): { text: string; run: string; prev: string; prev2: string; marker: string } | undefined {
+): { text: string; run: string; prev: string; marker: string } | undefined {
   const { titleOpen, titleClose } = tok.special;
   let depth = 0;
   let from = 0;
@@ -263,28 +215,27 @@ export function wordAt(
   const open = words.length > 0 && /\p{L}$/u.test(text);
   const done = open ? words.slice(0, -1) : words;
   const marker = from > 0 ? TITLE : START;
-  const word = (k: number) => (k >= 0 ? done[k][0].toLowerCase() : k === -1 ? marker : '');
-  return { text, run: open ? words.at(-1)![0] : '', prev: word(done.length - 1), prev2: word(done.length - 2), marker };
+  return { text, run: open ? words.at(-1)![0] : '', prev: done.length ? done.at(-1)![0].toLowerCase() : marker, marker };
 }
 
 /**
- * The constraint over one explanation under word order `order`: its state is the ids generated so
- * far; free inside title spans (the span constraint holds them), and a title (span or item token)
- * ends any run. The looser orders are what to fall back on where a closer one leaves the fact
- * guard nothing (bothConstraints(bothConstraints(guard, order 0), order 1) …).
+ * The constraint over one explanation: its state is the ids generated so far; free inside title
+ * spans (the span constraint holds them), and a title (span or item token) ends any run. Without
+ * `ordered`, a word may follow any word (a looser constraint to fall back on where the ordered one
+ * leaves the fact guard nothing: bothConstraints(bothConstraints(guard, loose), ordered)).
  */
-export function knownWords(tok: Tokenizer, g: WordTables, order: WordOrder = 1): Constraint<readonly number[]> {
+export function knownWords(tok: Tokenizer, g: WordTables, ordered = true): Constraint<readonly number[]> {
   return {
     start: () => [],
     allowed(ids) {
       const at = wordAt(tok, ids, g.textVocab);
       if (!at) return undefined;
       const { text, run } = at;
-      const [before, last] = order === 0 ? ['', ANY] : [order === 2 ? at.prev2 : '', at.prev];
+      const prev = ordered ? at.prev : ANY;
       const afterWord = ALNUM.test(text.at(-1) ?? ' ');
-      const key = `${order}${afterWord ? 1 : 0}${before}\u0001${last}\u0001${run}`;
+      const key = `${afterWord ? 1 : 0}${prev}\u0001${run}`;
       let a = g.memo.get(key);
-      if (!a) g.memo.set(key, (a = allowedAfter(g, order, before, last, run, afterWord)));
+      if (!a) g.memo.set(key, (a = allowedAfter(g, prev, run, afterWord)));
       return a;
     },
     next: (ids, t) => [...ids, t],
