@@ -17,6 +17,7 @@ import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
 import type { LmExample } from '../lm/train/train.js';
 import { isTitleRecord, type TaskRecord } from '../tasks/forms.js';
 import { CITED_CONTRIBUTORS } from '../tasks/config.js';
+import type { TitleRole } from '../facts/known_words.js';
 import type { SoftVectors } from './soft.js';
 
 export type SoftSlot = { pos: number; kind: 'user' | 'item'; vector: Float32Array };
@@ -65,6 +66,18 @@ export function citableItems(r: TaskRecord, maxHistory: number): Map<number, num
   return new Map([...r.items.map((i): [number, number] => [i, MAX_CITES]), ...shown.map((i): [number, number] => [i, 1])]);
 }
 
+/**
+ * What each item a record's explanation may cite is to it, with a <user> token (forms I and H):
+ * the shown history items (cited once each), the candidate (the first other item) and f's nearest
+ * item; undefined without (a B-form record names its history as text only).
+ */
+export function citableRoles(r: TaskRecord, maxHistory: number): Map<number, TitleRole> | undefined {
+  if (!r.soft.some((x) => x.kind === 'user')) return undefined;
+  const citable = [...citableItems(r, maxHistory)];
+  const candidate = citable.find(([, n]) => n > 1)?.[0];
+  return new Map(citable.map(([i, n]): [number, TitleRole] => [i, n === 1 ? 'history' : i === candidate ? 'candidate' : 'other']));
+}
+
 /** The titles of citable items, each with how often it may be cited (the most of the items bearing it). */
 function citableTitles(citable: ReadonlyMap<number, number>, titles: readonly string[]): Map<string, number> {
   const out = new Map<string, number>();
@@ -83,9 +96,9 @@ function citableTitles(citable: ReadonlyMap<number, number>, titles: readonly st
  */
 export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: TitleSpans, order?: readonly number[]): Constraint {
   const citable = citableItems(r, spans.maxHistory);
-  // with a <user> token the shown history is known (cited once each) and the candidate is the first other item
-  const shown = r.soft.some((x) => x.kind === 'user') ? [...citable].flatMap(([i, n]) => (n === 1 ? [i] : [])) : [];
-  const candidate = shown.length ? [...citable].find(([, n]) => n > 1)?.[0] : undefined;
+  const roles = [...(citableRoles(r, spans.maxHistory) ?? [])];
+  const shown = roles.flatMap(([i, role]) => (role === 'history' ? [i] : []));
+  const candidate = shown.length ? roles.find(([, role]) => role === 'candidate')?.[0] : undefined;
   /** The lead with items named as the constraint names them (item tokens or titles). */
   const leadAs = <T>(as: (i: number) => T) =>
     candidate === undefined

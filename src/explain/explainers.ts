@@ -7,7 +7,7 @@
 // text's leading history items in the order of the model's first choice: lead_order.ts),
 // or the template-only baseline that never consults f (a coin-flip decision, two random shown
 // items, the candidate's themes), the reference point of the distinction experiments.
-import { citableItems, explanationConstraint, promptExample, type TitleSpans } from '../align/examples.js';
+import { citableItems, citableRoles, explanationConstraint, promptExample, type TitleSpans } from '../align/examples.js';
 import type { Surrogate } from '../align/model.js';
 import type { TextEngine } from '../lm/decode/text_engine.js';
 import type { Item } from '../data/process.js';
@@ -45,14 +45,6 @@ export interface LmExplainerOptions {
 /** 200 new tokens: the longest training explanation of the default data set is 191 tokens with its title spans (120 cut 9 % of them, and 12 % of H's grounded texts, mid-word or mid-title). */
 export const LM_EXPLAINER_DEFAULTS: LmExplainerOptions = { maxNewTokens: 200, batchSize: 16 };
 
-/** Each item a training record's explanation may cite, with its role (as caseRoles gives a test case's); none without <user> and <item> tokens (the B form, whose history is text only). */
-function recordRoles(r: TaskRecord, maxHistory: number): Map<number, TitleRole> | undefined {
-  const candidate = r.soft.flatMap((x) => (x.kind === 'item' ? [x.item] : []))[0];
-  if (candidate === undefined || !r.soft.some((x) => x.kind === 'user')) return undefined;
-  const roleOf = (i: number, n: number): TitleRole => (i === candidate ? 'candidate' : n === 1 ? 'history' : 'other');
-  return new Map([...citableItems(r, maxHistory)].map(([i, n]) => [i, roleOf(i, n)]));
-}
-
 /** What the fact guard keeps texts to: the prose of task-7 training records (the titles each may cite cut out, where each role stands). */
 export function guardProse(records: readonly TaskRecord[], titles: readonly string[], maxHistory: number): Prose {
   return prose(
@@ -60,7 +52,7 @@ export function guardProse(records: readonly TaskRecord[], titles: readonly stri
       .filter((r) => r.task === 7)
       .map((r) => {
         const cited: Map<number, TitleRole | undefined> =
-          recordRoles(r, maxHistory) ?? new Map([...citableItems(r, maxHistory).keys()].map((i) => [i, undefined]));
+          citableRoles(r, maxHistory) ?? new Map([...citableItems(r, maxHistory).keys()].map((i) => [i, undefined]));
         return { text: r.response, titles: [...cited.keys()].map((i) => titles[i]), roles: [...cited.values()] };
       }),
   );
