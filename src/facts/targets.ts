@@ -118,9 +118,6 @@ export function explanationText(f: ExplanationFacts, titles: readonly string[], 
     ][rng.int(3)].join(' ');
   }
   const gap = f.shared.length ? `beyond ${listText(lower(f.shared))}, it shares little with them` : 'it has little in common with them';
-  // the candidate does not sit apart from a taste that holds its own themes: it shares only those
-  const met = f.itemThemes.filter((t) => f.historyThemes.includes(t));
-  const apart = met.length ? `shares only ${listText(lower(met))} with` : 'sits apart from';
   return [
     [`No. The history is driven by ${cited}, which point to ${taste}.`, `${item} is ${what}; ${gap}.`],
     [
@@ -129,7 +126,7 @@ export function explanationText(f: ExplanationFacts, titles: readonly string[], 
     ],
     [
       `No. What counts most in this record is ${cited}.`,
-      `${item}, ${what}, ${apart} that taste for ${taste}${like ? `; it is closer to ${like}` : ''}.`,
+      `${item}, ${what}, sits apart from that taste for ${taste}${like ? `; it is closer to ${like}` : ''}.`,
     ],
   ][rng.int(3)].join(' ');
 }
