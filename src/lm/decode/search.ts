@@ -37,7 +37,7 @@ export interface DecodeOptions {
 
 /** Steps after the prompt: 'wasm' (FastSession), 'tfjs' (batched ops), 'auto' = wasm for ≤ FAST_ROWS rows. */
 export type DecodeEngine = 'auto' | 'wasm' | 'tfjs';
-/** 16: the batches of explain and eval (bench/lm.ts: 16 rows × 200 new tokens decode about 1.6× faster on wasm than on tfjs, whose cache is concatenated anew each step). */
+/** 16: the batches of explain and eval (bench/lm.ts: 16 rows × 200 new tokens decode 1.51× faster on wasm than on tfjs, whose cache is concatenated anew each step). */
 const FAST_ROWS = 16;
 
 export interface BeamOptions extends DecodeOptions {
