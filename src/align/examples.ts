@@ -141,6 +141,28 @@ function rankingAllowed(ids: readonly number[], lossMask: ArrayLike<number>, ite
   });
 }
 
+/** A task-7 text whose citations the decoding constraint refuses (e.g. one title twice in a sentence): align skips and counts it. */
+export class RefusedCitation extends DataError {
+  override name = 'RefusedCitation';
+}
+
+/** The allowed sets along an explanation's response ids, as its decoding constraint gives them; a RefusedCitation where it refuses one. */
+function citedAlong(
+  r: TaskRecord,
+  tok: Tokenizer,
+  spans: TitleSpans,
+  tail: readonly number[],
+  source: string,
+): (readonly number[] | undefined)[] {
+  try {
+    return allowedAlong(explanationConstraint(r, tok, spans), tail);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const at = tok.decode(tail.slice(0, Number(/ at (\d+) /.exec(e.message)?.[1] ?? tail.length) + 1));
+    throw new RefusedCitation({ file: source, field: r.id }, `the citation rule refuses its explanation at "…${at.slice(-60)}"`);
+  }
+}
+
 /**
  * A training example: prompt + response + end token, loss on the last two; with spans, a task-7
  * answer cites in spans, masked as decoding masks them (item tokens: the titles of a task 1, 2, 6
@@ -169,10 +191,7 @@ export function trainingExample(
   }
   const { ids, lossMask } = renderChat(tok, r.prompt, response);
   const tail = [...responseIds(tok, response), tok.special.eos];
-  const allowed = [
-    ...ids.slice(0, ids.length - tail.length).map(() => undefined),
-    ...allowedAlong(explanationConstraint(r, tok, spans), tail),
-  ];
+  const allowed = [...ids.slice(0, ids.length - tail.length).map(() => undefined), ...citedAlong(r, tok, spans, tail, source)];
   return { ids, lossMask, soft: softSlots(ids, r, tok, vectors, source), allowed };
 }
 

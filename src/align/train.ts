@@ -17,7 +17,7 @@ import { recSource } from '../rec/source.js';
 import { lineChart } from '../report/svg.js';
 import type { TaskRecord } from '../tasks/forms.js';
 import { ALIGN_DEFAULTS, validateAlignConfig, type AlignConfig } from './config.js';
-import { trainingExample, type TitleSpans } from './examples.js';
+import { RefusedCitation, trainingExample, type TitleSpans } from './examples.js';
 import { readDataset } from '../data/dataset.js';
 import { titlesById } from '../data/text_forms.js';
 import { newProjectors, Surrogate } from './model.js';
@@ -31,6 +31,7 @@ export interface AlignMetrics {
   mode: string;
   samples: Record<string, number>; // training samples per task
   too_long: number; // training samples skipped: longer than the model's context
+  refused: number; // task-7 samples skipped: the decoding constraint refuses their citations
   tokens: number; // tokens per epoch (prompt + response)
   steps: number;
   seconds: number;
@@ -90,12 +91,27 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
       : undefined;
   // a sample longer than the model's context (long titles, a small vocabulary) is skipped and counted
   const maxLen = s.model.cfg.max_position_embeddings;
-  const all = capped.map((r) => trainingExample(r, s.tok, vectors, file, spans));
-  const records = capped.filter((_, i) => all[i].ids.length <= maxLen);
-  const rendered = all.filter((e) => e.ids.length <= maxLen);
+  // so is a task-7 text whose citations the decoding constraint refuses (one title twice in a sentence)
+  const all = capped.map((r) => {
+    try {
+      return trainingExample(r, s.tok, vectors, file, spans);
+    } catch (e) {
+      if (e instanceof RefusedCitation) return e;
+      throw e;
+    }
+  });
+  const refused = all.filter((e) => e instanceof RefusedCitation);
+  const usable = all.flatMap((e, i) => (e instanceof RefusedCitation || e.ids.length > maxLen ? [] : [{ r: capped[i], e }]));
+  const records = usable.map((k) => k.r);
+  const rendered = usable.map((k) => k.e);
   if (records.length === 0) throw new UserError(`${file}: every training sample is longer than the model's ${maxLen} positions`);
-  if (records.length < capped.length && !cfg.quiet)
-    console.error(`align: ${capped.length - records.length} sample(s) of ${file} longer than the model's ${maxLen} positions: skipped`);
+  const tooLong = capped.length - records.length - refused.length;
+  if (tooLong > 0 && !cfg.quiet)
+    console.error(`align: ${tooLong} sample(s) of ${file} longer than the model's ${maxLen} positions: skipped`);
+  if (refused.length > 0 && !cfg.quiet)
+    console.error(
+      `align: ${refused.length} explanation(s) whose citations grounded decoding refuses, skipped; the first: ${refused[0].message}`,
+    );
   const examples: LmExample[] =
     cfg.distill > 0
       ? withTeachers(records, rendered, vectors!, s.model.cfg.vocab_size, {
@@ -217,7 +233,8 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   const metrics: AlignMetrics = {
     mode: cfg.mode,
     samples,
-    too_long: capped.length - records.length,
+    too_long: tooLong,
+    refused: refused.length,
     tokens,
     steps: result.steps,
     seconds: result.seconds,

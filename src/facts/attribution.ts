@@ -83,7 +83,11 @@ export function shownEffects(
   return out;
 }
 
-/** f's k strongest contributors to its score of `item` among the `shown` items, strongest first (shownEffects' order). */
+/**
+ * f's k strongest contributors to its score of `item` among the `shown` items, strongest first
+ * (shownEffects' order); with `titles` (by item id), one item per title, the strongest bearing it (a
+ * text that cites two items of one title names them the same way).
+ */
 export function shownContributors(
   rec: Scorer,
   history: readonly number[],
@@ -91,6 +95,9 @@ export function shownContributors(
   item: number,
   k: number,
   user?: number,
+  titles?: readonly string[],
 ): number[] {
-  return [...shownEffects(rec, history, shown, item, user).keys()].slice(0, k);
+  const ids = [...shownEffects(rec, history, shown, item, user).keys()];
+  const seen = new Set<string>();
+  return (titles ? ids.filter((i) => !seen.has(titles[i]) && seen.add(titles[i])) : ids).slice(0, k);
 }

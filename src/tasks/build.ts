@@ -104,7 +104,7 @@ export async function buildTasks(cfg: TasksConfig): Promise<TasksResult> {
   const plain = new Map<Source, ExplanationFacts>(); // task-7 sources that ask for no aspect → their facts, for the teacher
   if (explanations) {
     byTask[7] = byTask[3].map((pair) => {
-      const f = pairFacts(pair, rec, ds, similar!);
+      const f = pairFacts(pair, rec, ds, titles, similar!);
       const { source, aspect } = explanationSource(pair, f, titles, pick, rng);
       if (aspect === null) plain.set(source, f);
       return source;
@@ -140,8 +140,8 @@ function skips(cfg: TasksConfig): string[] {
   return out;
 }
 
-/** What task 7 says of a task-3 pair: f's decision (positive pool → yes), its top-3 leave-one-out contributors among the shown items, themes, era, nearest item. */
-function pairFacts(pair: Source, rec: Recommender, ds: Dataset, similar: number[][]): ExplanationFacts {
+/** What task 7 says of a task-3 pair: f's decision (positive pool → yes), its top-3 leave-one-out contributors among the shown items (one per title), themes, era, nearest item. */
+function pairFacts(pair: Source, rec: Recommender, ds: Dataset, titles: readonly string[], similar: number[][]): ExplanationFacts {
   const item = pair.item!;
   const decision = pair.key.endsWith('-pos') ? 'yes' : 'no';
   return explanationFacts(
@@ -149,7 +149,7 @@ function pairFacts(pair: Source, rec: Recommender, ds: Dataset, similar: number[
     pair.shown,
     item,
     decision,
-    shownContributors(rec, pair.history, pair.shown, item, CITED_CONTRIBUTORS, pair.user! - 1),
+    shownContributors(rec, pair.history, pair.shown, item, CITED_CONTRIBUTORS, pair.user! - 1, titles),
     similar[item]?.[0] ?? null,
   );
 }

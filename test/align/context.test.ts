@@ -1,12 +1,16 @@
 // Training samples longer than the model's context (long titles under a small vocabulary, e.g. the
 // quick profile on Amazon Video Games): align skips them and counts them in metrics.json
-// (too_long), training on the rest; when every sample is too long it is a one-line error.
+// (too_long), training on the rest; when every sample is too long it is a one-line error. So is an
+// explanation whose citations the decoding constraint refuses (refused: one title twice in a
+// sentence, as two history items of one title made the tasks of Amazon Video Games write).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { align } from '../../src/align/train.js';
+import { align, titleSpansOf } from '../../src/align/train.js';
+import { citableItems, RefusedCitation, trainingExample } from '../../src/align/examples.js';
+import { Surrogate } from '../../src/align/model.js';
 import { UserError } from '../../src/engine/errors.js';
 import type { TaskRecord } from '../../src/tasks/forms.js';
 import { tinyAlign, tinyRun } from '../serve/fixture.js';
@@ -35,18 +39,32 @@ const long = (rs: TaskRecord[]): TaskRecord => {
   return { ...r, id: `${r.id}-long`, prompt: Array.from({ length: 400 }, () => r.prompt).join(' ') };
 };
 
-test('align skips samples longer than the context and counts them; the rest train as before', async () => {
+/** An explanation (task 7) that cites one of its citable titles twice in a sentence. */
+const twice = (rs: TaskRecord[], tasks: string): TaskRecord => {
+  const r = rs.find((x) => x.task === 7)!;
+  const spans = titleSpansOf(tasks);
+  const t = spans.titles[[...citableItems(r, spans.maxHistory).keys()][0]];
+  return { ...r, id: `${r.id}-twice`, response: `Yes. ${t} and ${t} weigh most in this record.` };
+};
+
+test('align skips samples longer than the context and refused citations, and counts them; the rest train as before', async () => {
   const plain = tasksWith('plain', (rs) => rs);
-  const longer = tasksWith('longer', (rs) => [...rs, long(rs)]);
+  const longer = tasksWith('longer', (rs) => [...rs, long(rs), twice(rs, plain)]);
   const metrics = async (tasks: string, out: string) => {
     await align(tinyAlign(run, join(tmp, out), { tasks, perTask: 0, maxSteps: 1 }));
-    return JSON.parse(readFileSync(join(tmp, out, 'metrics.json'), 'utf8')) as { samples: Record<string, number>; too_long: number };
+    return JSON.parse(readFileSync(join(tmp, out, 'metrics.json'), 'utf8')) as {
+      samples: Record<string, number>;
+      too_long: number;
+      refused: number;
+    };
   };
   const a = await metrics(plain, 'a');
   const b = await metrics(longer, 'b');
   assert.equal(a.too_long, 0);
+  assert.equal(a.refused, 0);
   assert.equal(b.too_long, 1);
-  assert.deepEqual(b.samples, a.samples, 'the long sample is not trained on');
+  assert.equal(b.refused, 1);
+  assert.deepEqual(b.samples, a.samples, 'neither sample is trained on');
   assert.ok(readFileSync(join(tmp, 'a', 'model.safetensors')).equals(readFileSync(join(tmp, 'b', 'model.safetensors'))));
 });
 
@@ -59,4 +77,20 @@ test('align with every sample too long is a one-line error', async () => {
       /every training sample is longer than the model's 512 positions/.test(e.message) &&
       !e.message.includes('\n'),
   );
+});
+
+test('an explanation citing one title twice in a sentence is a RefusedCitation naming the record and the place', async () => {
+  const tasks = join(run, 'tasks');
+  const s = await Surrogate.base(join(run, 'base'));
+  const r = twice(
+    lines(join(tasks, 'train.B.jsonl')).map((l) => JSON.parse(l) as TaskRecord),
+    tasks,
+  ); // form B: no soft tokens
+  const spans = titleSpansOf(tasks);
+  assert.doesNotThrow(() => trainingExample(r, s.tok, undefined, 'train.B.jsonl'), 'without title spans nothing is refused');
+  assert.throws(
+    () => trainingExample(r, s.tok, undefined, 'train.B.jsonl', spans),
+    (e: Error) => e instanceof RefusedCitation && e.message.includes(r.id) && /refuses its explanation at "…/.test(e.message),
+  );
+  s.dispose();
 });

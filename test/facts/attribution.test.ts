@@ -1,12 +1,13 @@
 // Leave-one-out attribution: equal to recomputing f without each position one by one (on a tiny
 // SASRec trained on the ring fixture, histories longer than its window included), sorted by
-// effect with ties to the more recent position, one entry per position for duplicates, errors.
+// effect with ties to the more recent position, one entry per position for duplicates, the shown
+// contributors one per title, errors.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { trainedRing } from '../rec/fixture.js';
 import { Recommender } from '../../src/rec/recommender.js';
 import { UserError } from '../../src/engine/errors.js';
-import { leaveOneOut, topContributors, type Scorer } from '../../src/facts/attribution.js';
+import { leaveOneOut, shownContributors, topContributors, type Scorer } from '../../src/facts/attribution.js';
 
 let rec: Recommender;
 
@@ -80,6 +81,21 @@ test('order: largest effect first, ties to the more recent position; one batched
   ]);
   assert.deepEqual(topContributors(f, [3, 1, 3, 2], 1, 2), [3, 2]);
   assert.deepEqual(topContributors(f, [3, 1, 3, 2], 1, 0), []);
+});
+
+test('shown contributors: one item per title with titles (the strongest bearing it), in effect order', () => {
+  // the stand-in f again: the effect of a position is its id
+  const f: Scorer = {
+    userVectors: (hs) => Float32Array.from(hs, (h) => h.reduce((a, b) => a + b, 0)),
+    itemVector: () => Float32Array.of(1),
+    readsHistory: true,
+  };
+  const history = [1, 2, 3, 4, 5, 6];
+  const shown = [2, 3, 4, 5, 6];
+  assert.deepEqual(shownContributors(f, history, shown, 1, 3), [6, 5, 4]);
+  const titles = ['', 'A', 'B', 'C', 'D', 'E', 'E']; // items 5 and 6 share a title
+  assert.deepEqual(shownContributors(f, history, shown, 1, 3, undefined, titles), [6, 4, 3]);
+  assert.deepEqual(shownContributors(f, history, shown, 1, 9, undefined, titles), [6, 4, 3, 2], 'every title once; item 1 is not shown');
 });
 
 test('an empty history, unknown ids and a bad k are one-line user errors', () => {
