@@ -41,9 +41,9 @@ export const EVAL_SPEC = {
     "LM answers: grounded (only catalogue titles / candidate orders; the LM methods are also evaluated free, under report.json's free) or free (the paper's)",
   ),
   rankBeams: opt(
-    0,
+    5,
     int(0),
-    "grounded task 2: the LMs' answer is the best of N beams over the candidates' orders (Σ log p) instead of greedy (0)",
+    "grounded task 2 of text LMs: the best of N beams over the candidates' orders (Σ log p) instead of greedy (0); item-token models decode it greedily (beams rank worse there: README)",
   ),
   engine: opt<EngineName>(
     'ours',

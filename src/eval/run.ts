@@ -99,9 +99,14 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   };
   const kept = scoredParts(cfg.out);
   const { users, task4, decoding, engine, seed } = cfg;
-  const rankBeams = decoding === 'grounded' && cfg.rankBeams > 0 ? { rankBeams: cfg.rankBeams } : {}; // absent when greedy: older kept rows still count
-  const keyOf = (name: MethodName, source?: string) =>
-    keptKey({ name, tasks: resolve(cfg.tasks), users, task4, decoding, engine, seed, freeToo: cfg.freeToo, ...rankBeams }, source);
+  /** Task 2's beams under grounding: text models only; an item-token model reads its Plackett–Luce order best greedily (README, Decoding). */
+  const beamsOf = (itemTokens: boolean) =>
+    decoding === 'grounded' && cfg.rankBeams > 0 && !itemTokens ? { rankBeams: cfg.rankBeams } : {}; // absent when greedy: older kept rows still count
+  const keyOf = (name: MethodName, source?: string, itemTokens = false) =>
+    keptKey(
+      { name, tasks: resolve(cfg.tasks), users, task4, decoding, engine, seed, freeToo: cfg.freeToo, ...beamsOf(itemTokens) },
+      source,
+    );
   /** A method's rows kept by an earlier pass over this folder, put in the result; false when there are none. */
   const reuse = (name: MethodName, key: string): boolean => {
     const s = kept.read(name, key);
@@ -135,7 +140,11 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
               itemTitle: s.itemTitle,
             })
           : undefined;
-      result.methods[name] = score(lmMethod(name, s, source, { ...opts, grounding: g, ...rankBeams }), form, 'answers');
+      result.methods[name] = score(
+        lmMethod(name, s, source, { ...opts, grounding: g, ...beamsOf(s.itemFirst !== undefined) }),
+        form,
+        'answers',
+      );
       result.timings[`eval_${name}`] = result.methods[name]!.seconds;
       if (result.free) {
         const free = score(lmMethod(name, s, source, opts), form, join('answers', 'free'));
@@ -153,8 +162,9 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
     load: () => Promise<Surrogate>,
     form: Form,
     opts: (s: Surrogate) => LmMethodOptions,
+    itemTokens = false,
   ) => {
-    const key = keyOf(name, path);
+    const key = keyOf(name, path, itemTokens);
     if (reuse(name, key)) return;
     const s = await load();
     runLm(name, s, taskFile(cfg.tasks, 'test', form), form, opts(s));
@@ -215,6 +225,7 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
           ...LM_METHOD_DEFAULTS,
           engine: mode === 'B' ? engines.for(s, dir) : undefined,
         }),
+        Boolean(meta.item_titles?.length),
       );
     }
   } finally {

@@ -500,16 +500,18 @@ test('eval: the table for an aligned model and the baselines, DESIGN §6 names; 
   assert.deepEqual(acc(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))), acc(rep), 'scored again, as the first time');
 });
 
-test('eval --rank-beams: grounded task-2 answers from beams over the orders (not greedy), each a permutation of the candidates', async () => {
+test('eval --rank-beams: grounded task-2 answers of a text LM from beams over the orders (not greedy), each a permutation of the candidates; an item-token LM greedy', async () => {
   const out = join(tmp, 'eval-beams');
   const flags = '--baselines none --users 20 --task4 0 --rank-beams 3 --quiet'.split(' ');
-  const r = cli(['eval', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), ...flags]);
+  const r = cli(['eval', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--model', join(tmp, 'H-items'), ...flags]);
   assert.equal(r.code, 0, r.stderr);
-  const rows = readFileSync(join(out, 'answers', 'recexplainer-h.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as AnswerRow)
-    .filter((a) => a.task === 2);
+  const answers = (name: string) =>
+    readFileSync(join(out, 'answers', `${name}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AnswerRow)
+      .filter((a) => a.task === 2);
+  const rows = answers('recexplainer-h');
   assert.equal(rows.length, 20);
   for (const a of rows) assert.deepEqual([...a.parsed].sort(), parseList(a.label).sort(), `${a.output} orders the candidates`);
   assert.equal(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).methods['recexplainer-h'].task2.parsed_rate, 1);
@@ -528,6 +530,23 @@ test('eval --rank-beams: grounded task-2 answers from beams over the orders (not
   );
   assert.notDeepEqual(beams, greedy, 'on 20 users, some beam answer differs from the greedy one');
   s.dispose();
+  const items = await Surrogate.load(join(tmp, 'H-items'));
+  const itemRecs = readTaskRecords(taskFile(tasks, 'test', 'H')).filter((x) => ids.has(x.id));
+  const gi = grounding(items.tok, {
+    titles: titlesById(readDataset(data).items),
+    histories,
+    maxHistory: tasksSources(tasks).maxHistory,
+    itemFirst: items.itemFirst,
+  });
+  const byItems = (rankBeams: number) =>
+    lmMethod('recexplainer-h+items', items, 'test', { ...LM_METHOD_DEFAULTS, grounding: gi, rankBeams }).rank!(itemRecs);
+  const [itemBeams, itemGreedy] = [byItems(3), byItems(0)];
+  assert.deepEqual(
+    answers('recexplainer-h+items').map((a) => a.output),
+    itemGreedy,
+  );
+  assert.notDeepEqual(itemBeams, itemGreedy, 'beams would answer otherwise, so the check is not vacuous');
+  items.dispose();
 });
 
 test('lead order: the shown items ranked by the log-probability of their first token where the list begins', async () => {

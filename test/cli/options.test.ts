@@ -169,7 +169,7 @@ test("the defaults are the stages' long-standing values", () => {
     users: 0,
     task4: 300,
     decoding: 'grounded',
-    rankBeams: 0,
+    rankBeams: 5,
     engine: 'ours',
     seed: 0,
     quiet: false,
