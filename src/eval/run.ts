@@ -100,13 +100,10 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
   const kept = scoredParts(cfg.out);
   const { users, task4, decoding, engine, seed } = cfg;
   /** Task 2's beams under grounding: text models only; an item-token model reads its Plackett–Luce order best greedily (README, Decoding). */
-  const beamsOf = (itemTokens: boolean) =>
+  const beamsOf = (itemTokens: boolean): { rankBeams?: number } =>
     decoding === 'grounded' && cfg.rankBeams > 0 && !itemTokens ? { rankBeams: cfg.rankBeams } : {}; // absent when greedy: older kept rows still count
-  const keyOf = (name: MethodName, source?: string, itemTokens = false) =>
-    keptKey(
-      { name, tasks: resolve(cfg.tasks), users, task4, decoding, engine, seed, freeToo: cfg.freeToo, ...beamsOf(itemTokens) },
-      source,
-    );
+  const keyOf = (name: MethodName, source?: string, beams: { rankBeams?: number } = {}) =>
+    keptKey({ name, tasks: resolve(cfg.tasks), users, task4, decoding, engine, seed, freeToo: cfg.freeToo, ...beams }, source);
   /** A method's rows kept by an earlier pass over this folder, put in the result; false when there are none. */
   const reuse = (name: MethodName, key: string): boolean => {
     const s = kept.read(name, key);
@@ -164,7 +161,7 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
     opts: (s: Surrogate) => LmMethodOptions,
     itemTokens = false,
   ) => {
-    const key = keyOf(name, path, itemTokens);
+    const key = keyOf(name, path, beamsOf(itemTokens));
     if (reuse(name, key)) return;
     const s = await load();
     runLm(name, s, taskFile(cfg.tasks, 'test', form), form, opts(s));
