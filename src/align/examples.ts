@@ -10,7 +10,7 @@
 // not yet named, as decoding restricts them.
 import { DataError } from '../engine/errors.js';
 import { recentHistory, renderList } from '../data/text_forms.js';
-import { allowedAlong, countedConstraint, type Constraint } from '../lm/decode/constraint.js';
+import { allowedAlong, countedConstraint, NotAllowed, type Constraint } from '../lm/decode/constraint.js';
 import { sentenceEnds, titleSpanConstraint } from '../lm/decode/title_spans.js';
 import { MAX_CITES, markTitles, promptIds, renderChat, responseIds, softTokenPositions } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
@@ -157,8 +157,8 @@ function citedAlong(
   try {
     return allowedAlong(explanationConstraint(r, tok, spans), tail);
   } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    const at = tok.decode(tail.slice(0, Number(/ at (\d+) /.exec(e.message)?.[1] ?? tail.length) + 1));
+    if (!(e instanceof NotAllowed)) throw e;
+    const at = tok.decode(tail.slice(0, e.at + 1));
     throw new RefusedCitation({ file: source, field: r.id }, `the citation rule refuses its explanation at "…${at.slice(-60)}"`);
   }
 }

@@ -137,11 +137,7 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
               itemTitle: s.itemTitle,
             })
           : undefined;
-      result.methods[name] = score(
-        lmMethod(name, s, source, { ...opts, grounding: g, ...beamsOf(s.itemFirst !== undefined) }),
-        form,
-        'answers',
-      );
+      result.methods[name] = score(lmMethod(name, s, source, { ...opts, grounding: g }), form, 'answers');
       result.timings[`eval_${name}`] = result.methods[name]!.seconds;
       if (result.free) {
         const free = score(lmMethod(name, s, source, opts), form, join('answers', 'free'));
@@ -161,10 +157,11 @@ export async function evaluateAll(cfg: EvalConfig): Promise<EvalResult> {
     opts: (s: Surrogate) => LmMethodOptions,
     itemTokens = false,
   ) => {
-    const key = keyOf(name, path, beamsOf(itemTokens));
+    const beams = beamsOf(itemTokens);
+    const key = keyOf(name, path, beams);
     if (reuse(name, key)) return;
     const s = await load();
-    runLm(name, s, taskFile(cfg.tasks, 'test', form), form, opts(s));
+    runLm(name, s, taskFile(cfg.tasks, 'test', form), form, { ...opts(s), ...beams }); // beams apply under grounding only
     kept.write(name, key, { metrics: result.methods[name]!, free: result.free?.methods[name] });
   };
   /** The icl-llm row: null with a note without a model, or when the endpoint is dead or refuses (an error line too). */

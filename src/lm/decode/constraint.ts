@@ -220,12 +220,22 @@ export function bothConstraints<A, B>(a: Constraint<A>, b: Constraint<B>): Const
   };
 }
 
-/** The allowed set at each token of `ids` (undefined where any token may come), walking the constraint along them. */
+/** A token of a walked sequence that its constraint does not allow where it stands (at: its index). */
+export class NotAllowed extends RangeError {
+  constructor(
+    readonly token: number,
+    readonly at: number,
+  ) {
+    super(`allowedAlong: token ${token} at ${at} is not allowed there`);
+  }
+}
+
+/** The allowed set at each token of `ids` (undefined where any token may come), walking the constraint along them; a NotAllowed at the first token it refuses. */
 export function allowedAlong<S>(c: Constraint<S>, ids: readonly number[]): (readonly number[] | undefined)[] {
   let s = c.start();
   return ids.map((t, j) => {
     const a = c.allowed(s);
-    if (a && !a.includes(t)) throw new RangeError(`allowedAlong: token ${t} at ${j} is not allowed there`);
+    if (a && !a.includes(t)) throw new NotAllowed(t, j);
     s = c.next(s, t);
     return a;
   });
