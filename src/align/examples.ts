@@ -71,9 +71,13 @@ export function citableItems(r: TaskRecord, maxHistory: number): Map<number, num
  * the shown history items (cited once each), the candidate (the first other item) and f's nearest
  * item; undefined without (a B-form record names its history as text only).
  */
-export function citableRoles(r: TaskRecord, maxHistory: number): Map<number, TitleRole> | undefined {
+export function citableRoles(
+  r: TaskRecord,
+  maxHistory: number,
+  items: ReadonlyMap<number, number> = citableItems(r, maxHistory),
+): Map<number, TitleRole> | undefined {
   if (!r.soft.some((x) => x.kind === 'user')) return undefined;
-  const citable = [...citableItems(r, maxHistory)];
+  const citable = [...items];
   const candidate = citable.find(([, n]) => n > 1)?.[0];
   return new Map(citable.map(([i, n]): [number, TitleRole] => [i, n === 1 ? 'history' : i === candidate ? 'candidate' : 'other']));
 }
@@ -96,7 +100,7 @@ function citableTitles(citable: ReadonlyMap<number, number>, titles: readonly st
  */
 export function explanationConstraint(r: TaskRecord, tok: Tokenizer, spans: TitleSpans, order?: readonly number[]): Constraint {
   const citable = citableItems(r, spans.maxHistory);
-  const roles = [...(citableRoles(r, spans.maxHistory) ?? [])];
+  const roles = [...(citableRoles(r, spans.maxHistory, citable) ?? [])];
   const shown = roles.flatMap(([i, role]) => (role === 'history' ? [i] : []));
   const candidate = shown.length ? roles.find(([, role]) => role === 'candidate')?.[0] : undefined;
   /** The lead with items named as the constraint names them (item tokens or titles). */

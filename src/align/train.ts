@@ -104,8 +104,11 @@ export async function align(cfg: AlignConfig): Promise<AlignMetrics> {
   const usable = all.flatMap((e, i) => (e instanceof RefusedCitation || e.ids.length > maxLen ? [] : [{ r: capped[i], e }]));
   const records = usable.map((k) => k.r);
   const rendered = usable.map((k) => k.e);
-  if (records.length === 0) throw new UserError(`${file}: every training sample is longer than the model's ${maxLen} positions`);
   const tooLong = capped.length - records.length - refused.length;
+  if (records.length === 0)
+    throw new UserError(
+      `${file}: no training sample left: ${tooLong} longer than the model's ${maxLen} positions, ${refused.length} whose citations grounded decoding refuses`,
+    );
   if (tooLong > 0 && !cfg.quiet)
     console.error(`align: ${tooLong} sample(s) of ${file} longer than the model's ${maxLen} positions: skipped`);
   if (refused.length > 0 && !cfg.quiet)

@@ -1,8 +1,8 @@
 // Training samples longer than the model's context (long titles under a small vocabulary, e.g. the
-// quick profile on Amazon Video Games): align skips them and counts them in metrics.json
-// (too_long), training on the rest; when every sample is too long it is a one-line error. So is an
-// explanation whose citations the decoding constraint refuses (refused: one title twice in a
-// sentence, as two history items of one title made the tasks of Amazon Video Games write).
+// quick profile on Amazon Video Games) and explanations whose citations the decoding constraint
+// refuses (one title twice in a sentence, as two history items of one title made the tasks of
+// Amazon Video Games write): align skips them and counts them in metrics.json (too_long, refused),
+// training on the rest; when none is left it is a one-line error counting each cause.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -68,13 +68,13 @@ test('align skips samples longer than the context and refused citations, and cou
   assert.ok(readFileSync(join(tmp, 'a', 'model.safetensors')).equals(readFileSync(join(tmp, 'b', 'model.safetensors'))));
 });
 
-test('align with every sample too long is a one-line error', async () => {
-  const only = tasksWith('only', (rs) => [long(rs)]);
+test('align with every sample too long or refused is a one-line error counting each', async () => {
+  const only = tasksWith('only', (rs) => [long(rs), twice(rs, join(run, 'tasks'))]);
   await assert.rejects(
     align(tinyAlign(run, join(tmp, 'c'), { tasks: only, perTask: 0, maxSteps: 1 })),
     (e: Error) =>
       e instanceof UserError &&
-      /every training sample is longer than the model's 512 positions/.test(e.message) &&
+      /no training sample left: 1 longer than the model's 512 positions, 1 whose citations grounded decoding refuses/.test(e.message) &&
       !e.message.includes('\n'),
   );
 });
