@@ -500,10 +500,15 @@ test('eval: the table for an aligned model and the baselines, DESIGN §6 names; 
   assert.deepEqual(acc(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))), acc(rep), 'scored again, as the first time');
 });
 
-test('eval --rank-beams: grounded task-2 answers of a text LM from beams over the orders (not greedy), each a permutation of the candidates; an item-token LM greedy', async () => {
+test('eval --rank-beams: grounded task-2 answers of a text LM from beams over the orders (not greedy), each a permutation of the candidates; an item-token LM greedy; a rerun with other beams scores only the text LM again', async () => {
   const out = join(tmp, 'eval-beams');
-  const flags = '--baselines none --users 20 --task4 0 --rank-beams 3 --quiet'.split(' ');
-  const r = cli(['eval', '--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--model', join(tmp, 'H-items'), ...flags]);
+  const evalWith = (beams: number) =>
+    cli([
+      'eval',
+      ...['--tasks', tasks, '--out', out, '--model', join(tmp, 'H'), '--model', join(tmp, 'H-items')],
+      ...`--baselines popularity --users 20 --task4 0 --rank-beams ${beams}`.split(' '),
+    ]);
+  const r = evalWith(3);
   assert.equal(r.code, 0, r.stderr);
   const answers = (name: string) =>
     readFileSync(join(out, 'answers', `${name}.jsonl`), 'utf8')
@@ -547,6 +552,16 @@ test('eval --rank-beams: grounded task-2 answers of a text LM from beams over th
   );
   assert.notDeepEqual(itemBeams, itemGreedy, 'beams would answer otherwise, so the check is not vacuous');
   items.dispose();
+
+  // killed before the report, rerun with 2 beams: the rows that do not rest on beams are kept, the text LM's are not
+  const marker = join(out, MARKER);
+  const { finished: _, ...unfinished } = JSON.parse(readFileSync(marker, 'utf8'));
+  writeFileSync(marker, JSON.stringify(unfinished));
+  const again = evalWith(2);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /eval popularity: scored before/);
+  assert.match(again.stderr, /eval recexplainer-h\+items: scored before/);
+  assert.doesNotMatch(again.stderr, /eval recexplainer-h: scored before/);
 });
 
 test('lead order: the shown items ranked by the log-probability of their first token where the list begins', async () => {
