@@ -12,7 +12,7 @@
 // way not while it is a FUNCTION_WORDS word such as "a" or "an", nor while a true theme begins so; without counts a word begun on a true theme may only go on along one
 // ("c|orror"; with counts, known_words.ts keeps words whole). Digits outside parentheses must spell
 // a year or decade the subject has, four at most, and four digits that are its decade but not its
-// year go on to their "s"; without any year in the metadata, digits are free. How texts list
+// year go on to their "s"; where no item has a year, no digits stand outside parentheses. How texts list
 // themes is held too: after a true theme and "and" or ",", only a true theme the sentence has not
 // stated may follow (the list ends where none is left); after the candidate and "a" or "an", only
 // such a theme or "title"; "an" only where such a theme begins with a vowel. Guarded themes are
@@ -183,15 +183,15 @@ function writing(g: GuardTables, lower: string, start: number, w: string, k: num
   });
 }
 
-/** The four-digit strings the subject bears out as a year, or as a decade (then with its "s"), among the candidate's, the history's and a cited item's; known: whether any of them has a year. */
-function eras(subject: Subject, ctx: FactContext): { known: boolean; years: Set<string>; decades: Set<string> } {
+/** The four-digit strings the subject bears out as a year, or as a decade (then with its "s"), among the candidate's, the history's and a cited item's. */
+function eras(subject: Subject, ctx: FactContext): { years: Set<string>; decades: Set<string> } {
   const items = [ctx.item, ...ctx.history, ...(subject.kind === 'item' ? [subject.item] : [])];
   const ys = items.flatMap((i) => (ctx.facts(i).year === null ? [] : [ctx.facts(i).year!]));
   const years = new Set(ys.map(String).filter((y) => holds({ kind: 'year', value: y }, subject, ctx)));
   const decades = new Set(
     ys.map((y) => String(Math.floor(y / 10) * 10)).filter((d) => holds({ kind: 'decade', value: `${d}s` }, subject, ctx)),
   );
-  return { known: ys.length > 0, years, decades };
+  return { years, decades };
 }
 
 /**
@@ -290,8 +290,7 @@ export function factGuard(tok: Tokenizer, g: GuardTables, ctx: FactContext): Con
       const only = writingOne([...unstated, KIND_WORD], kind[1] ?? '');
       if (only.length) return { only };
     }
-    const { known, years, decades } = eras(subject, ctx);
-    if (!known) return out; // no year in the metadata of these items: digits are left free
+    const { years, decades } = eras(subject, ctx); // none where no item has a year: then no digits stand for one
     const tail = /(^|[^\p{L}\p{N}])(\d*)$/u.exec(lower); // the digit run a token may go on (none after a letter)
     const run = tail?.[2] ?? '';
     if (run.length === 4 && !years.has(run) && decades.has(run)) return 'decade';

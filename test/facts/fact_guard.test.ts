@@ -2,7 +2,8 @@
 // theme or era claim the metadata contradicts (fact_check.ts reads the texts), while the same
 // random decoding without it does; the true theme and year stay allowed; four digits that are a
 // decade of the subject but not its year must go on to "s"; a word only a false theme begins with
-// is refused at its start, and one begun on a true theme goes on only along one; spans, years in parentheses and anchorless text are free.
+// is refused at its start, and one begun on a true theme goes on only along one; spans, years in parentheses and anchorless text are free;
+// where no item has a year (Amazon Video Games), no digits stand for one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.js';
@@ -54,14 +55,14 @@ const ids = (text: string) => tok.encode(text);
 const allowed = (text: string) =>
   guard.allowed(ids(text).reduce((s, t) => guard.next(s, t), guard.start())) ?? [...Array(tok.vocabSize).keys()];
 /** Whether some allowed token continues `text` with exactly `piece`'s tokens (the tokenizer's own encoding of text + piece). */
-const mayWrite = (text: string, piece: string) => {
+const mayWrite = (text: string, piece: string, by = guard) => {
   const a = ids(text);
   const b = ids(text + piece);
-  let s = a.reduce((x, t) => guard.next(x, t), guard.start());
+  let s = a.reduce((x, t) => by.next(x, t), by.start());
   for (const t of b.slice(a.length)) {
-    const al = guard.allowed(s);
+    const al = by.allowed(s);
     if (al && !al.includes(t)) return false;
-    s = guard.next(s, t);
+    s = by.next(s, t);
   }
   return a.every((t, i) => b[i] === t);
 };
@@ -143,4 +144,11 @@ test('four digits of a decade the subject has, but not its year, go on to "s"; s
   const inSpan = guard.allowed([...ids('Heat (1995) is a'), tok.special.titleOpen].reduce((x, t) => guard.next(x, t), guard.start()));
   assert.equal(inSpan, undefined, 'inside a span the guard says nothing');
   assert.ok(!tables.words.includes('a theme far too long to be stated as words'), 'long themes are not guarded');
+});
+
+test("where no item has a year, digits outside parentheses are refused (nothing bears out an era), digits in them are a title's", () => {
+  const noYears = factGuard(tok, tables, { ...ctx, facts: (id) => ({ ...facts[id - 1], year: null }) });
+  for (const digits of [' 1995,', ' 2009,', ' 1990s', ' 20']) assert.ok(!mayWrite('Heat (1995) is a title of', digits, noYears), digits);
+  assert.ok(mayWrite('Heat (1995) is a', ' drama', noYears), 'themes are guarded as before');
+  assert.ok(mayWrite('Heat (1995) is much like Alien (', '1979)', noYears), 'a year in parentheses belongs to a title');
 });
