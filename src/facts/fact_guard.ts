@@ -16,8 +16,8 @@
 // themes is held too: after a true theme and "and" or ",", only a true theme the sentence has not
 // stated may follow (the list ends where none is left); after the candidate and "a" or "an", only
 // such a theme or "title"; "an" only where such a theme begins with a vowel. Guarded themes are
-// the data set's themes of at most GUARD_WORDS words and GUARD_CHARS characters (the ones texts
-// state as words, not Amazon's feature sentences).
+// the data set's themes of at most GUARD_WORDS words ("&" is none: "Retro Gaming & Microconsoles") and
+// GUARD_CHARS characters (the ones texts state as words, not Amazon's feature sentences).
 import type { Constraint } from '../lm/decode/constraint.js';
 import { unmarkTitles } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
@@ -102,7 +102,7 @@ export function guardTables(
     if (core) byCore.set(core, [...(byCore.get(core) ?? []), t]);
   });
   const words = [...new Set(vocabulary.map((v) => v.trim().toLowerCase()))].filter(
-    (w) => w && w.length <= GUARD_CHARS && w.split(/\s+/).length <= GUARD_WORDS && strip(w) === w,
+    (w) => w && w.length <= GUARD_CHARS && w.split(/\s+/).filter((x) => x !== '&').length <= GUARD_WORDS && strip(w) === w,
   );
   const prefixes = new Map<string, string[]>();
   for (const w of words) for (let k = 1; k < w.length; k++) prefixes.set(w.slice(0, k), [...(prefixes.get(w.slice(0, k)) ?? []), w]);

@@ -144,6 +144,9 @@ test('four digits of a decade the subject has, but not its year, go on to "s"; s
   const inSpan = guard.allowed([...ids('Heat (1995) is a'), tok.special.titleOpen].reduce((x, t) => guard.next(x, t), guard.start()));
   assert.equal(inSpan, undefined, 'inside a span the guard says nothing');
   assert.ok(!tables.words.includes('a theme far too long to be stated as words'), 'long themes are not guarded');
+  const amazon = guardTables(tok, [...vocabulary, 'Retro Gaming & Microconsoles', 'Wii Remote Not Included'], tok.vocabSize).words;
+  assert.ok(amazon.includes('retro gaming & microconsoles'), '"&" is no word: three words, guarded');
+  assert.ok(!amazon.includes('wii remote not included'), 'four words are a feature, not guarded');
 });
 
 test("where no item has a year, digits outside parentheses are refused (nothing bears out an era), digits in them are a title's", () => {
