@@ -18,6 +18,7 @@ export interface Prose {
   follows: ReadonlyMap<string, ReadonlyMap<string, number>>; // a word, lower-case (START at a text's start, TITLE after a cited title) → the words that come next, as written, with counts
   marks: ReadonlySet<string>;
   bound: ReadonlySet<string>; // the marks that only ever follow a letter or digit ("-" of "sci-fi", "'" of "user's")
+  enders: ReadonlySet<string>; // the words (lower-case; TITLE for a cited title) a sentence mark (. ! ?) comes right after
   roles: ReadonlyMap<string, ReadonlySet<TitleRole>>; // where a cited title begins (placesOf) → the roles of the titles cited there
 }
 
@@ -68,6 +69,7 @@ export function prose(texts: Iterable<{ text: string; titles: readonly string[];
   const marks = new Set<string>();
   const loose = new Set<string>();
   const roles = new Map<string, Set<TitleRole>>();
+  const enders = new Set<string>();
   const roleOfCut = new Map(Object.entries(ROLE_CUT).map(([r, c]) => [c, r as TitleRole]));
   for (const { text, titles, roles: cited } of texts) {
     let t = text;
@@ -93,13 +95,14 @@ export function prose(texts: Iterable<{ text: string; titles: readonly string[];
       follows.set(prev, next.set(m[0], (next.get(m[0]) ?? 0) + 1));
       prev = w;
     }
+    for (const m of t.matchAll(/(\p{L}+|[\u0000\u0003-\u0005])[.!?]/gu)) enders.add(CUTS.test(m[1]) ? TITLE : m[1].toLowerCase());
     [...t].forEach((ch, i) => {
       if (CUTS.test(ch) || ALNUM.test(ch)) return;
       marks.add(ch);
       if (i === 0 || !ALNUM.test(t[i - 1])) loose.add(ch);
     });
   }
-  return { words, follows, marks, bound: new Set([...marks].filter((m) => !loose.has(m))), roles };
+  return { words, follows, marks, bound: new Set([...marks].filter((m) => !loose.has(m))), enders, roles };
 }
 
 /** What the constraint reads of each text token, computed once per tokenizer and prose. */
@@ -110,6 +113,8 @@ export interface WordTables {
   open: boolean[]; // the last of them goes on into the next token
   marksOk: boolean[]; // its other characters are prose marks (a bound one right after a letter or digit)
   boundFirst: boolean[]; // the token begins with a bound mark (it must follow a letter or digit)
+  stop: (string | undefined)[]; // the text before the token's first sentence mark (. ! ?); undefined without one
+  enders: ReadonlySet<string>;
   follows: ReadonlyMap<string, ReadonlyMap<string, number>>;
   prefixes: Map<string, Set<string>>; // per word (or START, TITLE): every prefix of the words that follow it, as written (filled as asked)
   memo: Map<string, number[]>; // allowed tokens per state (previous word, run as written, after a letter or digit)
@@ -125,6 +130,8 @@ export function wordTables(tok: Tokenizer, p: Prose, textVocab: number): WordTab
     open: [],
     marksOk: [],
     boundFirst: [],
+    stop: [],
+    enders: p.enders,
     follows: new Map([...p.follows, [ANY, new Map([...p.follows.values()].flatMap((f) => [...f]))]]), // ANY's counts unused
     prefixes: new Map(),
     memo: new Map(),
@@ -148,6 +155,8 @@ export function wordTables(tok: Tokenizer, p: Prose, textVocab: number): WordTab
       chars.every((ch, i) => ALNUM.test(ch) || (p.marks.has(ch) && (i === 0 || !p.bound.has(ch) || ALNUM.test(chars[i - 1])))),
     );
     g.boundFirst.push(p.bound.has(chars[0] ?? ''));
+    const mark = piece.search(/[.!?]/u);
+    g.stop.push(mark < 0 ? undefined : piece.slice(0, mark));
   }
   return g;
 }
@@ -170,6 +179,19 @@ function mayFollow(g: WordTables, prev: string, word: string, open: boolean): bo
   return open ? prefixesAfter(g, prev).has(word) : (g.follows.get(prev) ?? NONE).has(word);
 }
 
+/**
+ * Whether a token whose text before its first sentence mark is `before` may end a sentence there:
+ * right after a word that ends one in the prose (the run being written, with the token's letters,
+ * or `prev` where the text ends in a space or a mark, TITLE after a title), never right after a digit.
+ */
+function endsSentence(g: WordTables, before: string, prev: string, run: string, afterWord: boolean): boolean {
+  const letters = /\p{L}*$/u.exec(before)![0];
+  if (letters.length < before.length) return letters !== '' && g.enders.has(letters.toLowerCase());
+  const word = run + letters;
+  if (word !== '') return g.enders.has(word.toLowerCase());
+  return !afterWord && (prev === ANY || g.enders.has(prev));
+}
+
 /** The tokens that may follow a text whose last word is `prev` and whose run of letters being written is `run` (as written; '' after anything else); `afterWord`: it ends in a letter or digit. */
 function allowedAfter(g: WordTables, prev: string, run: string, afterWord: boolean): number[] {
   const closes = run === '' || mayFollow(g, prev, run, false);
@@ -177,6 +199,7 @@ function allowedAfter(g: WordTables, prev: string, run: string, afterWord: boole
   const out: number[] = [];
   for (let t = 0; t < g.textVocab; t++) {
     if (!g.marksOk[t] || (!afterWord && g.boundFirst[t])) continue;
+    if (g.stop[t] !== undefined && !endsSentence(g, g.stop[t]!, prev, run, afterWord)) continue;
     const word = run + g.lead[t];
     if (!(g.lead[t] === '' ? closes : mayFollow(g, prev, word, !g.ends[t]))) continue;
     let before = word === '' || !ordered ? prev : word.toLowerCase();

@@ -4,7 +4,8 @@
 // with counts the guard leaves "s" of "sits" free where sci-fi is false but refuses "com" of a false
 // comedy, a list after a true theme goes on only with true themes not yet stated (and not at all
 // when none is left), "an" needs a true theme with a vowel, "a" after the candidate goes on with a
-// true theme or "title", and a space token leading mostly false themes is refused.
+// true theme or "title", and a space token leading mostly false themes is refused; a sentence ends
+// only after a word (or a title) that ends one in the prose.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.js';
@@ -119,6 +120,17 @@ test('knownWords: a run ends only as a word; spans and item tokens are free', ()
   const w2 = knownWords(more, wordTables(more, p, tok.vocabSize));
   const a2 = w2.allowed(tok.encode('it sits a dra').reduce((s, t) => w2.next(s, t), w2.start()))!;
   assert.ok(a2.includes(tok.vocabSize) && a2.includes(tok.vocabSize + 1), 'item tokens are never refused');
+});
+
+test('knownWords: a sentence ends (. ! ?) only right after a word or a title that ends one in the prose, never after a digit', () => {
+  assert.deepEqual([...p.enders].sort(), [TITLE, 'horror', 'little', 'no', 'yes'].sort());
+  const dot = tok.encode('.')[0];
+  const mayEnd = (ids: readonly number[]) => words.allowed(walk(ids))!.includes(dot);
+  assert.ok(mayEnd(tok.encode('Yes. it shares little')));
+  assert.ok(!mayEnd(tok.encode('Yes. it sits apart')), '"apart" never ends a sentence');
+  assert.ok(!mayEnd(tok.encode('Yes. it shares little 4')), 'a digit: "video.4", "17.57" open no sentence');
+  const titled = [...tok.encode('Yes. it sits close to'), tok.special.titleOpen, ...tok.encode('Alien (1979)'), tok.special.titleClose];
+  assert.ok(mayEnd(titled), 'after a cited title');
 });
 
 const counted = guardTables(tok, vocabulary, tok.vocabSize, p.words);
