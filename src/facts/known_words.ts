@@ -2,7 +2,8 @@
 // tokens), a text writes only the prose of the training explanations — their words (runs of
 // letters), each after a word it follows there (marks between ignored; the first word
 // of a text, or after a title, one that begins a text or follows a title there), and their other
-// characters, with the titles they cite cut out. The run of letters being written must be a prefix
+// characters (a sentence mark . ! ? only right after a word or title it follows there, never after
+// a digit), with the titles they cite cut out. The run of letters being written must be a prefix
 // of such a word, written as the prose writes it there (no "sCi-fi", no "Apart" mid-sentence), and
 // a run that ends must be one, so a decoder that the fact guard refuses a false theme writes another
 // whole word that may stand there, never half of one ("a com|like title"), a word out of place ("a history
