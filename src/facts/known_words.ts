@@ -34,6 +34,7 @@ const ROLE_CUT: Record<TitleRole, string> = { history: '\u0003', candidate: '\u0
 const CUTS = /[\u0000\u0003-\u0005]/u;
 
 const RUN = /\p{L}+/gu;
+const SENTENCE_MARK = /[.!?]/u;
 const ALNUM = /[\p{L}\p{N}]/u;
 
 /** What a place after a title starts from: TITLE, with the title's role when known (prose() and titleRoles read places so). */
@@ -81,6 +82,7 @@ export function prose(texts: Iterable<{ text: string; titles: readonly string[];
     let from = 0; // where that text begins
     for (const m of t.matchAll(/\p{L}+|[\u0000\u0003-\u0005]/gu)) {
       const role = roleOfCut.get(m[0]);
+      const ends = SENTENCE_MARK.test(t[m.index! + m[0].length] ?? ''); // a sentence mark right after it
       if (role)
         for (const place of placesOf(marker, t.slice(from, m.index)))
           roles.set(place, (roles.get(place) ?? new Set<TitleRole>()).add(role));
@@ -88,6 +90,7 @@ export function prose(texts: Iterable<{ text: string; titles: readonly string[];
         prev = CUT;
         marker = titleMarker(role);
         from = m.index! + 1;
+        if (ends) enders.add(TITLE);
         continue;
       }
       const w = m[0].toLowerCase();
@@ -95,8 +98,8 @@ export function prose(texts: Iterable<{ text: string; titles: readonly string[];
       const next = follows.get(prev) ?? new Map<string, number>();
       follows.set(prev, next.set(m[0], (next.get(m[0]) ?? 0) + 1));
       prev = w;
+      if (ends) enders.add(w);
     }
-    for (const m of t.matchAll(/(\p{L}+|[\u0000\u0003-\u0005])[.!?]/gu)) enders.add(CUTS.test(m[1]) ? TITLE : m[1].toLowerCase());
     [...t].forEach((ch, i) => {
       if (CUTS.test(ch) || ALNUM.test(ch)) return;
       marks.add(ch);
@@ -156,7 +159,7 @@ export function wordTables(tok: Tokenizer, p: Prose, textVocab: number): WordTab
       chars.every((ch, i) => ALNUM.test(ch) || (p.marks.has(ch) && (i === 0 || !p.bound.has(ch) || ALNUM.test(chars[i - 1])))),
     );
     g.boundFirst.push(p.bound.has(chars[0] ?? ''));
-    const mark = piece.search(/[.!?]/u);
+    const mark = piece.search(SENTENCE_MARK);
     g.stop.push(mark < 0 ? undefined : piece.slice(0, mark));
   }
   return g;
