@@ -2,10 +2,11 @@
 // precision@3, hallucination rate (src/explain/faithfulness.ts), fact accuracy against the data
 // set's metadata (src/facts/fact_check.ts), the share of texts with a broken word
 // (src/facts/lexicon.ts), the share with a title out of its place (src/facts/title_roles.ts), the
+// share with a run of marks the training prose lacks (src/facts/known_words.ts strayGaps), the
 // rule judge's 0–3 rating (src/explain/rule_judge.ts), and the LLM judge's when one is given.
 // Keeps every row for the report.
-import { canonicalId, type Catalogue } from '../facts/cite.js';
-import type { Prose, TitleRole } from '../facts/known_words.js';
+import { canonicalId, citedTitles, type Catalogue } from '../facts/cite.js';
+import { strayGaps, type Prose, type TitleRole } from '../facts/known_words.js';
 import { misplacedTitles } from '../facts/title_roles.js';
 import { checkFacts, claimText, factAccuracy, type FactContext, type ItemFacts } from '../facts/fact_check.js';
 import { caseRoles, type ExplainCase } from './cases.js';
@@ -23,6 +24,7 @@ export interface ExplanationMetrics {
   fact_claims: number; // how many were stated
   nonword_rate?: number | null; // aligned LMs: share of texts with a word no training explanation or title uses (facts/lexicon.ts); else null
   misplaced_rate?: number | null; // aligned LMs: share of texts citing a title where the training explanations cite only titles of other roles (the candidate in the history's list, …); else null
+  garbled_rate?: number | null; // aligned LMs: share of texts with a run of marks, digits or spaces no training explanation has there (",,,,", "video16"; facts/known_words.ts strayGaps); else null
   rule_judge_mean: number;
   llm_judge_mean: number | null; // null without an LLM judge
   llm_judge_unparseable?: number; // replies without a readable rating
@@ -44,6 +46,7 @@ export interface ExplanationRow {
   false_facts: string[];
   non_words?: string[]; // with a lexicon: the text's words it lacks
   misplaced?: string[]; // with places: the titles it cites out of their role's places
+  garbled?: string[]; // with places: its runs of marks, digits and spaces that no training explanation has there (digits as 0)
   llm_rating?: number | null; // the LLM judge's, when one rated (null: unreadable reply or no reply)
 }
 
@@ -90,6 +93,15 @@ export function scoreExplanations(
   const broken = lex ? texts.map((t) => nonWords(t, lex)) : undefined;
   const places = metadata.places;
   const misplaced = places && texts.map((t, i) => misplacedTitles(t, catalogue, places, rolesOf(catalogue, cases[i])));
+  const garbled =
+    places &&
+    texts.map((t) =>
+      strayGaps(
+        t,
+        citedTitles(t, catalogue).items.map((i) => catalogue.titles[i]),
+        places,
+      ),
+    );
   const verdicts = explained.map((e, i) =>
     ruleJudge({
       ...e,
@@ -113,6 +125,7 @@ export function scoreExplanations(
     false_facts: falseFacts[i],
     ...(broken ? { non_words: broken[i] } : {}),
     ...(misplaced ? { misplaced: misplaced[i] } : {}),
+    ...(garbled ? { garbled: garbled[i] } : {}),
   }));
   return {
     metrics: {
@@ -124,6 +137,7 @@ export function scoreExplanations(
       fact_claims: claims.reduce((n, cs) => n + cs.length, 0),
       nonword_rate: broken ? broken.filter((b) => b.length > 0).length / broken.length : null,
       misplaced_rate: misplaced ? misplaced.filter((m) => m.length > 0).length / misplaced.length : null,
+      garbled_rate: garbled ? garbled.filter((g) => g.length > 0).length / garbled.length : null,
       rule_judge_mean: verdicts.reduce((a, v) => a + v.rating, 0) / verdicts.length,
       llm_judge_mean: null,
       samples: cases.length,

@@ -17,7 +17,7 @@ export function explanationsMarkdown(
   const lines = [
     '## Explanations',
     '',
-    "Scored against the target model f on the same test pairs: agreement of the stated decision with f's; names the candidate (the share of texts that cite the title of the item they are about); attribution precision@3 (cited history items among f's top-3 leave-one-out contributors); hallucination rate (cited titles not in the history, the candidate or its nearest item); fact accuracy (the share of the themes and eras a text states of an item, of the history or of what the candidate shares with it that the data set's metadata bears out, `src/facts/fact_check.ts`; — when no text states one); non-words and misplaced (aligned LMs: the share of texts with a word no training explanation or title uses, and with a title where the training explanations cite only titles of other roles — the candidate in the history's list, a history item where the candidate or f's nearest item belongs, `src/facts/title_roles.ts`); the rule judge's 0–3 rating (documented in `src/explain/rule_judge.ts`) and, with `--judge-url` or `--judge-gguf`, an LLM judge's.",
+    "Scored against the target model f on the same test pairs: agreement of the stated decision with f's; names the candidate (the share of texts that cite the title of the item they are about); attribution precision@3 (cited history items among f's top-3 leave-one-out contributors); hallucination rate (cited titles not in the history, the candidate or its nearest item); fact accuracy (the share of the themes and eras a text states of an item, of the history or of what the candidate shares with it that the data set's metadata bears out, `src/facts/fact_check.ts`; — when no text states one); non-words, garbled and misplaced (aligned LMs: the share of texts with a word no training explanation or title uses; with a run of marks, digits or spaces that no training explanation has where it stands, such as \",,,,\" or \"video16\", `src/facts/known_words.ts`; and with a title where the training explanations cite only titles of other roles — the candidate in the history's list, a history item where the candidate or f's nearest item belongs, `src/facts/title_roles.ts`); the rule judge's 0–3 rating (documented in `src/explain/rule_judge.ts`) and, with `--judge-url` or `--judge-gguf`, an LLM judge's.",
     '',
     ...metricsTable(r.explanations, r.notes),
     '',
@@ -63,12 +63,12 @@ export function explanationsMarkdown(
 function metricsTable(metrics: Record<string, ExplanationMetrics | null>, notes: Record<string, string> = {}): string[] {
   const noted = Object.entries(notes).filter(([n]) => n in metrics);
   return [
-    '| explainer | agreement | names candidate | attribution P@3 | hallucination | fact accuracy (claims) | non-words | misplaced | rule judge | LLM judge | pairs | seconds |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| explainer | agreement | names candidate | attribution P@3 | hallucination | fact accuracy (claims) | non-words | garbled | misplaced | rule judge | LLM judge | pairs | seconds |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...Object.entries(metrics).map(([n, m]) =>
       m === null
-        ? `| ${n} (${notes[n]?.startsWith('failed') ? 'failed' : 'not run'}) | — | — | — | — | — | — | — | — | — | — | — |`
-        : `| ${n} | ${fixed4(m.agreement)} | ${fixed4(m.candidate_named ?? null)} | ${fixed4(m['attribution_p@3'])} | ${fixed4(m.hallucination_rate)} | ${fixed4(m.fact_accuracy)} (${m.fact_claims}) | ${fixed4(m.nonword_rate ?? null)} | ${fixed4(m.misplaced_rate ?? null)} | ${fixed4(m.rule_judge_mean)} | ${fixed4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`,
+        ? `| ${n} (${notes[n]?.startsWith('failed') ? 'failed' : 'not run'}) | — | — | — | — | — | — | — | — | — | — | — | — |`
+        : `| ${n} | ${fixed4(m.agreement)} | ${fixed4(m.candidate_named ?? null)} | ${fixed4(m['attribution_p@3'])} | ${fixed4(m.hallucination_rate)} | ${fixed4(m.fact_accuracy)} (${m.fact_claims}) | ${fixed4(m.nonword_rate ?? null)} | ${fixed4(m.garbled_rate ?? null)} | ${fixed4(m.misplaced_rate ?? null)} | ${fixed4(m.rule_judge_mean)} | ${fixed4(m.llm_judge_mean)} | ${m.samples} | ${m.seconds.toFixed(0)} |`,
     ),
     ...(noted.length ? ['', ...noted.map(([n, v]) => `- ${n}: ${v}`)] : []),
   ];

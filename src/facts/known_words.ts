@@ -1,14 +1,16 @@
 // Known-word decoding of explanations (with explain --fact-guard): between title spans (and item
-// tokens), a text writes only the prose of the training explanations — their words (runs of
-// letters), each after a word it follows there (marks between ignored; the first word
-// of a text, or after a title, one that begins a text or follows a title there), and their other
-// characters (a sentence mark . ! ? only right after a word or title it follows there, never after
-// a digit), with the titles they cite cut out. The run of letters being written must be a prefix
-// of such a word, written as the prose writes it there (no "sCi-fi", no "Apart" mid-sentence), and
-// a run that ends must be one, so a decoder that the fact guard refuses a false theme writes another
-// whole word that may stand there, never half of one ("a com|like title"), a word out of place ("a history
-// decide"), nor a title's words or marks outside a span ("a drama and * Bananas"). Special tokens
-// may come where a word may end; item tokens (ids from textVocab on) are never refused.
+// tokens), a text writes only the prose of the training explanations, with the titles they cite
+// cut out — their words (runs of letters), each after a word it follows there (the first word of a
+// text, or after a title, one that begins a text or follows a title there), and between words only
+// a run of marks, digits and spaces that the prose has after that word before what comes next (a
+// word, a title or the end: no ",,,,", "video16" or "it: "), a sentence mark (. ! ?) only right
+// after a word or title it follows there, never after a digit. The run of letters being written
+// must be a prefix of such a word, written as the prose writes it there (no "sCi-fi", no "Apart"
+// mid-sentence), and a run that ends must be one, so a decoder that the fact guard refuses a false
+// theme writes another whole word that may stand there, never half of one ("a com|like title"), a
+// word out of place ("a history decide"), nor a title's words or marks outside a span ("a drama and
+// * Bananas"). Of the special tokens only the end token and a title's opening may come, where a
+// word may end (no chat marker); item tokens (ids from textVocab on) are never refused.
 import type { Constraint } from '../lm/decode/constraint.js';
 import { unmarkTitles } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
@@ -20,7 +22,19 @@ export interface Prose {
   marks: ReadonlySet<string>;
   bound: ReadonlySet<string>; // the marks that only ever follow a letter or digit ("-" of "sci-fi", "'" of "user's")
   enders: ReadonlySet<string>; // the words (lower-case; TITLE for a cited title) a sentence mark (. ! ?) comes right after
+  gaps: ReadonlyMap<string, Gaps>; // a word, lower-case (START, TITLE) → the gaps that come after it
   roles: ReadonlyMap<string, ReadonlySet<TitleRole>>; // where a cited title begins (placesOf) → the roles of the titles cited there
+}
+
+/**
+ * The runs of other characters (marks, digits, spaces; gapKey) that come after one word in the prose,
+ * by what follows them: a word, a cited title (trailing spaces dropped: a decoded span holds its
+ * leading space) or the text's end.
+ */
+export interface Gaps {
+  word: ReadonlySet<string>;
+  title: ReadonlySet<string>;
+  end: ReadonlySet<string>;
 }
 
 /** What a cited title is to the case it explains: a shown history item, the candidate, or another item (f's nearest one). */
@@ -36,6 +50,9 @@ const CUTS = /[\u0000\u0003-\u0005]/u;
 const RUN = /\p{L}+/gu;
 const SENTENCE_MARK = /[.!?]/u;
 const ALNUM = /[\p{L}\p{N}]/u;
+
+/** A gap as the prose's gap sets hold it: every digit as 0 (" 1995" and " 2009" are one gap, " 1990s" is " 0000" before "s"). */
+export const gapKey = (gap: string): string => gap.replace(/\p{N}/gu, '0');
 
 /** What a place after a title starts from: TITLE, with the title's role when known (prose() and titleRoles read places so). */
 export function titleMarker(role?: TitleRole): string {
@@ -64,6 +81,16 @@ export function rolesAt(p: Prose, marker: string, text: string): ReadonlySet<Tit
   return p.roles.get(far) ?? p.roles.get(near);
 }
 
+/** The text with each title cut to one mark (its role's, else CUT), longest title first. */
+function cutTitles(text: string, titles: readonly string[], roles?: readonly (TitleRole | undefined)[]): string {
+  const order = titles.map((title, i) => ({ title, cut: roles?.[i] ? ROLE_CUT[roles[i]!] : CUT }));
+  let t = text;
+  for (const { title, cut } of order.sort((a, b) => b.title.length - a.title.length)) if (title) t = t.split(title).join(cut);
+  return t;
+}
+
+const ITEM = /\p{L}+|[\u0000\u0003-\u0005]/gu; // a word, or a cut title
+
 /** The prose of some texts, each with the titles it cites (cut out first, longest first) and, where known, their roles (in the same order). */
 export function prose(texts: Iterable<{ text: string; titles: readonly string[]; roles?: readonly (TitleRole | undefined)[] }>): Prose {
   const words = new Map<string, number>();
@@ -72,17 +99,28 @@ export function prose(texts: Iterable<{ text: string; titles: readonly string[];
   const loose = new Set<string>();
   const roles = new Map<string, Set<TitleRole>>();
   const enders = new Set<string>();
+  const gaps = new Map<string, { word: Set<string>; title: Set<string>; end: Set<string> }>();
+  const gapsAfter = (w: string) => {
+    let at = gaps.get(w);
+    if (!at) gaps.set(w, (at = { word: new Set(), title: new Set(), end: new Set() }));
+    return at;
+  };
   const roleOfCut = new Map(Object.entries(ROLE_CUT).map(([r, c]) => [c, r as TitleRole]));
   for (const { text, titles, roles: cited } of texts) {
-    let t = text;
-    const order = titles.map((title, i) => ({ title, cut: cited?.[i] ? ROLE_CUT[cited[i]!] : CUT }));
-    for (const { title, cut } of order.sort((a, b) => b.title.length - a.title.length)) if (title) t = t.split(title).join(cut);
+    const t = cutTitles(text, titles, cited);
     let prev = START;
     let marker = START; // what the text since the last title follows
     let from = 0; // where that text begins
-    for (const m of t.matchAll(/\p{L}+|[\u0000\u0003-\u0005]/gu)) {
+    let last = 0; // where the last item (word or title) ends
+    for (const m of t.matchAll(ITEM)) {
       const role = roleOfCut.get(m[0]);
       const ends = SENTENCE_MARK.test(t[m.index! + m[0].length] ?? ''); // a sentence mark right after it
+      const gap = gapKey(t.slice(last, m.index));
+      // a decoded answer begins with the space the chat layout puts before it (chat.ts answerLead)
+      for (const g of prev === START ? [gap, ` ${gap}`] : [gap])
+        if (CUTS.test(m[0])) gapsAfter(prev).title.add(g.trimEnd());
+        else gapsAfter(prev).word.add(g);
+      last = m.index! + m[0].length;
       if (role)
         for (const place of placesOf(marker, t.slice(from, m.index)))
           roles.set(place, (roles.get(place) ?? new Set<TitleRole>()).add(role));
@@ -100,13 +138,50 @@ export function prose(texts: Iterable<{ text: string; titles: readonly string[];
       prev = w;
       if (ends) enders.add(w);
     }
+    gapsAfter(prev).end.add(gapKey(t.slice(last)));
     [...t].forEach((ch, i) => {
       if (CUTS.test(ch) || ALNUM.test(ch)) return;
       marks.add(ch);
       if (i === 0 || !ALNUM.test(t[i - 1])) loose.add(ch);
     });
   }
-  return { words, follows, marks, bound: new Set([...marks].filter((m) => !loose.has(m))), enders, roles };
+  return { words, follows, marks, bound: new Set([...marks].filter((m) => !loose.has(m))), enders, gaps, roles };
+}
+
+const anyGaps = new WeakMap<Prose, Gaps>();
+const union = <T>(sets: readonly ReadonlySet<T>[]): Set<T> => new Set(sets.flatMap((x) => [...x]));
+
+/** The gaps the prose has after any word, by what follows them. */
+function gapsAnywhere(p: Prose): Gaps {
+  let at = anyGaps.get(p);
+  if (!at) {
+    const all = [...p.gaps.values()];
+    anyGaps.set(
+      p,
+      (at = { word: union(all.map((x) => x.word)), title: union(all.map((x) => x.title)), end: union(all.map((x) => x.end)) }),
+    );
+  }
+  return at;
+}
+
+/**
+ * The runs of marks, digits and spaces (gapKey) a text, its cited titles given, has where no prose
+ * text has them after any word: before a word, before a title or at its end (a text that ends in a
+ * word was cut there, and is not counted) — the ",,,," and
+ * "video16, \" &, --" of a decoder that knownWords does not hold. Pure.
+ */
+export function strayGaps(text: string, titles: readonly string[], p: Prose): string[] {
+  const any = gapsAnywhere(p);
+  const t = cutTitles(text, titles);
+  const out: string[] = [];
+  let last = 0;
+  for (const m of t.matchAll(ITEM)) {
+    const gap = gapKey(t.slice(last, m.index));
+    if (!(CUTS.test(m[0]) ? any.title.has(gap.trimEnd()) : any.word.has(gap))) out.push(gap);
+    last = m.index! + m[0].length;
+  }
+  const end = gapKey(t.slice(last));
+  return end === '' || any.end.has(end) ? out : [...out, end]; // '': cut after a word (the token limit), not garbled
 }
 
 /** What the constraint reads of each text token, computed once per tokenizer and prose. */
@@ -118,10 +193,13 @@ export interface WordTables {
   marksOk: boolean[]; // its other characters are prose marks (a bound one right after a letter or digit)
   boundFirst: boolean[]; // the token begins with a bound mark (it must follow a letter or digit)
   stop: (string | undefined)[]; // the text before the token's first sentence mark (. ! ?); undefined without one
+  between: string[][]; // the runs of other characters (gapKey) around the runs after the lead: before the first, between them, after the last ('' where none)
+  special: ('end' | 'title' | 'never' | undefined)[]; // the end token, a title span's opening, another special (a chat marker, a soft token: never in a text); undefined: text
   enders: ReadonlySet<string>;
+  gaps: Map<string, Gaps & { prefixes: ReadonlySet<string> }>; // per word (or START, TITLE, ANY: all of them), with every prefix of its gaps (a title's with a space after it)
   follows: ReadonlyMap<string, ReadonlyMap<string, number>>;
   prefixes: Map<string, Set<string>>; // per word (or START, TITLE): every prefix of the words that follow it, as written (filled as asked)
-  memo: Map<string, number[]>; // allowed tokens per state (previous word, run as written, after a letter or digit)
+  memo: Map<string, number[]>; // allowed tokens per state (previous word, run as written, gap, after a letter or digit)
   textVocab: number;
   vocabSize: number;
 }
@@ -135,7 +213,10 @@ export function wordTables(tok: Tokenizer, p: Prose, textVocab: number): WordTab
     marksOk: [],
     boundFirst: [],
     stop: [],
+    between: [],
+    special: [],
     enders: p.enders,
+    gaps: new Map(),
     follows: new Map([...p.follows, [ANY, new Map([...p.follows.values()].flatMap((f) => [...f]))]]), // ANY's counts unused
     prefixes: new Map(),
     memo: new Map(),
@@ -161,9 +242,16 @@ export function wordTables(tok: Tokenizer, p: Prose, textVocab: number): WordTab
     g.boundFirst.push(p.bound.has(chars[0] ?? ''));
     const mark = piece.search(SENTENCE_MARK);
     g.stop.push(mark < 0 ? undefined : piece.slice(0, mark));
+    g.between.push(rest.split(/\p{L}+/u).map(gapKey));
+    g.special.push(!specials.has(t) ? undefined : t === tok.special.eos ? 'end' : t === tok.special.titleOpen ? 'title' : 'never');
   }
+  for (const [w, at] of [...p.gaps, [ANY, gapsAnywhere(p)] as const])
+    g.gaps.set(w, { ...at, prefixes: new Set([...at.word, ...at.end, ...[...at.title].map((x) => `${x} `)].flatMap(prefixesOf)) });
   return g;
 }
+
+const prefixesOf = (x: string): string[] => [...x].map((_, k) => x.slice(0, k + 1)).concat('');
+const NO_GAPS: Gaps & { prefixes: ReadonlySet<string> } = { word: new Set(), title: new Set(), end: new Set(), prefixes: new Set() };
 
 const NONE: ReadonlyMap<string, number> = new Map();
 
@@ -196,13 +284,53 @@ function endsSentence(g: WordTables, before: string, prev: string, run: string, 
   return !afterWord && (prev === ANY || g.enders.has(prev));
 }
 
-/** The tokens that may follow a text whose last word is `prev` and whose run of letters being written is `run` (as written; '' after anything else); `afterWord`: it ends in a letter or digit. */
-function allowedAfter(g: WordTables, prev: string, run: string, afterWord: boolean): number[] {
+/** The gaps that may come after `word` (lower-case, START, TITLE or ANY). */
+const gapsAfter = (g: WordTables, word: string) => g.gaps.get(word) ?? NO_GAPS;
+
+/**
+ * Whether the gaps a token writes fit the prose: `open`, the gap it goes on with after `word`,
+ * comes before the token's first run after it, each later gap before the next run (whole gaps after
+ * the run before them, as `ordered` reads words), and the last may go on (a prefix of one).
+ */
+function gapsFit(
+  g: WordTables,
+  word: string,
+  open: string,
+  between: readonly string[],
+  runs: readonly string[],
+  ordered: boolean,
+): boolean {
+  for (let i = 1; i < between.length; i++) {
+    if (!gapsAfter(g, word).word.has(open)) return false;
+    if (ordered) word = runs[i - 1].toLowerCase();
+    open = between[i];
+  }
+  return open === '' || gapsAfter(g, word).prefixes.has(open); // '': the token ends in a run, whose gap comes later
+}
+
+/**
+ * The tokens that may follow a text whose last word is `prev` and whose run of letters being
+ * written is `run` (as written; '' after anything else), and `gap` the gap (gapKey) after its last
+ * word or title ('' inside a run); `afterWord`: it ends in a letter or digit. Each gap the token
+ * completes must be one the prose has after that word (before a word, a title or the end, as the
+ * token goes on), and the one it leaves open a prefix of one; of the special tokens only the end
+ * token and a title's opening may come.
+ */
+function allowedAfter(g: WordTables, prev: string, run: string, gap: string, afterWord: boolean): number[] {
   const closes = run === '' || mayFollow(g, prev, run, false);
   const ordered = prev !== ANY;
   const out: number[] = [];
   for (let t = 0; t < g.textVocab; t++) {
+    const special = g.special[t];
+    if (special) {
+      const at = gapsAfter(g, ordered && run !== '' ? run.toLowerCase() : prev);
+      if (special !== 'never' && closes && (special === 'end' ? at.end.has(gap) : at.title.has(gap.trimEnd()))) out.push(t);
+      continue;
+    }
     if (!g.marksOk[t] || (!afterWord && g.boundFirst[t])) continue;
+    if (g.lead[t] !== '' && run === '' && !gapsAfter(g, prev).word.has(gap)) continue; // a word begins after the gap
+    const ended = ordered && run + g.lead[t] !== '' ? (run + g.lead[t]).toLowerCase() : prev; // the word the gap after the lead follows
+    if (g.ends[t] && !gapsFit(g, ended, (g.lead[t] === '' ? gap : '') + g.between[t][0], g.between[t], g.runs[t], ordered)) continue;
     if (g.stop[t] !== undefined && !endsSentence(g, g.stop[t]!, prev, run, afterWord)) continue;
     const word = run + g.lead[t];
     if (!(g.lead[t] === '' ? closes : mayFollow(g, prev, word, !g.ends[t]))) continue;
@@ -260,9 +388,10 @@ export function knownWords(tok: Tokenizer, g: WordTables, ordered = true): Const
       const { text, run } = at;
       const prev = ordered ? at.prev : ANY;
       const afterWord = ALNUM.test(text.at(-1) ?? ' ');
-      const key = `${afterWord ? 1 : 0}${prev}\u0001${run}`;
+      const gap = run === '' ? gapKey(/\P{L}*$/u.exec(text)![0]) : '';
+      const key = `${afterWord ? 1 : 0}${prev}\u0001${run}\u0001${gap}`;
       let a = g.memo.get(key);
-      if (!a) g.memo.set(key, (a = allowedAfter(g, prev, run, afterWord)));
+      if (!a) g.memo.set(key, (a = allowedAfter(g, prev, run, gap, afterWord)));
       return a;
     },
     next: (ids, t) => [...ids, t],

@@ -650,6 +650,9 @@ test('explain: every explainer scored against f, rows written, distinction run (
   // misplaced titles likewise: aligned LMs only, per text
   assert.deepEqual([rep.explanations.template.misplaced_rate, rep.explanations['base-lm'].misplaced_rate], [null, null]);
   assert.equal(rep.explanations['recexplainer-h'].misplaced_rate, hRows.filter((x) => x.misplaced.length > 0).length / hRows.length);
+  // and garbled texts (marks the training prose lacks) likewise
+  assert.deepEqual([rep.explanations.template.garbled_rate, rep.explanations['base-lm'].garbled_rate], [null, null]);
+  assert.equal(rep.explanations['recexplainer-h'].garbled_rate, hRows.filter((x) => x.garbled.length > 0).length / hRows.length);
   assert.ok(rep.distinction.discriminator_acc >= 0 && rep.distinction.discriminator_acc <= 1);
   // grounded by default: the LM explainers also decode freely, scored the same, rows kept apart
   assert.deepEqual(Object.keys(rep.free.explanations), ['base-lm', 'recexplainer-h']);

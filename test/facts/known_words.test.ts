@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.js';
 import type { FactContext, ItemFacts } from '../../src/facts/fact_check.js';
 import { factGuard, guardTables } from '../../src/facts/fact_guard.js';
-import { START, TITLE, knownWords, prose, wordTables } from '../../src/facts/known_words.js';
+import { START, TITLE, knownWords, prose, strayGaps, wordTables } from '../../src/facts/known_words.js';
 import { trainTokenizer } from '../../src/lm/tokenizer/tokenizer.js';
 
 const titles = ['', 'Heat (1995)', 'Up (2009)', 'Alien (1979)'];
@@ -131,6 +131,60 @@ test('knownWords: a sentence ends (. ! ?) only right after a word or a title tha
   assert.ok(!mayEnd(tok.encode('Yes. it shares little 4')), 'a digit: "video.4", "17.57" open no sentence');
   const titled = [...tok.encode('Yes. it sits close to'), tok.special.titleOpen, ...tok.encode('Alien (1979)'), tok.special.titleClose];
   assert.ok(mayEnd(titled), 'after a cited title');
+});
+
+test('prose: the gaps after each word (digits as 0), by what follows them; an answer may open with a space', () => {
+  const after = (w: string) => {
+    const g = p.gaps.get(w)!;
+    return { word: [...g.word].sort(), title: [...g.title].sort(), end: [...g.end].sort() };
+  };
+  assert.deepEqual(after('yes'), { word: [], title: ['.'], end: [] }, '"Yes. Heat (1995)": the space before a title is the span\'s');
+  assert.deepEqual(after('the'), { word: [' ', ' 0000'], title: [], end: [] }, '"the 1990s", "the user\'s"');
+  assert.deepEqual(after('little'), { word: [], title: [], end: ['.'] });
+  assert.deepEqual(after(TITLE), { word: [' ', ', '], title: [], end: ['.'] });
+  assert.deepEqual(after(START), { word: ['', ' '], title: [], end: [] });
+});
+
+test('knownWords: every gap one the prose has after that word; the end token only after a final one; chat markers never', () => {
+  const al = (text: string, ids: number[] = []) => words.allowed(walk([...tok.encode(text), ...ids]))!;
+  const texts = (text: string) => al(text).map((t) => tok.decode([t]));
+  const comma = tok.encode(',')[0];
+  assert.ok(al('Yes. it sits apart').includes(comma), '"apart, so"');
+  assert.ok(!al('Yes. it sits apart,').includes(comma), 'no ",,"');
+  assert.ok(
+    !texts('Yes. it sits apart,').some((x) => /^[^\s\p{L}]/u.test(x)),
+    `only a space goes on from ",": ${texts('Yes. it sits apart,').join('|')}`,
+  );
+  assert.ok(!texts('Yes. it sits').some((x) => /^\p{N}/u.test(x)), 'no digit right after "sits"');
+  const end = tok.special.eos;
+  assert.ok(al('Yes. it shares little.').includes(end));
+  assert.ok(!al('Yes. it shares little').includes(end), 'the prose ends "little." only');
+  assert.ok(!al('Yes. it shares little,').includes(end));
+  for (const marker of ['pad', 'bos', 'user', 'item', 'userTurn', 'assistantTurn', 'titleClose'] as const)
+    for (const at of ['', 'Yes. it shares little.', 'Yes. it sits close to'])
+      assert.ok(!al(at).includes(tok.special[marker]), `${marker} after "${at}"`);
+  assert.ok(al('Yes. it sits close to').includes(tok.special.titleOpen), 'a title after "to"');
+  assert.ok(!al('Yes. it sits close to,').includes(tok.special.titleOpen), 'not after "to,"');
+  const open = al('').map((t) => tok.decode([t]));
+  assert.ok(open.includes(' Yes') || open.includes(' '), `an answer may open with the layout's space: ${open.join('|')}`);
+});
+
+test('strayGaps: the runs of marks, digits and spaces no prose text has where they stand, cited titles cut out', () => {
+  assert.deepEqual(strayGaps(trained[0].text, trained[0].titles, p), [], 'a training text has none');
+  assert.deepEqual(strayGaps('No. Up (2009) is a comedy title from the 2000s; it sits apart.', ['Up (2009)'], p), [], 'years as digits');
+  assert.deepEqual(strayGaps('Yes. Heat (1995), a drama,,,, title; it shares little.', ['Heat (1995)'], p), [',,,, ']);
+  assert.deepEqual(
+    strayGaps('Yes. Heat (1995), a drama title16 it shares little', ['Heat (1995)'], p),
+    ['00 '],
+    'cut after a word: only the digits',
+  );
+  assert.deepEqual(strayGaps('Yes. Heat (1995), a drama title; it shares little;', ['Heat (1995)'], p), [';'], 'no text ends so');
+  assert.deepEqual(strayGaps('Yes. Heat (1995) is a drama titleASSISTANT:', ['Heat (1995)'], p), [':']);
+  assert.deepEqual(
+    strayGaps('Yes. Heat (1995) is a drama title.', [], p),
+    ['. ', ' (0000) '],
+    'a title not cut is read as words and marks',
+  );
 });
 
 const counted = guardTables(tok, vocabulary, tok.vocabSize, p.words);
