@@ -109,6 +109,7 @@ export function scoreExplanations(
       itemAttributes: cases[i].itemAttributes,
       historyAttributes: cases[i].historyAttributes,
       falseFacts: falseFacts[i],
+      broken: [...(broken?.[i] ?? []), ...(garbled?.[i] ?? [])],
     }),
   );
   const rows = cases.map((c, i) => ({

@@ -7,6 +7,7 @@ import { mentions, sharedAttributes } from '../facts/themes.js';
 
 export interface JudgeInput extends Explained {
   falseFacts?: readonly string[]; // themes or eras the text states that the metadata contradicts (fact_check.ts)
+  broken?: readonly string[]; // its words no training explanation uses and runs of marks none has (lexicon.ts nonWords, known_words.ts strayGaps)
   catalogue: Catalogue;
   itemAttributes: readonly string[]; // the candidate's attribute values (genres, year, ...)
   historyAttributes: readonly string[]; // the history items' attribute values, pooled
@@ -29,8 +30,9 @@ const TOP = 3; // f's top-3 contributors
  *     reason: it cites no history item and mentions no attribute the candidate shares with the
  *     history (sharedAttributes; mentioned as whole words outside the cited titles, so the year
  *     in "Heat (1995)" is not a mention of 1995);
- * 3 — it cites at least 2 of f's top-3 contributors, mentions at least one shared attribute and
- *     states no false fact (a theme or era the metadata contradicts);
+ * 3 — it cites at least 2 of f's top-3 contributors, mentions at least one shared attribute,
+ *     states no false fact (a theme or era the metadata contradicts) and is not broken (a non-word,
+ *     a run of marks such as ",,,," that no training explanation has);
  * 2 — otherwise (the right decision with a grounded reason that is not f's full reason).
  */
 export function ruleJudge(input: JudgeInput): Verdict {
@@ -47,6 +49,12 @@ export function ruleJudge(input: JudgeInput): Verdict {
   const attrs =
     shared.length > 0 ? `mentions shared attributes: ${shared.join(', ')}` : 'mentions no attribute the item shares with the history';
   const falseFacts = input.falseFacts ?? [];
-  const reasons = falseFacts.length > 0 ? [top, attrs, `states false facts: ${falseFacts.join('; ')}`] : [top, attrs];
-  return { rating: s.topHits >= 2 && shared.length > 0 && falseFacts.length === 0 ? 3 : 2, reasons };
+  const broken = input.broken ?? [];
+  const reasons = [
+    top,
+    attrs,
+    ...(falseFacts.length > 0 ? [`states false facts: ${falseFacts.join('; ')}`] : []),
+    ...(broken.length > 0 ? [`broken text: ${broken.map((b) => JSON.stringify(b)).join(' ')}`] : []),
+  ];
+  return { rating: s.topHits >= 2 && shared.length > 0 && falseFacts.length === 0 && broken.length === 0 ? 3 : 2, reasons };
 }

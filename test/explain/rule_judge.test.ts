@@ -81,6 +81,14 @@ test('no 3 for a text with a false fact: the same text, with a wrong era stated,
   assert.match(v.reasons.at(-1)!, /states false facts: 1980s of GoldenEye \(1995\)/);
 });
 
+test('no 3 for a broken text: the same text with a run of marks no training explanation has (or a non-word) is rated 2', () => {
+  const text = 'Yes. Like Casino (1995) and Heat (1995), GoldenEye (1995) is a tense action thriller,,,, 16.';
+  const v = ruleJudge({ ...base, text, broken: [',,,, 00'] });
+  assert.equal(v.rating, 2);
+  assert.match(v.reasons.at(-1)!, /broken text: ",,,, 00"/);
+  assert.equal(ruleJudge({ ...base, text, broken: [] }).rating, 3, 'the rules above alone give it a 3');
+});
+
 test('shared attributes and whole-word mentions', () => {
   assert.deepEqual(sharedAttributes(['Drama', 'film-noir', ' Science  Fiction', 'drama'], ['DRAMA', 'Film-Noir', 'science fiction']), [
     'Drama',
