@@ -9,8 +9,9 @@
 // mid-sentence), and a run that ends must be one, so a decoder that the fact guard refuses a false
 // theme writes another whole word that may stand there, never half of one ("a com|like title"), a
 // word out of place ("a history decide"), nor a title's words or marks outside a span ("a drama and
-// * Bananas"). Of the special tokens only the end token and a title's opening may come, where a
-// word may end (no chat marker); item tokens (ids from textVocab on) are never refused.
+// * Bananas"). Of the special tokens only the end token and a title's opening may come (the latter
+// only without item tokens), where a word may end (no chat marker); item tokens (ids from textVocab
+// on) are never refused.
 import type { Constraint } from '../lm/decode/constraint.js';
 import { unmarkTitles } from '../lm/tokenizer/chat.js';
 import type { Tokenizer } from '../lm/tokenizer/tokenizer.js';
@@ -194,7 +195,7 @@ export interface WordTables {
   boundFirst: boolean[]; // the token begins with a bound mark (it must follow a letter or digit)
   stop: (string | undefined)[]; // the text before the token's first sentence mark (. ! ?); undefined without one
   between: string[][]; // the runs of other characters (gapKey) around the runs after the lead: before the first, between them, after the last ('' where none)
-  special: ('end' | 'title' | 'never' | undefined)[]; // the end token, a title span's opening, another special (a chat marker, a soft token: never in a text); undefined: text
+  special: ('end' | 'title' | 'never' | undefined)[]; // the end token, a title span's opening (without item tokens), another special (a chat marker, a soft token: never in a text); undefined: text
   enders: ReadonlySet<string>;
   gaps: Map<string, Gaps & { prefixes: ReadonlySet<string> }>; // per word (or START, TITLE, ANY: all of them), with every prefix of its gaps (a title's with a space after it)
   follows: ReadonlyMap<string, ReadonlyMap<string, number>>;
@@ -243,7 +244,9 @@ export function wordTables(tok: Tokenizer, p: Prose, textVocab: number): WordTab
     const mark = piece.search(SENTENCE_MARK);
     g.stop.push(mark < 0 ? undefined : piece.slice(0, mark));
     g.between.push(rest.split(/\p{L}+/u).map(gapKey));
-    g.special.push(!specials.has(t) ? undefined : t === tok.special.eos ? 'end' : t === tok.special.titleOpen ? 'title' : 'never');
+    // a title's opening where titles are spans; an item-token model cites by its item tokens
+    const opens = t === tok.special.titleOpen && textVocab === tok.vocabSize;
+    g.special.push(!specials.has(t) ? undefined : t === tok.special.eos ? 'end' : opens ? 'title' : 'never');
   }
   for (const [w, at] of [...p.gaps, [ANY, gapsAnywhere(p)] as const])
     g.gaps.set(w, { ...at, prefixes: new Set([...at.word, ...at.end, ...[...at.title].map((x) => `${x} `)].flatMap(prefixesOf)) });

@@ -120,6 +120,8 @@ test('knownWords: a run ends only as a word; spans and item tokens are free', ()
   const w2 = knownWords(more, wordTables(more, p, tok.vocabSize));
   const a2 = w2.allowed(tok.encode('it sits a dra').reduce((s, t) => w2.next(s, t), w2.start()))!;
   assert.ok(a2.includes(tok.vocabSize) && a2.includes(tok.vocabSize + 1), 'item tokens are never refused');
+  const to = tok.encode('Yes. it sits close to').reduce((s, t) => w2.next(s, t), w2.start());
+  assert.ok(w2.allowed(to)!.includes(tok.vocabSize) && !w2.allowed(to)!.includes(tok.special.titleOpen), 'with item tokens, no span opens');
 });
 
 test('knownWords: a sentence ends (. ! ?) only right after a word or a title that ends one in the prose, never after a digit', () => {
