@@ -101,7 +101,7 @@ export function prose(texts: Iterable<{ text: string; titles: readonly string[];
   const roles = new Map<string, Set<TitleRole>>();
   const enders = new Set<string>();
   const gaps = new Map<string, { word: Set<string>; title: Set<string>; end: Set<string> }>();
-  const gapsAfter = (w: string) => {
+  const after = (w: string) => {
     let at = gaps.get(w);
     if (!at) gaps.set(w, (at = { word: new Set(), title: new Set(), end: new Set() }));
     return at;
@@ -119,8 +119,8 @@ export function prose(texts: Iterable<{ text: string; titles: readonly string[];
       const gap = gapKey(t.slice(last, m.index));
       // a decoded answer begins with the space the chat layout puts before it (chat.ts answerLead)
       for (const g of prev === START ? [gap, ` ${gap}`] : [gap])
-        if (CUTS.test(m[0])) gapsAfter(prev).title.add(g.trimEnd());
-        else gapsAfter(prev).word.add(g);
+        if (CUTS.test(m[0])) after(prev).title.add(g.trimEnd());
+        else after(prev).word.add(g);
       last = m.index! + m[0].length;
       if (role)
         for (const place of placesOf(marker, t.slice(from, m.index)))
@@ -139,7 +139,7 @@ export function prose(texts: Iterable<{ text: string; titles: readonly string[];
       prev = w;
       if (ends) enders.add(w);
     }
-    gapsAfter(prev).end.add(gapKey(t.slice(last)));
+    after(prev).end.add(gapKey(t.slice(last)));
     [...t].forEach((ch, i) => {
       if (CUTS.test(ch) || ALNUM.test(ch)) return;
       marks.add(ch);
@@ -168,8 +168,8 @@ function gapsAnywhere(p: Prose): Gaps {
 /**
  * The runs of marks, digits and spaces (gapKey) a text, its cited titles given, has where no prose
  * text has them after any word: before a word, before a title or at its end (a text that ends in a
- * word was cut there, and is not counted) — the ",,,," and
- * "video16, \" &, --" of a decoder that knownWords does not hold. Pure.
+ * word was cut there, and is not counted) — the ",,,," and "video16, \" &, --" of a decoder that
+ * knownWords does not hold. Pure.
  */
 export function strayGaps(text: string, titles: readonly string[], p: Prose): string[] {
   const any = gapsAnywhere(p);
