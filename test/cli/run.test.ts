@@ -67,7 +67,7 @@ test('run --profile quick: every stage, a complete report, RecExplainer-I beats 
     const noted = (name: string, key: string) =>
       key === 'llm_judge_mean' ||
       key === 'fact_accuracy' ||
-      (['nonword_rate', 'misplaced_rate'].includes(key) && !name.startsWith('recexplainer-')); // no LLM judge in CI; no stated fact; non-words and misplaced titles of aligned LMs only
+      (['nonword_rate', 'garbled_rate', 'misplaced_rate'].includes(key) && !name.startsWith('recexplainer-')); // no LLM judge in CI; no stated fact; non-words, garbled texts and misplaced titles of aligned LMs only
     if (part === 'explanations') return noted(rest[0], rest[1]);
     if (part === 'free' && rest[0] === 'explanations') return noted(rest[1], rest[2]);
     const [name, task] = part === 'free' ? rest.slice(1) : rest;

@@ -191,6 +191,7 @@ test("explain --pairs on the ONNX f: f's decisions are the folder f's, at the ed
     distinction: false,
     baselines: ['template'],
     freeToo: false,
+    leadOrder: false, // one pass, as serve decodes: its texts are compared with these below
     quiet: true,
   });
   assert.deepEqual(Object.keys(r.explanations), ['template', 'recexplainer-i']);
@@ -246,7 +247,7 @@ test("serve on the ONNX f (a run folder without rec/): f's top-k, score, rank, d
         .slice(0, 5)
         .map((c) => [c.item, c.effect]),
     );
-    // the served explanation is the explain stage's for the same pair
+    // the served explanation is the explain stage's for the same pair (both in one pass, no lead order)
     const row = jsonl<ExplanationRow>(run, 'explain', 'explanations', 'recexplainer-i.jsonl').find(
       (x) => x.user === user && x.item === item,
     )!;
