@@ -200,7 +200,7 @@ export interface WordTables {
   gaps: Map<string, Gaps & { prefixes: ReadonlySet<string> }>; // per word (or START, TITLE, ANY: all of them), with every prefix of its gaps (a title's with a space after it)
   follows: ReadonlyMap<string, ReadonlyMap<string, number>>;
   prefixes: Map<string, Set<string>>; // per word (or START, TITLE): every prefix of the words that follow it, as written (filled as asked)
-  memo: Map<string, number[]>; // allowed tokens per state (previous word, run as written, gap, after a letter or digit)
+  memo: Map<string, number[]>; // allowed tokens per state (previous word, run as written, gap)
   textVocab: number;
   vocabSize: number;
 }
@@ -392,7 +392,7 @@ export function knownWords(tok: Tokenizer, g: WordTables, ordered = true): Const
       const prev = ordered ? at.prev : ANY;
       const afterWord = ALNUM.test(text.at(-1) ?? ' ');
       const gap = run === '' ? gapKey(/\P{L}*$/u.exec(text)![0]) : '';
-      const key = `${afterWord ? 1 : 0}${prev}\u0001${run}\u0001${gap}`;
+      const key = `${prev}\u0001${run}\u0001${gap}`; // afterWord follows from run and gap (a digit's gap ends in 0)
       let a = g.memo.get(key);
       if (!a) g.memo.set(key, (a = allowedAfter(g, prev, run, gap, afterWord)));
       return a;
